@@ -1,0 +1,8 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  displayName: 'frontend-server',
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest'] },
+};
