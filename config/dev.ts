@@ -1,0 +1,50 @@
+import { appImageRepository, DEFAULT_RESOURCES, NGINX_IMAGE, WEEKEND_NIGHTS } from './common';
+import type { EnvironmentInput } from './schema';
+
+const project = 'isoscribe-dev';
+const region = 'us-central1';
+
+/**
+ * The embedded default: placeholder project and domain, local state, one small region. Synthesizes
+ * with no credentials; deploying it needs only a sandbox project of your own (change `project.id`).
+ */
+export const dev: EnvironmentInput = {
+  name: 'dev',
+  project: { id: project },
+  domain: 'dev.isoscribe.example',
+  backend: { type: 'local' },
+  labels: { team: 'platform' },
+  regions: [
+    {
+      name: region,
+      zones: ['us-central1-a', 'us-central1-b'],
+      nodeCidr: '10.0.0.0/20',
+      podCidr: '10.4.0.0/14',
+      serviceCidr: '10.8.0.0/20',
+      masterCidr: '172.16.0.0/28',
+      nodePool: { machineType: 'e2-standard-2', minNodesPerZone: 1, maxNodesPerZone: 2 },
+    },
+  ],
+  cluster: {
+    releaseChannel: 'RAPID',
+    masterAuthorizedNetworks: [{ cidr: '203.0.113.0/24', displayName: 'developer-vpn' }],
+    maintenanceWindow: WEEKEND_NIGHTS,
+    deletionProtection: false,
+  },
+  workloads: {
+    nginxImage: NGINX_IMAGE,
+    api: {
+      image: { repository: appImageRepository(project, region, 'api'), tag: '0.1.0' },
+      replicas: 1,
+      autoscaling: { minReplicas: 1, maxReplicas: 2 },
+      resources: DEFAULT_RESOURCES,
+    },
+    frontend: {
+      image: { repository: appImageRepository(project, region, 'frontend-server'), tag: '0.1.0' },
+      replicas: 1,
+      autoscaling: { minReplicas: 1, maxReplicas: 2 },
+      resources: DEFAULT_RESOURCES,
+    },
+  },
+  mongodb: { cidrs: ['10.200.0.10/32'] },
+};

@@ -1,0 +1,69 @@
+import { appImageRepository, NGINX_IMAGE, WEEKEND_NIGHTS } from './common';
+import type { EnvironmentInput, RegionConfig } from './schema';
+
+const project = 'isoscribe-prod';
+const registryRegion = 'us-central1';
+
+const nodePool: RegionConfig['nodePool'] = { machineType: 'e2-standard-4', minNodesPerZone: 1, maxNodesPerZone: 5, diskSizeGb: 100 };
+
+/** Three regions on three continents; the global load balancer sends each visitor to the nearest. */
+export const production: EnvironmentInput = {
+  name: 'production',
+  project: { id: project },
+  domain: 'isoscribe.com',
+  backend: { type: 'gcs', bucket: 'isoscribe-prod-tfstate' },
+  labels: { team: 'platform', criticality: 'high' },
+  regions: [
+    {
+      name: 'us-central1',
+      zones: ['us-central1-a', 'us-central1-b', 'us-central1-c'],
+      nodeCidr: '10.0.0.0/20',
+      podCidr: '10.4.0.0/14',
+      serviceCidr: '10.8.0.0/20',
+      masterCidr: '172.16.0.0/28',
+      nodePool,
+    },
+    {
+      name: 'europe-west1',
+      zones: ['europe-west1-b', 'europe-west1-c', 'europe-west1-d'],
+      nodeCidr: '10.0.16.0/20',
+      podCidr: '10.12.0.0/14',
+      serviceCidr: '10.8.16.0/20',
+      masterCidr: '172.16.0.16/28',
+      nodePool,
+    },
+    {
+      name: 'asia-northeast1',
+      zones: ['asia-northeast1-a', 'asia-northeast1-b', 'asia-northeast1-c'],
+      nodeCidr: '10.0.32.0/20',
+      podCidr: '10.16.0.0/14',
+      serviceCidr: '10.8.32.0/20',
+      masterCidr: '172.16.0.32/28',
+      nodePool,
+    },
+  ],
+  cluster: {
+    releaseChannel: 'STABLE',
+    masterAuthorizedNetworks: [
+      { cidr: '198.51.100.0/24', displayName: 'ci-runners' },
+      { cidr: '203.0.113.0/24', displayName: 'office-vpn' },
+    ],
+    maintenanceWindow: WEEKEND_NIGHTS,
+  },
+  workloads: {
+    nginxImage: NGINX_IMAGE,
+    api: {
+      image: { repository: appImageRepository(project, registryRegion, 'api'), tag: '0.1.0' },
+      replicas: 3,
+      autoscaling: { minReplicas: 3, maxReplicas: 30, targetCpuUtilization: 65 },
+      resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '1Gi' } },
+    },
+    frontend: {
+      image: { repository: appImageRepository(project, registryRegion, 'frontend-server'), tag: '0.1.0' },
+      replicas: 3,
+      autoscaling: { minReplicas: 3, maxReplicas: 12 },
+      resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+    },
+  },
+  mongodb: { cidrs: ['10.200.0.0/29'] },
+};

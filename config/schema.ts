@@ -1,0 +1,225 @@
+import { z } from 'zod';
+import { overlaps, parseIpv4Cidr, prefixLength, type Ipv4Range } from './cidr';
+import { GCP_REGIONS } from './gcp-regions';
+
+/*
+ * The schema of one environment's configuration. Every message says what is wrong and how to fix it;
+ * loadEnvironments() prefixes it with the environment and the field path.
+ */
+
+const ipv4Cidr = z.string().refine((v) => parseIpv4Cidr(v) !== undefined, {
+  message: 'must be a canonical IPv4 CIDR such as "10.0.0.0/20" (network address, host bits zero)',
+});
+
+const labelKey = /^[a-z][a-z0-9_-]{0,62}$/;
+const labelValue = /^[a-z0-9_-]{0,63}$/;
+
+export const imageSchema = z.object({
+  /** Registry and path, e.g. `us-central1-docker.pkg.dev/isoscribe-prod/isoscribe/api`. */
+  repository: z
+    .string()
+    .regex(/^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z]{2,}(:\d+)?)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, {
+      message: 'must be an image repository without tag or digest, e.g. "nginxinc/nginx-unprivileged"',
+    }),
+  /** A fixed tag; `latest` is rejected because it makes a deploy non-reproducible. */
+  tag: z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { message: 'must be a Docker tag such as "1.27.3-alpine"' })
+    .refine((t) => t !== 'latest', { message: 'must be pinned: "latest" moves; use a version or commit tag' }),
+  /** Content digest; when given, the image reference is `repository:tag@digest`. */
+  digest: z
+    .string()
+    .regex(/^sha256:[a-f0-9]{64}$/, { message: 'must be "sha256:" followed by 64 lowercase hex digits' })
+    .optional(),
+});
+
+const quantity = z.string().regex(/^\d+(\.\d+)?(m|Mi|Gi|Ki)?$/, {
+  message: 'must be a Kubernetes quantity such as "250m", "0.5", "256Mi" or "1Gi"',
+});
+
+export const workloadSchema = z.object({
+  image: imageSchema,
+  /** Desired replicas per region before the HPA takes over. */
+  replicas: z.number().int().min(1, { message: 'must be at least 1' }),
+  autoscaling: z.object({
+    minReplicas: z.number().int().min(1, { message: 'must be at least 1' }),
+    maxReplicas: z.number().int().min(1, { message: 'must be at least 1' }),
+    /** Average CPU utilisation (percent of requests) the HPA aims for. */
+    targetCpuUtilization: z.number().int().min(10).max(95).default(70),
+  }),
+  resources: z.object({
+    requests: z.object({ cpu: quantity, memory: quantity }),
+    limits: z.object({ cpu: quantity.optional(), memory: quantity }),
+  }),
+});
+
+export const regionSchema = z.object({
+  /** A Google Cloud region, e.g. `europe-west1`. */
+  name: z.string().refine((r) => GCP_REGIONS.includes(r), {
+    message: `must be a Google Cloud region with GKE, one of: ${GCP_REGIONS.join(', ')}`,
+  }),
+  /** Zones for nodes and NEGs; each must belong to the region (`<region>-<letter>`). */
+  zones: z.array(z.string()).min(1, { message: 'list at least one zone, e.g. ["us-central1-a"]' }),
+  /** Primary range of the region's subnet: the nodes. */
+  nodeCidr: ipv4Cidr,
+  /** Secondary range for pods (VPC-native alias IPs). */
+  podCidr: ipv4Cidr,
+  /** Secondary range for Kubernetes services. */
+  serviceCidr: ipv4Cidr,
+  /** The private control plane's /28. */
+  masterCidr: ipv4Cidr,
+  nodePool: z.object({
+    machineType: z.string().regex(/^[a-z0-9]+-[a-z0-9-]+$/, { message: 'must be a machine type such as "e2-standard-4"' }),
+    minNodesPerZone: z.number().int().min(0),
+    maxNodesPerZone: z.number().int().min(1),
+    diskSizeGb: z.number().int().min(20).default(50),
+  }),
+});
+
+export const environmentSchema = z
+  .object({
+    /** Short environment name; stacks are named `isoscribe-<name>-<layer>[-<region>]`. */
+    name: z.string().regex(/^[a-z][a-z0-9]{1,9}$/, { message: 'must be 2-10 lowercase letters/digits, e.g. "staging" (it prefixes names with length limits)' }),
+    project: z.object({
+      id: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, {
+        message: 'must be a GCP project id: 6-30 chars, lowercase letters, digits and hyphens, starting with a letter',
+      }),
+    }),
+    /** Apex domain served through Cloudflare, e.g. `isoscribe.com`. */
+    domain: z.string().regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/, {
+      message: 'must be a lowercase DNS name such as "isoscribe.com"',
+    }),
+    /** Where Terraform state lives: `local` (dev only) or a GCS bucket with one prefix per stack. */
+    backend: z.discriminatedUnion('type', [
+      z.object({ type: z.literal('local') }),
+      z.object({
+        type: z.literal('gcs'),
+        bucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, { message: 'must be a GCS bucket name' }),
+      }),
+    ]),
+    /** Labels put on every labelable resource (plus `environment` and `managed-by`). */
+    labels: z
+      .record(
+        z.string().regex(labelKey, { message: 'label keys are lowercase letters, digits, "_" or "-", starting with a letter' }),
+        z.string().regex(labelValue, { message: 'label values are lowercase letters, digits, "_" or "-", up to 63 chars' }),
+      )
+      .default({}),
+    regions: z.array(regionSchema).min(1, { message: 'configure at least one region' }),
+    cluster: z.object({
+      releaseChannel: z.enum(['RAPID', 'REGULAR', 'STABLE']),
+      /** Who may reach the (public, IP-restricted) control-plane endpoint: CI runners, the VPN. */
+      masterAuthorizedNetworks: z
+        .array(z.object({ cidr: ipv4Cidr, displayName: z.string().min(1) }))
+        .min(1, { message: 'list at least one network (CI egress or VPN); the control plane must not be open' }),
+      /** Recurring maintenance window (RFC 5545 RRULE); GKE needs at least 48h of availability in 32 days. */
+      maintenanceWindow: z.object({
+        startTime: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, { message: 'must be RFC 3339 UTC, e.g. "2026-01-01T02:00:00Z"' }),
+        endTime: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, { message: 'must be RFC 3339 UTC, e.g. "2026-01-01T06:00:00Z"' }),
+        recurrence: z.string().regex(/^FREQ=(DAILY|WEEKLY)(;.*)?$/, { message: 'must be an RRULE such as "FREQ=WEEKLY;BYDAY=SA,SU"' }),
+      }),
+      /** Refuse `terraform destroy` of the cluster. @default true */
+      deletionProtection: z.boolean().default(true),
+    }),
+    workloads: z.object({
+      /** The unprivileged NGINX image in front of every app container (listens on 8080). */
+      nginxImage: imageSchema,
+      api: workloadSchema,
+      frontend: workloadSchema,
+    }),
+    /** The external MongoDB the api talks to; egress to it is allowed by network policy. */
+    mongodb: z.object({
+      cidrs: z.array(ipv4Cidr).min(1, { message: 'list the MongoDB server addresses as CIDRs, e.g. ["10.128.0.10/32"]' }),
+      port: z.number().int().min(1).max(65535).default(27017),
+    }),
+  })
+  .superRefine((env, ctx) => {
+    checkBackend(env, ctx);
+    checkRegions(env, ctx);
+    checkMasterAuthorizedNetworks(env, ctx);
+    for (const name of ['api', 'frontend'] as const) checkWorkload(env.workloads[name], ['workloads', name], ctx);
+  });
+
+export type EnvironmentInput = z.input<typeof environmentSchema>;
+export type EnvironmentConfig = z.output<typeof environmentSchema>;
+export type RegionConfig = z.output<typeof regionSchema>;
+export type WorkloadConfig = z.output<typeof workloadSchema>;
+export type ImageConfig = z.output<typeof imageSchema>;
+
+type Ctx = z.RefinementCtx;
+type Path = (string | number)[];
+
+function issue(ctx: Ctx, path: Path, message: string): void {
+  ctx.addIssue({ code: 'custom', path, message });
+}
+
+function checkBackend(env: EnvironmentConfig, ctx: Ctx): void {
+  if (env.backend.type === 'local' && env.name !== 'dev') {
+    issue(ctx, ['backend'], 'a shared environment must keep state in GCS: set { type: "gcs", bucket: "<state bucket>" } (local state is for dev only)');
+  }
+}
+
+function checkRegions(env: EnvironmentConfig, ctx: Ctx): void {
+  const seenRegions = new Set<string>();
+  const ranges: { path: Path; range: Ipv4Range }[] = [];
+
+  env.regions.forEach((region, i) => {
+    if (seenRegions.has(region.name)) {
+      issue(ctx, ['regions', i, 'name'], `region "${region.name}" is listed twice; list each region once`);
+    }
+    seenRegions.add(region.name);
+
+    const seenZones = new Set<string>();
+    region.zones.forEach((zone, j) => {
+      if (!new RegExp(`^${region.name}-[a-z]$`).test(zone)) {
+        issue(ctx, ['regions', i, 'zones', j], `"${zone}" is not a zone of ${region.name}; use "${region.name}-<letter>", e.g. "${region.name}-b"`);
+      } else if (seenZones.has(zone)) {
+        issue(ctx, ['regions', i, 'zones', j], `zone "${zone}" is listed twice; list each zone once`);
+      }
+      seenZones.add(zone);
+    });
+
+    if (region.nodePool.minNodesPerZone > region.nodePool.maxNodesPerZone) {
+      issue(ctx, ['regions', i, 'nodePool', 'minNodesPerZone'],
+        `minNodesPerZone (${region.nodePool.minNodesPerZone}) exceeds maxNodesPerZone (${region.nodePool.maxNodesPerZone}); lower min or raise max`);
+    }
+
+    const masterBits = prefixLength(region.masterCidr);
+    if (parseIpv4Cidr(region.masterCidr) && masterBits !== 28) {
+      issue(ctx, ['regions', i, 'masterCidr'], `the GKE control plane needs exactly a /28 (got /${masterBits}), e.g. "172.16.0.0/28"`);
+    }
+
+    for (const field of ['nodeCidr', 'podCidr', 'serviceCidr', 'masterCidr'] as const) {
+      const range = parseIpv4Cidr(region[field]);
+      if (range) ranges.push({ path: ['regions', i, field], range });
+    }
+  });
+
+  // Every node, pod, service and control-plane range shares one VPC: none may overlap another.
+  for (let a = 0; a < ranges.length; a++) {
+    for (let b = a + 1; b < ranges.length; b++) {
+      if (overlaps(ranges[a].range, ranges[b].range)) {
+        issue(ctx, ranges[b].path,
+          `${ranges[b].range.cidr} overlaps ${ranges[a].path.join('.')} (${ranges[a].range.cidr}); give every range in the VPC its own address space`);
+      }
+    }
+  }
+}
+
+function checkMasterAuthorizedNetworks(env: EnvironmentConfig, ctx: Ctx): void {
+  env.cluster.masterAuthorizedNetworks.forEach((net, i) => {
+    if (parseIpv4Cidr(net.cidr) && prefixLength(net.cidr) < 8) {
+      issue(ctx, ['cluster', 'masterAuthorizedNetworks', i, 'cidr'],
+        `${net.cidr} opens the control plane to (a large part of) the internet; list the CI egress or VPN ranges instead`);
+    }
+  });
+}
+
+function checkWorkload(w: WorkloadConfig, path: Path, ctx: Ctx): void {
+  const { minReplicas, maxReplicas } = w.autoscaling;
+  if (minReplicas > maxReplicas) {
+    issue(ctx, [...path, 'autoscaling', 'minReplicas'], `minReplicas (${minReplicas}) exceeds maxReplicas (${maxReplicas}); lower min or raise max`);
+  }
+  if (w.replicas < minReplicas || w.replicas > maxReplicas) {
+    issue(ctx, [...path, 'replicas'], `replicas (${w.replicas}) must lie within autoscaling bounds [${minReplicas}, ${maxReplicas}]`);
+  }
+}

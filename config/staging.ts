@@ -1,0 +1,49 @@
+import { appImageRepository, DEFAULT_RESOURCES, NGINX_IMAGE, WEEKEND_NIGHTS } from './common';
+import type { EnvironmentInput } from './schema';
+
+const project = 'isoscribe-staging';
+const region = 'europe-west1';
+
+/** One region, production-shaped, state in GCS. */
+export const staging: EnvironmentInput = {
+  name: 'staging',
+  project: { id: project },
+  domain: 'staging.isoscribe.com',
+  backend: { type: 'gcs', bucket: 'isoscribe-staging-tfstate' },
+  labels: { team: 'platform' },
+  regions: [
+    {
+      name: region,
+      zones: ['europe-west1-b', 'europe-west1-c', 'europe-west1-d'],
+      nodeCidr: '10.0.0.0/20',
+      podCidr: '10.4.0.0/14',
+      serviceCidr: '10.8.0.0/20',
+      masterCidr: '172.16.0.0/28',
+      nodePool: { machineType: 'e2-standard-4', minNodesPerZone: 1, maxNodesPerZone: 3 },
+    },
+  ],
+  cluster: {
+    releaseChannel: 'REGULAR',
+    masterAuthorizedNetworks: [
+      { cidr: '198.51.100.0/24', displayName: 'ci-runners' },
+      { cidr: '203.0.113.0/24', displayName: 'office-vpn' },
+    ],
+    maintenanceWindow: WEEKEND_NIGHTS,
+  },
+  workloads: {
+    nginxImage: NGINX_IMAGE,
+    api: {
+      image: { repository: appImageRepository(project, region, 'api'), tag: '0.1.0' },
+      replicas: 2,
+      autoscaling: { minReplicas: 2, maxReplicas: 6 },
+      resources: DEFAULT_RESOURCES,
+    },
+    frontend: {
+      image: { repository: appImageRepository(project, region, 'frontend-server'), tag: '0.1.0' },
+      replicas: 2,
+      autoscaling: { minReplicas: 2, maxReplicas: 4 },
+      resources: DEFAULT_RESOURCES,
+    },
+  },
+  mongodb: { cidrs: ['10.200.0.0/29'] },
+};

@@ -1,0 +1,34 @@
+import { App } from 'cdktf';
+import { ConfigError, ENVIRONMENTS, loadEnvironments, selectEnvironments, type EnvironmentConfig } from './config';
+import { ClusterStack } from './stacks/cluster-stack';
+import { CoreStack } from './stacks/core-stack';
+
+/**
+ * The whole Isoscribe topology of one environment. Deploy order follows the references:
+ *
+ *   core ─► cluster-<region> (one per region) ─► workloads-<region> ─► ingress ─► edge
+ */
+export function defineEnvironment(app: App, env: EnvironmentConfig) {
+  // VPC + per-region subnet/router/NAT, Artifact Registry, service accounts, bundle bucket, Mongo secret, global IP
+  const core = new CoreStack(app, env);
+  // Private, hardened regional GKE cluster + node pool per region
+  const clusters = env.regions.map((region) => new ClusterStack(app, env, region, core));
+  return { core, clusters };
+}
+
+/** Validates every environment first, so an invalid config writes nothing; then synthesizes. */
+export function main(): void {
+  let envs: EnvironmentConfig[];
+  try {
+    envs = selectEnvironments(loadEnvironments(ENVIRONMENTS), process.env.ISOSCRIBE_ENVS);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+  const app = new App();
+  for (const env of envs) defineEnvironment(app, env);
+  app.synth();
+}
+
+if (require.main === module) main();

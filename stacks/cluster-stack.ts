@@ -1,0 +1,40 @@
+import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig, RegionConfig } from '../config';
+import { GkeCluster } from '../constructs/gcp/gke-cluster';
+import type { CoreStack } from './core-stack';
+import { EnvironmentStack, environmentLabels } from './environment-stack';
+
+/** One region's private GKE cluster, on the region's subnet from `core`. */
+export class ClusterStack extends EnvironmentStack {
+  readonly region: RegionConfig;
+  readonly gke: GkeCluster;
+
+  constructor(scope: Construct, env: EnvironmentConfig, region: RegionConfig, core: CoreStack) {
+    super(scope, env, 'cluster', region.name);
+    this.region = region;
+    const labels = environmentLabels(env);
+    new GoogleProvider(this, 'google', { project: env.project.id, region: region.name, defaultLabels: labels });
+
+    const network = core.regions[region.name];
+    this.gke = new GkeCluster(this, 'gke', {
+      name: `isoscribe-${env.name}-${region.name}`,
+      project: env.project.id,
+      location: region.name,
+      nodeLocations: region.zones,
+      network: core.network.id,
+      subnetwork: network.subnetwork.id,
+      podRangeName: network.podRangeName,
+      serviceRangeName: network.serviceRangeName,
+      masterIpv4CidrBlock: region.masterCidr,
+      masterAuthorizedNetworks: env.cluster.masterAuthorizedNetworks.map((n) => ({ cidrBlock: n.cidr, displayName: n.displayName })),
+      releaseChannel: env.cluster.releaseChannel,
+      nodeServiceAccount: core.nodeServiceAccount.email,
+      nodePool: region.nodePool,
+      maintenanceWindow: env.cluster.maintenanceWindow,
+      deletionProtection: env.cluster.deletionProtection,
+      labels,
+      nodeTags: [`isoscribe-${env.name}-gke-node`],
+    });
+  }
+}

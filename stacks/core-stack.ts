@@ -1,0 +1,169 @@
+import { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-registry-repository';
+import { ArtifactRegistryRepositoryIamMember } from '@cdktf/provider-google/lib/artifact-registry-repository-iam-member';
+import { ComputeGlobalAddress } from '@cdktf/provider-google/lib/compute-global-address';
+import { ComputeNetwork } from '@cdktf/provider-google/lib/compute-network';
+import { ProjectService } from '@cdktf/provider-google/lib/project-service';
+import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
+import { SecretManagerSecret } from '@cdktf/provider-google/lib/secret-manager-secret';
+import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
+import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
+import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config';
+import { RegionalNetwork } from '../constructs/gcp/regional-network';
+import { ServiceAccount } from '../constructs/gcp/service-account';
+import { EnvironmentStack, environmentLabels } from './environment-stack';
+
+/** APIs the topology uses; enabled once per project and never disabled by Terraform. */
+export const PROJECT_SERVICES = [
+  'artifactregistry.googleapis.com',
+  'certificatemanager.googleapis.com',
+  'cloudresourcemanager.googleapis.com',
+  'compute.googleapis.com',
+  'container.googleapis.com',
+  'iam.googleapis.com',
+  'iamcredentials.googleapis.com',
+  'logging.googleapis.com',
+  'monitoring.googleapis.com',
+  'secretmanager.googleapis.com',
+  'storage.googleapis.com',
+] as const;
+
+/** Least privilege for GKE nodes: write logs and metrics, nothing else at project level. */
+export const NODE_PROJECT_ROLES = [
+  'roles/logging.logWriter',
+  'roles/monitoring.metricWriter',
+  'roles/monitoring.viewer',
+  'roles/stackdriver.resourceMetadata.writer',
+  'roles/autoscaling.metricsWriter',
+];
+
+/**
+ * Project-wide foundations every other stack builds on: APIs, the VPC with one subnet, router and NAT
+ * per region, Artifact Registry, service accounts, the static-bundle bucket, the MongoDB secret (its
+ * value is added out of band) and the global IP address.
+ *
+ * The global address lives here, not in `ingress`, because the NGINX config in every workload must
+ * trust it (real-IP) and workloads deploy before ingress; an address that DNS points at should also
+ * outlive any rebuild of the load balancer.
+ */
+export class CoreStack extends EnvironmentStack {
+  readonly network: ComputeNetwork;
+  readonly regions: Record<string, RegionalNetwork>;
+  readonly nodeServiceAccount: ServiceAccount;
+  readonly apiServiceAccount: ServiceAccount;
+  readonly frontendServiceAccount: ServiceAccount;
+  readonly artifactRepository: ArtifactRegistryRepository;
+  readonly bundleBucket: StorageBucket;
+  readonly mongodbSecret: SecretManagerSecret;
+  readonly globalAddress: ComputeGlobalAddress;
+
+  constructor(scope: Construct, env: EnvironmentConfig) {
+    super(scope, env, 'core');
+    const project = env.project.id;
+    const prefix = `isoscribe-${env.name}`;
+    const labels = environmentLabels(env);
+    const primaryRegion = env.regions[0].name;
+
+    new GoogleProvider(this, 'google', { project, region: primaryRegion, defaultLabels: labels });
+
+    const services = PROJECT_SERVICES.map(
+      (service) => new ProjectService(this, `service-${service.split('.')[0]}`, { project, service, disableOnDestroy: false }),
+    );
+
+    this.network = new ComputeNetwork(this, 'vpc', {
+      name: prefix,
+      autoCreateSubnetworks: false,
+      routingMode: 'GLOBAL',
+      dependsOn: services,
+    });
+
+    this.regions = {};
+    for (const region of env.regions) {
+      this.regions[region.name] = new RegionalNetwork(this, `network-${region.name}`, {
+        name: `${prefix}-${region.name}`,
+        network: this.network.id,
+        region: region.name,
+        nodeCidr: region.nodeCidr,
+        podCidr: region.podCidr,
+        serviceCidr: region.serviceCidr,
+      });
+    }
+
+    this.artifactRepository = new ArtifactRegistryRepository(this, 'images', {
+      repositoryId: 'isoscribe',
+      location: primaryRegion,
+      format: 'DOCKER',
+      description: 'Container images of the api and frontend-server',
+      // Tags are written once by CI (the commit SHA); a moved tag would make a rollout non-reproducible.
+      dockerConfig: { immutableTags: true },
+      cleanupPolicies: [
+        { id: 'delete-untagged', action: 'DELETE', condition: { tagState: 'UNTAGGED', olderThan: '2592000s' } },
+      ],
+      dependsOn: services,
+    });
+
+    this.nodeServiceAccount = new ServiceAccount(this, 'node-sa', {
+      project,
+      accountId: `${prefix}-gke-node`,
+      displayName: `GKE nodes (${env.name})`,
+      description: 'Dedicated least-privilege identity of GKE nodes: logs, metrics, image pulls.',
+      projectRoles: NODE_PROJECT_ROLES,
+    });
+    new ArtifactRegistryRepositoryIamMember(this, 'node-sa-image-pull', {
+      project,
+      location: this.artifactRepository.location,
+      repository: this.artifactRepository.name,
+      role: 'roles/artifactregistry.reader',
+      member: this.nodeServiceAccount.member,
+    });
+
+    // Workload identities: bound to Kubernetes service accounts by the workloads stacks.
+    this.apiServiceAccount = new ServiceAccount(this, 'api-sa', {
+      project,
+      accountId: `${prefix}-api`,
+      displayName: `api workload (${env.name})`,
+    });
+    this.frontendServiceAccount = new ServiceAccount(this, 'frontend-sa', {
+      project,
+      accountId: `${prefix}-frontend`,
+      displayName: `frontend-server workload (${env.name})`,
+    });
+
+    this.bundleBucket = new StorageBucket(this, 'bundle-bucket', {
+      name: `${project}-static-bundles`,
+      location: primaryRegion.toUpperCase(),
+      uniformBucketLevelAccess: true,
+      versioning: { enabled: true },
+      // Served to the public by the load balancer's backend bucket (/static/*), so the bucket grants
+      // allUsers read in the ingress stack; prevention stays "inherited" for that reason.
+      publicAccessPrevention: 'inherited',
+      lifecycleRule: [{ action: { type: 'Delete' }, condition: { daysSinceNoncurrentTime: 30, withState: 'ARCHIVED' } }],
+      forceDestroy: false,
+      dependsOn: services,
+    });
+    new StorageBucketIamMember(this, 'frontend-sa-bundle-read', {
+      bucket: this.bundleBucket.name,
+      role: 'roles/storage.objectViewer',
+      member: this.frontendServiceAccount.member,
+    });
+
+    this.mongodbSecret = new SecretManagerSecret(this, 'mongodb-uri', {
+      secretId: `${prefix}-mongodb-uri`,
+      replication: { auto: {} },
+      dependsOn: services,
+    });
+    new SecretManagerSecretIamMember(this, 'api-sa-mongodb-uri', {
+      secretId: this.mongodbSecret.id,
+      role: 'roles/secretmanager.secretAccessor',
+      member: this.apiServiceAccount.member,
+    });
+
+    this.globalAddress = new ComputeGlobalAddress(this, 'lb-ipv4', {
+      name: `${prefix}-lb-ipv4`,
+      ipVersion: 'IPV4',
+      addressType: 'EXTERNAL',
+      dependsOn: services,
+    });
+  }
+}

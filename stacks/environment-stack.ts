@@ -1,0 +1,36 @@
+import { GcsBackend, LocalBackend, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config';
+
+/** `isoscribe-<env>-<layer>[-<region>]`: every stack name is predictable from its place in the topology. */
+export function stackName(env: EnvironmentConfig, layer: string, region?: string): string {
+  return ['isoscribe', env.name, layer, region].filter(Boolean).join('-');
+}
+
+/** Labels on every labelable resource of an environment. */
+export function environmentLabels(env: EnvironmentConfig): Record<string, string> {
+  return { ...env.labels, app: 'isoscribe', environment: env.name, 'managed-by': 'cdktf' };
+}
+
+/**
+ * A stack of one environment. It names itself and picks the state backend: dev keeps local state
+ * beside the project (outside cdktf.out, which synth rewrites); every other environment keeps it in
+ * the environment's GCS bucket under one prefix per stack.
+ */
+export abstract class EnvironmentStack extends TerraformStack {
+  readonly env: EnvironmentConfig;
+  readonly stackName: string;
+
+  protected constructor(scope: Construct, env: EnvironmentConfig, layer: string, region?: string) {
+    const name = stackName(env, layer, region);
+    super(scope, name);
+    this.env = env;
+    this.stackName = name;
+    if (env.backend.type === 'gcs') {
+      new GcsBackend(this, { bucket: env.backend.bucket, prefix: `stacks/${name}` });
+    } else {
+      // Terraform runs in cdktf.out/stacks/<name>; this path lands in <project>/.terraform-state/.
+      new LocalBackend(this, { path: `../../../.terraform-state/${name}.tfstate` });
+    }
+  }
+}
