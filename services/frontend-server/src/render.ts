@@ -1,0 +1,36 @@
+import { Assets } from './manifest';
+import { FALLBACK_FILE, PageMeta, routeFile, Site } from './pages';
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escapes text for an HTML text node or a quoted attribute value. */
+export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (char) => ESCAPES[char]);
+
+/** One HTML shell: the page's metadata and the current bundle in <head>; the app renders the body. */
+export function renderPage(lang: string, meta: PageMeta, assets: Assets, assetBaseUrl: string): string {
+  const e = escapeHtml;
+  const href = (file: string) => e(assetBaseUrl + file);
+  const openGraph = { title: meta.title, description: meta.description, url: meta.canonical, ...meta.openGraph };
+  const head = [
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${e(meta.title)}</title>`,
+    meta.description && `<meta name="description" content="${e(meta.description)}">`,
+    meta.robots && `<meta name="robots" content="${e(meta.robots)}">`,
+    meta.canonical && `<link rel="canonical" href="${e(meta.canonical)}">`,
+    ...Object.entries(openGraph).map(([key, value]) => value && `<meta property="og:${e(key)}" content="${e(value)}">`),
+    ...Object.entries(meta.twitter).map(([key, value]) => `<meta name="twitter:${e(key)}" content="${e(value)}">`),
+    ...assets.styles.map((file) => `<link rel="stylesheet" href="${href(file)}">`),
+    ...assets.preloads.map((file) => `<link rel="modulepreload" href="${href(file)}">`),
+    `<script type="module" src="${href(assets.script)}"></script>`,
+  ];
+  const body = '<div id="app"></div>';
+  return `<!doctype html>\n<html lang="${e(lang)}">\n<head>\n${head.filter(Boolean).join('\n')}\n</head>\n<body>\n${body}\n</body>\n</html>\n`;
+}
+
+/** Every file of the site as [relative path, HTML]; index.html comes last because it is the readiness file. */
+export function renderSite(site: Site, assets: Assets, assetBaseUrl: string): Array<[string, string]> {
+  const files: Array<[string, string]> = site.pages.map((page) => [routeFile(page.route), renderPage(site.lang, page, assets, assetBaseUrl)]);
+  files.unshift([FALLBACK_FILE, renderPage(site.lang, site.fallback, assets, assetBaseUrl)]);
+  return files.sort(([a], [b]) => Number(a === 'index.html') - Number(b === 'index.html'));
+}
