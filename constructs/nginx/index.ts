@@ -1,0 +1,3 @@
+export * from './pod-layout';
+export * from './nginx-config';
+export { NginxConfigError } from './validation';
