@@ -1,3 +1,4 @@
+import { formatPath } from './path';
 import { environmentSchema, type EnvironmentConfig, type EnvironmentInput } from './schema';
 
 /** Thrown when configuration is invalid; `problems` holds one line per problem, each with its fix. */
@@ -49,11 +50,4 @@ export function selectEnvironments(envs: EnvironmentConfig[], selection: string 
     throw new ConfigError([`ISOSCRIBE_ENVS: unknown environment ${unknown.map((u) => `"${u}"`).join(', ')}; choose from ${known.join(', ')}`]);
   }
   return envs.filter((e) => wanted.includes(e.name));
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(root)';
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
-    .join('');
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { overlaps, parseIpv4Cidr, prefixLength, type Ipv4Range } from './cidr';
 import { GCP_REGIONS } from './gcp-regions';
+import { formatPath } from './path';
 
 /*
  * The schema of one environment's configuration. Every message says what is wrong and how to fix it;
@@ -199,7 +200,7 @@ function checkRegions(env: EnvironmentConfig, ctx: Ctx): void {
     for (let b = a + 1; b < ranges.length; b++) {
       if (overlaps(ranges[a].range, ranges[b].range)) {
         issue(ctx, ranges[b].path,
-          `${ranges[b].range.cidr} overlaps ${ranges[a].path.join('.')} (${ranges[a].range.cidr}); give every range in the VPC its own address space`);
+          `${ranges[b].range.cidr} overlaps ${formatPath(ranges[a].path)} (${ranges[a].range.cidr}); give every range in the VPC its own address space`);
       }
     }
   }

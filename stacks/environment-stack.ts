@@ -9,7 +9,8 @@ export function stackName(env: EnvironmentConfig, layer: string, region?: string
 
 /** Labels on every labelable resource of an environment. */
 export function environmentLabels(env: EnvironmentConfig): Record<string, string> {
-  return { ...env.labels, app: 'isoscribe', environment: env.name, 'managed-by': 'cdktf' };
+  // Underscore, not hyphen: cdktf snake-cases map keys in provider blocks (default_labels).
+  return { ...env.labels, app: 'isoscribe', environment: env.name, managed_by: 'cdktf' };
 }
 
 /**

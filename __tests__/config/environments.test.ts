@@ -1,0 +1,136 @@
+import { ConfigError, ENVIRONMENTS, loadEnvironments, selectEnvironments, type EnvironmentInput } from '../../config';
+
+function variant(name: string, mutate: (e: EnvironmentInput) => void): EnvironmentInput {
+  const input = structuredClone(ENVIRONMENTS.find((e) => e.name === name)!);
+  mutate(input);
+  return input;
+}
+
+/** Loads one mutated environment and returns the problems it reports. */
+function problemsOf(name: string, mutate: (e: EnvironmentInput) => void): string[] {
+  try {
+    loadEnvironments([variant(name, mutate)]);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('the committed environments', () => {
+  it('are all valid', () => {
+    const envs = loadEnvironments(ENVIRONMENTS);
+    expect(envs.map((e) => e.name)).toEqual(['dev', 'staging', 'production']);
+  });
+
+  it('dev needs no credentials: local state, one region, placeholder domain, no deletion protection', () => {
+    const [dev] = loadEnvironments(ENVIRONMENTS.filter((e) => e.name === 'dev'));
+    expect(dev.backend).toEqual({ type: 'local' });
+    expect(dev.regions).toHaveLength(1);
+    expect(dev.domain).toMatch(/\.example$/);
+    expect(dev.cluster.deletionProtection).toBe(false);
+  });
+
+  it('staging has one region and production three on three continents, both on GCS state', () => {
+    const envs = loadEnvironments(ENVIRONMENTS);
+    const staging = envs.find((e) => e.name === 'staging')!;
+    const production = envs.find((e) => e.name === 'production')!;
+    expect(staging.regions).toHaveLength(1);
+    expect(production.regions).toHaveLength(3);
+    const continents = new Set(production.regions.map((r) => r.name.split('-')[0]));
+    expect(continents.size).toBe(3);
+    for (const env of [staging, production]) {
+      expect(env.backend.type).toBe('gcs');
+      expect(env.cluster.deletionProtection).toBe(true);
+    }
+  });
+});
+
+describe('config rules: each rejects a bad value and says how to fix it', () => {
+  const cases: [string, (e: EnvironmentInput) => void, RegExp][] = [
+    ['project id format', (e) => { e.project.id = 'Isoscribe_Prod'; },
+      /production\.ts › project\.id: must be a GCP project id/],
+    ['unknown region', (e) => { e.regions[1].name = 'europe-middle9'; },
+      /regions\[1\]\.name: must be a Google Cloud region with GKE/],
+    ['zone outside its region', (e) => { e.regions[1].zones[0] = 'us-central1-a'; },
+      /regions\[1\]\.zones\[0\]: "us-central1-a" is not a zone of europe-west1; use "europe-west1-<letter>"/],
+    ['duplicate zone', (e) => { e.regions[0].zones = ['us-central1-a', 'us-central1-a']; },
+      /regions\[0\]\.zones\[1\]: zone "us-central1-a" is listed twice/],
+    ['duplicate region', (e) => { e.regions[2] = { ...e.regions[1], nodeCidr: '10.0.48.0/20', podCidr: '10.24.0.0/14', serviceCidr: '10.8.48.0/20', masterCidr: '172.16.0.48/28' }; },
+      /regions\[2\]\.name: region "europe-west1" is listed twice/],
+    ['node CIDRs overlapping across regions', (e) => { e.regions[1].nodeCidr = '10.0.8.0/21'; },
+      /regions\[1\]\.nodeCidr: 10\.0\.8\.0\/21 overlaps regions\[0\]\.nodeCidr \(10\.0\.0\.0\/20\)/],
+    ['pod range overlapping another region\'s service range', (e) => { e.regions[2].podCidr = '10.8.0.0/14'; },
+      /regions\[2\]\.podCidr: 10\.8\.0\.0\/14 overlaps .*serviceCidr/],
+    ['service range overlapping its own node range', (e) => { e.regions[0].serviceCidr = '10.0.0.0/24'; },
+      /regions\[0\]\.serviceCidr: 10\.0\.0\.0\/24 overlaps regions\[0\]\.nodeCidr/],
+    ['malformed CIDR', (e) => { e.regions[0].nodeCidr = '10.0.0.1/20'; },
+      /regions\[0\]\.nodeCidr: must be a canonical IPv4 CIDR/],
+    ['control plane range not a /28', (e) => { e.regions[0].masterCidr = '172.16.0.0/27'; },
+      /regions\[0\]\.masterCidr: the GKE control plane needs exactly a \/28 \(got \/27\)/],
+    ['image tag "latest"', (e) => { e.workloads.api.image.tag = 'latest'; },
+      /workloads\.api\.image\.tag: must be pinned: "latest" moves/],
+    ['malformed digest', (e) => { e.workloads.frontend.image.digest = 'sha256:abc'; },
+      /workloads\.frontend\.image\.digest: must be "sha256:" followed by 64 lowercase hex digits/],
+    ['image repository with a tag in it', (e) => { e.workloads.nginxImage.repository = 'nginx:1.27'; },
+      /workloads\.nginxImage\.repository: must be an image repository without tag or digest/],
+    ['replicas below 1', (e) => { e.workloads.api.replicas = 0; },
+      /workloads\.api\.replicas: must be at least 1/],
+    ['autoscaling min above max', (e) => { e.workloads.api.autoscaling.minReplicas = 40; },
+      /workloads\.api\.autoscaling\.minReplicas: minReplicas \(40\) exceeds maxReplicas \(30\)/],
+    ['replicas outside autoscaling bounds', (e) => { e.workloads.frontend.replicas = 20; },
+      /workloads\.frontend\.replicas: replicas \(20\) must lie within autoscaling bounds \[3, 12\]/],
+    ['node pool min above max', (e) => { e.regions[0].nodePool = { ...e.regions[0].nodePool, minNodesPerZone: 9 }; },
+      /regions\[0\]\.nodePool\.minNodesPerZone: minNodesPerZone \(9\) exceeds maxNodesPerZone \(5\)/],
+    ['control plane open to the internet', (e) => { e.cluster.masterAuthorizedNetworks = [{ cidr: '0.0.0.0/0', displayName: 'anyone' }]; },
+      /cluster\.masterAuthorizedNetworks\[0\]\.cidr: 0\.0\.0\.0\/0 opens the control plane/],
+    ['no master authorized networks', (e) => { e.cluster.masterAuthorizedNetworks = []; },
+      /cluster\.masterAuthorizedNetworks: list at least one network/],
+    ['shared environment on local state', (e) => { e.backend = { type: 'local' }; },
+      /production\.ts › backend: a shared environment must keep state in GCS/],
+    ['no regions', (e) => { e.regions = []; },
+      /regions: configure at least one region/],
+    ['uppercase domain', (e) => { e.domain = 'Isoscribe.com'; },
+      /domain: must be a lowercase DNS name/],
+  ];
+
+  it.each(cases)('%s', (_rule, mutate, expected) => {
+    const problems = problemsOf('production', mutate);
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
+  });
+
+  it('lists every problem of every environment at once', () => {
+    const badDev = variant('dev', (e) => { e.workloads.api.image.tag = 'latest'; });
+    const badProd = variant('production', (e) => { e.project.id = 'X'; e.regions[0].zones = ['asia-east1-a']; });
+    let error: unknown;
+    try {
+      loadEnvironments([badDev, badProd]);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems, message } = error as ConfigError;
+    expect(problems).toHaveLength(3);
+    expect(message).toMatch(/^Invalid Isoscribe configuration \(3 problems\):/);
+    expect(message).toContain('config/dev.ts › workloads.api.image.tag');
+    expect(message).toContain('config/production.ts › project.id');
+    expect(message).toContain('config/production.ts › regions[0].zones[0]');
+  });
+});
+
+describe('ISOSCRIBE_ENVS selection', () => {
+  const envs = loadEnvironments(ENVIRONMENTS);
+
+  it('keeps every environment when unset or empty', () => {
+    expect(selectEnvironments(envs, undefined)).toHaveLength(3);
+    expect(selectEnvironments(envs, ' ')).toHaveLength(3);
+  });
+
+  it('narrows to the named environments', () => {
+    expect(selectEnvironments(envs, 'production, dev').map((e) => e.name)).toEqual(['dev', 'production']);
+  });
+
+  it('rejects an unknown name, listing the valid ones', () => {
+    expect(() => selectEnvironments(envs, 'prod')).toThrow(/ISOSCRIBE_ENVS: unknown environment "prod"; choose from dev, staging, production/);
+  });
+});

@@ -1,0 +1,124 @@
+import { Testing } from 'cdktf';
+import { GkeCluster, type GkeClusterProps } from '../../constructs/gcp/gke-cluster';
+import { environment, onlyResource, resources, synthEnvironment } from '../support/topology';
+
+const production = synthEnvironment(environment('production'));
+const dev = synthEnvironment(environment('dev'));
+const prodRegions = environment('production').regions;
+
+describe.each(prodRegions.map((r) => [r.name, r] as const))('production cluster in %s', (regionName, region) => {
+  const stack = production.json[`isoscribe-production-cluster-${regionName}`];
+  const cluster = onlyResource(stack, 'google_container_cluster');
+  const pool = onlyResource(stack, 'google_container_node_pool');
+
+  it('is regional, named by convention, with nodes in the configured zones', () => {
+    expect(cluster.name).toBe(`isoscribe-production-${regionName}`);
+    expect(cluster.location).toBe(regionName);
+    expect(cluster.node_locations).toEqual(region.zones);
+    expect(pool.node_locations).toEqual(region.zones);
+  });
+
+  it('has private nodes and a control plane reachable only from authorized networks', () => {
+    expect(cluster.private_cluster_config.enable_private_nodes).toBe(true);
+    expect(cluster.private_cluster_config.master_ipv4_cidr_block).toBe(region.masterCidr);
+    const blocks = cluster.master_authorized_networks_config.cidr_blocks.map((b: { cidr_block: string }) => b.cidr_block);
+    expect(blocks.length).toBeGreaterThan(0);
+    expect(blocks).not.toContain('0.0.0.0/0');
+    expect(cluster.master_authorized_networks_config.gcp_public_cidrs_access_enabled).toBe(false);
+  });
+
+  it('is VPC-native on the region subnet from core (a cross-stack reference)', () => {
+    expect(cluster.networking_mode).toBe('VPC_NATIVE');
+    expect(cluster.ip_allocation_policy).toEqual({ cluster_secondary_range_name: 'pods', services_secondary_range_name: 'services' });
+    expect(cluster.subnetwork).toMatch(/data\.terraform_remote_state\.cross-stack-reference-input-isoscribe-production-core\.outputs/);
+  });
+
+  it('runs Workload Identity, with GKE_METADATA on the nodes', () => {
+    expect(cluster.workload_identity_config.workload_pool).toBe('isoscribe-prod.svc.id.goog');
+    expect(pool.node_config.workload_metadata_config.mode).toBe('GKE_METADATA');
+  });
+
+  it('has shielded nodes with secure boot and integrity monitoring', () => {
+    expect(cluster.enable_shielded_nodes).toBe(true);
+    expect(pool.node_config.shielded_instance_config).toEqual({ enable_secure_boot: true, enable_integrity_monitoring: true });
+  });
+
+  it('follows a release channel and a maintenance window', () => {
+    expect(cluster.release_channel.channel).toBe('STABLE');
+    expect(cluster.maintenance_policy.recurring_window.recurrence).toBe('FREQ=WEEKLY;BYDAY=SA,SU');
+  });
+
+  it('uses Dataplane V2 with the legacy network policy explicitly disabled', () => {
+    expect(cluster.datapath_provider).toBe('ADVANCED_DATAPATH');
+    expect(cluster.network_policy).toEqual({ enabled: false });
+  });
+
+  it('issues no client certificate and disables legacy ABAC', () => {
+    expect(cluster.master_auth.client_certificate_config.issue_client_certificate).toBe(false);
+    expect(cluster.enable_legacy_abac).toBe(false);
+  });
+
+  it('removes the default node pool in favour of a separate pool', () => {
+    expect(cluster.remove_default_node_pool).toBe(true);
+    expect(cluster.node_config).toBeUndefined();
+    expect(pool.cluster).toBe(`\${google_container_cluster.${cluster.__id}.id}`);
+  });
+
+  it('runs nodes as the dedicated node service account from core, on COS_CONTAINERD', () => {
+    expect(pool.node_config.service_account).toMatch(/cross-stack-output-google_service_accountnode-sa_account_.*email/);
+    expect(pool.node_config.image_type).toBe('COS_CONTAINERD');
+    expect(pool.node_config.metadata['disable-legacy-endpoints']).toBe('true');
+  });
+
+  it('auto-repairs and auto-upgrades nodes with surge upgrades that keep capacity', () => {
+    expect(pool.management).toEqual({ auto_repair: true, auto_upgrade: true });
+    expect(pool.upgrade_settings).toMatchObject({ max_surge: 1, max_unavailable: 0 });
+    expect(pool.autoscaling).toMatchObject({ min_node_count: region.nodePool.minNodesPerZone, max_node_count: region.nodePool.maxNodesPerZone });
+  });
+
+  it('labels the cluster and its nodes, and protects the cluster from deletion', () => {
+    expect(cluster.resource_labels).toMatchObject({ environment: 'production', app: 'isoscribe', managed_by: 'cdktf' });
+    expect(pool.node_config.labels).toMatchObject({ environment: 'production' });
+    expect(cluster.deletion_protection).toBe(true);
+  });
+
+  it('keeps its state in the environment bucket under its own prefix', () => {
+    expect(stack.terraform.backend.gcs).toEqual({ bucket: 'isoscribe-prod-tfstate', prefix: `stacks/isoscribe-production-cluster-${regionName}` });
+  });
+});
+
+describe('dev cluster', () => {
+  const stack = dev.json['isoscribe-dev-cluster-us-central1'];
+
+  it('can be destroyed (no deletion protection) and keeps local state outside cdktf.out', () => {
+    expect(onlyResource(stack, 'google_container_cluster').deletion_protection).toBe(false);
+    expect(stack.terraform.backend.local.path).toBe('../../../.terraform-state/isoscribe-dev-cluster-us-central1.tfstate');
+  });
+
+  it('is still private and hardened', () => {
+    const cluster = onlyResource(stack, 'google_container_cluster');
+    expect(cluster.private_cluster_config.enable_private_nodes).toBe(true);
+    expect(resources(stack, 'google_container_node_pool')[0].node_config.shielded_instance_config.enable_secure_boot).toBe(true);
+  });
+});
+
+describe('GkeCluster validation', () => {
+  const base = (): GkeClusterProps => ({
+    name: 'c', project: 'p-123456', location: 'us-central1', nodeLocations: ['us-central1-a'], network: 'n', subnetwork: 's',
+    podRangeName: 'pods', serviceRangeName: 'services', masterIpv4CidrBlock: '172.16.0.0/28',
+    masterAuthorizedNetworks: [{ cidrBlock: '10.0.0.0/8', displayName: 'vpn' }], releaseChannel: 'STABLE',
+    nodeServiceAccount: 'sa@p.iam.gserviceaccount.com', nodePool: { machineType: 'e2-small', minNodesPerZone: 1, maxNodesPerZone: 2 },
+    maintenanceWindow: { startTime: 'a', endTime: 'b', recurrence: 'FREQ=DAILY' }, deletionProtection: true,
+  });
+  const build = (props: GkeClusterProps) => new GkeCluster(Testing.stubVersion(Testing.app()), 'gke', props);
+
+  it('refuses a control plane open to the internet', () => {
+    expect(() => build({ ...base(), masterAuthorizedNetworks: [{ cidrBlock: '0.0.0.0/0', displayName: 'all' }] }))
+      .toThrow(/masterAuthorizedNetworks "all" is 0\.0\.0\.0\/0; the control plane must not be open to the internet/);
+  });
+
+  it('refuses nodes outside the cluster region and over-long names', () => {
+    expect(() => build({ ...base(), nodeLocations: ['europe-west1-b'] })).toThrow(/nodeLocations "europe-west1-b" is not in us-central1/);
+    expect(() => build({ ...base(), name: 'x'.repeat(41) })).toThrow(/is 41 characters; GKE allows 40/);
+  });
+});

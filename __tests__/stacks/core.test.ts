@@ -1,0 +1,91 @@
+import { NODE_PROJECT_ROLES, PROJECT_SERVICES } from '../../stacks/core-stack';
+import { environment, onlyResource, resources, synthEnvironment } from '../support/topology';
+
+const prodEnv = environment('production');
+const core = synthEnvironment(prodEnv).json['isoscribe-production-core'];
+
+describe('core stack (production)', () => {
+  it('enables every API the topology uses, never disabling them on destroy', () => {
+    const services = resources(core, 'google_project_service');
+    expect(services.map((s) => s.service).sort()).toEqual([...PROJECT_SERVICES].sort());
+    for (const s of services) expect(s.disable_on_destroy).toBe(false);
+  });
+
+  it('creates a custom-mode global VPC', () => {
+    const vpc = onlyResource(core, 'google_compute_network');
+    expect(vpc).toMatchObject({ name: 'isoscribe-production', auto_create_subnetworks: false, routing_mode: 'GLOBAL' });
+  });
+
+  it('has one subnet per region with pod and service secondary ranges, private Google access and flow logs', () => {
+    const subnets = resources(core, 'google_compute_subnetwork');
+    expect(subnets.map((s) => s.region).sort()).toEqual(prodEnv.regions.map((r) => r.name).sort());
+    for (const region of prodEnv.regions) {
+      const subnet = subnets.find((s) => s.region === region.name)!;
+      expect(subnet.ip_cidr_range).toBe(region.nodeCidr);
+      expect(subnet.secondary_ip_range).toEqual([
+        { range_name: 'pods', ip_cidr_range: region.podCidr },
+        { range_name: 'services', ip_cidr_range: region.serviceCidr },
+      ]);
+      expect(subnet.private_ip_google_access).toBe(true);
+      expect(subnet.log_config.flow_sampling).toBeGreaterThan(0);
+    }
+  });
+
+  it('gives every region a Cloud Router and a NAT for the private nodes, with error logging', () => {
+    const routers = resources(core, 'google_compute_router');
+    const nats = resources(core, 'google_compute_router_nat');
+    expect(routers.map((r) => r.region).sort()).toEqual(prodEnv.regions.map((r) => r.name).sort());
+    expect(nats).toHaveLength(prodEnv.regions.length);
+    for (const nat of nats) {
+      expect(nat.nat_ip_allocate_option).toBe('AUTO_ONLY');
+      expect(nat.source_subnetwork_ip_ranges_to_nat).toBe('LIST_OF_SUBNETWORKS');
+      expect(nat.log_config).toEqual({ enable: true, filter: 'ERRORS_ONLY' });
+    }
+  });
+
+  it('has a Docker Artifact Registry with immutable tags that the node account may only read', () => {
+    const repo = onlyResource(core, 'google_artifact_registry_repository');
+    expect(repo).toMatchObject({ format: 'DOCKER', repository_id: 'isoscribe', docker_config: { immutable_tags: true } });
+    const pull = onlyResource(core, 'google_artifact_registry_repository_iam_member');
+    expect(pull.role).toBe('roles/artifactregistry.reader');
+    expect(pull.member).toMatch(/google_service_account\.node-sa_account_.*\.member/);
+  });
+
+  it('gives the node service account only the logging/monitoring roles it needs', () => {
+    const bindings = resources(core, 'google_project_iam_member');
+    expect(bindings.map((b) => b.role).sort()).toEqual([...NODE_PROJECT_ROLES].sort());
+    for (const b of bindings) expect(b.member).toMatch(/node-sa_account/);
+    expect(bindings.map((b) => b.role)).not.toEqual(expect.arrayContaining(['roles/editor']));
+  });
+
+  it('creates the node and workload service accounts with predictable ids', () => {
+    const ids = resources(core, 'google_service_account').map((a) => a.account_id).sort();
+    expect(ids).toEqual(['isoscribe-production-api', 'isoscribe-production-frontend', 'isoscribe-production-gke-node']);
+  });
+
+  it('keeps the static bundle bucket versioned, with uniform access', () => {
+    const bucket = onlyResource(core, 'google_storage_bucket');
+    expect(bucket).toMatchObject({ name: 'isoscribe-prod-static-bundles', uniform_bucket_level_access: true, versioning: { enabled: true } });
+    const read = onlyResource(core, 'google_storage_bucket_iam_member');
+    expect(read).toMatchObject({ role: 'roles/storage.objectViewer' });
+    expect(read.member).toMatch(/frontend-sa_account/);
+  });
+
+  it('creates the MongoDB secret container, never a version (the value is added out of band)', () => {
+    expect(onlyResource(core, 'google_secret_manager_secret').secret_id).toBe('isoscribe-production-mongodb-uri');
+    expect(resources(core, 'google_secret_manager_secret_version')).toHaveLength(0);
+    const access = onlyResource(core, 'google_secret_manager_secret_iam_member');
+    expect(access.role).toBe('roles/secretmanager.secretAccessor');
+    expect(access.member).toMatch(/api-sa_account/);
+  });
+
+  it('reserves the global IPv4 address for the load balancer', () => {
+    expect(onlyResource(core, 'google_compute_global_address')).toMatchObject({ name: 'isoscribe-production-lb-ipv4', ip_version: 'IPV4', address_type: 'EXTERNAL' });
+  });
+
+  it('labels every labelable resource through the provider default labels', () => {
+    const provider = core.provider.google[0];
+    expect(provider.default_labels).toEqual({ team: 'platform', criticality: 'high', app: 'isoscribe', environment: 'production', managed_by: 'cdktf' });
+    expect(provider.project).toBe('isoscribe-prod');
+  });
+});
