@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, YAMLError } from 'yaml';
 
 /** The SPA shell NGINX serves for routes without their own page (`try_files ... /200.html`). */
 export const FALLBACK_FILE = '200.html';
@@ -32,7 +32,8 @@ export function parsePages(text: string, source: string): Site {
   try {
     return checkPages(parseYaml(text));
   } catch (error) {
-    throw new Error(`${source}: ${(error as Error).message}`);
+    const why = error instanceof YAMLError ? `not valid JSON or YAML: ${error.message}` : (error as Error).message;
+    throw new Error(`${source}: ${why}`);
   }
 }
 
