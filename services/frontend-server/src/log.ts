@@ -12,6 +12,7 @@ export function createLogger(minLevel: LogLevel, write = (line: string) => void 
 
 /** An error's message plus its cause's (fetch hides ECONNREFUSED and friends in `cause`). */
 export function reason(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
+  const message = (e: unknown): string => (e as Error | undefined)?.message ?? String(e);
+  const cause = (error as Error | undefined)?.cause;
+  return cause === undefined ? message(error) : `${message(error)}: ${message(cause)}`;
 }
