@@ -1,0 +1,174 @@
+// Builds the Fastify app: probes, the /api/v1 business API and request analytics. Everything with
+// a lifetime hangs off the app: MongoDB connects on ready, and app.close() is the graceful
+// shutdown (stop accepting, finish in-flight requests, flush analytics, close MongoDB).
+import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import Fastify, { FastifyError, FastifyInstance, FastifyRequest, LogController } from 'fastify';
+import type { Config } from './config';
+import { BoundedQueue } from './analytics/queue';
+import { RequestRecord, ensureRequestLogIndexes, toRecord, writeRequestLog } from './analytics/request-log';
+import { documentRoutes } from './documents/routes';
+import { DocumentStore, ensureDocumentIndexes } from './documents/store';
+import { HttpError, errorCode } from './http-errors';
+import { MongoConnection, errorSummary, isUnavailableError } from './mongo';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    mongo: MongoConnection;
+    analytics: BoundedQueue<RequestRecord>;
+  }
+  interface FastifyRequest {
+    clientIp: string | null;
+  }
+}
+
+const unavailableMessage = 'MongoDB is unreachable; retry shortly';
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function buildApp(config: Config): FastifyInstance {
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    bodyLimit: config.bodyLimitBytes,
+    // NGINX always sends X-Request-ID; keep it so one id follows the request through both logs.
+    requestIdHeader: false,
+    genReqId: requestIdFrom,
+    // Per-request log lines would carry raw URLs (unredacted queries); request_log is the record.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    ajv: { customOptions: { removeAdditional: false } },
+    schemaErrorFormatter: (errors, dataVar) => new Error(describeSchemaError(errors[0], dataVar)),
+  });
+
+  const mongo = new MongoConnection(config.mongo, app.log, async (db) => {
+    await ensureDocumentIndexes(db);
+    await ensureRequestLogIndexes(db, config.analytics.ttlDays);
+  });
+  const analytics = new BoundedQueue<RequestRecord>({
+    max: config.analytics.queueMax,
+    batchSize: config.analytics.batchSize,
+    flushIntervalMs: config.analytics.flushIntervalMs,
+    write: (batch) => writeRequestLog(mongo.db, batch),
+    canWrite: () => mongo.isAvailable(),
+    onWriteError: (err) => app.log.warn({ err: errorSummary(err) }, 'request_log write failed; batch kept for retry'),
+    onDropped: (count, total) => app.log.warn({ dropped: count, droppedTotal: total }, 'request_log queue full; dropped oldest records'),
+  });
+  app.decorate('mongo', mongo);
+  app.decorate('analytics', analytics);
+
+  // On the unix socket only processes in the pod can connect, i.e. NGINX, which has already
+  // resolved the true client IP from trusted hops. Over TCP (local runs) the peer is the client.
+  const trustRealIpHeader = 'socketPath' in config.listen;
+  app.decorateRequest('clientIp', null);
+  app.addHook('onRequest', async (request, reply) => {
+    request.clientIp = trustRealIpHeader ? realIpHeader(request) : (request.socket.remoteAddress ?? null);
+    reply.header('x-request-id', request.id);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    // Only API requests are tracked (as in the article); probes are not.
+    if (!request.url.startsWith('/api/')) return;
+    analytics.push(
+      toRecord(
+        {
+          startedAt: Date.now() - reply.elapsedTime,
+          ip: request.clientIp,
+          method: request.method,
+          url: request.url,
+          status: reply.statusCode,
+          requestId: request.id,
+          referer: request.headers.referer,
+          host: request.headers.host,
+          durationMs: reply.elapsedTime,
+        },
+        config.analytics.redactedKeys,
+      ),
+    );
+  });
+
+  app.addHook('onReady', async () => {
+    void mongo.start(); // in the background: the API serves (503 on data) while MongoDB is away
+    analytics.start();
+  });
+
+  let shutdownDeadline = 0;
+  app.addHook('preClose', async () => {
+    // Leave a second of the shutdown budget for closing MongoDB after the last flush.
+    shutdownDeadline = Date.now() + config.shutdownTimeoutMs - 1000;
+  });
+  app.addHook('onClose', async () => {
+    const { written, dropped } = analytics.stats();
+    const left = await analytics.drain(shutdownDeadline || Date.now() + 1000);
+    if (left > 0) app.log.warn({ lost: left }, 'request_log records not flushed before shutdown');
+    await mongo.close();
+    app.log.info({ written: analytics.stats().written, writtenBeforeClose: written, dropped }, 'closed');
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await mongo.ping();
+      return { status: 'ready' };
+    } catch (err) {
+      return reply.code(503).send({ status: 'unavailable', reason: errorSummary(err) });
+    }
+  });
+
+  const store = new DocumentStore(() => mongo.db);
+  app.register(
+    async (api) => {
+      // Fail fast while MongoDB is known to be away instead of waiting out server selection.
+      api.addHook('preHandler', async () => {
+        if (!mongo.isAvailable()) throw new HttpError(503, unavailableMessage);
+      });
+      await api.register(documentRoutes, { store });
+    },
+    { prefix: '/api/v1' },
+  );
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}`, requestId: request.id });
+  });
+  app.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
+    const statusCode = statusOf(err);
+    // Expected outcomes (4xx, MongoDB away) are in request_log already; only bugs get an error line.
+    if (statusCode >= 500 && !(err instanceof HttpError) && !isUnavailableError(err)) request.log.error({ err }, 'request failed');
+    const message = isUnavailableError(err) ? unavailableMessage : statusCode === 500 ? 'internal error' : err.message;
+    const extra = err instanceof HttpError ? err.extra : {};
+    return reply.code(statusCode).send({ error: errorCode(statusCode), message, requestId: request.id, ...extra });
+  });
+
+  return app;
+}
+
+function statusOf(err: FastifyError | HttpError): number {
+  if (isUnavailableError(err)) return 503;
+  if ('validation' in err && err.validation) return 400;
+  const code = err.statusCode;
+  return code !== undefined && code >= 400 && code < 600 ? code : 500;
+}
+
+function requestIdFrom(req: IncomingMessage): string {
+  const header = req.headers['x-request-id'];
+  return typeof header === 'string' && requestIdPattern.test(header) ? header : randomUUID();
+}
+
+function realIpHeader(request: FastifyRequest): string | null {
+  const header = request.headers['x-real-ip'];
+  return typeof header === 'string' && isIP(header) !== 0 ? header : null;
+}
+
+interface SchemaError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** "body/title must NOT have fewer than 1 characters", "querystring has unknown property \"sort\"" */
+function describeSchemaError(error: SchemaError, dataVar: string): string {
+  const where = `${dataVar}${error.instancePath}`;
+  if (error.keyword === 'required') return `${where}/${error.params.missingProperty} is required`;
+  if (error.keyword === 'additionalProperties') return `${where} has unknown property "${error.params.additionalProperty}"`;
+  if (error.keyword === 'minProperties' && dataVar === 'body') return 'body must change at least one of title, body, author, tags besides version';
+  return `${where} ${error.message}`;
+}

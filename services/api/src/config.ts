@@ -1,0 +1,133 @@
+// Every setting comes from the environment and is checked once, at start. A bad or missing value
+// stops the process with a message that names the variable and says what it accepts.
+import { readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+
+export type Listen = { socketPath: string } | { host: string; port: number };
+
+export interface Config {
+  listen: Listen;
+  mongo: {
+    uri: string;
+    dbName: string;
+    /** Connect, server-selection and readiness-ping timeout. */
+    timeoutMs: number;
+    /** How often the driver re-checks MongoDB, so recovery after an outage is noticed. */
+    heartbeatMs: number;
+  };
+  bodyLimitBytes: number;
+  analytics: {
+    queueMax: number;
+    batchSize: number;
+    flushIntervalMs: number;
+    ttlDays: number;
+    redactedKeys: string[];
+  };
+  shutdownTimeoutMs: number;
+  logLevel: LogLevel;
+}
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+type LogLevel = (typeof logLevels)[number];
+
+/** Query keys whose values never reach the request log; a key matches when it contains one of these. */
+export const defaultRedactedKeys = ['password', 'passwd', 'secret', 'token', 'key', 'credential', 'session', 'signature', 'code', 'email'];
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  return {
+    listen: listenFrom(env),
+    mongo: {
+      uri: mongoUriFrom(env),
+      dbName: text(env, 'MONGODB_DB', 'isoscribe', /^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, "_" or "-", at most 63'),
+      timeoutMs: int(env, 'MONGODB_TIMEOUT_MS', 2000, 100, 60_000),
+      heartbeatMs: int(env, 'MONGODB_HEARTBEAT_MS', 5000, 500, 60_000),
+    },
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
+    analytics: {
+      queueMax: int(env, 'ANALYTICS_QUEUE_MAX', 10_000, 1, 1_000_000),
+      batchSize: int(env, 'ANALYTICS_BATCH_SIZE', 500, 1, 10_000),
+      flushIntervalMs: int(env, 'ANALYTICS_FLUSH_INTERVAL_MS', 1000, 10, 60_000),
+      ttlDays: int(env, 'ANALYTICS_TTL_DAYS', 30, 1, 3650),
+      redactedKeys: keyList(env, 'ANALYTICS_REDACTED_KEYS', defaultRedactedKeys),
+    },
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 20_000, 1000, 600_000),
+    logLevel: oneOf(env, 'LOG_LEVEL', 'info', logLevels),
+  };
+}
+
+function listenFrom(env: NodeJS.ProcessEnv): Listen {
+  const socketPath = env.LISTEN_SOCKET;
+  if (socketPath !== undefined && env.PORT !== undefined) {
+    throw new ConfigError('LISTEN_SOCKET and PORT are both set; set only one (LISTEN_SOCKET in the pod, PORT for local runs)');
+  }
+  if (socketPath !== undefined) {
+    if (!isAbsolute(socketPath)) {
+      throw new ConfigError(`LISTEN_SOCKET must be an absolute path to a unix socket (got "${socketPath}")`);
+    }
+    return { socketPath };
+  }
+  if (env.PORT === undefined) {
+    throw new ConfigError('set LISTEN_SOCKET (unix socket path, as in the pod) or PORT (TCP port, for local runs)');
+  }
+  return { host: text(env, 'HOST', '127.0.0.1', /^[0-9A-Za-z.:-]+$/, 'an IP address or host name'), port: int(env, 'PORT', 0, 1, 65535) };
+}
+
+function mongoUriFrom(env: NodeJS.ProcessEnv): string {
+  const file = env.MONGODB_URI_FILE;
+  if (file !== undefined && env.MONGODB_URI !== undefined) {
+    throw new ConfigError('MONGODB_URI_FILE and MONGODB_URI are both set; set only one (the file in the pod)');
+  }
+  let uri = env.MONGODB_URI;
+  if (file !== undefined) {
+    try {
+      uri = readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      throw new ConfigError(`MONGODB_URI_FILE: cannot read "${file}" (${(err as NodeJS.ErrnoException).code}); mount the MongoDB secret there`);
+    }
+  }
+  if (uri === undefined) {
+    throw new ConfigError('set MONGODB_URI_FILE (path of the mounted secret holding the connection string) or MONGODB_URI');
+  }
+  // Never echo the value: it holds credentials.
+  if (!/^mongodb(\+srv)?:\/\/\S+$/.test(uri)) {
+    const from = file !== undefined ? `the file named by MONGODB_URI_FILE (${file})` : 'MONGODB_URI';
+    throw new ConfigError(`${from} must hold a connection string starting with mongodb:// or mongodb+srv://`);
+  }
+  return uri;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+function text(env: NodeJS.ProcessEnv, name: string, fallback: string, pattern: RegExp, what: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!pattern.test(raw)) throw new ConfigError(`${name} must be ${what} (got "${raw}")`);
+  return raw;
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!allowed.includes(raw as T)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+  return raw as T;
+}
+
+function keyList(env: NodeJS.ProcessEnv, name: string, fallback: string[]): string[] {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  const keys = raw.split(',').map((key) => key.trim().toLowerCase()).filter((key) => key !== '');
+  if (keys.length === 0 || keys.some((key) => !/^[a-z0-9_-]+$/.test(key))) {
+    throw new ConfigError(`${name} must be a comma-separated list of query keys such as "password,token,email" (got "${raw}")`);
+  }
+  return keys;
+}

@@ -1,0 +1,82 @@
+// The documents resource under /api/v1/documents: create, get, list (cursor pagination, filters),
+// update with optimistic concurrency (`version` must match, else 409) and delete.
+import type { FastifyInstance } from 'fastify';
+import { ObjectId } from 'mongodb';
+import { HttpError } from '../http-errors';
+import { createBody, deleteQuery, documentSchema, errorResponses, idParams, listQuery, listSchema, updateBody } from './schemas';
+import { DocumentChanges, DocumentRecord, DocumentStore, Miss, NewDocument } from './store';
+
+interface IdParams {
+  id: string;
+}
+
+export async function documentRoutes(app: FastifyInstance, { store }: { store: DocumentStore }): Promise<void> {
+  app.post<{ Body: NewDocument }>(
+    '/documents',
+    { schema: { body: createBody, response: { 201: documentSchema, ...errorResponses } } },
+    async (request, reply) => {
+      const document = await store.create(request.body);
+      return reply.code(201).header('location', `${request.routeOptions.url}/${document._id}`).send(toApi(document));
+    },
+  );
+
+  app.get<{ Params: IdParams }>(
+    '/documents/:id',
+    { schema: { params: idParams, response: { 200: documentSchema, ...errorResponses } } },
+    async (request) => {
+      const document = await store.get(new ObjectId(request.params.id));
+      if (!document) throw notFound(request.params.id);
+      return toApi(document);
+    },
+  );
+
+  app.get<{ Querystring: { limit: number; cursor?: string; tag?: string; author?: string } }>(
+    '/documents',
+    { schema: { querystring: listQuery, response: { 200: listSchema, ...errorResponses } } },
+    async (request) => {
+      const { limit, cursor, tag, author } = request.query;
+      const page = await store.list({ limit, after: cursor === undefined ? undefined : new ObjectId(cursor), tag, author });
+      return { items: page.items.map(toApi), nextCursor: page.next?.toHexString() ?? null };
+    },
+  );
+
+  app.patch<{ Params: IdParams; Body: DocumentChanges & { version: number } }>(
+    '/documents/:id',
+    { schema: { params: idParams, body: updateBody, response: { 200: documentSchema, ...errorResponses } } },
+    async (request) => {
+      const { version, ...changes } = request.body;
+      const outcome = await store.update(new ObjectId(request.params.id), version, changes);
+      if (outcome.status !== 'updated') throw missError(outcome, request.params.id, version);
+      return toApi(outcome.document);
+    },
+  );
+
+  app.delete<{ Params: IdParams; Querystring: { version?: number } }>(
+    '/documents/:id',
+    { schema: { params: idParams, querystring: deleteQuery, response: errorResponses } },
+    async (request, reply) => {
+      const { version } = request.query;
+      const outcome = await store.delete(new ObjectId(request.params.id), version);
+      if (outcome.status !== 'deleted') throw missError(outcome, request.params.id, version);
+      return reply.code(204).send();
+    },
+  );
+}
+
+function toApi(document: DocumentRecord) {
+  const { _id, ...fields } = document;
+  return { id: _id.toHexString(), ...fields };
+}
+
+function notFound(id: string): HttpError {
+  return new HttpError(404, `no document with id ${id}`);
+}
+
+function missError(miss: Miss, id: string, sentVersion: number | undefined): HttpError {
+  if (miss.status === 'not_found') return notFound(id);
+  return new HttpError(
+    409,
+    `document ${id} is at version ${miss.currentVersion}, not ${sentVersion}; fetch it again and resend your change with "version": ${miss.currentVersion}`,
+    { currentVersion: miss.currentVersion },
+  );
+}

@@ -1,0 +1,89 @@
+// Data access for the documents collection. Pagination walks _id downwards (ObjectIds grow with
+// time, so newest first), which keeps every page an index range scan however deep the cursor.
+import { Collection, Db, Filter, ObjectId } from 'mongodb';
+
+export const documentsCollection = 'documents';
+
+export interface DocumentRecord {
+  _id: ObjectId;
+  title: string;
+  body: string;
+  author: string;
+  tags: string[];
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type NewDocument = Pick<DocumentRecord, 'title' | 'body' | 'author'> & { tags?: string[] };
+export type DocumentChanges = Partial<Pick<DocumentRecord, 'title' | 'body' | 'author' | 'tags'>>;
+export interface ListQuery {
+  limit: number;
+  after?: ObjectId;
+  tag?: string;
+  author?: string;
+}
+
+/** Why a conditional write did not happen. */
+export type Miss = { status: 'not_found' } | { status: 'conflict'; currentVersion: number };
+
+export async function ensureDocumentIndexes(db: Db): Promise<void> {
+  await db.collection(documentsCollection).createIndexes([
+    { key: { author: 1, _id: -1 }, name: 'author_id' },
+    { key: { tags: 1, _id: -1 }, name: 'tags_id' },
+  ]);
+}
+
+export class DocumentStore {
+  constructor(private readonly db: () => Db) {}
+
+  private get collection(): Collection<DocumentRecord> {
+    return this.db().collection<DocumentRecord>(documentsCollection);
+  }
+
+  async create(input: NewDocument): Promise<DocumentRecord> {
+    const now = new Date();
+    const document: DocumentRecord = { _id: new ObjectId(), ...input, tags: input.tags ?? [], version: 1, createdAt: now, updatedAt: now };
+    await this.collection.insertOne(document);
+    return document;
+  }
+
+  get(id: ObjectId): Promise<DocumentRecord | null> {
+    return this.collection.findOne({ _id: id });
+  }
+
+  /** One page, newest first, plus one extra to tell whether another page follows. */
+  async list(query: ListQuery): Promise<{ items: DocumentRecord[]; next?: ObjectId }> {
+    const filter: Filter<DocumentRecord> = {};
+    if (query.after) filter._id = { $lt: query.after };
+    if (query.tag !== undefined) filter.tags = query.tag;
+    if (query.author !== undefined) filter.author = query.author;
+    const found = await this.collection.find(filter).sort({ _id: -1 }).limit(query.limit + 1).toArray();
+    const items = found.slice(0, query.limit);
+    return { items, next: found.length > query.limit ? items[items.length - 1]._id : undefined };
+  }
+
+  /** Applies `changes` only if the stored version is still `expectedVersion`. */
+  async update(id: ObjectId, expectedVersion: number, changes: DocumentChanges): Promise<{ status: 'updated'; document: DocumentRecord } | Miss> {
+    const updated = await this.collection.findOneAndUpdate(
+      { _id: id, version: expectedVersion },
+      { $set: { ...changes, updatedAt: new Date() }, $inc: { version: 1 } },
+      { returnDocument: 'after' },
+    );
+    if (updated) return { status: 'updated', document: updated };
+    return this.missOutcome(id);
+  }
+
+  /** Deletes; with `expectedVersion`, only if the stored version still matches. */
+  async delete(id: ObjectId, expectedVersion?: number): Promise<{ status: 'deleted' } | Miss> {
+    const filter: Filter<DocumentRecord> = expectedVersion === undefined ? { _id: id } : { _id: id, version: expectedVersion };
+    const { deletedCount } = await this.collection.deleteOne(filter);
+    if (deletedCount === 1) return { status: 'deleted' };
+    return this.missOutcome(id);
+  }
+
+  private async missOutcome(id: ObjectId): Promise<Miss> {
+    const current = await this.collection.findOne({ _id: id }, { projection: { version: 1 } });
+    return current ? { status: 'conflict', currentVersion: current.version } : { status: 'not_found' };
+  }
+}
