@@ -4,6 +4,7 @@ import type { EnvironmentConfig, RegionConfig } from '../config';
 import { GkeCluster } from '../constructs/gcp/gke-cluster';
 import type { CoreStack } from './core-stack';
 import { EnvironmentStack, environmentLabels } from './environment-stack';
+import { nodeNetworkTag } from './naming';
 
 /** One region's private GKE cluster, on the region's subnet from `core`. */
 export class ClusterStack extends EnvironmentStack {
@@ -34,7 +35,7 @@ export class ClusterStack extends EnvironmentStack {
       maintenanceWindow: env.cluster.maintenanceWindow,
       deletionProtection: env.cluster.deletionProtection,
       labels,
-      nodeTags: [`isoscribe-${env.name}-gke-node`],
+      nodeTags: [nodeNetworkTag(env)],
     });
   }
 }

@@ -1,11 +1,7 @@
 import { GcsBackend, LocalBackend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-
-/** `isoscribe-<env>-<layer>[-<region>]`: every stack name is predictable from its place in the topology. */
-export function stackName(env: EnvironmentConfig, layer: string, region?: string): string {
-  return ['isoscribe', env.name, layer, region].filter(Boolean).join('-');
-}
+import { stackName } from './naming';
 
 /** Labels on every labelable resource of an environment. */
 export function environmentLabels(env: EnvironmentConfig): Record<string, string> {

@@ -1,0 +1,32 @@
+import type { EnvironmentConfig } from '../config';
+
+/*
+ * Names that cross stack boundaries, defined once. Anything another stack finds by name (rather than
+ * by a cross-stack reference) is named here.
+ */
+
+/** `isoscribe-<env>-<layer>[-<region>]`: every stack name is predictable from its place in the topology. */
+export function stackName(env: EnvironmentConfig, layer: string, region?: string): string {
+  return ['isoscribe', env.name, layer, region].filter(Boolean).join('-');
+}
+
+/** The two workloads, by the short name used in resource names. */
+export type WorkloadName = 'api' | 'frontend';
+export const WORKLOAD_NAMES: readonly WorkloadName[] = ['api', 'frontend'];
+
+/** The Kubernetes namespace of both workloads. */
+export const WORKLOADS_NAMESPACE = 'isoscribe';
+
+/**
+ * The standalone zonal NEG that GKE's NEG controller creates, in every zone of every cluster, for a
+ * workload's Service (annotation `cloud.google.com/neg`). The ingress stack targets it by this name
+ * and the zone, so nothing is looked up at plan time.
+ */
+export function negName(env: EnvironmentConfig, workload: WorkloadName): string {
+  return `isoscribe-${env.name}-${workload}`;
+}
+
+/** Network tag on every GKE node of an environment; firewall rules for health checks target it. */
+export function nodeNetworkTag(env: EnvironmentConfig): string {
+  return `isoscribe-${env.name}-gke-node`;
+}
