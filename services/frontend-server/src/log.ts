@@ -3,7 +3,7 @@ import { LOG_LEVELS, LogLevel } from './settings';
 /** One JSON object per line on stdout, so the cluster's log agent can parse every field. */
 export type Logger = (level: LogLevel, event: string, fields?: Record<string, unknown>) => void;
 
-export function createLogger(minLevel: LogLevel, write = (line: string) => void process.stdout.write(line + '\n')): Logger {
+export function createLogger(minLevel: LogLevel, write: (line: string) => void = (line) => process.stdout.write(line + '\n')): Logger {
   const min = LOG_LEVELS.indexOf(minLevel);
   return (level, event, fields = {}) => {
     if (LOG_LEVELS.indexOf(level) >= min) write(JSON.stringify({ time: new Date().toISOString(), level, event, ...fields }));

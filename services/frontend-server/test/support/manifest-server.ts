@@ -10,6 +10,9 @@ export function viteManifest(hash: string): string {
   });
 }
 
+/** The ETag the server sends for a body (a content hash, like a bucket's). */
+export const etagOf = (body: string): string => `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`;
+
 export interface ManifestServer {
   readonly url: string;
   /** What the next requests get: a body (served with a content ETag), an HTTP status, or no answer at all. */
@@ -30,7 +33,7 @@ export async function startManifestServer(initial: string): Promise<ManifestServ
       requests.push({ ifNoneMatch, status: answer.status });
       return void res.writeHead(answer.status).end('error');
     }
-    const etag = `"${createHash('sha256').update(answer.body).digest('hex').slice(0, 16)}"`;
+    const etag = etagOf(answer.body);
     const status = ifNoneMatch === etag ? 304 : 200;
     requests.push({ ifNoneMatch, status });
     res.writeHead(status, { etag, 'content-type': 'application/json', 'cache-control': 'no-cache' });
