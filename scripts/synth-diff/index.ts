@@ -1,3 +1,5 @@
+// synth-diff library: loadSynthOutput -> diffSynthOutputs -> renderMarkdown; cli.ts is the thin
+// command-line wrapper, synth.ts synthesizes a directory or a git revision for it.
 export { diffStack, diffSynthOutputs, BLOCK_KINDS, type AttributeChange, type BlockChange, type BlockKind, type ChangeAction, type StackDiff } from './diff';
 export { loadSynthOutput, SynthDiffError, type SynthOutput, type TerraformJson } from './load';
 export { renderMarkdown, type RenderOptions } from './render';
