@@ -4,5 +4,7 @@ module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  transform: { '^.+\\.(ts|js)$': ['@swc/jest'] },
+  // cookie 2 (used by Fastify's inject) ships ESM only; Node requires it natively, jest needs it compiled.
+  transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
 };

@@ -45,6 +45,7 @@ export async function documentRoutes(app: FastifyInstance, { store }: { store: D
     { schema: { params: idParams, body: updateBody, response: { 200: documentSchema, ...errorResponses } } },
     async (request) => {
       const { version, ...changes } = request.body;
+      if (Object.keys(changes).length === 0) throw new HttpError(400, 'body must change at least one of title, body, author, tags besides version');
       const outcome = await store.update(new ObjectId(request.params.id), version, changes);
       if (outcome.status !== 'updated') throw missError(outcome, request.params.id, version);
       return toApi(outcome.document);

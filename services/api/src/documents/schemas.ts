@@ -27,7 +27,6 @@ export const createBody = {
 export const updateBody = {
   type: 'object',
   required: ['version'],
-  minProperties: 2,
   additionalProperties: false,
   properties: { version, title, body, author, tags },
 } as const;

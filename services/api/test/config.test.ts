@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, defaultRedactedKeys, loadConfig } from '../src/config';
+
+const minimal = { LISTEN_SOCKET: '/run/api/api.sock', MONGODB_URI: 'mongodb://db.internal:27017/' };
+
+describe('loadConfig defaults', () => {
+  it('needs only a listen address and a connection string', () => {
+    expect(loadConfig(minimal)).toEqual({
+      listen: { socketPath: '/run/api/api.sock' },
+      mongo: { uri: 'mongodb://db.internal:27017/', dbName: 'isoscribe', timeoutMs: 2000, heartbeatMs: 5000 },
+      bodyLimitBytes: 262144,
+      analytics: { queueMax: 10000, batchSize: 500, flushIntervalMs: 1000, ttlDays: 30, redactedKeys: defaultRedactedKeys },
+      shutdownTimeoutMs: 20000,
+      logLevel: 'info',
+    });
+  });
+
+  it('listens on 127.0.0.1:PORT for local runs', () => {
+    expect(loadConfig({ PORT: '3000', MONGODB_URI: 'mongodb://localhost/' }).listen).toEqual({ host: '127.0.0.1', port: 3000 });
+  });
+
+  it('reads the connection string from the mounted secret file, trimmed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'api-config-'));
+    try {
+      writeFileSync(join(dir, 'uri'), 'mongodb+srv://user:pw@cluster.example/\n');
+      expect(loadConfig({ PORT: '1', MONGODB_URI_FILE: join(dir, 'uri') }).mongo.uri).toBe('mongodb+srv://user:pw@cluster.example/');
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('normalizes the redacted key list', () => {
+    expect(loadConfig({ ...minimal, ANALYTICS_REDACTED_KEYS: ' Password, otp ,,API_KEY' }).analytics.redactedKeys).toEqual(['password', 'otp', 'api_key']);
+  });
+});
+
+describe('loadConfig errors name the variable', () => {
+  const cases: Array<[string, NodeJS.ProcessEnv, RegExp]> = [
+    ['no listen address', { MONGODB_URI: 'mongodb://x/' }, /set LISTEN_SOCKET .* or PORT/],
+    ['both listen addresses', { ...minimal, PORT: '80' }, /LISTEN_SOCKET and PORT are both set/],
+    ['relative socket path', { LISTEN_SOCKET: 'api.sock', MONGODB_URI: 'mongodb://x/' }, /LISTEN_SOCKET must be an absolute path/],
+    ['port out of range', { PORT: '70000', MONGODB_URI: 'mongodb://x/' }, /PORT must be a whole number from 1 to 65535 \(got "70000"\)/],
+    ['no connection string', { LISTEN_SOCKET: '/s' }, /set MONGODB_URI_FILE .* or MONGODB_URI/],
+    ['both connection strings', { ...minimal, MONGODB_URI_FILE: '/x' }, /MONGODB_URI_FILE and MONGODB_URI are both set/],
+    ['unreadable secret file', { LISTEN_SOCKET: '/s', MONGODB_URI_FILE: '/nonexistent/uri' }, /MONGODB_URI_FILE: cannot read "\/nonexistent\/uri" \(ENOENT\)/],
+    ['not a mongodb URI', { LISTEN_SOCKET: '/s', MONGODB_URI: 'postgres://x/' }, /MONGODB_URI must hold a connection string starting with mongodb:\/\//],
+    ['bad database name', { ...minimal, MONGODB_DB: 'a b' }, /MONGODB_DB must be letters, digits/],
+    ['fractional number', { ...minimal, ANALYTICS_QUEUE_MAX: '1.5' }, /ANALYTICS_QUEUE_MAX must be a whole number/],
+    ['zero TTL', { ...minimal, ANALYTICS_TTL_DAYS: '0' }, /ANALYTICS_TTL_DAYS must be a whole number from 1 to 3650/],
+    ['tiny body limit', { ...minimal, BODY_LIMIT_BYTES: '10' }, /BODY_LIMIT_BYTES must be a whole number from 1024/],
+    ['unknown log level', { ...minimal, LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent \(got "verbose"\)/],
+    ['empty redaction list', { ...minimal, ANALYTICS_REDACTED_KEYS: ' , ' }, /ANALYTICS_REDACTED_KEYS must be a comma-separated list/],
+    ['short shutdown budget', { ...minimal, SHUTDOWN_TIMEOUT_MS: '10' }, /SHUTDOWN_TIMEOUT_MS must be a whole number from 1000/],
+  ];
+  it.each(cases)('%s', (_name, env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never echoes a connection string it rejects (it may hold credentials)', () => {
+    expect(() => loadConfig({ LISTEN_SOCKET: '/s', MONGODB_URI: 'http://user:hunter2@db/' })).toThrow(/^(?!.*hunter2)/);
+  });
+});
