@@ -75,8 +75,8 @@ function blocksOf(config: TerraformJson): Map<string, Block> {
         // cdktf writes each provider type as an array of configurations, told apart by `alias`.
         for (const [type, configs] of entriesOf(content)) {
           (Array.isArray(configs) ? configs : [configs]).forEach((value, index) => {
-            const alias = isObject(value) && typeof value.alias === 'string' ? value.alias : index === 0 ? '' : `[${index}]`;
-            blocks.set(`provider.${type}${alias === '' ? '' : alias.startsWith('[') ? alias : `.${alias}`}`, { kind: 'provider', type: '', value });
+            const alias = isObject(value) && typeof value.alias === 'string' ? `.${value.alias}` : index === 0 ? '' : `[${index}]`;
+            blocks.set(`provider.${type}${alias}`, { kind: 'provider', type: '', value });
           });
         }
         break;
