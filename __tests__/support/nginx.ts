@@ -113,10 +113,14 @@ export function nginxTest(config: NginxConfigSource): { ok: boolean; output: str
   }
 }
 
-const running = new Set<ChildProcess>();
+/** Live instances: master process and the temp dir to remove (undefined when the caller owns it). */
+const running = new Map<ChildProcess, string | undefined>();
 // Last resort if a test forgets stop(): never leave an NGINX behind when the jest worker exits.
 process.once('exit', () => {
-  for (const child of running) killTree(child.pid!, 'SIGKILL');
+  for (const [child, ownedDir] of running) {
+    killTree(child.pid!);
+    if (ownedDir) fs.rmSync(ownedDir, { recursive: true, force: true });
+  }
 });
 
 /**
@@ -131,9 +135,9 @@ export async function startNginx(options: StartNginxOptions): Promise<RunningNgi
   // if another process grabbed that port in between.
   const attempts = typeof options.config === 'string' ? 1 : 3;
   for (let attempt = 1; ; attempt++) {
-    const port = typeof options.config === 'string' ? portOf(options.config) : await freePort();
-    const layout = createLayout(dir, port);
     try {
+      const port = typeof options.config === 'string' ? portOf(options.config) : await freePort();
+      const layout = createLayout(dir, port);
       return await launch(bin, layout, renderSource(options.config, layout), ownsDir, options.startTimeoutMs ?? 10_000);
     } catch (error) {
       const portTaken = /Address already in use/.test(String(error));
@@ -158,7 +162,7 @@ async function launch(bin: string, layout: NginxTestLayout, config: string, owns
   const child = spawn(bin, nginxArgs(layout.configFile), { stdio: ['ignore', out, err], ...runAs() });
   fs.closeSync(out);
   fs.closeSync(err);
-  running.add(child);
+  running.set(child, ownsDir ? layout.dir : undefined);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('exit', () => running.delete(child));
 
@@ -171,8 +175,7 @@ async function launch(bin: string, layout: NginxTestLayout, config: string, owns
         const timer = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5000).unref());
         const graceful = await Promise.race([exited.then(() => true), timer]);
         if (!graceful) {
-          for (const pid of [...workers, ...childPids(child.pid!)]) killPid(pid, 'SIGKILL');
-          child.kill('SIGKILL');
+          killTree(child.pid!, [...workers]);
           await exited;
         }
       }
@@ -315,9 +318,14 @@ function childPids(parent: number): number[] {
   return pids;
 }
 
-function killTree(pid: number, signal: NodeJS.Signals): void {
-  for (const worker of childPids(pid)) killPid(worker, signal);
-  killPid(pid, signal);
+/**
+ * SIGKILLs the master first, then its workers: a live master would respawn a killed worker, and
+ * that new worker would outlive it as an orphan.
+ */
+function killTree(master: number, knownWorkers: number[] = []): void {
+  const workers = new Set([...knownWorkers, ...childPids(master)]);
+  killPid(master, 'SIGKILL');
+  for (const worker of [...workers, ...childPids(master)]) killPid(worker, 'SIGKILL');
 }
 
 function killPid(pid: number, signal: NodeJS.Signals): void {

@@ -4,7 +4,7 @@ import * as http from 'node:http';
 export interface UnixHttpServer {
   readonly socketPath: string;
   /** Requests seen, in order (headers as received from NGINX). */
-  readonly requests: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; bodyBytes: number }>;
+  readonly requests: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; bodyBytes: number; connection: number }>;
   close(): Promise<void>;
 }
 
@@ -18,12 +18,16 @@ export async function startUnixHttpServer(
 ): Promise<UnixHttpServer> {
   fs.rmSync(socketPath, { force: true });
   const requests: UnixHttpServer['requests'] = [];
+  // Numbers each upstream connection, so tests can see NGINX reuse one (keep-alive).
+  const connectionIds = new WeakMap<object, number>();
+  let connections = 0;
   const server = http.createServer((req, res) => {
+    if (!connectionIds.has(req.socket)) connectionIds.set(req.socket, ++connections);
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      requests.push({ method: req.method!, url: req.url!, headers: req.headers, bodyBytes: body.length });
+      requests.push({ method: req.method!, url: req.url!, headers: req.headers, bodyBytes: body.length, connection: connectionIds.get(req.socket)! });
       handler(req, res, body);
     });
   });

@@ -253,6 +253,7 @@ export function renderNginxConfig(props: NginxConfigProps): string {
       out.blank();
       const headers = spec.kind === 'staticFiles' ? [...SECURITY_HEADERS, 'add_header Allow $allowed_methods always;'] : SECURITY_HEADERS;
       out.comment('No HSTS here: Cloudflare sets it at the edge for every response, and one place owns that policy.');
+      out.comment("A location with its own add_header drops these, so such locations repeat the full set.");
       headers.forEach((h) => out.line(h));
       out.blank();
       if (spec.kind === 'unixSocket') renderSocketServer(out, spec, headers);
