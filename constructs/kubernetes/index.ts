@@ -1,0 +1,5 @@
+export * from './container-image';
+export * from './nginx-fronted-app';
+export * from './pod-network-policy';
+export * from './restricted-namespace';
+export * from './workload-identity';

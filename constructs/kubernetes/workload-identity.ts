@@ -1,0 +1,62 @@
+import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
+import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
+import { Construct } from 'constructs';
+
+export interface WorkloadIdentityProps {
+  readonly namespace: string;
+  /** Name of the Kubernetes service account. */
+  readonly name: string;
+  /** Project that owns the cluster's workload pool (`<project>.svc.id.goog`). */
+  readonly project: string;
+  /** The Google service account the pods act as. */
+  readonly googleServiceAccount: {
+    /** `projects/<p>/serviceAccounts/<email>` (the resource's `name`), for the IAM binding. */
+    readonly name: string;
+    readonly email: string;
+  };
+  /**
+   * Create the `roles/iam.workloadIdentityUser` binding. The binding's member names the namespace
+   * and account but no cluster, so it is one project-wide fact: with the same account in several
+   * clusters, let exactly one of them own it, or destroying any one would revoke it for all.
+   * @default true
+   */
+  readonly bindIamPolicy?: boolean;
+}
+
+/**
+ * A Kubernetes service account that acts as a Google service account (GKE Workload Identity):
+ * the `iam.gke.io/gcp-service-account` annotation plus the `workloadIdentityUser` grant.
+ *
+ * The service account token is never mounted: on GKE the metadata server identifies a pod by its
+ * IP and exchanges tokens itself, so Google credentials work without one, and nothing here talks
+ * to the Kubernetes API.
+ */
+export class WorkloadIdentity extends Construct {
+  readonly serviceAccount: ServiceAccountV1;
+  /** The Kubernetes service account name, as a reference. */
+  readonly name: string;
+  /** `serviceAccount:<project>.svc.id.goog[<namespace>/<name>]`. */
+  readonly member: string;
+  readonly binding?: ServiceAccountIamMember;
+
+  constructor(scope: Construct, id: string, props: WorkloadIdentityProps) {
+    super(scope, id);
+    this.serviceAccount = new ServiceAccountV1(this, 'ksa', {
+      metadata: {
+        name: props.name,
+        namespace: props.namespace,
+        annotations: { 'iam.gke.io/gcp-service-account': props.googleServiceAccount.email },
+      },
+      automountServiceAccountToken: false,
+    });
+    this.name = this.serviceAccount.metadata.name;
+    this.member = `serviceAccount:${props.project}.svc.id.goog[${props.namespace}/${props.name}]`;
+    if (props.bindIamPolicy ?? true) {
+      this.binding = new ServiceAccountIamMember(this, 'workload-identity-user', {
+        serviceAccountId: props.googleServiceAccount.name,
+        role: 'roles/iam.workloadIdentityUser',
+        member: this.member,
+      });
+    }
+  }
+}
