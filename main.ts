@@ -2,6 +2,7 @@ import { App } from 'cdktf';
 import { ConfigError, ENVIRONMENTS, loadEnvironments, selectEnvironments, type EnvironmentConfig } from './config';
 import { ClusterStack } from './stacks/cluster-stack';
 import { CoreStack } from './stacks/core-stack';
+import { WorkloadsStack } from './stacks/workloads-stack';
 
 /**
  * The whole Isoscribe topology of one environment. Deploy order follows the references:
@@ -13,7 +14,9 @@ export function defineEnvironment(app: App, env: EnvironmentConfig) {
   const core = new CoreStack(app, env);
   // Private, hardened regional GKE cluster + node pool per region
   const clusters = env.regions.map((region) => new ClusterStack(app, env, region, core));
-  return { core, clusters };
+  // Per region: namespace, NGINX-fronted api and frontend-server, NEG services, network policies
+  const workloads = clusters.map((cluster) => new WorkloadsStack(app, env, cluster.region, core, cluster));
+  return { core, clusters, workloads };
 }
 
 /** Validates every environment first, so an invalid config writes nothing; then synthesizes. */
