@@ -66,4 +66,18 @@ export const production: EnvironmentInput = {
     },
   },
   mongodb: { cidrs: ['10.200.0.0/29'] },
+  ingress: {
+    maxRatePerEndpoint: 100,
+    logSampleRate: 0.1,
+    connectionDrainingTimeoutSec: 30,
+    rateLimit: { requests: 600, intervalSec: 60 },
+  },
+  edge: {
+    // The isoscribe.com zone's id (placeholder until the zone is created).
+    cloudflareZoneId: '9f4c2e1d8b7a6c5d4e3f2a1b0c9d8e7f',
+    hstsMaxAgeSeconds: 31_536_000,
+    managedWaf: true,
+    apiRateLimit: { requestsPerPeriod: 300, periodSeconds: 60 },
+    ipv6: true,
+  },
 };

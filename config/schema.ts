@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { overlaps, parseIpv4Cidr, prefixLength, type Ipv4Range } from './cidr';
 import { GCP_REGIONS } from './gcp-regions';
+import { edgeSchema, ingressSchema } from './schema-edge';
 import { formatPath } from './path';
 
 /*
@@ -132,6 +133,9 @@ export const environmentSchema = z
       cidrs: z.array(ipv4Cidr).min(1, { message: 'list the MongoDB server addresses as CIDRs, e.g. ["10.128.0.10/32"]' }),
       port: z.number().int().min(1).max(65535).default(27017),
     }),
+    /** The global load balancer and the Cloudflare zone in front of it (config/schema-edge.ts). */
+    ingress: ingressSchema,
+    edge: edgeSchema,
   })
   .superRefine((env, ctx) => {
     checkBackend(env, ctx);

@@ -8,7 +8,9 @@ const region = 'europe-west1';
 export const staging: EnvironmentInput = {
   name: 'staging',
   project: { id: project },
-  domain: 'staging.isoscribe.com',
+  // A zone of its own, not a subdomain of production's: the edge stack owns zone-wide settings and the
+  // zone's ruleset entry points, which two environments cannot share.
+  domain: 'isoscribe-staging.com',
   backend: { type: 'gcs', bucket: 'isoscribe-staging-tfstate' },
   labels: { team: 'platform' },
   regions: [
@@ -46,4 +48,13 @@ export const staging: EnvironmentInput = {
     },
   },
   mongodb: { cidrs: ['10.200.0.0/29'] },
+  ingress: { maxRatePerEndpoint: 100, logSampleRate: 1 },
+  edge: {
+    // The isoscribe-staging.com zone's id (placeholder until the zone is created).
+    cloudflareZoneId: '5ad0c8b1e6f7a2d3c4b5a69788796a5b',
+    hstsMaxAgeSeconds: 86_400,
+    managedWaf: false,
+    apiRateLimit: { requestsPerPeriod: 100, periodSeconds: 10 },
+    ipv6: true,
+  },
 };

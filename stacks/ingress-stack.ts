@@ -1,0 +1,140 @@
+import { DataCloudflareIpRanges } from '@cdktf/provider-cloudflare/lib/data-cloudflare-ip-ranges';
+import { CloudflareProvider } from '@cdktf/provider-cloudflare/lib/provider';
+import { ComputeBackendBucket } from '@cdktf/provider-google/lib/compute-backend-bucket';
+import { ComputeFirewall } from '@cdktf/provider-google/lib/compute-firewall';
+import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
+import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
+import { Fn, type TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config';
+import { GOOGLE_FRONT_END_RANGES, GOOGLE_HEALTH_CHECK_RANGES } from '../config/google-ranges';
+import { CertificateManagerManagedCertificate, type DnsAuthorizationRecord } from '../constructs/gcp/certificate-manager-certificate';
+import { CloudArmorPolicy } from '../constructs/gcp/cloud-armor-policy';
+import { GlobalLoadBalancer } from '../constructs/gcp/global-load-balancer';
+import { NegBackendService } from '../constructs/gcp/neg-backend-service';
+import { NGINX_PORT, READINESS_PATH } from '../constructs/nginx';
+import type { CoreStack } from './core-stack';
+import { EnvironmentStack, environmentLabels } from './environment-stack';
+import { negName, nodeNetworkTag, WORKLOAD_NAMES, type WorkloadName } from './naming';
+
+/** The header in which Cloudflare passes the visitor's IP to the origin. */
+export const CLOUDFLARE_CLIENT_IP_HEADER = 'CF-Connecting-IP';
+
+/** The hostnames the load balancer serves: the apex and `www`. */
+export function servedHostnames(env: EnvironmentConfig): string[] {
+  return [env.domain, `www.${env.domain}`];
+}
+
+/**
+ * The environment's global external Application Load Balancer: one anycast IP (reserved in `core`),
+ * Certificate Manager TLS, path routing to the api and frontend NEGs in every zone of every region
+ * and to the static-bundle bucket, HTTP→HTTPS redirect, health-check firewall, and a Cloud Armor
+ * policy that lets only Cloudflare in.
+ */
+export class IngressStack extends EnvironmentStack {
+  readonly loadBalancer: GlobalLoadBalancer;
+  readonly backendServices: Record<WorkloadName, NegBackendService>;
+  readonly securityPolicy: CloudArmorPolicy;
+  readonly certificate: CertificateManagerManagedCertificate;
+
+  /**
+   * @param after stacks that must be deployed first although nothing here references them: the
+   *   workloads, whose Services make GKE create the NEGs the backend services point at by name.
+   */
+  constructor(scope: Construct, env: EnvironmentConfig, core: CoreStack, after: TerraformStack[]) {
+    super(scope, env, 'ingress');
+    for (const stack of after) this.addDependency(stack);
+    const project = env.project.id;
+    const prefix = `isoscribe-${env.name}`;
+    const labels = environmentLabels(env);
+    const { ingress } = env;
+
+    new GoogleProvider(this, 'google', { project, region: env.regions[0].name, defaultLabels: labels });
+    // Only reads Cloudflare's published ranges; the token comes from CLOUDFLARE_API_TOKEN.
+    new CloudflareProvider(this, 'cloudflare', {});
+
+    // Health checks and proxied requests both come from Google's front ends, and only to NGINX's port.
+    new ComputeFirewall(this, 'allow-google-front-ends', {
+      name: `${prefix}-allow-lb-to-nginx`,
+      network: core.network.id,
+      description: 'Google front ends and health checkers to NGINX in the pods (container-native LB)',
+      direction: 'INGRESS',
+      sourceRanges: [...new Set([...GOOGLE_FRONT_END_RANGES, ...GOOGLE_HEALTH_CHECK_RANGES])],
+      targetTags: [nodeNetworkTag(env)],
+      allow: [{ protocol: 'tcp', ports: [String(NGINX_PORT)] }],
+    });
+
+    const cloudflare = new DataCloudflareIpRanges(this, 'cloudflare-ip-ranges');
+    this.securityPolicy = new CloudArmorPolicy(this, 'cloud-armor', {
+      name: `${prefix}-cloudflare-only`,
+      description: 'Only Cloudflare reaches the origin; Log4Shell probes are denied',
+      allowedSourceRanges: Fn.concat([cloudflare.ipv4Cidrs, cloudflare.ipv6Cidrs]),
+      preconfiguredWafRules: ['cve-canary'],
+      throttle: ingress.rateLimit && {
+        requests: ingress.rateLimit.requests,
+        intervalSec: ingress.rateLimit.intervalSec,
+        keyHeader: CLOUDFLARE_CLIENT_IP_HEADER,
+      },
+    });
+
+    const backend = (workload: WorkloadName) =>
+      new NegBackendService(this, `backend-${workload}`, {
+        name: `${prefix}-${workload}`,
+        description: `${workload} pods in every zone of every region`,
+        project,
+        negs: env.regions.flatMap((region) => region.zones.map((zone) => ({ zone, name: negName(env, workload) }))),
+        maxRatePerEndpoint: ingress.maxRatePerEndpoint,
+        healthCheck: { port: NGINX_PORT, requestPath: READINESS_PATH },
+        logSampleRate: ingress.logSampleRate,
+        timeoutSec: ingress.backendTimeoutSec,
+        connectionDrainingTimeoutSec: ingress.connectionDrainingTimeoutSec,
+        securityPolicy: this.securityPolicy.id,
+      });
+    this.backendServices = Object.fromEntries(WORKLOAD_NAMES.map((w) => [w, backend(w)])) as Record<WorkloadName, NegBackendService>;
+
+    // The bundle bucket serves /static/* itself. A backend bucket reads objects as an anonymous
+    // client (without Cloud CDN it has no identity to grant), so the objects must be public. They are
+    // the JavaScript every visitor downloads anyway; legacyObjectReader grants objects.get only, not
+    // objects.list, so the bucket's listing (old bundles, the manifest history) stays private.
+    new StorageBucketIamMember(this, 'bundle-bucket-public-read', {
+      bucket: core.bundleBucket.name,
+      role: 'roles/storage.legacyObjectReader',
+      member: 'allUsers',
+    });
+    const bundles = new ComputeBackendBucket(this, 'bundle-backend-bucket', {
+      name: `${prefix}-static-bundles`,
+      description: 'Versioned JavaScript bundles under /static/*',
+      bucketName: core.bundleBucket.name,
+      // Cloudflare caches /static/* at the edge (cache rules in `edge`); a second cache adds cost, not hits.
+      enableCdn: false,
+    });
+
+    this.certificate = new CertificateManagerManagedCertificate(this, 'certificate', {
+      namePrefix: prefix,
+      hostnames: servedHostnames(env),
+      labels,
+    });
+
+    this.loadBalancer = new GlobalLoadBalancer(this, 'lb', {
+      namePrefix: prefix,
+      ipAddress: core.globalAddress.address,
+      certificateMapId: this.certificate.map.id,
+      defaultService: this.backendServices.frontend.id,
+      routes: [
+        { paths: ['/api', '/api/*'], service: this.backendServices.api.id },
+        { paths: ['/static/*'], service: bundles.id },
+      ],
+      labels,
+    });
+  }
+
+  /** The load balancer's IPv4 address; DNS in `edge` points here. */
+  get ipv4Address(): string {
+    return this.loadBalancer.ipAddress;
+  }
+
+  /** The DNS-authorization records `edge` must publish (not proxied) for the certificate to be issued. */
+  get dnsAuthorizationRecords(): DnsAuthorizationRecord[] {
+    return this.certificate.dnsRecords;
+  }
+}
