@@ -2,6 +2,8 @@ import { App } from 'cdktf';
 import { ConfigError, ENVIRONMENTS, loadEnvironments, selectEnvironments, type EnvironmentConfig } from './config';
 import { ClusterStack } from './stacks/cluster-stack';
 import { CoreStack } from './stacks/core-stack';
+import { EdgeStack } from './stacks/edge-stack';
+import { IngressStack } from './stacks/ingress-stack';
 import { WorkloadsStack } from './stacks/workloads-stack';
 
 /**
@@ -16,7 +18,11 @@ export function defineEnvironment(app: App, env: EnvironmentConfig) {
   const clusters = env.regions.map((region) => new ClusterStack(app, env, region, core));
   // Per region: namespace, NGINX-fronted api and frontend-server, NEG services, network policies
   const workloads = clusters.map((cluster) => new WorkloadsStack(app, env, cluster.region, core, cluster));
-  return { core, clusters, workloads };
+  // Global LB: certificate, URL map, NEG backend services in every zone, Cloud Armor (Cloudflare only)
+  const ingress = new IngressStack(app, env, core, workloads);
+  // Cloudflare zone: TLS settings, proxied DNS to the LB, cache rules, rate limit, managed WAF
+  const edge = new EdgeStack(app, env, ingress);
+  return { core, clusters, workloads, ingress, edge };
 }
 
 /** Validates every environment first, so an invalid config writes nothing; then synthesizes. */
