@@ -1,0 +1,57 @@
+import { ConfigError } from './load';
+import { imageSchema, type EnvironmentInput } from './schema';
+
+/*
+ * Image pins that CI passes in at deploy time. The commit's images are built after the config was
+ * written, so their tag (the commit SHA) and digest arrive as environment variables and replace the
+ * configured ones. Each value is checked by the same schema as config/*.ts, and an error names the
+ * variable, since that is where the fix goes.
+ */
+
+/** The variables, per workload: `ISOSCRIBE_API_IMAGE_TAG`, `ISOSCRIBE_FRONTEND_IMAGE_DIGEST`, ... */
+export const IMAGE_OVERRIDE_VARIABLES = {
+  api: { tag: 'ISOSCRIBE_API_IMAGE_TAG', digest: 'ISOSCRIBE_API_IMAGE_DIGEST' },
+  frontend: { tag: 'ISOSCRIBE_FRONTEND_IMAGE_TAG', digest: 'ISOSCRIBE_FRONTEND_IMAGE_DIGEST' },
+} as const;
+
+type Variables = Readonly<Record<string, string | undefined>>;
+
+function read(vars: Variables, name: string, field: 'tag' | 'digest', problems: string[]): string | undefined {
+  const value = vars[name];
+  if (value === undefined || value === '') return undefined;
+  const result = imageSchema.shape[field].safeParse(value);
+  if (!result.success) {
+    problems.push(`${name}: ${result.error.issues[0].message} (got "${value}")`);
+    return undefined;
+  }
+  return value;
+}
+
+/**
+ * Returns copies of `inputs` with the image overrides of `vars` applied to every environment (CI
+ * selects one environment with ISOSCRIBE_ENVS). A tag override without a digest drops the
+ * configured digest, which belongs to the configured tag. Throws ConfigError on a malformed value.
+ */
+export function applyImageOverrides(inputs: readonly EnvironmentInput[], vars: Variables = process.env): EnvironmentInput[] {
+  const problems: string[] = [];
+  const pins = Object.entries(IMAGE_OVERRIDE_VARIABLES).map(([workload, names]) => ({
+    workload: workload as keyof typeof IMAGE_OVERRIDE_VARIABLES,
+    tag: read(vars, names.tag, 'tag', problems),
+    digest: read(vars, names.digest, 'digest', problems),
+  }));
+  if (problems.length > 0) throw new ConfigError(problems);
+  if (pins.every((pin) => pin.tag === undefined && pin.digest === undefined)) return [...inputs];
+
+  return inputs.map((input) => {
+    const copy = structuredClone(input);
+    for (const pin of pins) {
+      const image = copy.workloads[pin.workload].image;
+      if (pin.tag !== undefined) {
+        image.tag = pin.tag;
+        delete image.digest;
+      }
+      if (pin.digest !== undefined) image.digest = pin.digest;
+    }
+    return copy;
+  });
+}
