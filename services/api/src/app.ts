@@ -95,6 +95,11 @@ export function buildApp(config: Config): FastifyInstance {
     // Leave a second of the shutdown budget for closing MongoDB after the last flush.
     shutdownDeadline = Date.now() + config.shutdownTimeoutMs - 1000;
   });
+  app.addHook('onSend', async (_request, reply) => {
+    // Requests already in flight when shutdown starts finish normally, but their keep-alive
+    // connection (NGINX's upstream pool) must not hold the server open until it times out.
+    if (shutdownDeadline !== 0) reply.header('connection', 'close');
+  });
   app.addHook('onClose', async () => {
     const { written, dropped } = analytics.stats();
     const left = await analytics.drain(shutdownDeadline || Date.now() + 1000);

@@ -19,6 +19,7 @@ const socketTimeoutMs = 10_000;
 export class MongoConnection {
   readonly client: MongoClient;
   private available = false;
+  private setupDone = false;
   private closing = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private wakeRetry: (() => void) | undefined;
@@ -61,9 +62,11 @@ export class MongoConnection {
     return this.connecting;
   }
 
-  /** Resolves when MongoDB answers a ping within the timeout; rejects otherwise. */
+  /** Resolves when setup has run and MongoDB answers a ping within the timeout; rejects otherwise. */
   async ping(): Promise<void> {
     if (!this.isAvailable()) throw new Error('mongodb unreachable');
+    // Not ready before the indexes exist: traffic would otherwise race their creation.
+    if (!this.setupDone) throw new Error('mongodb setup (indexes) not finished');
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`mongodb ping took over ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
@@ -88,6 +91,7 @@ export class MongoConnection {
       try {
         await this.client.connect();
         await this.setup(this.db);
+        this.setupDone = true;
         this.log.info({ db: this.options.dbName }, 'mongodb connected and indexes ensured');
         return;
       } catch (err) {

@@ -1,0 +1,99 @@
+// MongoDB going away and coming back, with a real server killed (SIGKILL) and restarted on the
+// same port. The wire server keeps data in memory, so a restart starts from an empty database.
+import type { FastifyInstance } from 'fastify';
+import { MongoClient } from 'mongodb';
+import { requestLogCollection } from '../src/analytics/request-log';
+import { startApp, testDbName, testEnv, waitFor } from './support/app';
+import { MongoWireServer, startMongoWireServer } from './support/mongo-wire';
+
+const dbName = testDbName('outage');
+let server: MongoWireServer;
+let app: FastifyInstance | undefined;
+
+beforeAll(async () => {
+  server = await startMongoWireServer();
+});
+
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+// Outages need a server these tests own; against MONGODB_URL they are skipped.
+const ownServer = process.env.MONGODB_URL ? describe.skip : describe;
+
+async function requestLog(): Promise<Array<{ requestId: string; status: number }>> {
+  const client = await new MongoClient(server.uri, { serverSelectionTimeoutMS: 2000 }).connect();
+  try {
+    return await client.db(dbName).collection<{ requestId: string; status: number }>(requestLogCollection).find({}, { sort: { _id: 1 } }).toArray();
+  } finally {
+    await client.close();
+  }
+}
+
+const getList = (requestId: string) => app!.inject({ url: '/api/v1/documents', headers: { 'x-request-id': requestId } });
+
+ownServer('MongoDB outage', () => {
+  it('starts while MongoDB is down: live, not ready, data endpoints 503 at once; recovers when it returns', async () => {
+    await server.kill();
+    app = await startApp(testEnv(server.uri, dbName), { waitForMongo: false });
+
+    expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/readyz' })).statusCode).toBe(503);
+    const down = await getList('while-down');
+    expect(down.statusCode).toBe(503);
+    expect(down.json()).toEqual({ error: 'unavailable', message: 'MongoDB is unreachable; retry shortly', requestId: 'while-down' });
+    const post = await app.inject({ method: 'POST', url: '/api/v1/documents', headers: { 'content-type': 'application/json' }, payload: { title: 'T', body: 'B', author: 'a' } });
+    expect(post.statusCode).toBe(503);
+    await server.restart();
+    await waitFor('readyz to pass', async () => (await app!.inject({ url: '/readyz' })).statusCode === 200);
+    expect((await getList('after-return')).statusCode).toBe(200);
+    // The records queued during the outage reach request_log once MongoDB is back.
+    const records = await waitFor('queued records flushed', async () => {
+      const found = await requestLog();
+      return found.some((r) => r.requestId === 'after-return') ? found : undefined;
+    });
+    expect(records.filter((r) => r.requestId === 'while-down').map((r) => r.status)).toEqual([503]);
+  });
+
+  it('answers 503 while MongoDB is killed mid-run, keeps analytics queued, then reconnects by itself', async () => {
+    app = await startApp(testEnv(server.uri, dbName));
+    const created = await app.inject({ method: 'POST', url: '/api/v1/documents', headers: { 'content-type': 'application/json' }, payload: { title: 'T', body: 'B', author: 'a' } });
+    expect(created.statusCode).toBe(201);
+    await server.kill();
+    // The first request after the crash meets the broken connection; either way it is a 503.
+    for (let i = 0; i < 3; i++) expect((await getList(`mid-outage-${i}`)).statusCode).toBe(503);
+    expect((await app.inject({ url: '/readyz' })).statusCode).toBe(503);
+    await waitFor('the outage to be noticed', () => !app!.mongo.isAvailable());
+    expect(app.analytics.stats().queued).toBeGreaterThanOrEqual(3);
+    await server.restart();
+    await waitFor('readyz to pass', async () => (await app!.inject({ url: '/readyz' })).statusCode === 200);
+    const again = await app.inject({ method: 'POST', url: '/api/v1/documents', headers: { 'content-type': 'application/json' }, payload: { title: 'T2', body: 'B', author: 'a' } });
+    expect(again.statusCode).toBe(201);
+    const records = await waitFor('outage records flushed', async () => {
+      const found = await requestLog();
+      return found.filter((r) => r.requestId.startsWith('mid-outage-')).length === 3 ? found : undefined;
+    });
+    expect(records.filter((r) => r.requestId.startsWith('mid-outage-')).every((r) => r.status === 503)).toBe(true);
+    expect(app.analytics.stats().dropped).toBe(0);
+  });
+
+  it('keeps only the newest ANALYTICS_QUEUE_MAX records through a long outage and counts the rest', async () => {
+    app = await startApp(testEnv(server.uri, dbName, { ANALYTICS_QUEUE_MAX: '4' }));
+    await server.kill();
+    await waitFor('the outage to be noticed', () => !app!.mongo.isAvailable());
+
+    for (let i = 0; i < 10; i++) await getList(`flood-${i}`);
+    expect(app.analytics.stats()).toMatchObject({ queued: 4, dropped: 6 });
+    await server.restart();
+    const records = await waitFor('the kept records flushed', async () => {
+      const found = (await requestLog()).filter((r) => r.requestId.startsWith('flood-'));
+      return found.length === 4 ? found : undefined;
+    });
+    expect(records.map((r) => r.requestId)).toEqual(['flood-6', 'flood-7', 'flood-8', 'flood-9']);
+  });
+});
