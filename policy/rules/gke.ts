@@ -1,0 +1,212 @@
+import { at, isFalse, isTrue, many, one, show, stringMap } from '../attributes';
+import type { PolicyRule, ResourceView } from '../rule';
+
+const CLUSTER = 'google_container_cluster';
+const NODE_POOL = 'google_container_node_pool';
+
+/** Environments whose clusters may be deleted by Terraform (labelled `environment=<name>`). */
+export const DISPOSABLE_ENVIRONMENTS: readonly string[] = ['dev'];
+
+/** Node configs of a resource: a node pool's, or a cluster's own when it still declares one. */
+function nodeConfigs(resource: ResourceView) {
+  return many(resource.attributes.node_config);
+}
+
+export const GKE_RULES: PolicyRule[] = [
+  {
+    id: 'GKE-001',
+    resourceTypes: [CLUSTER],
+    description: 'Nodes are private: they have no external IP addresses.',
+    fix: 'set privateClusterConfig.enablePrivateNodes: true (egress goes through Cloud NAT).',
+    check: (r) => (isTrue(at(r.attributes, 'private_cluster_config.enable_private_nodes')) ? [] : [
+      `private_cluster_config.enable_private_nodes is ${show(at(r.attributes, 'private_cluster_config.enable_private_nodes'))}`,
+    ]),
+  },
+  {
+    id: 'GKE-002',
+    resourceTypes: [CLUSTER],
+    description: 'The control plane is reachable only from listed networks, never from 0.0.0.0/0 or Google Cloud public ranges.',
+    fix: 'list CI and VPN ranges in masterAuthorizedNetworksConfig.cidrBlocks and set gcpPublicCidrsAccessEnabled: false.',
+    check: (r) => {
+      const config = one(r.attributes.master_authorized_networks_config);
+      if (!config) return ['master_authorized_networks_config is absent'];
+      const problems: string[] = [];
+      const blocks = many(config.cidr_blocks);
+      if (blocks.length === 0) problems.push('master_authorized_networks_config.cidr_blocks is empty');
+      for (const block of blocks) {
+        if (/\/0$/.test(String(block.cidr_block))) problems.push(`cidr_blocks contains ${block.cidr_block}`);
+      }
+      if (isTrue(config.gcp_public_cidrs_access_enabled)) problems.push('gcp_public_cidrs_access_enabled is true');
+      return problems;
+    },
+  },
+  {
+    id: 'GKE-003',
+    resourceTypes: [CLUSTER],
+    description: 'The cluster is VPC-native: pods and services take alias IPs from the subnet\'s secondary ranges.',
+    fix: 'set networkingMode: "VPC_NATIVE" and ipAllocationPolicy with the pod and service range names.',
+    check: (r) => {
+      const problems: string[] = [];
+      if (r.attributes.networking_mode !== 'VPC_NATIVE') problems.push(`networking_mode is ${show(r.attributes.networking_mode)}`);
+      if (!one(r.attributes.ip_allocation_policy)) problems.push('ip_allocation_policy is absent');
+      return problems;
+    },
+  },
+  {
+    id: 'GKE-004',
+    resourceTypes: [CLUSTER],
+    description: 'Workload Identity is enabled, so pods use their own Google identity instead of the node\'s.',
+    fix: 'set workloadIdentityConfig: { workloadPool: "<project>.svc.id.goog" }.',
+    check: (r) => (at(r.attributes, 'workload_identity_config.workload_pool') ? [] : ['workload_identity_config.workload_pool is absent']),
+  },
+  {
+    id: 'GKE-005',
+    resourceTypes: [NODE_POOL, CLUSTER],
+    description: 'Nodes run the GKE metadata server (GKE_METADATA), which hides node credentials from pods.',
+    fix: 'set nodeConfig.workloadMetadataConfig: { mode: "GKE_METADATA" } on the node pool.',
+    check: (r) => {
+      const configs = nodeConfigs(r);
+      if (r.type === NODE_POOL && configs.length === 0) return ['node_config is absent'];
+      return configs
+        .filter((c) => at(c, 'workload_metadata_config.mode') !== 'GKE_METADATA')
+        .map((c) => `node_config.workload_metadata_config.mode is ${show(at(c, 'workload_metadata_config.mode'))}`);
+    },
+  },
+  {
+    id: 'GKE-006',
+    resourceTypes: [CLUSTER],
+    description: 'Shielded GKE nodes are enabled: nodes prove their identity to the control plane.',
+    fix: 'set enableShieldedNodes: true.',
+    check: (r) => (isTrue(r.attributes.enable_shielded_nodes) ? [] : [`enable_shielded_nodes is ${show(r.attributes.enable_shielded_nodes)}`]),
+  },
+  {
+    id: 'GKE-007',
+    resourceTypes: [NODE_POOL, CLUSTER],
+    description: 'Nodes boot with Secure Boot and integrity monitoring.',
+    fix: 'set nodeConfig.shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true }.',
+    check: (r) => {
+      const configs = nodeConfigs(r);
+      if (r.type === NODE_POOL && configs.length === 0) return ['node_config is absent'];
+      const problems: string[] = [];
+      for (const c of configs) {
+        const shielded = one(c.shielded_instance_config);
+        if (!isTrue(shielded?.enable_secure_boot)) problems.push(`shielded_instance_config.enable_secure_boot is ${show(shielded?.enable_secure_boot)}`);
+        if (!isTrue(shielded?.enable_integrity_monitoring)) {
+          problems.push(`shielded_instance_config.enable_integrity_monitoring is ${show(shielded?.enable_integrity_monitoring)}`);
+        }
+      }
+      return problems;
+    },
+  },
+  {
+    id: 'GKE-008',
+    resourceTypes: [CLUSTER],
+    description: 'The cluster follows a release channel, so the control plane and nodes receive security patches.',
+    fix: 'set releaseChannel: { channel: "REGULAR" } (or RAPID / STABLE / EXTENDED).',
+    check: (r) => {
+      const channel = at(r.attributes, 'release_channel.channel');
+      return ['RAPID', 'REGULAR', 'STABLE', 'EXTENDED'].includes(String(channel)) ? [] : [`release_channel.channel is ${show(channel)}`];
+    },
+  },
+  {
+    id: 'GKE-009',
+    resourceTypes: [CLUSTER],
+    description: 'Dataplane V2 enforces network policies; the legacy Calico network_policy block is present and disabled.',
+    fix: 'set datapathProvider: "ADVANCED_DATAPATH" and networkPolicy: { enabled: false }.',
+    check: (r) => {
+      const problems: string[] = [];
+      if (r.attributes.datapath_provider !== 'ADVANCED_DATAPATH') problems.push(`datapath_provider is ${show(r.attributes.datapath_provider)}`);
+      const legacy = one(r.attributes.network_policy);
+      if (!legacy || !isFalse(legacy.enabled)) problems.push(`network_policy.enabled is ${show(legacy?.enabled)} (must be an explicit false)`);
+      return problems;
+    },
+  },
+  {
+    id: 'GKE-010',
+    resourceTypes: [CLUSTER],
+    description: 'No client certificate is issued: clients authenticate with Google identities only.',
+    fix: 'set masterAuth: { clientCertificateConfig: { issueClientCertificate: false } }.',
+    check: (r) => {
+      const issue = at(r.attributes, 'master_auth.client_certificate_config.issue_client_certificate');
+      return isFalse(issue) ? [] : [`master_auth.client_certificate_config.issue_client_certificate is ${show(issue)}`];
+    },
+  },
+  {
+    id: 'GKE-011',
+    resourceTypes: [CLUSTER],
+    description: 'Legacy ABAC is disabled: RBAC alone authorizes requests.',
+    fix: 'set enableLegacyAbac: false.',
+    check: (r) => (isFalse(r.attributes.enable_legacy_abac) ? [] : [`enable_legacy_abac is ${show(r.attributes.enable_legacy_abac)} (must be an explicit false)`]),
+  },
+  {
+    id: 'GKE-012',
+    resourceTypes: [CLUSTER],
+    description: 'The default node pool is removed; nodes come from separately managed, hardened node pools.',
+    fix: 'set removeDefaultNodePool: true and declare a ContainerNodePool.',
+    check: (r) => (isTrue(r.attributes.remove_default_node_pool) ? [] : [`remove_default_node_pool is ${show(r.attributes.remove_default_node_pool)}`]),
+  },
+  {
+    id: 'GKE-013',
+    resourceTypes: [NODE_POOL, CLUSTER],
+    description: 'Nodes run as a dedicated least-privilege service account, not the Compute Engine default account.',
+    fix: 'set nodeConfig.serviceAccount to the email of a dedicated account (core stack: nodeServiceAccount).',
+    check: (r) => {
+      const configs = nodeConfigs(r);
+      if (r.type === NODE_POOL && configs.length === 0) return ['node_config is absent'];
+      const problems: string[] = [];
+      for (const c of configs) {
+        const account = c.service_account;
+        if (account === undefined || account === 'default') problems.push(`node_config.service_account is ${show(account)}: the Compute Engine default account`);
+        else if (/-compute@developer\.gserviceaccount\.com$/.test(String(account))) problems.push(`node_config.service_account is the Compute Engine default account ${account}`);
+      }
+      return problems;
+    },
+  },
+  {
+    id: 'GKE-014',
+    resourceTypes: [NODE_POOL],
+    description: 'Nodes are repaired and upgraded automatically.',
+    fix: 'set management: { autoRepair: true, autoUpgrade: true }.',
+    check: (r) => {
+      const management = one(r.attributes.management);
+      const problems: string[] = [];
+      if (!isTrue(management?.auto_repair)) problems.push(`management.auto_repair is ${show(management?.auto_repair)}`);
+      if (!isTrue(management?.auto_upgrade)) problems.push(`management.auto_upgrade is ${show(management?.auto_upgrade)}`);
+      return problems;
+    },
+  },
+  {
+    id: 'GKE-015',
+    resourceTypes: [NODE_POOL, CLUSTER],
+    description: 'Nodes run Container-Optimized OS with containerd (COS_CONTAINERD).',
+    fix: 'set nodeConfig.imageType: "COS_CONTAINERD".',
+    check: (r) => {
+      const configs = nodeConfigs(r);
+      if (r.type === NODE_POOL && configs.length === 0) return ['node_config is absent'];
+      return configs.filter((c) => c.image_type !== 'COS_CONTAINERD').map((c) => `node_config.image_type is ${show(c.image_type)}`);
+    },
+  },
+  {
+    id: 'GKE-016',
+    resourceTypes: [CLUSTER],
+    description: 'The cluster carries resource labels, including `environment`.',
+    fix: 'set resourceLabels (stacks use environmentLabels(env)).',
+    check: (r) => {
+      const labels = stringMap(r.attributes.resource_labels);
+      return labels.environment ? [] : [`resource_labels has no "environment" label (labels: ${show(Object.keys(labels))})`];
+    },
+  },
+  {
+    id: 'GKE-017',
+    resourceTypes: [CLUSTER],
+    description: `Terraform may not delete the cluster, except in disposable environments (${DISPOSABLE_ENVIRONMENTS.join(', ')}).`,
+    fix: 'set deletionProtection: true (config: cluster.deletionProtection).',
+    check: (r) => {
+      const environment = stringMap(r.attributes.resource_labels).environment;
+      if (DISPOSABLE_ENVIRONMENTS.includes(environment)) return [];
+      return isTrue(r.attributes.deletion_protection)
+        ? []
+        : [`deletion_protection is ${show(r.attributes.deletion_protection)} in environment ${show(environment)}`];
+    },
+  },
+];

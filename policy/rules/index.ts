@@ -1,0 +1,10 @@
+import type { PolicyRule } from '../rule';
+import { CLOUDFLARE_RULES } from './cloudflare';
+import { GKE_RULES } from './gke';
+import { POD_RULES } from './kubernetes';
+import { LOAD_BALANCER_RULES } from './load-balancer';
+
+/** Every hardening rule of design.md, by layer: GKE, pods, load balancer, Cloudflare. */
+export const HARDENING_RULES: readonly PolicyRule[] = [...GKE_RULES, ...POD_RULES, ...LOAD_BALANCER_RULES, ...CLOUDFLARE_RULES];
+
+export { CLOUDFLARE_RULES, GKE_RULES, LOAD_BALANCER_RULES, POD_RULES };

@@ -1,0 +1,125 @@
+import { at, isTrue, many, show, strings, type Attributes } from '../attributes';
+import type { PolicyRule, ResourceView, StackView } from '../rule';
+
+const BACKEND_SERVICE = 'google_compute_backend_service';
+const FORWARDING_RULE = 'google_compute_global_forwarding_rule';
+const SECURITY_POLICY = 'google_compute_security_policy';
+const SECURITY_POLICY_RULE = 'google_compute_security_policy_rule';
+
+/** Cloud Armor's default rule: it matches whatever no other rule matched. */
+export const DEFAULT_RULE_PRIORITY = 2147483647;
+/** Cloud Armor accepts at most 10 source ranges in one rule's match. */
+export const MAX_RANGES_PER_RULE = 10;
+
+/** A policy's rules: inline `rule` blocks and separate google_compute_security_policy_rule resources. */
+function securityRules(policy: ResourceView, stack: StackView): Attributes[] {
+  const separate = stack.ofType(SECURITY_POLICY_RULE).filter((rule) => {
+    const target = rule.attributes.security_policy;
+    return stack.referenced(target) === policy || (target !== undefined && target === policy.attributes.name);
+  });
+  return [...many(policy.attributes.rule), ...separate.map((r) => r.attributes)];
+}
+
+function denies(rule: Attributes): boolean {
+  return String(rule.action).startsWith('deny');
+}
+
+export const LOAD_BALANCER_RULES: PolicyRule[] = [
+  {
+    id: 'LB-001',
+    resourceTypes: [BACKEND_SERVICE, FORWARDING_RULE],
+    description: 'The load balancer is the global external Application Load Balancer (EXTERNAL_MANAGED), not the classic one.',
+    fix: 'set loadBalancingScheme: "EXTERNAL_MANAGED" on backend services and global forwarding rules.',
+    check: (r) => (r.attributes.load_balancing_scheme === 'EXTERNAL_MANAGED' ? [] : [`load_balancing_scheme is ${show(r.attributes.load_balancing_scheme)}`]),
+  },
+  {
+    id: 'LB-002',
+    resourceTypes: [BACKEND_SERVICE],
+    description: 'Backend services log requests.',
+    fix: 'set logConfig: { enable: true, sampleRate: <0..1> }.',
+    check: (r) => (isTrue(at(r.attributes, 'log_config.enable')) ? [] : [`log_config.enable is ${show(at(r.attributes, 'log_config.enable'))}`]),
+  },
+  {
+    id: 'LB-003',
+    resourceTypes: [BACKEND_SERVICE],
+    description: 'Backend services drain connections before removing an endpoint.',
+    fix: 'set connectionDrainingTimeoutSec to a positive number of seconds (longer than the slowest request).',
+    check: (r) => {
+      const timeout = Number(r.attributes.connection_draining_timeout_sec);
+      return timeout > 0 ? [] : [`connection_draining_timeout_sec is ${show(r.attributes.connection_draining_timeout_sec)}`];
+    },
+  },
+  {
+    id: 'LB-004',
+    resourceTypes: [BACKEND_SERVICE],
+    description: 'Backend services are protected by a Cloud Armor security policy.',
+    fix: 'set securityPolicy to the Cloud Armor policy\'s id.',
+    check: (r) => (r.attributes.security_policy ? [] : ['security_policy is absent']),
+  },
+  {
+    id: 'LB-005',
+    resourceTypes: ['google_compute_ssl_policy'],
+    description: 'TLS is 1.2 or newer with the MODERN (or RESTRICTED) cipher profile.',
+    fix: 'set profile: "MODERN" and minTlsVersion: "TLS_1_2".',
+    check: (r) => {
+      const problems: string[] = [];
+      if (!['MODERN', 'RESTRICTED'].includes(String(r.attributes.profile))) problems.push(`profile is ${show(r.attributes.profile)}`);
+      if (!['TLS_1_2', 'TLS_1_3'].includes(String(r.attributes.min_tls_version))) problems.push(`min_tls_version is ${show(r.attributes.min_tls_version)}`);
+      return problems;
+    },
+  },
+  {
+    id: 'LB-006',
+    resourceTypes: ['google_compute_target_https_proxy'],
+    description: 'The HTTPS proxy enforces an SSL policy (otherwise Google\'s COMPATIBLE default allows TLS 1.0).',
+    fix: 'set sslPolicy to the id of a MODERN, TLS 1.2+ ComputeSslPolicy.',
+    check: (r) => (r.attributes.ssl_policy ? [] : ['ssl_policy is absent']),
+  },
+  {
+    id: 'LB-007',
+    resourceTypes: ['google_compute_target_http_proxy'],
+    description: 'Plain HTTP only redirects to HTTPS: its URL map serves nothing.',
+    fix: 'point the HTTP proxy at a URL map whose only content is defaultUrlRedirect: { httpsRedirect: true, stripQuery: false }.',
+    check: (r, stack) => {
+      const urlMap = stack.referenced(r.attributes.url_map);
+      if (!urlMap || urlMap.type !== 'google_compute_url_map') return [`url_map ${show(r.attributes.url_map)} is not a URL map of this stack, so it cannot be verified`];
+      const problems: string[] = [];
+      if (!isTrue(at(urlMap.attributes, 'default_url_redirect.https_redirect'))) problems.push(`URL map ${urlMap.name} has no default_url_redirect with https_redirect: true`);
+      for (const serving of ['default_service', 'host_rule', 'path_matcher', 'default_route_action']) {
+        if (urlMap.attributes[serving] !== undefined) problems.push(`URL map ${urlMap.name} sets ${serving}, so HTTP serves content`);
+      }
+      return problems;
+    },
+  },
+  {
+    id: 'LB-008',
+    resourceTypes: [SECURITY_POLICY],
+    description: 'Cloud Armor denies by default: the default rule denies, and allowed sources are listed in rules above it.',
+    fix: `make the rule with priority ${DEFAULT_RULE_PRIORITY} (match srcIpRanges ["*"]) action "deny(403)".`,
+    check: (r, stack) => {
+      const defaultRule = securityRules(r, stack).find((rule) => Number(rule.priority) === DEFAULT_RULE_PRIORITY);
+      if (!defaultRule) return [`no rule with priority ${DEFAULT_RULE_PRIORITY}; Cloud Armor then adds an allow-all default`];
+      return denies(defaultRule) ? [] : [`the default rule's action is ${show(defaultRule.action)}`];
+    },
+  },
+  {
+    id: 'LB-009',
+    resourceTypes: [SECURITY_POLICY],
+    description: 'Cloud Armor blocks Log4Shell (the preconfigured cve-canary rule).',
+    fix: 'add a rule with action "deny(403)" matching expr evaluatePreconfiguredWaf(\'cve-canary\', {\'sensitivity\': 3}).',
+    check: (r, stack) => {
+      const found = securityRules(r, stack).some((rule) => denies(rule) && String(at(rule, 'match.expr.expression')).includes('cve-canary'));
+      return found ? [] : ['no deny rule evaluates the preconfigured cve-canary expression'];
+    },
+  },
+  {
+    id: 'LB-010',
+    resourceTypes: [SECURITY_POLICY],
+    description: `Each Cloud Armor rule lists at most ${MAX_RANGES_PER_RULE} source ranges (the API's limit), so long lists are split across rules.`,
+    fix: `split srcIpRanges into chunks of ${MAX_RANGES_PER_RULE}, one rule per chunk with its own priority.`,
+    check: (r, stack) => securityRules(r, stack)
+      .filter((rule) => strings(at(rule, 'match.config.src_ip_ranges')).length > MAX_RANGES_PER_RULE)
+      .map((rule) => `rule ${show(rule.priority)} lists ${strings(at(rule, 'match.config.src_ip_ranges')).length} source ranges`),
+  },
+];
+
