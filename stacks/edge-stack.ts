@@ -8,6 +8,7 @@ import { ManagedWaf } from '../constructs/cloudflare/managed-waf';
 import { ProxiedHostnames, AUTOMATIC_TTL } from '../constructs/cloudflare/proxied-hostnames';
 import { RateLimitRule } from '../constructs/cloudflare/rate-limit-rule';
 import { SecureZoneSettings } from '../constructs/cloudflare/zone-settings';
+import { PolicySuppressions } from '../policy';
 import { EnvironmentStack } from './environment-stack';
 import { servedHostnames, type IngressStack } from './ingress-stack';
 
@@ -35,11 +36,18 @@ export class EdgeStack extends EnvironmentStack {
     // The token comes from CLOUDFLARE_API_TOKEN (Zone Settings, DNS, Zone WAF and Cache Rules: Edit).
     new CloudflareProvider(this, 'cloudflare', {});
 
-    new SecureZoneSettings(this, 'zone-settings', {
+    const zoneSettings = new SecureZoneSettings(this, 'zone-settings', {
       zoneId,
       hsts: { maxAgeSeconds: edge.hstsMaxAgeSeconds, includeSubdomains: true },
       ipv6: edge.ipv6,
     });
+    if (env.name !== 'production') {
+      PolicySuppressions.add(zoneSettings.settings.security_header, [{
+        id: 'CF-005',
+        reason: `${env.name} keeps HSTS short (edge.hstsMaxAgeSeconds = ${edge.hstsMaxAgeSeconds}s): browsers pin HTTPS for max-age, `
+          + 'so a hostname whose certificate is not yet proven starts small; production pins one year',
+      }]);
+    }
 
     // Cross-stack references: the address comes from the ingress stack's forwarding rule, so DNS
     // points at the load balancer only once it exists.
