@@ -1,0 +1,147 @@
+import { CLOUDFLARE_MANAGED_RULESET_ID } from '../../constructs/cloudflare/managed-waf';
+import { EDGE_PATHS, HTML_EDGE_TTL_SECONDS, STATIC_TTL_SECONDS } from '../../stacks/edge-stack';
+import { environment, resources, synthEnvironment, type TfJson } from '../support/topology';
+
+const env = environment('production');
+const { json, manifest } = synthEnvironment(env);
+const edge = json['isoscribe-production-edge'];
+const ingress = json['isoscribe-production-ingress'];
+const zoneId = env.edge.cloudflareZoneId;
+
+function rulesetOf(stack: TfJson, phase: string): TfJson | undefined {
+  return resources(stack, 'cloudflare_ruleset').find((r) => r.phase === phase);
+}
+
+/** The ingress output a `data.terraform_remote_state...outputs.<name>` reference in edge reads. */
+function ingressOutputFor(ref: string): string {
+  const m = /cross-stack-reference-input-isoscribe-production-ingress\.outputs\.([A-Za-z0-9_-]+)/.exec(ref);
+  if (!m) throw new Error(`not a reference to the ingress stack: ${ref}`);
+  return ingress.output[m[1]].value;
+}
+
+describe('edge stack (production)', () => {
+  it('uses only the Cloudflare provider, on the configured zone', () => {
+    expect(Object.keys(edge.provider)).toEqual(['cloudflare']);
+    expect(edge.provider.cloudflare).toEqual([{}]); // credentials from CLOUDFLARE_API_TOKEN, never in code
+    for (const [type, byId] of Object.entries<Record<string, TfJson>>(edge.resource)) {
+      for (const body of Object.values(byId)) expect({ type, zone_id: body.zone_id }).toEqual({ type, zone_id: zoneId });
+    }
+  });
+
+  it('sets the TLS and transport posture of the zone', () => {
+    const settings = Object.fromEntries(resources(edge, 'cloudflare_zone_setting').map((s) => [s.setting_id, s.value]));
+    expect(settings).toEqual({
+      ssl: 'strict',
+      min_tls_version: '1.2',
+      tls_1_3: 'on',
+      always_use_https: 'on',
+      automatic_https_rewrites: 'on',
+      security_header: {
+        strict_transport_security: { enabled: true, max_age: env.edge.hstsMaxAgeSeconds, include_subdomains: true, preload: false, nosniff: true },
+      },
+      http3: 'on',
+      brotli: 'on',
+      ipv6: 'on',
+    });
+  });
+
+  describe('DNS', () => {
+    const records = resources(edge, 'cloudflare_dns_record');
+
+    it('points apex and www, proxied, at the address of the load balancer\'s forwarding rule in ingress', () => {
+      const proxied = records.filter((r) => r.proxied === true);
+      expect(proxied.map((r) => `${r.type} ${r.name}`).sort()).toEqual(['A isoscribe.com', 'A www.isoscribe.com']);
+      for (const r of proxied) {
+        expect(ingressOutputFor(r.content)).toMatch(/^\$\{google_compute_global_forwarding_rule\.lb_https-forwarding-rule_[0-9A-F]+\.ip_address\}$/);
+      }
+    });
+
+    it('publishes each DNS-authorization record of the certificate, not proxied, as ingress reports it', () => {
+      const auths = resources(ingress, 'google_certificate_manager_dns_authorization');
+      const cnames = records.filter((r) => r.proxied === false);
+      expect(cnames).toHaveLength(auths.length);
+      const sources = cnames.map((r) => ({
+        name: ingressOutputFor(r.name),
+        type: ingressOutputFor(r.type),
+        content: ingressOutputFor(r.content),
+      }));
+      expect(sources.map((s) => s.name).sort()).toEqual(
+        auths.map((a) => `\${google_certificate_manager_dns_authorization.${a.__id}.dns_resource_record[0].name}`).sort(),
+      );
+      for (const s of sources) {
+        expect(s.type).toMatch(/\.dns_resource_record\[0\]\.type\}$/);
+        expect(s.content).toMatch(/\.dns_resource_record\[0\]\.data\}$/);
+      }
+      // Google's names end with the root dot; Cloudflare stores them without.
+      for (const r of cnames) expect(r.name).toMatch(/^\$\{trimsuffix\(.*, "\."\)\}$/);
+    });
+
+    it('adds AAAA records only when an IPv6 origin exists (the LB has IPv4 only)', () => {
+      expect(records.filter((r) => r.type === 'AAAA')).toHaveLength(0);
+    });
+  });
+
+  describe('cache rules', () => {
+    const rules: TfJson[] = rulesetOf(edge, 'http_request_cache_settings')!.rules;
+    const byExpression = Object.fromEntries(rules.map((r) => [r.expression, r]));
+
+    it('never cache the API', () => {
+      expect(byExpression[EDGE_PATHS.api]).toMatchObject({ action: 'set_cache_settings', action_parameters: { cache: false } });
+    });
+
+    it('cache /static/* long at the edge and in browsers', () => {
+      expect(byExpression[EDGE_PATHS.static].action_parameters).toEqual({
+        cache: true,
+        edge_ttl: { mode: 'override_origin', default: STATIC_TTL_SECONDS },
+        browser_ttl: { mode: 'override_origin', default: STATIC_TTL_SECONDS },
+      });
+      expect(STATIC_TTL_SECONDS).toBeGreaterThanOrEqual(30 * 24 * 3600);
+    });
+
+    it('cache HTML briefly at the edge, and never touch API or static paths with that rule', () => {
+      const html = rules.find((r) => r.expression.startsWith('not '))!;
+      expect(html.expression).toBe(`not ${EDGE_PATHS.api} and not ${EDGE_PATHS.static}`);
+      expect(html.action_parameters).toEqual({
+        cache: true,
+        edge_ttl: { mode: 'override_origin', default: HTML_EDGE_TTL_SECONDS },
+        browser_ttl: { mode: 'respect_origin' },
+      });
+      expect(HTML_EDGE_TTL_SECONDS).toBeLessThanOrEqual(300);
+      expect(rules).toHaveLength(3);
+    });
+  });
+
+  it('rate-limits /api/* per visitor from config', () => {
+    const [rule] = rulesetOf(edge, 'http_ratelimit')!.rules;
+    expect(rule).toMatchObject({
+      action: 'block',
+      expression: EDGE_PATHS.api,
+      ratelimit: {
+        characteristics: ['cf.colo.id', 'ip.src'],
+        period: env.edge.apiRateLimit.periodSeconds,
+        requests_per_period: env.edge.apiRateLimit.requestsPerPeriod,
+        mitigation_timeout: env.edge.apiRateLimit.periodSeconds,
+      },
+    });
+  });
+
+  it('executes the Cloudflare Managed Ruleset where the plan allows it (production), and not otherwise (dev)', () => {
+    expect(env.edge.managedWaf).toBe(true);
+    expect(rulesetOf(edge, 'http_request_firewall_managed')!.rules).toEqual([
+      expect.objectContaining({ action: 'execute', expression: 'true', action_parameters: { id: CLOUDFLARE_MANAGED_RULESET_ID } }),
+    ]);
+    const dev = environment('dev');
+    expect(dev.edge.managedWaf).toBe(false);
+    expect(rulesetOf(synthEnvironment(dev).json['isoscribe-dev-edge'], 'http_request_firewall_managed')).toBeUndefined();
+  });
+
+  it('deploys after ingress and nothing else; the chain is core → cluster → workloads → ingress → edge in every region', () => {
+    const deps = (name: string) => manifest.stacks[`isoscribe-production-${name}`].dependencies;
+    expect(deps('edge')).toEqual(['isoscribe-production-ingress']);
+    for (const region of env.regions.map((r) => r.name)) {
+      expect(deps('ingress')).toContain(`isoscribe-production-workloads-${region}`);
+      expect(deps(`workloads-${region}`)).toContain(`isoscribe-production-cluster-${region}`);
+      expect(deps(`cluster-${region}`)).toContain('isoscribe-production-core');
+    }
+  });
+});
