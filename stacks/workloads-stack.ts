@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import type { EnvironmentConfig, RegionConfig } from '../config';
 import { CLOUDFLARE_RANGES } from '../config/cloudflare-ips';
 import { GOOGLE_FRONT_END_RANGES, GOOGLE_HEALTH_CHECK_RANGES } from '../config/google-ranges';
+import { PolicySuppressions } from '../policy';
 import {
   AppFiles,
   DNS_RULE,
@@ -98,7 +99,8 @@ export class WorkloadsStack extends EnvironmentStack {
 
     // ── api ──────────────────────────────────────────────────────────────────────────────────
     const apiIdentity = new WorkloadIdentity(this, 'api-identity', {
-      namespace,
+      namespace: WORKLOADS_NAMESPACE,
+      dependsOn: [this.namespace.namespace],
       name: 'api',
       project,
       googleServiceAccount: { name: core.apiServiceAccount.account.name, email: core.apiServiceAccount.email },
@@ -160,7 +162,8 @@ export class WorkloadsStack extends EnvironmentStack {
 
     // ── frontend-server ──────────────────────────────────────────────────────────────────────
     const frontendIdentity = new WorkloadIdentity(this, 'frontend-identity', {
-      namespace,
+      namespace: WORKLOADS_NAMESPACE,
+      dependsOn: [this.namespace.namespace],
       name: 'frontend',
       project,
       googleServiceAccount: { name: core.frontendServiceAccount.account.name, email: core.frontendServiceAccount.email },
@@ -195,14 +198,20 @@ export class WorkloadsStack extends EnvironmentStack {
           LOG_LEVEL: 'info',
         },
         files: [AppFiles.fromConfigMap(pages.metadata.name, PAGES_DIR)],
-        // No liveness probe: a generator that crashes exits (and restarts); one that stalls keeps
-        // serving its last good pages, which is what the design wants while the bucket is away.
       },
       replicas: env.workloads.frontend.replicas,
       autoscaling: env.workloads.frontend.autoscaling,
       negName: negName(env, 'frontend'),
       drainSeconds: DRAIN_SECONDS,
     });
+    PolicySuppressions.add(this.frontend.deployment, [
+      {
+        id: 'POD-007',
+        reason:
+          'The generator container serves no port and has no health endpoint: a crash exits the process (and kubelet restarts it), ' +
+          'and a stalled generator leaves its last good pages, which NGINX keeps serving; readiness covers the pod through NGINX.',
+      },
+    ]);
     new PodNetworkPolicy(this, 'frontend-network', {
       namespace,
       name: 'frontend',

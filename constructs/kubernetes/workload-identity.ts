@@ -1,9 +1,13 @@
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
+import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 
 export interface WorkloadIdentityProps {
+  /** The namespace name as plain text: it becomes part of the IAM member. */
   readonly namespace: string;
+  /** Resources to create first, e.g. the namespace. @default [] */
+  readonly dependsOn?: ITerraformDependable[];
   /** Name of the Kubernetes service account. */
   readonly name: string;
   /** Project that owns the cluster's workload pool (`<project>.svc.id.goog`). */
@@ -41,6 +45,9 @@ export class WorkloadIdentity extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkloadIdentityProps) {
     super(scope, id);
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(props.namespace) || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(props.name)) {
+      throw new Error(`WorkloadIdentity: namespace "${props.namespace}" and name "${props.name}" must be plain DNS labels (not references): they form the IAM member`);
+    }
     this.serviceAccount = new ServiceAccountV1(this, 'ksa', {
       metadata: {
         name: props.name,
@@ -48,6 +55,7 @@ export class WorkloadIdentity extends Construct {
         annotations: { 'iam.gke.io/gcp-service-account': props.googleServiceAccount.email },
       },
       automountServiceAccountToken: false,
+      dependsOn: props.dependsOn,
     });
     this.name = this.serviceAccount.metadata.name;
     this.member = `serviceAccount:${props.project}.svc.id.goog[${props.namespace}/${props.name}]`;
