@@ -11,6 +11,10 @@ function expectedStacks(env: string, regions: string[]): Record<string, string[]
   const core = `isoscribe-${env}-core`;
   const stacks: Record<string, string[]> = { [core]: [] };
   for (const region of regions) stacks[`isoscribe-${env}-cluster-${region}`] = [core];
+  for (const region of regions) stacks[`isoscribe-${env}-workloads-${region}`] = [`isoscribe-${env}-cluster-${region}`, core].sort();
+  // ingress waits for every region's workloads (their Services create the NEGs); edge reads ingress only.
+  stacks[`isoscribe-${env}-ingress`] = [core, ...regions.map((r) => `isoscribe-${env}-workloads-${r}`)].sort();
+  stacks[`isoscribe-${env}-edge`] = [`isoscribe-${env}-ingress`];
   return stacks;
 }
 
