@@ -19,7 +19,7 @@ done
 want="$(sha256sum "$pom" | cut -d' ' -f1)"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   rm -rf "$out/jars"
-  mvn -q -B -f "$pom" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$out/jars"
+  mvn -q -B -Dstyle.color=never -f "$pom" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$out/jars"
   echo "$want" > "$stamp"
 fi
 
