@@ -1,3 +1,4 @@
+import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ProjectService } from '@cdktf/provider-google/lib/project-service';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
@@ -19,8 +20,13 @@ export const BOOTSTRAP_LAYER = 'bootstrap';
 export interface RoleGrant {
   readonly role: string;
   readonly reason: string;
-  /** Resource types (a trailing `*` matches a prefix) this role lets Terraform create, read or change. */
+  /**
+   * Resource types (and `data.<type>` data sources) this role lets Terraform create, read or change;
+   * `*` matches any run of characters.
+   */
   readonly covers: readonly string[];
+  /** Types the patterns above match that this role does not cover. @default - none */
+  readonly except?: readonly string[];
 }
 
 /**
@@ -55,10 +61,16 @@ export const DEPLOYER_ROLES: readonly RoleGrant[] = [
     covers: ['google_project_iam_member'],
   },
   { role: 'roles/storage.admin', reason: 'the static-bundle bucket and its IAM; state objects in the state bucket', covers: ['google_storage_bucket*'] },
-  { role: 'roles/secretmanager.admin', reason: 'the MongoDB secret (its value is added out of band) and its IAM', covers: ['google_secret_manager_secret*'] },
+  {
+    role: 'roles/secretmanager.admin',
+    reason: 'the MongoDB secret and its IAM; workloads read its value (added out of band) into a Kubernetes secret',
+    covers: ['google_secret_manager_secret*', 'data.google_secret_manager_secret_version'],
+  },
   { role: 'roles/certificatemanager.editor', reason: 'DNS authorizations, managed certificates and certificate maps', covers: ['google_certificate_manager_*'] },
   // Cloudflare resources are authorized by a Cloudflare API token (a GitHub environment secret), not by Google IAM.
-  { role: '(Cloudflare API token)', reason: 'edge stack: zone settings, DNS, rulesets', covers: ['cloudflare_*'] },
+  { role: '(Cloudflare API token)', reason: 'edge stack: zone settings, DNS, rulesets', covers: ['cloudflare_*', 'data.cloudflare_*'] },
+  { role: '(state bucket: roles/storage.objectAdmin on the bucket)', reason: 'read other stacks\' outputs (cross-stack references)', covers: ['data.terraform_remote_state'] },
+  { role: '(none)', reason: 'the caller\'s own access token for the Kubernetes provider', covers: ['data.google_client_config'] },
 ];
 
 /**
@@ -68,15 +80,30 @@ export const DEPLOYER_ROLES: readonly RoleGrant[] = [
 export const PLANNER_ROLES: readonly RoleGrant[] = [
   { role: 'roles/serviceusage.serviceUsageViewer', reason: 'read which APIs are enabled', covers: ['google_project_service'] },
   { role: 'roles/compute.viewer', reason: 'read network, load-balancer and security resources', covers: ['google_compute_*'] },
-  { role: 'roles/container.viewer', reason: 'read clusters, node pools and (non-secret) Kubernetes objects', covers: ['google_container_*', 'kubernetes_*'] },
+  { role: 'roles/container.viewer', reason: 'read clusters, node pools and Kubernetes objects except secrets', covers: ['google_container_*', 'kubernetes_*'], except: ['kubernetes_secret*'] },
+  {
+    role: '(custom role: PLANNER_KUBERNETES_SECRET_PERMISSIONS)',
+    reason: 'refresh Kubernetes secrets; their values are in the state the planner reads anyway',
+    covers: ['kubernetes_secret*'],
+  },
   { role: 'roles/artifactregistry.reader', reason: 'read the image repository', covers: ['google_artifact_registry_repository'] },
   { role: 'roles/iam.serviceAccountViewer', reason: 'read service accounts', covers: ['google_service_account'] },
   { role: 'roles/iam.securityReviewer', reason: 'read the IAM policies that *_iam_member resources manage', covers: ['google_*_iam_member'] },
   { role: 'roles/storage.bucketViewer', reason: 'read bucket settings (objects only in the state bucket, granted there)', covers: ['google_storage_bucket'] },
-  { role: 'roles/secretmanager.viewer', reason: 'read secret metadata, never values', covers: ['google_secret_manager_secret'] },
+  { role: 'roles/secretmanager.viewer', reason: 'read secret metadata', covers: ['google_secret_manager_secret'] },
+  {
+    role: 'roles/secretmanager.secretAccessor',
+    reason: 'workloads stacks read the MongoDB URI while planning; it is in the state the planner reads anyway',
+    covers: ['data.google_secret_manager_secret_version'],
+  },
   { role: 'roles/certificatemanager.viewer', reason: 'read certificates, maps and DNS authorizations', covers: ['google_certificate_manager_*'] },
-  { role: '(Cloudflare read-only API token)', reason: 'edge stack', covers: ['cloudflare_*'] },
+  { role: '(Cloudflare read-only API token)', reason: 'edge stack', covers: ['cloudflare_*', 'data.cloudflare_*'] },
+  { role: '(state bucket: roles/storage.objectViewer on the bucket)', reason: 'read other stacks\' outputs (cross-stack references)', covers: ['data.terraform_remote_state'] },
+  { role: '(none)', reason: 'the caller\'s own access token for the Kubernetes provider', covers: ['data.google_client_config'] },
 ];
+
+/** GKE has no predefined read-only role that includes secrets, short of write access (container.developer). */
+export const PLANNER_KUBERNETES_SECRET_PERMISSIONS = ['container.secrets.get', 'container.secrets.list'] as const;
 
 /** APIs the bootstrap stack itself needs; the core stack enables the rest, as the deployer. */
 export const BOOTSTRAP_SERVICES = [
@@ -190,6 +217,15 @@ export class BootstrapStack extends TerraformStack {
       description: `read-only cdktf diff on pull requests of ${repository}; no key`,
       projectRoles: googleRoles(PLANNER_ROLES),
     });
+    const secretReader = new ProjectIamCustomRole(this, 'planner-kubernetes-secret-reader', {
+      project,
+      roleId: 'isoscribeKubernetesSecretReader',
+      title: 'Kubernetes secret reader (cdktf plans)',
+      description: 'Refresh Kubernetes secrets during read-only plans',
+      permissions: [...PLANNER_KUBERNETES_SECRET_PERMISSIONS],
+      dependsOn: services,
+    });
+    new ProjectIamMember(this, 'planner-kubernetes-secrets', { project, role: secretReader.name, member: this.planner.member });
     new StorageBucketIamMember(this, 'planner-state', {
       bucket: this.stateBucket.name,
       role: 'roles/storage.objectViewer',

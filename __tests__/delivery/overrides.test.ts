@@ -1,0 +1,82 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ConfigError, ENVIRONMENTS, loadEnvironments } from '../../config';
+import { applyImageOverrides } from '../../config/overrides';
+
+const DIGEST = `sha256:${'ab12'.repeat(16)}`;
+const SHA = '0123456789abcdef0123456789abcdef01234567';
+
+describe('image overrides from environment variables', () => {
+  it('changes nothing when no variable is set', () => {
+    expect(applyImageOverrides(ENVIRONMENTS, {})).toEqual(ENVIRONMENTS);
+  });
+
+  it('pins both workloads of every environment to the given tag and digest, leaving the inputs untouched', () => {
+    const before = structuredClone(ENVIRONMENTS);
+    const envs = loadEnvironments(applyImageOverrides(ENVIRONMENTS, {
+      ISOSCRIBE_API_IMAGE_TAG: SHA,
+      ISOSCRIBE_API_IMAGE_DIGEST: DIGEST,
+      ISOSCRIBE_FRONTEND_IMAGE_TAG: SHA,
+    }));
+    for (const env of envs) {
+      expect(env.workloads.api.image).toMatchObject({ tag: SHA, digest: DIGEST });
+      expect(env.workloads.frontend.image.tag).toBe(SHA);
+      // The configured digest belonged to the configured tag; a new tag without a digest drops it.
+      expect(env.workloads.frontend.image.digest).toBeUndefined();
+      // The repository stays where config/<env>.ts says the registry is.
+      expect(env.workloads.api.image.repository).toBe(ENVIRONMENTS.find((e) => e.name === env.name)!.workloads.api.image.repository);
+    }
+    expect(ENVIRONMENTS).toEqual(before);
+  });
+
+  it('rejects malformed values with the variable name and the rule of the config schema', () => {
+    let error: unknown;
+    try {
+      applyImageOverrides(ENVIRONMENTS, { ISOSCRIBE_API_IMAGE_TAG: 'latest', ISOSCRIBE_FRONTEND_IMAGE_DIGEST: 'sha256:xyz' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'ISOSCRIBE_API_IMAGE_TAG: must be pinned: "latest" moves; use a version or commit tag (got "latest")',
+      'ISOSCRIBE_FRONTEND_IMAGE_DIGEST: must be "sha256:" followed by 64 lowercase hex digits (got "sha256:xyz")',
+    ]);
+  });
+
+  it('reach the synthesized deployments through the real entry point (main.ts)', () => {
+    const outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'isoscribe-override-')), 'out');
+    const root = path.resolve(__dirname, '../..');
+    try {
+      const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'main.ts'], {
+        cwd: root,
+        env: { ...process.env, CDKTF_OUTDIR: outdir, ISOSCRIBE_ENVS: 'staging', ISOSCRIBE_API_IMAGE_TAG: SHA, ISOSCRIBE_API_IMAGE_DIGEST: DIGEST },
+        encoding: 'utf8',
+      });
+      if (run.status !== 0) throw new Error(`main.ts exited ${run.status}:\n${run.stderr}`);
+      const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
+      const workloads = Object.keys(manifest.stacks).filter((name) => name.startsWith('isoscribe-staging-workloads-'));
+      expect(workloads.length).toBeGreaterThan(0);
+      for (const name of workloads) {
+        const text = fs.readFileSync(path.join(outdir, manifest.stacks[name].synthesizedStackPath), 'utf8');
+        expect(text).toContain(`/api:${SHA}@${DIGEST}`);
+      }
+    } finally {
+      fs.rmSync(path.dirname(outdir), { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('a bad override stops the real entry point before anything is written', () => {
+    const outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'isoscribe-override-')), 'out');
+    const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'main.ts'], {
+      cwd: path.resolve(__dirname, '../..'),
+      env: { ...process.env, CDKTF_OUTDIR: outdir, ISOSCRIBE_API_IMAGE_DIGEST: 'abc' },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('ISOSCRIBE_API_IMAGE_DIGEST: must be "sha256:" followed by 64 lowercase hex digits (got "abc")');
+    expect(fs.existsSync(outdir)).toBe(false);
+    fs.rmSync(path.dirname(outdir), { recursive: true, force: true });
+  }, 30_000);
+});
