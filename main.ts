@@ -1,5 +1,8 @@
 import { App } from 'cdktf';
 import { ConfigError, ENVIRONMENTS, loadEnvironments, selectEnvironments, type EnvironmentConfig } from './config';
+import { loadDelivery, type DeliveryConfig } from './config/delivery';
+import { applyImageOverrides } from './config/overrides';
+import { BootstrapStack } from './stacks/bootstrap-stack';
 import { ClusterStack } from './stacks/cluster-stack';
 import { CoreStack } from './stacks/core-stack';
 import { EdgeStack } from './stacks/edge-stack';
@@ -25,18 +28,31 @@ export function defineEnvironment(app: App, env: EnvironmentConfig) {
   return { core, clusters, workloads, ingress, edge };
 }
 
+/** Every environment: its bootstrap stack and its topology. */
+export function defineApp(app: App, envs: readonly EnvironmentConfig[], delivery: DeliveryConfig): void {
+  for (const env of envs) {
+    // Run by hand once per GCP project, before the rest (docs/deploy.md): the state bucket the other
+    // stacks' GCS backend uses and GitHub's keyless access. Local state; nothing depends on it.
+    new BootstrapStack(app, env, delivery);
+    defineEnvironment(app, env);
+  }
+}
+
 /** Validates every environment first, so an invalid config writes nothing; then synthesizes. */
 export function main(): void {
   let envs: EnvironmentConfig[];
+  let delivery: DeliveryConfig;
   try {
-    envs = selectEnvironments(loadEnvironments(ENVIRONMENTS), process.env.ISOSCRIBE_ENVS);
+    delivery = loadDelivery();
+    // CI pins the commit's images with ISOSCRIBE_{API,FRONTEND}_IMAGE_{TAG,DIGEST} (config/overrides.ts).
+    envs = selectEnvironments(loadEnvironments(applyImageOverrides(ENVIRONMENTS)), process.env.ISOSCRIBE_ENVS);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${err.message}\n`);
     process.exit(1);
   }
   const app = new App();
-  for (const env of envs) defineEnvironment(app, env);
+  defineApp(app, envs, delivery);
   app.synth();
 }
 
