@@ -101,11 +101,11 @@ export function buildApp(config: Config): FastifyInstance {
     if (shutdownDeadline !== 0) reply.header('connection', 'close');
   });
   app.addHook('onClose', async () => {
-    const { written, dropped } = analytics.stats();
-    const left = await analytics.drain(shutdownDeadline || Date.now() + 1000);
-    if (left > 0) app.log.warn({ lost: left }, 'request_log records not flushed before shutdown');
+    const lost = await analytics.drain(shutdownDeadline || Date.now() + 1000);
+    if (lost > 0) app.log.warn({ lost }, 'request_log records not flushed before shutdown');
     await mongo.close();
-    app.log.info({ written: analytics.stats().written, writtenBeforeClose: written, dropped }, 'closed');
+    const { written, dropped } = analytics.stats();
+    app.log.info({ written, dropped, lost }, 'closed');
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
