@@ -1,0 +1,150 @@
+import type { TerraformStack } from 'cdktf';
+import { HARDENING_RULES, HardeningPolicy, type PolicyFinding } from '../../policy';
+import { API_EXPRESSION, container, edge, gke, loadBalancer, newStack, pods, type EdgeProps, type GkeProps, type LbProps, type PodProps } from './fixtures';
+
+function check(build: (stack: TerraformStack) => void): PolicyFinding[] {
+  const stack = newStack();
+  build(stack);
+  return new HardeningPolicy().checkStack(stack);
+}
+
+const families = {
+  gke: (mutate?: (p: GkeProps) => void) => check((s) => gke(s, mutate)),
+  pods: (mutate?: (p: PodProps) => void) => check((s) => pods(s, mutate)),
+  lb: (mutate?: (p: LbProps) => void) => check((s) => loadBalancer(s, mutate)),
+  edge: (mutate?: (p: EdgeProps) => void) => check((s) => edge(s, mutate)),
+};
+
+const podSpec = (p: PodProps) => p.deployment.spec.template.spec;
+const nginx = (p: PodProps) => podSpec(p).container[0];
+
+/** One violating fixture per rule: the compliant family with one thing broken. */
+const VIOLATIONS: [ruleId: string, what: string, findings: () => PolicyFinding[]][] = [
+  ['GKE-001', 'public nodes', () => families.gke((p) => { p.cluster.privateClusterConfig.enablePrivateNodes = false; })],
+  ['GKE-002', '0.0.0.0/0 may reach the control plane', () => families.gke((p) => { p.cluster.masterAuthorizedNetworksConfig.cidrBlocks.push({ cidrBlock: '0.0.0.0/0' }); })],
+  ['GKE-003', 'routes-based networking', () => families.gke((p) => { p.cluster.networkingMode = 'ROUTES'; delete p.cluster.ipAllocationPolicy; })],
+  ['GKE-004', 'no Workload Identity', () => families.gke((p) => { delete p.cluster.workloadIdentityConfig; })],
+  ['GKE-005', 'node metadata exposed', () => families.gke((p) => { p.pool.nodeConfig.workloadMetadataConfig.mode = 'GCE_METADATA'; })],
+  ['GKE-006', 'shielded nodes off', () => families.gke((p) => { p.cluster.enableShieldedNodes = false; })],
+  ['GKE-007', 'no secure boot', () => families.gke((p) => { p.pool.nodeConfig.shieldedInstanceConfig.enableSecureBoot = false; })],
+  ['GKE-008', 'no release channel', () => families.gke((p) => { p.cluster.releaseChannel.channel = 'UNSPECIFIED'; })],
+  ['GKE-009', 'legacy network policy enabled', () => families.gke((p) => { p.cluster.networkPolicy.enabled = true; })],
+  ['GKE-010', 'client certificate issued', () => families.gke((p) => { p.cluster.masterAuth.clientCertificateConfig.issueClientCertificate = true; })],
+  ['GKE-011', 'legacy ABAC on', () => families.gke((p) => { p.cluster.enableLegacyAbac = true; })],
+  ['GKE-012', 'default pool kept', () => families.gke((p) => { p.cluster.removeDefaultNodePool = false; })],
+  ['GKE-013', 'default compute service account', () => families.gke((p) => { p.pool.nodeConfig.serviceAccount = '123456789-compute@developer.gserviceaccount.com'; })],
+  ['GKE-014', 'no auto-upgrade', () => families.gke((p) => { p.pool.management.autoUpgrade = false; })],
+  ['GKE-015', 'Ubuntu nodes', () => families.gke((p) => { p.pool.nodeConfig.imageType = 'UBUNTU_CONTAINERD'; })],
+  ['GKE-016', 'no labels', () => families.gke((p) => { delete p.cluster.resourceLabels; })],
+  ['GKE-017', 'production cluster deletable', () => families.gke((p) => { p.cluster.deletionProtection = false; })],
+  ['POD-001', 'root user', () => families.pods((p) => { delete podSpec(p).securityContext.runAsNonRoot; delete nginx(p).securityContext.runAsNonRoot; })],
+  ['POD-002', 'writable root filesystem', () => families.pods((p) => { nginx(p).securityContext.readOnlyRootFilesystem = false; })],
+  ['POD-003', 'privilege escalation allowed', () => families.pods((p) => { delete nginx(p).securityContext.allowPrivilegeEscalation; })],
+  ['POD-004', 'capabilities kept', () => families.pods((p) => { nginx(p).securityContext.capabilities = { drop: ['NET_RAW'] }; })],
+  ['POD-005', 'no seccomp profile', () => families.pods((p) => { delete podSpec(p).securityContext.seccompProfile; })],
+  ['POD-006', 'no memory limit', () => families.pods((p) => { delete nginx(p).resources.limits; })],
+  ['POD-007', 'no readiness probe on a serving container', () => families.pods((p) => { delete nginx(p).readinessProbe; })],
+  ['POD-008', 'latest tag', () => families.pods((p) => { nginx(p).image = 'nginxinc/nginx-unprivileged:latest'; })],
+  ['POD-009', 'default namespace', () => families.pods((p) => { p.deployment.metadata.namespace = 'default'; })],
+  ['POD-010', 'token mounted', () => families.pods((p) => { delete podSpec(p).automountServiceAccountToken; })],
+  ['POD-011', 'no zone spread', () => families.pods((p) => { delete podSpec(p).topologySpreadConstraint; })],
+  ['POD-012', 'default maxUnavailable', () => families.pods((p) => { delete p.deployment.spec.strategy; })],
+  ['POD-013', 'preStop outlasts the grace period', () => families.pods((p) => { podSpec(p).terminationGracePeriodSeconds = 5; })],
+  ['POD-014', 'secret in env', () => families.pods((p) => { nginx(p).env = [{ name: 'MONGODB_URI', valueFrom: { secretKeyRef: { name: 'mongodb-uri', key: 'uri' } } }]; })],
+  ['POD-015', 'no PDB', () => families.pods((p) => { delete p.pdb; })],
+  ['POD-016', 'HPA targets another deployment', () => families.pods((p) => { p.hpa!.spec.scaleTargetRef.name = 'frontend'; })],
+  ['NET-001', 'no default-deny policy', () => families.pods((p) => { p.denyAll!.spec.ingress = [{ from: [{ podSelector: {} }] }]; })],
+  ['LB-001', 'classic load balancer', () => families.lb((p) => { p.backend.loadBalancingScheme = 'EXTERNAL'; })],
+  ['LB-002', 'no request logs', () => families.lb((p) => { delete p.backend.logConfig; })],
+  ['LB-003', 'no connection draining', () => families.lb((p) => { delete p.backend.connectionDrainingTimeoutSec; })],
+  ['LB-004', 'no Cloud Armor', () => families.lb((p) => { p.attachArmor = false; })],
+  ['LB-005', 'TLS 1.0 allowed', () => families.lb((p) => { p.sslPolicy.minTlsVersion = 'TLS_1_0'; })],
+  ['LB-006', 'HTTPS proxy without SSL policy', () => families.lb((p) => { p.attachSslPolicy = false; })],
+  ['LB-007', 'HTTP serves content', () => families.lb((p) => { p.redirectMap.defaultService = 'projects/p/global/backendServices/api'; delete p.redirectMap.defaultUrlRedirect; })],
+  ['LB-008', 'default rule allows', () => families.lb((p) => { p.armor.rule[2].action = 'allow'; })],
+  ['LB-009', 'no Log4Shell rule', () => families.lb((p) => { p.armor.rule.splice(0, 1); })],
+  ['LB-010', '11 ranges in one rule', () => families.lb((p) => { p.armor.rule[1].match.config.srcIpRanges = Array.from({ length: 11 }, (_, i) => `198.51.${i}.0/24`); })],
+  ['CF-001', 'SSL Flexible', () => families.edge((p) => { p.settings.ssl = 'flexible'; })],
+  ['CF-002', 'TLS 1.0 allowed', () => families.edge((p) => { p.settings.min_tls_version = '1.0'; })],
+  ['CF-003', 'TLS 1.3 off', () => families.edge((p) => { delete p.settings.tls_1_3; })],
+  ['CF-004', 'plain HTTP served', () => families.edge((p) => { p.settings.always_use_https = 'off'; })],
+  ['CF-005', 'HSTS off', () => families.edge((p) => { p.settings.security_header = { strict_transport_security: { enabled: false } }; })],
+  ['CF-006', 'mixed content left', () => families.edge((p) => { p.settings.automatic_https_rewrites = 'off'; })],
+  ['CF-007', 'a later rule caches everything', () => families.edge((p) => {
+    p.cacheRules.push({ description: 'cache all', expression: 'true', action: 'set_cache_settings', actionParameters: { cache: true } });
+  })],
+];
+
+describe('the hardening rules', () => {
+  it.each(Object.keys(families))('find nothing wrong with the compliant %s fixture', (family) => {
+    const findings = families[family as keyof typeof families]();
+    expect(findings.map((f) => `${f.ruleId} ${f.address}: ${f.problems.join('; ')}`)).toEqual([]);
+  });
+
+  it.each(VIOLATIONS)('%s reports %s', (ruleId, _what, findings) => {
+    const found = findings();
+    expect(found.map((f) => f.ruleId)).toContain(ruleId);
+    const finding = found.find((f) => f.ruleId === ruleId)!;
+    expect(finding.problems.length).toBeGreaterThan(0);
+    expect(finding.path).toMatch(/^fixture\//);
+  });
+
+  it('every rule has a violating fixture above', () => {
+    expect(VIOLATIONS.map(([id]) => id).sort()).toEqual(HARDENING_RULES.map((r) => r.id).sort());
+  });
+
+  it('rule ids are unique and every rule says what to fix', () => {
+    const ids = HARDENING_RULES.map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const rule of HARDENING_RULES) {
+      expect(rule.description).toMatch(/\.$/);
+      expect(rule.fix.length).toBeGreaterThan(10);
+    }
+  });
+});
+
+describe('rules that need more than one fixture', () => {
+  it('GKE-017 lets a dev cluster be deleted', () => {
+    const findings = families.gke((p) => { p.cluster.deletionProtection = false; p.cluster.resourceLabels = { environment: 'dev' }; });
+    expect(findings).toEqual([]);
+  });
+
+  it('POD-007 asks no readiness probe of a container without ports, but a liveness probe of every container', () => {
+    expect(families.pods((p) => { delete podSpec(p).container[1].readinessProbe; })).toEqual([]);
+    expect(families.pods((p) => { delete podSpec(p).container[1].livenessProbe; }).map((f) => f.ruleId)).toEqual(['POD-007']);
+  });
+
+  it('POD-008 accepts a digest and rejects a malformed one', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(families.pods((p) => { nginx(p).image = `registry.example/nginx:1.2.3@${digest}`; })).toEqual([]);
+    expect(families.pods((p) => { nginx(p).image = 'registry.example/nginx@sha256:abc'; }).map((f) => f.ruleId)).toEqual(['POD-008']);
+    expect(families.pods((p) => { nginx(p).image = 'registry.example:5000/nginx'; }).map((f) => f.ruleId)).toEqual(['POD-008']);
+  });
+
+  it('POD-013 wants a preStop hook on every container that serves a port', () => {
+    expect(families.pods((p) => { delete nginx(p).lifecycle; }).map((f) => f.ruleId)).toEqual(['POD-013']);
+  });
+
+  it('NET-001 also holds for a namespace with no deployment', () => {
+    const findings = families.pods((p) => { delete p.denyAll; });
+    expect(findings.filter((f) => f.ruleId === 'NET-001').map((f) => f.address.split('.')[0]).sort()).toEqual(['kubernetes_deployment_v1', 'kubernetes_namespace_v1']);
+  });
+
+  it('CF-007 accepts a later cache rule confined to other paths and rejects one it cannot evaluate', () => {
+    const confined = { description: 'html', expression: `not ${API_EXPRESSION} and not starts_with(http.request.uri.path, "/static/")`, action: 'set_cache_settings', actionParameters: { cache: true } };
+    expect(families.edge((p) => { p.cacheRules.push(confined); })).toEqual([]);
+    const unknown = { description: 'by host', expression: 'http.host eq "isoscribe.example"', action: 'set_cache_settings', actionParameters: { cache: true } };
+    expect(families.edge((p) => { p.cacheRules.push(unknown); }).map((f) => f.ruleId)).toContain('CF-007');
+  });
+
+  it('Cloudflare zone rules ignore DNS-only records (certificate DNS authorization)', () => {
+    const findings = families.edge((p) => { p.proxied = false; p.settings = {}; p.cacheRules = []; });
+    // Only the empty cache ruleset itself is reported; the DNS-only record asks nothing of its zone.
+    expect(findings.map((f) => `${f.ruleId} ${f.address}`)).toEqual(['CF-007 cloudflare_ruleset.cache']);
+  });
+
+  it('a pod fixture with an init container checks it too', () => {
+    const findings = families.pods((p) => { podSpec(p).initContainer = [{ ...container('migrate'), image: 'registry.example/migrate' }]; });
+    expect(findings.map((f) => f.problems.join())).toEqual([expect.stringContaining('container "migrate": image registry.example/migrate has neither a tag nor a digest')]);
+  });
+});
