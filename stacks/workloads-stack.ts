@@ -44,7 +44,7 @@ export const BUNDLE_MANIFEST_OBJECT = 'static/.vite/manifest.json';
 /** frontend-server writes this SPA shell (FALLBACK_FILE in services/frontend-server/src/pages.ts). */
 export const FRONTEND_SPA_FALLBACK = '/200.html';
 
-/** The node binary of the distroless nodejs images both services build on (services/ * /Dockerfile). */
+/** The node binary of the distroless nodejs images both services build on (services/<name>/Dockerfile). */
 const NODE_BIN = '/nodejs/bin/node';
 /** Seconds pods keep serving after termination starts, while the load balancer detaches them. */
 const DRAIN_SECONDS = 15;
