@@ -106,6 +106,9 @@ export class MongoConnection {
   }
 }
 
+/** Socket errors the driver can let through unwrapped, e.g. EPIPE when MongoDB died mid-write. */
+const socketErrorCodes = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ENOTCONN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 /** Errors that mean "MongoDB is not reachable right now" (answer 503), as opposed to bugs (500). */
 export function isUnavailableError(err: unknown): boolean {
   return (
@@ -113,7 +116,8 @@ export function isUnavailableError(err: unknown): boolean {
     err instanceof MongoServerSelectionError ||
     err instanceof MongoNotConnectedError ||
     err instanceof MongoTopologyClosedError ||
-    err instanceof MongoServerClosedError
+    err instanceof MongoServerClosedError ||
+    socketErrorCodes.has((err as NodeJS.ErrnoException | undefined)?.code ?? '')
   );
 }
 
