@@ -15,6 +15,8 @@ function expectedStacks(env: string, regions: string[]): Record<string, string[]
   // ingress waits for every region's workloads (their Services create the NEGs); edge reads ingress only.
   stacks[`isoscribe-${env}-ingress`] = [core, ...regions.map((r) => `isoscribe-${env}-workloads-${r}`)].sort();
   stacks[`isoscribe-${env}-edge`] = [`isoscribe-${env}-ingress`];
+  // Applied by hand once per project (docs/deploy.md); nothing depends on it.
+  stacks[`isoscribe-${env}-bootstrap`] = [];
   return stacks;
 }
 
