@@ -136,3 +136,10 @@ describe('the whole app, every environment', () => {
     expect(existsSync(join(app.outdir, REPORT_FILE))).toBe(true);
   });
 });
+
+describe('docs/policy.md', () => {
+  it('lists every rule', () => {
+    const doc = readFileSync(join(root, 'docs/policy.md'), 'utf8');
+    expect(HARDENING_RULES.filter((r) => !doc.includes(`| ${r.id} |`)).map((r) => r.id)).toEqual([]);
+  });
+});
