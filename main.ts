@@ -1,5 +1,6 @@
 import { App } from 'cdktf';
 import { ConfigError, ENVIRONMENTS, loadEnvironments, selectEnvironments, type EnvironmentConfig } from './config';
+import { HardeningPolicy } from './policy';
 import { loadDelivery, type DeliveryConfig } from './config/delivery';
 import { applyImageOverrides } from './config/overrides';
 import { BootstrapStack } from './stacks/bootstrap-stack';
@@ -25,6 +26,8 @@ export function defineEnvironment(app: App, env: EnvironmentConfig) {
   const ingress = new IngressStack(app, env, core, workloads);
   // Cloudflare zone: TLS settings, proxied DNS to the LB, cache rules, rate limit, managed WAF
   const edge = new EdgeStack(app, env, ingress);
+  // Every resource of every stack against the hardening rules (docs/policy.md); a violation fails synth
+  HardeningPolicy.applyTo(app);
   return { core, clusters, workloads, ingress, edge };
 }
 
