@@ -19,6 +19,7 @@ import {
   PodNetworkPolicy,
   RestrictedNamespace,
   WorkloadIdentity,
+  type NginxContainerProps,
   type TrafficRule,
 } from '../constructs/kubernetes';
 import { APP_SOCKET_PATH, NGINX_PORT, NginxBackend, POD_LAYOUT } from '../constructs/nginx';
@@ -47,7 +48,7 @@ export const FRONTEND_SPA_FALLBACK = '/200.html';
 /** The node binary of the distroless nodejs images both services build on (services/<name>/Dockerfile). */
 const NODE_BIN = '/nodejs/bin/node';
 /** Seconds pods keep serving after termination starts, while the load balancer detaches them. */
-const DRAIN_SECONDS = 15;
+export const DRAIN_SECONDS = 15;
 /** The api's own graceful-stop budget (SHUTDOWN_TIMEOUT_MS), inside the grace period. */
 const API_SHUTDOWN_SECONDS = 20;
 
@@ -89,9 +90,7 @@ export class WorkloadsStack extends EnvironmentStack {
     this.namespace = new RestrictedNamespace(this, 'namespace', { name: WORKLOADS_NAMESPACE, labels });
     const namespace = this.namespace.name;
 
-    // Real-IP trusts exactly the hops in front of the pods: Google front ends, the LB's own address
-    // (the LB appends it to X-Forwarded-For) and Cloudflare. Any other XFF entry is the client's claim.
-    const trustedProxies = [...GOOGLE_FRONT_END_RANGES, core.globalAddress.address, ...CLOUDFLARE_RANGES];
+    const trustedProxies = podTrustedProxies(core.globalAddress.address);
     // Only the load balancer's proxies and health checkers reach the pods (container-native LB: straight to the pod IP).
     const loadBalancerSources = [...new Set([...GOOGLE_FRONT_END_RANGES, ...GOOGLE_HEALTH_CHECK_RANGES])];
     const fromLoadBalancer: TrafficRule = { peer: Peer.cidrs(loadBalancerSources), ports: [{ port: NGINX_PORT }] };
@@ -121,28 +120,16 @@ export class WorkloadsStack extends EnvironmentStack {
       labels,
       nginx: {
         image: nginxImage,
-        config: {
-          backend: NginxBackend.unixSocket({ socketPath: APP_SOCKET_PATH, readinessPath: '/readyz' }),
-          trustedProxies,
-          clientMaxBodySize: `${API_BODY_LIMIT_KIB}k`,
-        },
+        config: apiNginxConfig(trustedProxies),
       },
       sharedDir: POD_LAYOUT.socketDir,
       app: {
         image: imageReference(env.workloads.api.image),
         resources: env.workloads.api.resources,
-        env: {
-          NODE_ENV: 'production',
-          LISTEN_SOCKET: APP_SOCKET_PATH,
-          MONGODB_URI_FILE: `${MONGODB_SECRET_DIR}/${MONGODB_SECRET_KEY}`,
-          BODY_LIMIT_BYTES: String(API_BODY_LIMIT_KIB * 1024),
-          SHUTDOWN_TIMEOUT_MS: String(API_SHUTDOWN_SECONDS * 1000),
-          LOG_LEVEL: 'info',
-        },
+        env: apiContainerEnv(),
         files: [AppFiles.fromSecret(mongodbSecret.metadata.name, MONGODB_SECRET_DIR)],
         livenessCommand: nodeSocketProbe(APP_SOCKET_PATH, '/healthz'),
-        // The app keeps accepting requests while NGINX drains; distroless has no `sleep`, node does.
-        preStopCommand: [NODE_BIN, '-e', `setTimeout(() => {}, ${DRAIN_SECONDS * 1000})`],
+        preStopCommand: apiPreStop(DRAIN_SECONDS),
       },
       replicas: env.workloads.api.replicas,
       autoscaling: env.workloads.api.autoscaling,
@@ -180,23 +167,13 @@ export class WorkloadsStack extends EnvironmentStack {
       labels,
       nginx: {
         image: nginxImage,
-        config: {
-          backend: NginxBackend.staticFiles({ root: POD_LAYOUT.htmlDir, spaFallback: FRONTEND_SPA_FALLBACK }),
-          trustedProxies,
-        },
+        config: frontendNginxConfig(trustedProxies),
       },
       sharedDir: POD_LAYOUT.htmlDir,
       app: {
         image: imageReference(env.workloads.frontend.image),
         resources: env.workloads.frontend.resources,
-        env: {
-          NODE_ENV: 'production',
-          PAGES_FILE: `${PAGES_DIR}/${PAGES_KEY}`,
-          MANIFEST_URL: `https://storage.googleapis.com/${core.bundleBucket.name}/${BUNDLE_MANIFEST_OBJECT}`,
-          ASSET_BASE_URL: STATIC_PATH_PREFIX,
-          OUTPUT_DIR: POD_LAYOUT.htmlDir,
-          LOG_LEVEL: 'info',
-        },
+        env: frontendContainerEnv(`https://storage.googleapis.com/${core.bundleBucket.name}/${BUNDLE_MANIFEST_OBJECT}`),
         files: [AppFiles.fromConfigMap(pages.metadata.name, PAGES_DIR)],
       },
       replicas: env.workloads.frontend.replicas,
@@ -222,6 +199,66 @@ export class WorkloadsStack extends EnvironmentStack {
       egress: [DNS_RULE, { peer: Peer.cidrs(['0.0.0.0/0'], NON_PUBLIC_IPV4), ports: [{ port: 443 }] }],
     });
   }
+}
+
+// What each pod runs, as functions of the pod paths: the stack passes the pod's own paths (the
+// defaults), and the e2e run (e2e/pods.ts) passes the paths of a loopback pod, so both start the
+// same NGINX config, environment and hooks.
+
+/**
+ * Real-IP trusts exactly the hops in front of the pods: Google front ends, the LB's own address
+ * (the LB appends it to X-Forwarded-For) and Cloudflare. Any other XFF entry is the client's claim.
+ */
+export function podTrustedProxies(loadBalancerAddress: string): string[] {
+  return [...GOOGLE_FRONT_END_RANGES, loadBalancerAddress, ...CLOUDFLARE_RANGES];
+}
+
+/** The api pod's NGINX settings; NginxFrontedApp adds the port and NGINX's own paths. */
+export function apiNginxConfig(trustedProxies: string[], socketPath: string = APP_SOCKET_PATH): NginxContainerProps['config'] {
+  return {
+    backend: NginxBackend.unixSocket({ socketPath, readinessPath: '/readyz' }),
+    trustedProxies,
+    clientMaxBodySize: `${API_BODY_LIMIT_KIB}k`,
+  };
+}
+
+/** The api container's environment. */
+export function apiContainerEnv(
+  paths: { socketPath: string; mongodbUriFile: string } = { socketPath: APP_SOCKET_PATH, mongodbUriFile: `${MONGODB_SECRET_DIR}/${MONGODB_SECRET_KEY}` },
+): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    LISTEN_SOCKET: paths.socketPath,
+    MONGODB_URI_FILE: paths.mongodbUriFile,
+    BODY_LIMIT_BYTES: String(API_BODY_LIMIT_KIB * 1024),
+    SHUTDOWN_TIMEOUT_MS: String(API_SHUTDOWN_SECONDS * 1000),
+    LOG_LEVEL: 'info',
+  };
+}
+
+/** The api container's preStop: it keeps accepting requests while NGINX drains; distroless has no `sleep`, node does. */
+export function apiPreStop(drainSeconds: number, nodeBin: string = NODE_BIN): string[] {
+  return [nodeBin, '-e', `setTimeout(() => {}, ${drainSeconds * 1000})`];
+}
+
+/** The frontend pod's NGINX settings: the generator's HTML directory as static files. */
+export function frontendNginxConfig(trustedProxies: string[], root: string = POD_LAYOUT.htmlDir): NginxContainerProps['config'] {
+  return { backend: NginxBackend.staticFiles({ root, spaFallback: FRONTEND_SPA_FALLBACK }), trustedProxies };
+}
+
+/** The frontend-server container's environment; `manifestUrl` is the bundle bucket's Vite manifest. */
+export function frontendContainerEnv(
+  manifestUrl: string,
+  paths: { pagesFile: string; outputDir: string } = { pagesFile: `${PAGES_DIR}/${PAGES_KEY}`, outputDir: POD_LAYOUT.htmlDir },
+): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    PAGES_FILE: paths.pagesFile,
+    MANIFEST_URL: manifestUrl,
+    ASSET_BASE_URL: STATIC_PATH_PREFIX,
+    OUTPUT_DIR: paths.outputDir,
+    LOG_LEVEL: 'info',
+  };
 }
 
 /**

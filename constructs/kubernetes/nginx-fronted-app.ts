@@ -11,6 +11,7 @@ import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import {
+  NGINX_CONFIG_PATH,
   NGINX_HEALTH_PATH,
   NGINX_PORT,
   POD_LAYOUT,
@@ -343,12 +344,14 @@ function restrictedContainer(uid: number): DeploymentV1SpecTemplateSpecContainer
 }
 
 /**
- * Keep serving while the load balancer removes the endpoint, then stop gracefully, then wait for
- * the master (PID 1) to exit: kubelet sends SIGTERM, a fast stop for NGINX, only after the hook.
+ * The NGINX container's preStop hook: keep serving while the load balancer removes the endpoint,
+ * then stop gracefully, then wait for the master (PID 1) to exit: kubelet sends SIGTERM, a fast
+ * stop for NGINX, only after the hook. Exported so the e2e run (e2e/pods.ts) executes the same
+ * hook against a loopback pod (its own config file and master pid).
  */
-function nginxPreStop(drainSeconds: number): string[] {
-  const quit = ['nginx', ...nginxQuitArgs()].map((arg) => `'${arg}'`).join(' ');
-  return ['/bin/sh', '-c', `sleep ${drainSeconds}; ${quit}; while kill -0 1 2>/dev/null; do sleep 1; done`];
+export function nginxPreStop(drainSeconds: number, configFile: string = NGINX_CONFIG_PATH, masterPid = 1): string[] {
+  const quit = ['nginx', ...nginxQuitArgs(configFile)].map((arg) => `'${arg}'`).join(' ');
+  return ['/bin/sh', '-c', `sleep ${drainSeconds}; ${quit}; while kill -0 ${masterPid} 2>/dev/null; do sleep 1; done`];
 }
 
 /** The graceful-stop bound, read from the rendered config itself (one source of truth). */
