@@ -81,53 +81,49 @@ export async function startApiPod(name: string, mongoUri: string): Promise<ApiPo
   const nginx = await startNginx({
     config: (layout) => renderNginxConfig({ ...apiNginxConfig(podTrustedProxies(LB_ADDRESS), layout.socketPath), ...layout.testProps }),
   });
-  let api: ApiProcess | undefined;
-  let env: Record<string, string>;
-  try {
-    // The Kubernetes Secret, mounted as a file at the pod's MONGODB_SECRET_DIR.
-    const secretDir = path.join(nginx.dir, MONGODB_SECRET_DIR);
-    fs.mkdirSync(secretDir, { recursive: true });
-    const uriFile = path.join(secretDir, MONGODB_SECRET_KEY);
-    fs.writeFileSync(uriFile, mongoUri, { mode: 0o440 });
+  // The Kubernetes Secret, mounted as a file at the pod's MONGODB_SECRET_DIR.
+  const secretDir = path.join(nginx.dir, MONGODB_SECRET_DIR);
+  fs.mkdirSync(secretDir, { recursive: true });
+  const uriFile = path.join(secretDir, MONGODB_SECRET_KEY);
+  fs.writeFileSync(uriFile, mongoUri, { mode: 0o440 });
 
-    env = apiContainerEnv({ socketPath: nginx.layout.socketPath, mongodbUriFile: uriFile });
-    api = spawnApi(env);
-    const started = api;
+  const env = apiContainerEnv({ socketPath: nginx.layout.socketPath, mongodbUriFile: uriFile });
+  const api = spawnApi(env);
+  try {
     // Ready as the readiness probe sees it: through NGINX to the app.
     await waitUntil(`api pod ${name} ready`, 20_000, async () => {
-      if (!isAlive(started.proc)) throw new Error(`api of pod ${name} exited:\n${started.output()}`);
+      if (!isAlive(api.proc)) throw new Error(`api of pod ${name} exited:\n${api.output()}`);
       return (await get(nginx.baseUrl + READINESS_PATH).catch(() => undefined))?.status === 200;
     });
   } catch (error) {
-    await api?.stop();
+    await api.stop();
     await nginx.stop();
     throw error;
   }
-  const api_ = api;
   const nginxMaster = nginxProcess(nginx.pid);
 
   return {
     name,
     nginx,
-    api: api_,
+    api,
     env,
     baseUrl: nginx.baseUrl,
-    alive: () => isAlive(api_.proc) && nginxMaster.alive(),
-    apiLogs: () => jsonLines(api_.output()),
+    alive: () => isAlive(api.proc) && nginxMaster.alive(),
+    apiLogs: () => jsonLines(api.output()),
     terminate: async (drainSeconds) => {
       const started = Date.now();
       const [nginxBin, ...nginxHook] = nginxPreStop(drainSeconds, nginx.layout.configFile, nginx.pid);
       const nginxPath = `${path.dirname(findNginx())}:${process.env.PATH ?? ''}`;
       const nginxDone = runHook(nginxBin, nginxHook, { ...nginxUser, env: { PATH: nginxPath } });
       const [nodeBin, ...appHook] = apiPreStop(drainSeconds, process.execPath);
-      const appDone = runHook(nodeBin, appHook, {}).then(() => api_.proc.kill('SIGTERM'));
+      const appDone = runHook(nodeBin, appHook, {}).then(() => api.proc.kill('SIGTERM'));
       await Promise.all([nginxDone, appDone]);
       // kubelet's SIGTERM for the NGINX container comes after its hook, which waited for the master to exit.
-      const apiExit = await api_.exited;
+      const apiExit = await api.exited;
       return { durationMs: Date.now() - started, apiExit, nginxExited: !nginxMaster.alive() };
     },
     stop: async () => {
-      await api_.stop();
+      await api.stop();
       await nginx.stop();
     },
   };
