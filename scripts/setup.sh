@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set-up of a fresh Debian/Ubuntu machine for this repository: system packages the tests run for real
-# (nginx, wrk, Java + Maven for the MongoDB-wire server), npm dependencies, and the test server's jars.
+# (nginx, wrk, Java + Maven for the MongoDB-wire server), npm dependencies, the test server's jars,
+# actionlint (Go) and Terraform (offline expression evaluation only).
 # Idempotent; uses sudo when not root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,5 +26,7 @@ bash scripts/ci-install-nginx.sh >/dev/null
 # npm ci: exactly the lockfile. Install scripts are not needed (swc and esbuild ship per-platform packages).
 npm ci --no-audit --no-fund
 
-bash scripts/ci-install-mongo-wire.sh
+bash scripts/ci-install-mongo-wire.sh     # MongoDB-wire test server (mongo-java-server from Maven Central)
+bash scripts/ci-install-actionlint.sh    # workflow linter, built with `go install`
+bash scripts/ci-install-terraform.sh     # `terraform console` evaluates the Cloud Armor chunking offline
 echo "setup: done"

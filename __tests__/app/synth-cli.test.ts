@@ -1,10 +1,10 @@
-import { execFileSync, spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
+import { spawnSync } from 'child_process';
+import { existsSync, mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
+import { synthesized } from '../support/topology';
 
 const root = resolve(__dirname, '../..');
-const cdktf = join(root, 'node_modules/.bin/cdktf');
 
 /** Stacks of one environment, in deploy order, with the stacks each depends on. */
 function expectedStacks(env: string, regions: string[]): Record<string, string[]> {
@@ -20,19 +20,11 @@ function expectedStacks(env: string, regions: string[]): Record<string, string[]
   return stacks;
 }
 
-describe('the real `cdktf synth` CLI', () => {
-  let outdir: string;
-  beforeAll(() => {
-    outdir = mkdtempSync(join(tmpdir(), 'isoscribe-synth-'));
-    // CHECKPOINT_DISABLE: no telemetry call from an offline machine.
-    execFileSync(cdktf, ['synth', '--output', outdir], { cwd: root, env: { ...process.env, CHECKPOINT_DISABLE: '1' }, stdio: 'pipe' });
-  }, 60_000);
-  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
-
+describe('the real `cdktf synth` CLI (run once by the jest global setup)', () => {
   it('writes a manifest listing every stack of every environment with its dependencies', () => {
-    const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8'));
+    const { dir, manifest } = synthesized();
     const actual = Object.fromEntries(
-      Object.entries<{ dependencies: string[] }>(manifest.stacks).map(([name, s]) => [name, [...s.dependencies].sort()]),
+      Object.entries(manifest.stacks).map(([name, s]) => [name, [...s.dependencies].sort()]),
     );
     expect(actual).toEqual({
       ...expectedStacks('dev', ['us-central1']),
@@ -40,7 +32,7 @@ describe('the real `cdktf synth` CLI', () => {
       ...expectedStacks('production', ['us-central1', 'europe-west1', 'asia-northeast1']),
     });
     for (const name of Object.keys(actual)) {
-      expect(existsSync(join(outdir, 'stacks', name, 'cdk.tf.json'))).toBe(true);
+      expect(existsSync(join(dir, 'stacks', name, 'cdk.tf.json'))).toBe(true);
     }
   });
 });

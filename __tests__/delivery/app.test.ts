@@ -1,19 +1,15 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { App } from 'cdktf';
 import { ENVIRONMENTS, loadEnvironments } from '../../config';
-import { loadDelivery } from '../../config/delivery';
-import { defineApp } from '../../main';
 import { END_MARKER, renderBlock, renderMermaid, START_MARKER } from '../../scripts/diagram';
 import { stackOrder, type StackManifest } from '../../scripts/stack-order';
 import { DEPLOYER_ROLES, PLANNER_ROLES, type RoleGrant } from '../../stacks/bootstrap-stack';
 import { NODE_PROJECT_ROLES } from '../../stacks/core-stack';
-import type { TfJson } from '../support/topology';
+import { synthesized, type TfJson } from '../support/topology';
 
 /*
- * The whole app, every environment, synthesized once as `cdktf synth` does: the delivery pieces are
- * checked against the real manifest and the real Terraform JSON of every stack.
+ * The whole app, every environment, as the real `cdktf synth` of the test run wrote it: the delivery
+ * pieces are checked against the real manifest and the real Terraform JSON of every stack.
  */
 
 const root = path.resolve(__dirname, '../..');
@@ -22,19 +18,10 @@ let manifest: StackManifest & { stacks: Record<string, { dependencies: string[];
 const stacks: Record<string, TfJson> = {};
 
 beforeAll(() => {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'isoscribe-delivery-'));
-  try {
-    const app = new App({ outdir });
-    defineApp(app, envs, loadDelivery());
-    app.synth();
-    manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
-    for (const [name, entry] of Object.entries(manifest.stacks)) {
-      stacks[name] = JSON.parse(fs.readFileSync(path.join(outdir, entry.synthesizedStackPath), 'utf8'));
-    }
-  } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
-  }
-}, 60_000);
+  const shared = synthesized();
+  manifest = shared.manifest;
+  for (const name of Object.keys(manifest.stacks)) stacks[name] = shared.read(name);
+});
 
 const isBootstrap = (name: string) => name.endsWith('-bootstrap');
 

@@ -1,6 +1,6 @@
 import { readFileSync, rmSync } from 'fs';
 import { join } from 'path';
-import { App, Testing, TerraformStack } from 'cdktf';
+import { Testing } from 'cdktf';
 import { ENVIRONMENTS, loadEnvironments, type EnvironmentConfig, type EnvironmentInput } from '../../config';
 import { defineEnvironment } from '../../main';
 
@@ -15,37 +15,62 @@ export function environment(name: string, override?: (input: EnvironmentInput) =
   return env;
 }
 
+export interface StackManifest {
+  stacks: Record<string, { dependencies: string[]; synthesizedStackPath: string }>;
+}
+
 export interface SynthesizedEnvironment {
-  app: App;
-  /** manifest.json of the synthesized app: stacks and their dependencies. */
-  manifest: { stacks: Record<string, { dependencies: string[]; synthesizedStackPath: string }> };
-  stacks: Record<string, TerraformStack>;
+  /** manifest.json of the synthesized app, narrowed to this environment's stacks. */
+  manifest: StackManifest;
+  /** cdk.tf.json of every stack of the environment (bootstrap excluded), parsed. */
   json: Record<string, TfJson>;
 }
 
-const cache = new Map<string, SynthesizedEnvironment>();
+/**
+ * The output of the real `cdktf synth` that the jest global setup ran once for the whole test run:
+ * exactly what users deploy. Fails loudly when the suite runs without that setup.
+ */
+export function synthesized(): { dir: string; manifest: StackManifest; read(stack: string): TfJson } {
+  const dir = process.env.ISOSCRIBE_SYNTH_DIR;
+  if (!dir) throw new Error('ISOSCRIBE_SYNTH_DIR is not set: run the tests through jest (jest.iac.config.js globalSetup)');
+  const manifest: StackManifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  return { dir, manifest, read: (stack) => JSON.parse(readFileSync(join(dir, manifest.stacks[stack].synthesizedStackPath), 'utf8')) };
+}
 
-/** Builds one environment in a test app and synthesizes every stack (cached per environment name). */
-export function synthEnvironment(env: EnvironmentConfig, options: { cache?: boolean } = {}): SynthesizedEnvironment {
-  const useCache = options.cache ?? true;
-  if (useCache && cache.has(env.name)) return cache.get(env.name)!;
-  // A full app synth, as `cdktf synth` does it: only that resolves cross-stack references.
+const cache = new Map<string, SynthesizedEnvironment>();
+const committed = new Map(loadEnvironments(ENVIRONMENTS).map((e) => [e.name, JSON.stringify(e)]));
+
+/**
+ * One environment's synthesized stacks. A committed environment comes from the shared real-CLI synth;
+ * a modified one (a test's override) is built and synthesized in-process, as `cdktf synth` would.
+ */
+export function synthEnvironment(env: EnvironmentConfig): SynthesizedEnvironment {
+  const key = JSON.stringify(env);
+  if (cache.has(key)) return cache.get(key)!;
+  const result = committed.get(env.name) === key ? fromSharedSynth(env.name) : synthInProcess(env);
+  cache.set(key, result);
+  return result;
+}
+
+function fromSharedSynth(envName: string): SynthesizedEnvironment {
+  const out = synthesized();
+  const names = Object.keys(out.manifest.stacks).filter((n) => n.startsWith(`isoscribe-${envName}-`) && !n.endsWith('-bootstrap'));
+  return {
+    manifest: { stacks: Object.fromEntries(names.map((n) => [n, out.manifest.stacks[n]])) },
+    json: Object.fromEntries(names.map((n) => [n, out.read(n)])),
+  };
+}
+
+function synthInProcess(env: EnvironmentConfig): SynthesizedEnvironment {
   const app = Testing.app();
   defineEnvironment(app, env);
   app.synth();
-  const manifest = JSON.parse(readFileSync(join(app.outdir, 'manifest.json'), 'utf8'));
-  const stacks: Record<string, TerraformStack> = {};
-  const json: Record<string, TfJson> = {};
-  for (const child of app.node.children) {
-    if (child instanceof TerraformStack) stacks[child.node.id] = child;
-  }
-  for (const [name, entry] of Object.entries<{ synthesizedStackPath: string }>(manifest.stacks)) {
-    json[name] = JSON.parse(readFileSync(join(app.outdir, entry.synthesizedStackPath), 'utf8'));
-  }
+  const manifest: StackManifest = JSON.parse(readFileSync(join(app.outdir, 'manifest.json'), 'utf8'));
+  const json = Object.fromEntries(
+    Object.entries(manifest.stacks).map(([name, entry]) => [name, JSON.parse(readFileSync(join(app.outdir, entry.synthesizedStackPath), 'utf8'))]),
+  );
   rmSync(app.outdir, { recursive: true, force: true });
-  const result = { app, manifest, stacks, json };
-  if (useCache) cache.set(env.name, result);
-  return result;
+  return { manifest, json };
 }
 
 /** Every resource of a type in a stack, as an array of its attribute objects (with `__id`). */
