@@ -160,6 +160,9 @@ describe('renderNginxConfig static backend', () => {
     expect(lines).toContain(`root ${POD_LAYOUT.htmlDir};`);
     expect(lines).toContain('autoindex off;');
     expect(lines).toContain('disable_symlinks on;');
+    // Cached lookups keep the symlink check affordable; a renamed-in page shows within a second.
+    expect(lines).toContain('open_file_cache max=1000 inactive=60s;');
+    expect(lines).toContain('open_file_cache_valid 1s;');
     expect(config).toMatch(/if \(\$request_method !~ "\^\(GET\|HEAD\)\$"\) \{\n\s+return 405;/);
     expect(lines.some((l) => l.startsWith('proxy_pass'))).toBe(false);
   });

@@ -381,6 +381,11 @@ function renderStaticServer(out: Writer, spec: Extract<BackendSpec, { kind: 'sta
   out.line('autoindex off;');
   out.comment('Never follow a symlink, so nothing in the root can point outside it.');
   out.line('disable_symlinks on;');
+  out.comment('Cache open files and their symlink checks (per-path-component openat calls, the costliest part');
+  out.comment('of serving a page: ~45% of throughput). The generator replaces pages by rename, so a new page is');
+  out.comment('served at most open_file_cache_valid (1 s, the smallest NGINX allows) after it is written.');
+  out.line('open_file_cache max=1000 inactive=60s;');
+  out.line('open_file_cache_valid 1s;');
   out.blank();
   out.comment('Read-only content: anything but GET and HEAD is 405.');
   out.block('if ($request_method !~ "^(GET|HEAD)$")', () => out.line('return 405;'));
