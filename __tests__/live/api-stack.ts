@@ -3,20 +3,17 @@
  * container) on the unix socket of a real NGINX that runs the config the workloads construct
  * renders for the api, with the MongoDB-wire test server as its database.
  */
-import { NginxBackend, renderNginxConfig } from '../../constructs/nginx';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderNginxConfig } from '../../constructs/nginx';
 import { ApiProcess, startApi } from '../../services/api/test/support/api-process';
 import { MongoWireServer, startMongoWireServer } from '../../services/api/test/support/mongo-wire';
-import { API_BODY_LIMIT_KIB } from '../../stacks/workloads-stack';
+import { apiContainerEnv, apiNginxConfig as stackApiNginxConfig } from '../../stacks/workloads-stack';
 import { RunningNginx, startNginx, type NginxTestLayout } from '../support/nginx';
 
-/** The api NGINX config as stacks/workloads-stack.ts renders it, rebased onto a test layout. */
+/** The api NGINX config exactly as stacks/workloads-stack.ts builds it, rebased onto a test layout. */
 export function apiNginxConfig(layout: NginxTestLayout, trustedProxies: string[]): string {
-  return renderNginxConfig({
-    ...layout.testProps,
-    backend: NginxBackend.unixSocket({ socketPath: layout.socketPath, readinessPath: '/readyz' }),
-    trustedProxies,
-    clientMaxBodySize: `${API_BODY_LIMIT_KIB}k`,
-  });
+  return renderNginxConfig({ ...stackApiNginxConfig(trustedProxies, layout.socketPath), ...layout.testProps });
 }
 
 export interface ApiStack {
@@ -40,11 +37,13 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
   let nginx: RunningNginx | undefined;
   try {
     nginx = await startNginx({ config: (layout) => apiNginxConfig(layout, options.trustedProxies ?? ['127.0.0.1']) });
+    // The container's environment from the stack, with the secret file the pod mounts.
+    const mongodbUriFile = join(nginx.dir, 'mongodb-uri');
+    writeFileSync(mongodbUriFile, mongo.uri);
     const api = await startApi({
-      LISTEN_SOCKET: nginx.layout.socketPath,
-      MONGODB_URI: mongo.uri,
+      ...apiContainerEnv({ socketPath: nginx.layout.socketPath, mongodbUriFile }),
+      LOG_LEVEL: 'warn',
       MONGODB_DB: dbName,
-      BODY_LIMIT_BYTES: String(API_BODY_LIMIT_KIB * 1024),
       ...options.env,
     });
     const running = nginx;

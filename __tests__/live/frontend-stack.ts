@@ -6,9 +6,9 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NginxBackend, renderNginxConfig } from '../../constructs/nginx';
-import { FALLBACK_FILE } from '../../services/frontend-server/src/pages';
+import { renderNginxConfig } from '../../constructs/nginx';
 import { ManifestServer, startManifestServer, viteManifest } from '../../services/frontend-server/test/support/manifest-server';
+import { frontendNginxConfig as stackFrontendNginxConfig } from '../../stacks/workloads-stack';
 import { RunningNginx, startNginx, type NginxTestLayout } from '../support/nginx';
 
 const DAEMON_MAIN = join(__dirname, '../../services/frontend-server/src/main.ts');
@@ -27,14 +27,9 @@ fallback:
   robots: noindex
 `;
 
-/** The frontend NGINX config, as the workloads construct renders it, rebased onto a test layout. */
+/** The frontend NGINX config exactly as stacks/workloads-stack.ts builds it, rebased onto a test layout. */
 export function frontendNginxConfig(layout: NginxTestLayout, workerProcesses = 1): string {
-  return renderNginxConfig({
-    ...layout.testProps,
-    backend: NginxBackend.staticFiles({ root: layout.htmlDir, spaFallback: `/${FALLBACK_FILE}` }),
-    trustedProxies: [],
-    workerProcesses,
-  });
+  return renderNginxConfig({ ...stackFrontendNginxConfig([], layout.htmlDir), ...layout.testProps, workerProcesses });
 }
 
 export interface FrontendStack {
