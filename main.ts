@@ -9,23 +9,27 @@ import { CoreStack } from './stacks/core-stack';
 import { EdgeStack } from './stacks/edge-stack';
 import { IngressStack } from './stacks/ingress-stack';
 import { WorkloadsStack } from './stacks/workloads-stack';
+import { checkWorkloadsConfigured, routeTable, WORKLOADS, type WorkloadDefinition } from './workloads';
 
 /**
  * The whole Isoscribe topology of one environment. Deploy order follows the references:
  *
  *   core ─► cluster-<region> (one per region) ─► workloads-<region> ─► ingress ─► edge
  */
-export function defineEnvironment(app: App, env: EnvironmentConfig) {
+export function defineEnvironment(app: App, env: EnvironmentConfig, definitions: readonly WorkloadDefinition[] = WORKLOADS) {
+  checkWorkloadsConfigured([env], definitions);
+  // The paths each workload (and the bundle bucket) serves: URL map, cache rules and rate limit follow it
+  const routes = routeTable(definitions);
   // VPC + per-region subnet/router/NAT, Artifact Registry, service accounts, bundle bucket, Mongo secret, global IP
-  const core = new CoreStack(app, env);
+  const core = new CoreStack(app, env, definitions);
   // Private, hardened regional GKE cluster + node pool per region
   const clusters = env.regions.map((region) => new ClusterStack(app, env, region, core));
-  // Per region: namespace, NGINX-fronted api and frontend-server, NEG services, network policies
-  const workloads = clusters.map((cluster) => new WorkloadsStack(app, env, cluster.region, core, cluster));
+  // Per region: namespace, every workload as an NGINX-fronted pod with its NEG service and network policy
+  const workloads = clusters.map((cluster) => new WorkloadsStack(app, env, cluster.region, core, cluster, definitions));
   // Global LB: certificate, URL map, NEG backend services in every zone, Cloud Armor (Cloudflare only)
-  const ingress = new IngressStack(app, env, core, workloads);
+  const ingress = new IngressStack(app, env, core, workloads, definitions, routes);
   // Cloudflare zone: TLS settings, proxied DNS to the LB, cache rules, rate limit, managed WAF
-  const edge = new EdgeStack(app, env, ingress);
+  const edge = new EdgeStack(app, env, ingress, routes);
   // Every resource of every stack against the hardening rules (docs/policy.md); a violation fails synth
   HardeningPolicy.applyTo(app);
   return { core, clusters, workloads, ingress, edge };
@@ -47,8 +51,9 @@ export function main(): void {
   let delivery: DeliveryConfig;
   try {
     delivery = loadDelivery();
-    // CI pins the commit's images with ISOSCRIBE_{API,FRONTEND}_IMAGE_{TAG,DIGEST} (config/overrides.ts).
+    // CI pins the commit's images with ISOSCRIBE_<WORKLOAD>_IMAGE_{TAG,DIGEST} (config/overrides.ts).
     envs = selectEnvironments(loadEnvironments(applyImageOverrides(ENVIRONMENTS)), process.env.ISOSCRIBE_ENVS);
+    checkWorkloadsConfigured(envs);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${err.message}\n`);

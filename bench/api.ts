@@ -13,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { NginxBackend, renderNginxConfig } from '../constructs/nginx';
-import { startApiStack } from '../__tests__/live/api-stack';
+import { startApiWithDatabase } from '../testing/pods';
 import { httpRequest } from '../__tests__/support/http';
 import { startNginx } from '../__tests__/support/nginx';
 
@@ -48,17 +48,17 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 async function main(): Promise<void> {
   // A quiet log level: the benchmark measures serving, not log formatting.
-  const stack = await startApiStack({ env: { LOG_LEVEL: 'warn' } });
+  const stack = await startApiWithDatabase({ trustedProxies: ['127.0.0.1'] });
   const load = loadavg()[0];
   try {
-    const created = await httpRequest(stack.nginx.baseUrl, '/api/v1/documents', {
+    const created = await httpRequest(stack.pod.baseUrl, '/api/v1/documents', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ title: 'Benchmark document', body: 'Lorem ipsum dolor sit amet. '.repeat(30), author: 'bench', tags: ['bench', 'nginx'] }),
     });
     if (created.status !== 201) throw new Error(`could not create the document: ${created.status} ${created.body}`);
     const apiPath = `/api/v1/documents/${JSON.parse(created.body).id}`;
-    const apiBody = (await httpRequest(stack.nginx.baseUrl, apiPath)).body;
+    const apiBody = (await httpRequest(stack.pod.baseUrl, apiPath)).body;
 
     const staticNginx = await startNginx({
       config: (layout) => {
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
       const staticBody = (await httpRequest(staticNginx.baseUrl, '/document.json')).body;
       if (staticBody !== apiBody) throw new Error('the static file and the API response differ');
 
-      const apiUrl = `${stack.nginx.baseUrl}${apiPath}`;
+      const apiUrl = `${stack.pod.baseUrl}${apiPath}`;
       const staticUrl = `${staticNginx.baseUrl}/document.json`;
       wrk(apiUrl); // warm-up: JIT, connection pools, page cache
       wrk(staticUrl);

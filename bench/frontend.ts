@@ -8,10 +8,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { startFrontendStack } from '../__tests__/live/frontend-stack';
 import { httpRequest } from '../__tests__/support/http';
 import { startNginx, type NginxTestLayout } from '../__tests__/support/nginx';
 import { waitFor } from '../services/frontend-server/test/support/manifest-server';
+import { SAMPLE_PAGES, startFrontendPod } from '../testing/pods';
 
 const seconds = Number(process.env.BENCH_FRONTEND_SECONDS ?? 3);
 const rounds = Number(process.env.BENCH_FRONTEND_ROUNDS ?? 5);
@@ -52,14 +52,19 @@ function wrk(url: string): number {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main(): Promise<void> {
-  const stack = await startFrontendStack({ pollIntervalMs: 1000 });
+  const stack = await startFrontendPod({
+    buildHash: 'v1',
+    trustedProxies: [],
+    fileContents: { 'pages.json': SAMPLE_PAGES },
+    appEnv: { POLL_INTERVAL_MS: '1000', FETCH_TIMEOUT_MS: '2000' },
+  });
   const direct = await startNginx({ config: (layout) => minimalConfig(layout, stack.nginx.layout.htmlDir) }).catch(async (error) => {
     await stack.stop();
     throw error;
   });
   const load = loadavg()[0];
   try {
-    await waitFor('the first render', async () => ((await httpRequest(stack.nginx.baseUrl, '/readyz')).status === 200 ? true : undefined), 15_000);
+    await waitFor('the first render', async () => ((await httpRequest(stack.baseUrl, '/readyz')).status === 200 ? true : undefined), 15_000);
     // Same bytes both ways, or the comparison means nothing.
     const pages = [
       { page: '/', setup: '/', direct: '/index.html' },
@@ -67,13 +72,13 @@ async function main(): Promise<void> {
     ];
     const rows: string[] = [];
     for (const { page, setup, direct: directPath } of pages) {
-      const [a, b] = await Promise.all([httpRequest(stack.nginx.baseUrl, setup), httpRequest(direct.baseUrl, directPath)]);
+      const [a, b] = await Promise.all([httpRequest(stack.baseUrl, setup), httpRequest(direct.baseUrl, directPath)]);
       if (a.status !== 200 || a.body !== b.body) throw new Error(`${page}: the two servers do not serve the same page`);
       const setupRps: number[] = [];
       const directRps: number[] = [];
-      wrk(`${stack.nginx.baseUrl}${setup}`); // warm-up: page cache, worker start-up
+      wrk(`${stack.baseUrl}${setup}`); // warm-up: page cache, worker start-up
       for (let round = 0; round < rounds; round++) {
-        setupRps.push(wrk(`${stack.nginx.baseUrl}${setup}`));
+        setupRps.push(wrk(`${stack.baseUrl}${setup}`));
         directRps.push(wrk(`${direct.baseUrl}${directPath}`));
       }
       const [s, d] = [median(setupRps), median(directRps)];

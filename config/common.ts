@@ -5,8 +5,8 @@ import type { EnvironmentInput } from './schema';
 /** The unprivileged NGINX build listens on 8080 and runs as uid 101: it fits `runAsNonRoot`. */
 export const NGINX_IMAGE = { repository: 'nginxinc/nginx-unprivileged', tag: '1.28.0-alpine' } as const;
 
-/** Artifact Registry path of one of our images, in the environment's first region. */
-export function appImageRepository(projectId: string, region: string, service: 'api' | 'frontend-server'): string {
+/** Artifact Registry path of one of our images (services/<service>), in the registry's region. */
+export function appImageRepository(projectId: string, region: string, service: string): string {
   return `${region}-docker.pkg.dev/${projectId}/isoscribe/${service}`;
 }
 
@@ -17,7 +17,7 @@ export const WEEKEND_NIGHTS = {
   recurrence: 'FREQ=WEEKLY;BYDAY=SA,SU',
 } as const;
 
-export const DEFAULT_RESOURCES: EnvironmentInput['workloads']['api']['resources'] = {
+export const DEFAULT_RESOURCES: EnvironmentInput['workloads'][string]['resources'] = {
   requests: { cpu: '250m', memory: '256Mi' },
   limits: { memory: '512Mi' },
 };

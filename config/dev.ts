@@ -10,10 +10,12 @@ const region = 'us-central1';
  */
 export const dev: EnvironmentInput = {
   name: 'dev',
+  tier: 'disposable',
   project: { id: project },
   domain: 'dev.isoscribe.example',
   backend: { type: 'local' },
   labels: { team: 'platform' },
+  primaryRegion: region,
   regions: [
     {
       name: region,
@@ -31,8 +33,8 @@ export const dev: EnvironmentInput = {
     maintenanceWindow: WEEKEND_NIGHTS,
     deletionProtection: false,
   },
+  nginxImage: NGINX_IMAGE,
   workloads: {
-    nginxImage: NGINX_IMAGE,
     api: {
       image: { repository: appImageRepository(project, region, 'api'), tag: '0.1.0' },
       replicas: 1,

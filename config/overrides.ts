@@ -8,11 +8,11 @@ import { imageSchema, type EnvironmentInput } from './schema';
  * variable, since that is where the fix goes.
  */
 
-/** The variables, per workload: `ISOSCRIBE_API_IMAGE_TAG`, `ISOSCRIBE_FRONTEND_IMAGE_DIGEST`, ... */
-export const IMAGE_OVERRIDE_VARIABLES = {
-  api: { tag: 'ISOSCRIBE_API_IMAGE_TAG', digest: 'ISOSCRIBE_API_IMAGE_DIGEST' },
-  frontend: { tag: 'ISOSCRIBE_FRONTEND_IMAGE_TAG', digest: 'ISOSCRIBE_FRONTEND_IMAGE_DIGEST' },
-} as const;
+/** The variables of one workload: `ISOSCRIBE_API_IMAGE_TAG`, `ISOSCRIBE_FRONTEND_IMAGE_DIGEST`, ... */
+export function imageOverrideVariables(workload: string): { tag: string; digest: string } {
+  const stem = `ISOSCRIBE_${workload.toUpperCase().replace(/-/g, '_')}_IMAGE`;
+  return { tag: `${stem}_TAG`, digest: `${stem}_DIGEST` };
+}
 
 type Variables = Readonly<Record<string, string | undefined>>;
 
@@ -34,18 +34,20 @@ function read(vars: Variables, name: string, field: 'tag' | 'digest', problems: 
  */
 export function applyImageOverrides(inputs: readonly EnvironmentInput[], vars: Variables = process.env): EnvironmentInput[] {
   const problems: string[] = [];
-  const pins = Object.entries(IMAGE_OVERRIDE_VARIABLES).map(([workload, names]) => ({
-    workload: workload as keyof typeof IMAGE_OVERRIDE_VARIABLES,
-    tag: read(vars, names.tag, 'tag', problems),
-    digest: read(vars, names.digest, 'digest', problems),
-  }));
+  // Every workload any environment configures; the variables of one that an environment lacks are ignored there.
+  const workloads = [...new Set(inputs.flatMap((input) => Object.keys(input.workloads ?? {})))];
+  const pins = workloads.map((workload) => {
+    const names = imageOverrideVariables(workload);
+    return { workload, tag: read(vars, names.tag, 'tag', problems), digest: read(vars, names.digest, 'digest', problems) };
+  });
   if (problems.length > 0) throw new ConfigError(problems);
   if (pins.every((pin) => pin.tag === undefined && pin.digest === undefined)) return [...inputs];
 
   return inputs.map((input) => {
     const copy = structuredClone(input);
     for (const pin of pins) {
-      const image = copy.workloads[pin.workload].image;
+      const image = copy.workloads[pin.workload]?.image;
+      if (image === undefined) continue;
       if (pin.tag !== undefined) {
         image.tag = pin.tag;
         delete image.digest;

@@ -2,17 +2,20 @@ import { appImageRepository, NGINX_IMAGE, WEEKEND_NIGHTS } from './common';
 import type { EnvironmentInput, RegionConfig } from './schema';
 
 const project = 'isoscribe-prod';
-const registryRegion = 'us-central1';
+/** Owns the bundle bucket, the global stacks' provider default and the Workload Identity bindings. */
+const primaryRegion = 'us-central1';
 
 const nodePool: RegionConfig['nodePool'] = { machineType: 'e2-standard-4', minNodesPerZone: 1, maxNodesPerZone: 5, diskSizeGb: 100 };
 
 /** Three regions on three continents; the global load balancer sends each visitor to the nearest. */
 export const production: EnvironmentInput = {
   name: 'production',
+  tier: 'production',
   project: { id: project },
   domain: 'isoscribe.com',
   backend: { type: 'gcs', bucket: 'isoscribe-prod-tfstate' },
   labels: { team: 'platform', criticality: 'high' },
+  primaryRegion,
   regions: [
     {
       name: 'us-central1',
@@ -50,16 +53,16 @@ export const production: EnvironmentInput = {
     ],
     maintenanceWindow: WEEKEND_NIGHTS,
   },
+  nginxImage: NGINX_IMAGE,
   workloads: {
-    nginxImage: NGINX_IMAGE,
     api: {
-      image: { repository: appImageRepository(project, registryRegion, 'api'), tag: '0.1.0' },
+      image: { repository: appImageRepository(project, primaryRegion, 'api'), tag: '0.1.0' },
       replicas: 3,
       autoscaling: { minReplicas: 3, maxReplicas: 30, targetCpuUtilization: 65 },
       resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '1Gi' } },
     },
     frontend: {
-      image: { repository: appImageRepository(project, registryRegion, 'frontend-server'), tag: '0.1.0' },
+      image: { repository: appImageRepository(project, primaryRegion, 'frontend-server'), tag: '0.1.0' },
       replicas: 3,
       autoscaling: { minReplicas: 3, maxReplicas: 12 },
       resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } },

@@ -82,6 +82,17 @@ export const environmentSchema = z
   .object({
     /** Short environment name; stacks are named `isoscribe-<name>-<layer>[-<region>]`. */
     name: z.string().regex(/^[a-z][a-z0-9]{1,9}$/, { message: 'must be 2-10 lowercase letters/digits, e.g. "staging" (it prefixes names with length limits)' }),
+    /**
+     * What the environment is for, which decides its safety margins: `disposable` (a sandbox: local
+     * state allowed), `shared` (others depend on it: state in GCS, short HSTS while hostnames settle),
+     * `production` (visitors: every long-lived pin on).
+     */
+    tier: z.enum(['disposable', 'shared', 'production'], { message: 'must be "disposable", "shared" or "production"' }),
+    /**
+     * The region that owns the environment's single-location things: the static-bundle bucket, the
+     * provider default of the global stacks and the Workload Identity bindings. Must be one of `regions`.
+     */
+    primaryRegion: z.string(),
     project: z.object({
       id: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, {
         message: 'must be a GCP project id: 6-30 chars, lowercase letters, digits and hyphens, starting with a letter',
@@ -122,12 +133,13 @@ export const environmentSchema = z
       /** Refuse `terraform destroy` of the cluster. @default true */
       deletionProtection: z.boolean().default(true),
     }),
-    workloads: z.object({
-      /** The unprivileged NGINX image in front of every app container (listens on 8080). */
-      nginxImage: imageSchema,
-      api: workloadSchema,
-      frontend: workloadSchema,
-    }),
+    /** The unprivileged NGINX image in front of every app container (listens on 8080). */
+    nginxImage: imageSchema,
+    /** Image pin and sizing of each workload, by its name (workloads/<name>.ts defines the rest). */
+    workloads: z.record(
+      z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, { message: 'workload names are 1-20 lowercase letters, digits or "-", starting with a letter' }),
+      workloadSchema,
+    ),
     /** The external MongoDB the api talks to; egress to it is allowed by network policy. */
     mongodb: z.object({
       cidrs: z.array(ipv4Cidr).min(1, { message: 'list the MongoDB server addresses as CIDRs, e.g. ["10.128.0.10/32"]' }),
@@ -141,7 +153,10 @@ export const environmentSchema = z
     checkBackend(env, ctx);
     checkRegions(env, ctx);
     checkMasterAuthorizedNetworks(env, ctx);
-    for (const name of ['api', 'frontend'] as const) checkWorkload(env.workloads[name], ['workloads', name], ctx);
+    if (!env.regions.some((r) => r.name === env.primaryRegion)) {
+      issue(ctx, ['primaryRegion'], `"${env.primaryRegion}" is not one of this environment's regions (${env.regions.map((r) => r.name).join(', ')}); name one of them`);
+    }
+    for (const [name, workload] of Object.entries(env.workloads)) checkWorkload(workload, ['workloads', name], ctx);
   });
 
 export type EnvironmentInput = z.input<typeof environmentSchema>;
@@ -158,8 +173,8 @@ function issue(ctx: Ctx, path: Path, message: string): void {
 }
 
 function checkBackend(env: EnvironmentConfig, ctx: Ctx): void {
-  if (env.backend.type === 'local' && env.name !== 'dev') {
-    issue(ctx, ['backend'], 'a shared environment must keep state in GCS: set { type: "gcs", bucket: "<state bucket>" } (local state is for dev only)');
+  if (env.backend.type === 'local' && env.tier !== 'disposable') {
+    issue(ctx, ['backend'], `a ${env.tier} environment must keep state in GCS: set { type: "gcs", bucket: "<state bucket>" } (local state is for tier "disposable" only)`);
   }
 }
 

@@ -7,12 +7,14 @@ const region = 'europe-west1';
 /** One region, production-shaped, state in GCS. */
 export const staging: EnvironmentInput = {
   name: 'staging',
+  tier: 'shared',
   project: { id: project },
   // A zone of its own, not a subdomain of production's: the edge stack owns zone-wide settings and the
   // zone's ruleset entry points, which two environments cannot share.
   domain: 'isoscribe-staging.com',
   backend: { type: 'gcs', bucket: 'isoscribe-staging-tfstate' },
   labels: { team: 'platform' },
+  primaryRegion: region,
   regions: [
     {
       name: region,
@@ -32,8 +34,8 @@ export const staging: EnvironmentInput = {
     ],
     maintenanceWindow: WEEKEND_NIGHTS,
   },
+  nginxImage: NGINX_IMAGE,
   workloads: {
-    nginxImage: NGINX_IMAGE,
     api: {
       image: { repository: appImageRepository(project, region, 'api'), tag: '0.1.0' },
       replicas: 2,

@@ -8,7 +8,7 @@ import { READINESS_PATH } from '../constructs/nginx';
 import { startMongoWireServer, type MongoWireServer } from '../services/api/test/support/mongo-wire';
 import { Balancer } from './balancer';
 import { formatCounts, Load } from './load';
-import { CLIENT_ADDRESS, LB_ADDRESS, startApiPod, startFrontendPod, type ApiPod, type FrontendPod } from './pods';
+import { CLIENT_ADDRESS, LB_ADDRESS, startApiPod, startFrontendPod, type FrontendPod, type RunningPod } from '../testing/pods';
 import { badInput, mongoOutage, rollingRestart, type Check, type LoadSettings, type ScenarioResult } from './scenarios';
 import { openSlowClients, type SlowClients } from './slow-clients';
 import { ms } from './util';
@@ -56,7 +56,7 @@ export async function runE2e(options: E2eOptions = DEFAULT_OPTIONS, progress: (l
     if (!mongo.owned) throw new Error('the e2e run kills and restarts MongoDB, so it needs its own MongoDB-wire server: unset MONGODB_URL');
 
     progress('starting the frontend pod and api pod a');
-    const [frontend, podA] = await Promise.all([startFrontendPod(), startApiPod('a', mongo.uri)]);
+    const [frontend, podA] = await Promise.all([startFrontendPod(), startApiPod(mongo.uri, { name: 'a' })]);
     cleanup.push(() => frontend.stop(), () => podA.stop());
     const lb = await Balancer.start({
       address: LB_ADDRESS,
@@ -128,7 +128,7 @@ export async function runE2e(options: E2eOptions = DEFAULT_OPTIONS, progress: (l
  * Opens slow-header clients against a pod's NGINX and counts, from its access log, the requests it
  * served to others until they were all closed.
  */
-function holdSlowClients(target: string, pod: ApiPod | FrontendPod, count: number) {
+function holdSlowClients(target: string, pod: RunningPod | FrontendPod, count: number) {
   const served = () => pod.nginx.accessLog().filter((e) => e.status < 400).length;
   const before = served();
   let after: number | undefined;

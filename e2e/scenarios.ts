@@ -8,11 +8,11 @@ import { READINESS_PATH } from '../constructs/nginx';
 import { requestLogCollection } from '../services/api/src/analytics/request-log';
 import { loadConfig } from '../services/api/src/config';
 import type { MongoWireServer } from '../services/api/test/support/mongo-wire';
-import { API_BODY_LIMIT_KIB } from '../stacks/workloads-stack';
+import { API_BODY_LIMIT_KIB } from '../workloads/api';
 import type { AccessLogEntry } from '../__tests__/support/nginx';
 import type { Balancer } from './balancer';
 import { formatCounts, Load, type LoadResult, type Sample } from './load';
-import { CLIENT_ADDRESS, startApiPod, type ApiPod, type FrontendPod, type TerminationReport } from './pods';
+import { CLIENT_ADDRESS, startApiPod, type FrontendPod, type RunningPod, type TerminationReport } from '../testing/pods';
 import { get, ms, quantile, request, sleep, waitUntil, type Response } from './util';
 
 export interface Check {
@@ -53,7 +53,7 @@ export interface RollingRestartOptions {
   /** Delay between the pod's deletion and the NEG detaching its endpoint from the LB. */
   detachLagMs: number;
   /** Opened against the new pod's NGINX once it is up (scenario 3 checks them). */
-  onNewPod?: (pod: ApiPod) => void;
+  onNewPod?: (pod: RunningPod) => void;
 }
 
 /**
@@ -64,10 +64,10 @@ export interface RollingRestartOptions {
  */
 export async function rollingRestart(
   lb: Balancer,
-  podA: ApiPod,
+  podA: RunningPod,
   mongoUri: string,
   options: RollingRestartOptions,
-): Promise<ScenarioResult & { podB: ApiPod }> {
+): Promise<ScenarioResult & { podB: RunningPod }> {
   const load = new Load({
     baseUrl: lb.url,
     request: (i) => (i % 4 === 3 ? createDocument(i) : listDocuments),
@@ -75,14 +75,14 @@ export async function rollingRestart(
     localAddress: CLIENT_ADDRESS,
     ...options.load,
   });
-  let podB: ApiPod | undefined;
+  let podB: RunningPod | undefined;
   let termination: TerminationReport;
   let result: LoadResult;
   let deletedAt = 0;
   let detachedAt = 0;
   try {
     await sleep(500);
-    podB = await startApiPod('b', mongoUri);
+    podB = await startApiPod(mongoUri, { name: 'b' });
     options.onNewPod?.(podB);
     lb.attach('b', podB.baseUrl);
     await lb.waitHealthy('b');
@@ -107,14 +107,14 @@ export async function rollingRestart(
     figures: [
       `requests sent: ${result.samples.length} in ${ms(result.durationMs)} (${posts.length} POSTs), statuses: ${formatCounts(result.counts)}`,
       `served by pod a: ${stats.a.served}, by pod b: ${stats.b.served}; failed at the LB: ${stats.a.failed + stats.b.failed}; no endpoint: ${lb.noEndpoint}`,
-      `pod a terminated in ${ms(termination.durationMs)} (drain ${options.drainSeconds} s, LB detach after ${ms(detachedAt - deletedAt)}): api exit ${termination.apiExit}, nginx exited ${termination.nginxExited}`,
+      `pod a terminated in ${ms(termination.durationMs)} (drain ${options.drainSeconds} s, LB detach after ${ms(detachedAt - deletedAt)}): api exit ${termination.appExit}, nginx exited ${termination.nginxExited}`,
       `requests started while pod a was terminating: ${duringTermination.length}, failed: ${duringTermination.filter((s) => failed.includes(s)).length}`,
     ],
     checks: [
       check('zero failed requests during the rolling restart', failed.length === 0, describeFailures(failed)),
       check('both pods served traffic', stats.a.served > 0 && stats.b.served > 0, `a ${stats.a.served}, b ${stats.b.served}`),
       check('load ran through the whole termination', duringTermination.length > 0, `${duringTermination.length} requests`),
-      check('the old api exited 0 (graceful) and its NGINX quit', termination.apiExit === 0 && termination.nginxExited, `api ${termination.apiExit}, nginx exited ${termination.nginxExited}`),
+      check('the old api exited 0 (graceful) and its NGINX quit', termination.appExit === 0 && termination.nginxExited, `api ${termination.appExit}, nginx exited ${termination.nginxExited}`),
     ],
   };
 }
@@ -137,7 +137,7 @@ export interface OutageOptions {
  * again by itself, and every tracked request must reach request_log unless the queue bound
  * dropped it.
  */
-export async function mongoOutage(pod: ApiPod, mongo: MongoWireServer, lb: Balancer, options: OutageOptions): Promise<ScenarioResult> {
+export async function mongoOutage(pod: RunningPod, mongo: MongoWireServer, lb: Balancer, options: OutageOptions): Promise<ScenarioResult> {
   const config = loadConfig(pod.env);
   const load = new Load({
     baseUrl: pod.baseUrl,
@@ -244,8 +244,8 @@ async function waitForRequestLog(uri: string, dbName: string, prefix: string, id
 }
 
 /** The api's own count of dropped request_log records (its "queue full" log lines). */
-function droppedByApi(pod: ApiPod): number {
-  return Math.max(0, ...pod.apiLogs().map((line) => (typeof line.droppedTotal === 'number' ? line.droppedTotal : 0)));
+function droppedByApi(pod: RunningPod): number {
+  return Math.max(0, ...pod.appLogs().map((line) => (typeof line.droppedTotal === 'number' ? line.droppedTotal : 0)));
 }
 
 // ── 3. bad input ─────────────────────────────────────────────────────────────────────────────
@@ -275,7 +275,7 @@ export interface BadInputOptions {
  * Hostile requests against the api pod (directly and through the LB) and the frontend pod; then
  * both pods must still run and serve. Spoofed client addresses must not change the recorded IP.
  */
-export async function badInput(api: ApiPod, frontend: FrontendPod, lb: Balancer, mongoUri: string, options: BadInputOptions): Promise<ScenarioResult> {
+export async function badInput(api: RunningPod, frontend: FrontendPod, lb: Balancer, mongoUri: string, options: BadInputOptions): Promise<ScenarioResult> {
   const config = loadConfig(api.env);
   const from = { localAddress: CLIENT_ADDRESS };
   const json = { 'content-type': 'application/json' };
@@ -442,7 +442,7 @@ function spoofHeaders(requestId: string): Record<string, string> {
 }
 
 /** The client IP the api stored in request_log and the one NGINX logged, for one request id. */
-async function recordedIps(pod: ApiPod, mongoUri: string, dbName: string, requestId: string): Promise<string[]> {
+async function recordedIps(pod: RunningPod, mongoUri: string, dbName: string, requestId: string): Promise<string[]> {
   const access = await pod.nginx.waitForAccessLog((e) => e.request_id === requestId);
   const client = await new MongoClient(mongoUri, { serverSelectionTimeoutMS: 5000 }).connect();
   try {

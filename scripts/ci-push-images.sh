@@ -10,7 +10,9 @@ cd "$(dirname "$0")/.."
 environment="${1:?usage: ci-push-images.sh <environment> <tag>}"
 tag="${2:?usage: ci-push-images.sh <environment> <tag>}"
 
-for workload in api frontend; do
+# Every workload of workloads/index.ts (`<workload> <service>` lines).
+workloads="$(npx --no-install tsx scripts/image-repository.ts --list | cut -d' ' -f1)"
+for workload in $workloads; do
   repository="$(npx --no-install tsx scripts/image-repository.ts --env "$environment" --workload "$workload")"
   # Tags are immutable in the registry: a re-run of this job reuses what the first run pushed
   # rather than failing on (or, worse, moving) the commit's tag.

@@ -1,24 +1,35 @@
-// npx tsx scripts/image-repository.ts --env staging --workload api
-// Prints the configured image repository of a workload in an environment, so CI pushes exactly
+// npx tsx scripts/image-repository.ts --env staging --workload api   → the workload's image repository
+// npx tsx scripts/image-repository.ts --list                         → `<workload> <service>` per line
+// CI builds (services/<service>/Dockerfile) and pushes every workload of workloads/index.ts, exactly
 // where the workloads stack will pull from (config/<env>.ts is the one source of that fact).
 import { parseArgs } from 'node:util';
 import { ENVIRONMENTS, loadEnvironments, selectEnvironments } from '../config';
-
-const WORKLOADS = ['api', 'frontend'] as const;
+import { WORKLOADS } from '../workloads';
 
 export function imageRepository(environment: string, workload: string): string {
-  if (!(WORKLOADS as readonly string[]).includes(workload)) {
-    throw new Error(`--workload must be one of ${WORKLOADS.join(', ')} (got "${workload}")`);
-  }
+  const names = WORKLOADS.map((w) => w.name);
+  if (!names.includes(workload)) throw new Error(`--workload must be one of ${names.join(', ')} (got "${workload}")`);
   const [env] = selectEnvironments(loadEnvironments(ENVIRONMENTS), environment);
-  return env.workloads[workload as (typeof WORKLOADS)[number]].image.repository;
+  return env.workloads[workload].image.repository;
+}
+
+/** Every workload and the service (services/<service>) its image is built from. */
+export function workloadImages(): string {
+  return WORKLOADS.map((w) => `${w.name} ${w.service}\n`).join('');
 }
 
 if (require.main === module) {
   try {
-    const { values } = parseArgs({ args: process.argv.slice(2), options: { env: { type: 'string' }, workload: { type: 'string' } } });
-    if (values.env === undefined || values.workload === undefined) throw new Error('usage: image-repository.ts --env <environment> --workload api|frontend');
-    process.stdout.write(`${imageRepository(values.env, values.workload)}\n`);
+    const { values } = parseArgs({
+      args: process.argv.slice(2),
+      options: { env: { type: 'string' }, workload: { type: 'string' }, list: { type: 'boolean' } },
+    });
+    if (values.list) {
+      process.stdout.write(workloadImages());
+    } else {
+      if (values.env === undefined || values.workload === undefined) throw new Error('usage: image-repository.ts --env <environment> --workload <name> | --list');
+      process.stdout.write(`${imageRepository(values.env, values.workload)}\n`);
+    }
   } catch (error) {
     process.stderr.write(`image-repository: ${(error as Error).message}\n`);
     process.exitCode = 1;

@@ -156,7 +156,7 @@ export class BootstrapStack extends TerraformStack {
     const project = env.project.id;
     const prefix = `isoscribe-${env.name}`;
     new LocalBackend(this, { path: `../../../.terraform-state/${name}.tfstate` });
-    new GoogleProvider(this, 'google', { project, region: env.regions[0].name, defaultLabels: environmentLabels(env) });
+    new GoogleProvider(this, 'google', { project, region: env.primaryRegion, defaultLabels: environmentLabels(env) });
 
     const services = BOOTSTRAP_SERVICES.map(
       (service) => new ProjectService(this, `service-${service.split('.')[0]}`, { project, service, disableOnDestroy: false }),
@@ -164,7 +164,7 @@ export class BootstrapStack extends TerraformStack {
 
     this.stateBucket = new StorageBucket(this, 'state-bucket', {
       name: stateBucketName(env),
-      location: env.regions[0].name.toUpperCase(),
+      location: env.primaryRegion.toUpperCase(),
       uniformBucketLevelAccess: true,
       publicAccessPrevention: 'enforced',
       // Every apply writes a new state version: keep recent ones to roll back a bad apply, drop the rest.

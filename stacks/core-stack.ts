@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
 import { RegionalNetwork } from '../constructs/gcp/regional-network';
 import { ServiceAccount } from '../constructs/gcp/service-account';
+import type { WorkloadDefinition } from '../workloads';
 import { EnvironmentStack, environmentLabels } from './environment-stack';
 
 /** APIs the topology uses; enabled once per project and never disabled by Terraform. */
@@ -51,19 +52,19 @@ export class CoreStack extends EnvironmentStack {
   readonly network: ComputeNetwork;
   readonly regions: Record<string, RegionalNetwork>;
   readonly nodeServiceAccount: ServiceAccount;
-  readonly apiServiceAccount: ServiceAccount;
-  readonly frontendServiceAccount: ServiceAccount;
+  /** The Google identity of each workload, by name; the workloads stacks bind them to Kubernetes service accounts. */
+  readonly workloadServiceAccounts: Record<string, ServiceAccount>;
   readonly artifactRepository: ArtifactRegistryRepository;
   readonly bundleBucket: StorageBucket;
   readonly mongodbSecret: SecretManagerSecret;
   readonly globalAddress: ComputeGlobalAddress;
 
-  constructor(scope: Construct, env: EnvironmentConfig) {
+  constructor(scope: Construct, env: EnvironmentConfig, workloads: readonly WorkloadDefinition[]) {
     super(scope, env, 'core');
     const project = env.project.id;
     const prefix = `isoscribe-${env.name}`;
     const labels = environmentLabels(env);
-    const primaryRegion = env.regions[0].name;
+    const { primaryRegion } = env;
 
     new GoogleProvider(this, 'google', { project, region: primaryRegion, defaultLabels: labels });
 
@@ -119,16 +120,11 @@ export class CoreStack extends EnvironmentStack {
     });
 
     // Workload identities: bound to Kubernetes service accounts by the workloads stacks.
-    this.apiServiceAccount = new ServiceAccount(this, 'api-sa', {
+    this.workloadServiceAccounts = Object.fromEntries(workloads.map((w) => [w.name, new ServiceAccount(this, `${w.name}-sa`, {
       project,
-      accountId: `${prefix}-api`,
-      displayName: `api workload (${env.name})`,
-    });
-    this.frontendServiceAccount = new ServiceAccount(this, 'frontend-sa', {
-      project,
-      accountId: `${prefix}-frontend`,
-      displayName: `frontend-server workload (${env.name})`,
-    });
+      accountId: `${prefix}-${w.name}`,
+      displayName: `${w.service} workload (${env.name})`,
+    })]));
 
     this.bundleBucket = new StorageBucket(this, 'bundle-bucket', {
       name: `${project}-static-bundles`,
@@ -142,22 +138,25 @@ export class CoreStack extends EnvironmentStack {
       forceDestroy: false,
       dependsOn: services,
     });
-    new StorageBucketIamMember(this, 'frontend-sa-bundle-read', {
-      bucket: this.bundleBucket.name,
-      role: 'roles/storage.objectViewer',
-      member: this.frontendServiceAccount.member,
-    });
 
     this.mongodbSecret = new SecretManagerSecret(this, 'mongodb-uri', {
       secretId: `${prefix}-mongodb-uri`,
       replication: { auto: {} },
       dependsOn: services,
     });
-    new SecretManagerSecretIamMember(this, 'api-sa-mongodb-uri', {
-      secretId: this.mongodbSecret.id,
-      role: 'roles/secretmanager.secretAccessor',
-      member: this.apiServiceAccount.member,
-    });
+
+    // What each workload's identity may use here (CoreAccess in its definition).
+    for (const w of workloads) {
+      const member = this.workloadServiceAccounts[w.name].member;
+      for (const { kind } of w.access ?? []) {
+        const id = `${w.name}-sa-${kind}`;
+        if (kind === 'bundle-read') {
+          new StorageBucketIamMember(this, id, { bucket: this.bundleBucket.name, role: 'roles/storage.objectViewer', member });
+        } else {
+          new SecretManagerSecretIamMember(this, id, { secretId: this.mongodbSecret.id, role: 'roles/secretmanager.secretAccessor', member });
+        }
+      }
+    }
 
     this.globalAddress = new ComputeGlobalAddress(this, 'lb-ipv4', {
       name: `${prefix}-lb-ipv4`,

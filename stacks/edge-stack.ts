@@ -3,25 +3,15 @@ import { CloudflareProvider } from '@cdktf/provider-cloudflare/lib/provider';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { CacheRule, CacheRules } from '../constructs/cloudflare/cache-rules';
+import { CacheRules } from '../constructs/cloudflare/cache-rules';
 import { ManagedWaf } from '../constructs/cloudflare/managed-waf';
 import { ProxiedHostnames, AUTOMATIC_TTL } from '../constructs/cloudflare/proxied-hostnames';
 import { RateLimitRule } from '../constructs/cloudflare/rate-limit-rule';
 import { SecureZoneSettings } from '../constructs/cloudflare/zone-settings';
 import { PolicySuppressions } from '../policy';
+import type { Route } from '../workloads';
 import { EnvironmentStack } from './environment-stack';
 import { servedHostnames, type IngressStack } from './ingress-stack';
-
-/** Request paths, in Cloudflare's rules language. The same routes as the load balancer's URL map. */
-export const EDGE_PATHS = {
-  api: '(http.request.uri.path eq "/api" or starts_with(http.request.uri.path, "/api/"))',
-  static: 'starts_with(http.request.uri.path, "/static/")',
-} as const;
-
-/** Bundles under /static/ are content-hashed (a new build has new names), so they never go stale. */
-export const STATIC_TTL_SECONDS = 365 * 24 * 3600;
-/** HTML shells name the current bundle: a minute at the edge bounds how long an old one is served. */
-export const HTML_EDGE_TTL_SECONDS = 60;
 
 /**
  * The environment's Cloudflare zone in front of the load balancer: TLS posture, proxied DNS to the
@@ -29,7 +19,8 @@ export const HTML_EDGE_TTL_SECONDS = 60;
  * and (where the plan includes it) the managed WAF.
  */
 export class EdgeStack extends EnvironmentStack {
-  constructor(scope: Construct, env: EnvironmentConfig, ingress: IngressStack) {
+  /** @param routes the route table (workloads/routes.ts): cache rules and the rate limit follow it */
+  constructor(scope: Construct, env: EnvironmentConfig, ingress: IngressStack, routes: readonly Route[]) {
     super(scope, env, 'edge');
     const { edge } = env;
     const zoneId = edge.cloudflareZoneId;
@@ -41,7 +32,7 @@ export class EdgeStack extends EnvironmentStack {
       hsts: { maxAgeSeconds: edge.hstsMaxAgeSeconds, includeSubdomains: true },
       ipv6: edge.ipv6,
     });
-    if (env.name !== 'production') {
+    if (env.tier !== 'production') {
       PolicySuppressions.add(zoneSettings.settings.security_header, [{
         id: 'CF-005',
         reason: `${env.name} keeps HSTS short (edge.hstsMaxAgeSeconds = ${edge.hstsMaxAgeSeconds}s): browsers pin HTTPS for max-age, `
@@ -68,27 +59,20 @@ export class EdgeStack extends EnvironmentStack {
       });
     });
 
-    new CacheRules(this, 'cache-rules', {
-      zoneId,
-      rules: [
-        CacheRule.bypass('API responses are per request: never cached', EDGE_PATHS.api),
-        CacheRule.cache('Content-hashed bundles: cached long at the edge and in browsers', EDGE_PATHS.static, {
-          edgeTtlSeconds: STATIC_TTL_SECONDS,
-          browserTtlSeconds: STATIC_TTL_SECONDS,
-        }),
-        CacheRule.cache('HTML pages: briefly at the edge, browsers as the origin says', `not ${EDGE_PATHS.api} and not ${EDGE_PATHS.static}`, {
-          edgeTtlSeconds: HTML_EDGE_TTL_SECONDS,
-        }),
-      ],
-    });
+    // In route order; a request takes the first route it matches, and the routes do not overlap.
+    new CacheRules(this, 'cache-rules', { zoneId, rules: routes.map((route) => route.edgeCache.ruleFor(route.edgeExpression)) });
 
-    new RateLimitRule(this, 'api-rate-limit', {
-      zoneId,
-      description: 'Per-visitor request budget on the API',
-      expression: EDGE_PATHS.api,
-      requestsPerPeriod: edge.apiRateLimit.requestsPerPeriod,
-      periodSeconds: edge.apiRateLimit.periodSeconds,
-    });
+    // Cloudflare allows one rate-limit rule on the Free plan: it covers every rate-limited route.
+    const rateLimited = routes.filter((route) => route.rateLimited).map((route) => route.edgeExpression);
+    if (rateLimited.length > 0) {
+      new RateLimitRule(this, 'api-rate-limit', {
+        zoneId,
+        description: 'Per-visitor request budget on the API',
+        expression: rateLimited.join(' or '),
+        requestsPerPeriod: edge.apiRateLimit.requestsPerPeriod,
+        periodSeconds: edge.apiRateLimit.periodSeconds,
+      });
+    }
 
     if (edge.managedWaf) new ManagedWaf(this, 'managed-waf', { zoneId });
   }

@@ -15,7 +15,8 @@ import { NegBackendService } from '../constructs/gcp/neg-backend-service';
 import { NGINX_PORT, READINESS_PATH } from '../constructs/nginx';
 import type { CoreStack } from './core-stack';
 import { EnvironmentStack, environmentLabels } from './environment-stack';
-import { negName, nodeNetworkTag, WORKLOAD_NAMES, type WorkloadName } from './naming';
+import type { Route, WorkloadDefinition } from '../workloads';
+import { negName, nodeNetworkTag } from './naming';
 
 /** The header in which Cloudflare passes the visitor's IP to the origin. */
 export const CLOUDFLARE_CLIENT_IP_HEADER = 'CF-Connecting-IP';
@@ -27,21 +28,30 @@ export function servedHostnames(env: EnvironmentConfig): string[] {
 
 /**
  * The environment's global external Application Load Balancer: one anycast IP (reserved in `core`),
- * Certificate Manager TLS, path routing to the api and frontend NEGs in every zone of every region
- * and to the static-bundle bucket, HTTP→HTTPS redirect, health-check firewall, and a Cloud Armor
+ * Certificate Manager TLS, path routing (the route table) to each workload's NEGs in every zone of
+ * every region and to the static-bundle bucket, HTTP→HTTPS redirect, health-check firewall, and a Cloud Armor
  * policy that lets only Cloudflare in.
  */
 export class IngressStack extends EnvironmentStack {
   readonly loadBalancer: GlobalLoadBalancer;
-  readonly backendServices: Record<WorkloadName, NegBackendService>;
+  /** Each workload's backend service, by workload name. */
+  readonly backendServices: Record<string, NegBackendService>;
   readonly securityPolicy: CloudArmorPolicy;
   readonly certificate: CertificateManagerManagedCertificate;
 
   /**
    * @param after stacks that must be deployed first although nothing here references them: the
    *   workloads, whose Services make GKE create the NEGs the backend services point at by name.
+   * @param routes the route table (workloads/routes.ts) the URL map serves
    */
-  constructor(scope: Construct, env: EnvironmentConfig, core: CoreStack, after: TerraformStack[]) {
+  constructor(
+    scope: Construct,
+    env: EnvironmentConfig,
+    core: CoreStack,
+    after: TerraformStack[],
+    workloads: readonly WorkloadDefinition[],
+    routes: readonly Route[],
+  ) {
     super(scope, env, 'ingress');
     for (const stack of after) this.addDependency(stack);
     const project = env.project.id;
@@ -49,7 +59,7 @@ export class IngressStack extends EnvironmentStack {
     const labels = environmentLabels(env);
     const { ingress } = env;
 
-    new GoogleProvider(this, 'google', { project, region: env.regions[0].name, defaultLabels: labels });
+    new GoogleProvider(this, 'google', { project, region: env.primaryRegion, defaultLabels: labels });
     // Only reads Cloudflare's published ranges; the token comes from CLOUDFLARE_API_TOKEN.
     new CloudflareProvider(this, 'cloudflare', {});
 
@@ -77,7 +87,7 @@ export class IngressStack extends EnvironmentStack {
       },
     });
 
-    const backend = (workload: WorkloadName) =>
+    const backend = (workload: string) =>
       new NegBackendService(this, `backend-${workload}`, {
         name: `${prefix}-${workload}`,
         description: `${workload} pods in every zone of every region`,
@@ -90,7 +100,7 @@ export class IngressStack extends EnvironmentStack {
         connectionDrainingTimeoutSec: ingress.connectionDrainingTimeoutSec,
         securityPolicy: this.securityPolicy.id,
       });
-    this.backendServices = Object.fromEntries(WORKLOAD_NAMES.map((w) => [w, backend(w)])) as Record<WorkloadName, NegBackendService>;
+    this.backendServices = Object.fromEntries(workloads.map((w) => [w.name, backend(w.name)]));
 
     // The bundle bucket serves /static/* itself. A backend bucket reads objects as an anonymous
     // client (without Cloud CDN it has no identity to grant), so the objects must be public. They are
@@ -109,6 +119,8 @@ export class IngressStack extends EnvironmentStack {
       enableCdn: false,
     });
 
+    const serviceOf = (route: Route) => ('workload' in route.target ? this.backendServices[route.target.workload].id : bundles.id);
+
     this.certificate = new CertificateManagerManagedCertificate(this, 'certificate', {
       namePrefix: prefix,
       hostnames: servedHostnames(env),
@@ -119,11 +131,8 @@ export class IngressStack extends EnvironmentStack {
       namePrefix: prefix,
       ipAddress: core.globalAddress.address,
       certificateMapId: this.certificate.map.id,
-      defaultService: this.backendServices.frontend.id,
-      routes: [
-        { paths: ['/api', '/api/*'], service: this.backendServices.api.id },
-        { paths: ['/static/*'], service: bundles.id },
-      ],
+      defaultService: serviceOf(routes.find((r) => r.match === undefined)!),
+      routes: routes.flatMap((r) => (r.match ? [{ paths: [...r.match.urlMapPaths], service: serviceOf(r) }] : [])),
       labels,
     });
   }

@@ -10,11 +10,7 @@ export function stackName(env: EnvironmentConfig, layer: string, region?: string
   return ['isoscribe', env.name, layer, region].filter(Boolean).join('-');
 }
 
-/** The two workloads, by the short name used in resource names. */
-export type WorkloadName = 'api' | 'frontend';
-export const WORKLOAD_NAMES: readonly WorkloadName[] = ['api', 'frontend'];
-
-/** The Kubernetes namespace of both workloads. */
+/** The Kubernetes namespace of every workload. */
 export const WORKLOADS_NAMESPACE = 'isoscribe';
 
 /**
@@ -22,7 +18,7 @@ export const WORKLOADS_NAMESPACE = 'isoscribe';
  * workload's Service (annotation `cloud.google.com/neg`). The ingress stack targets it by this name
  * and the zone, so nothing is looked up at plan time.
  */
-export function negName(env: EnvironmentConfig, workload: WorkloadName): string {
+export function negName(env: EnvironmentConfig, workload: string): string {
   return `isoscribe-${env.name}-${workload}`;
 }
 

@@ -1,5 +1,12 @@
 import { CLOUDFLARE_MANAGED_RULESET_ID } from '../../constructs/cloudflare/managed-waf';
-import { EDGE_PATHS, HTML_EDGE_TTL_SECONDS, STATIC_TTL_SECONDS } from '../../stacks/edge-stack';
+import { STATIC_TTL_SECONDS } from '../../workloads';
+import { HTML_EDGE_TTL_SECONDS } from '../../workloads/frontend';
+
+/** The routes' request paths in Cloudflare's rules language, written out here, not derived from the route table. */
+const EDGE_PATHS = {
+  api: '(http.request.uri.path eq "/api" or starts_with(http.request.uri.path, "/api/"))',
+  static: 'starts_with(http.request.uri.path, "/static/")',
+};
 import { environment, resources, synthEnvironment, type TfJson } from '../support/topology';
 
 const env = environment('production');

@@ -6,18 +6,19 @@
 import { MongoClient } from 'mongodb';
 import { requestLogCollection } from '../../services/api/src/analytics/request-log';
 import { waitFor } from '../../services/api/test/support/app';
-import { API_BODY_LIMIT_KIB } from '../../stacks/workloads-stack';
+import { API_BODY_LIMIT_KIB } from '../../workloads/api';
 import { httpRequest } from '../support/http';
-import { ApiStack, startApiStack } from './api-stack';
+import { startApiWithDatabase, type ApiWithDatabase } from '../../testing/pods';
 
-let stack: ApiStack;
+let stack: ApiWithDatabase;
 let client: MongoClient;
 let base: string;
 
 beforeAll(async () => {
-  stack = await startApiStack({ env: { ANALYTICS_FLUSH_INTERVAL_MS: '50' } });
+  // Loopback stands in for the load balancer hop, the only trusted proxy here.
+  stack = await startApiWithDatabase({ trustedProxies: ['127.0.0.1'], appEnv: { ANALYTICS_FLUSH_INTERVAL_MS: '50' } });
   client = await new MongoClient(stack.mongo.uri).connect();
-  base = stack.nginx.baseUrl;
+  base = stack.pod.baseUrl;
 }, 30_000);
 
 afterAll(async () => {
@@ -57,7 +58,7 @@ describe('api behind real NGINX', () => {
     expect(res.status).toBe(200);
     expect(res.headers['x-request-id']).toBe('live-trace-0001');
     expect((await logRecord('live-trace-0001'))!.status).toBe(200);
-    await stack.nginx.waitForAccessLog((entry) => entry.request_id === 'live-trace-0001');
+    await stack.pod.nginx.waitForAccessLog((entry) => entry.request_id === 'live-trace-0001');
   });
 
   it('records the id NGINX generates when the client sends none', async () => {

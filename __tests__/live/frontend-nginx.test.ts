@@ -9,7 +9,7 @@ import { parsePages } from '../../services/frontend-server/src/pages';
 import { renderSite } from '../../services/frontend-server/src/render';
 import { etagOf, viteManifest, waitFor } from '../../services/frontend-server/test/support/manifest-server';
 import { httpRequest } from '../support/http';
-import { FRONTEND_PAGES, FrontendStack, startFrontendStack } from './frontend-stack';
+import { SAMPLE_PAGES, startFrontendPod, type FrontendPod } from '../../testing/pods';
 
 // autocannon ships no types; this is the part of its API used here.
 type LoadResult = { requests: { total: number }; '2xx': number; non2xx: number; errors: number; timeouts: number; mismatches: number };
@@ -18,13 +18,19 @@ const autocannon = require('autocannon') as (options: Record<string, unknown>) =
 const POLL_INTERVAL_MS = 300;
 
 /** The exact files the daemon writes for a bundle hash, rendered independently of the daemon. */
-const expectedSite = (hash: string) => new Map(renderSite(parsePages(FRONTEND_PAGES, 'pages'), parseManifest(viteManifest(hash)), '/static/'));
+const expectedSite = (hash: string) => new Map(renderSite(parsePages(SAMPLE_PAGES, 'pages'), parseManifest(viteManifest(hash)), '/static/'));
 
 describe('frontend: generator daemon behind real NGINX', () => {
-  let stack: FrontendStack;
+  let stack: FrontendPod;
   let base: string;
   beforeAll(async () => {
-    stack = await startFrontendStack({ pollIntervalMs: POLL_INTERVAL_MS, manifestAvailable: false });
+    stack = await startFrontendPod({
+      buildHash: 'v1',
+      manifestAvailable: false,
+      trustedProxies: [],
+      fileContents: { 'pages.json': SAMPLE_PAGES },
+      appEnv: { POLL_INTERVAL_MS: String(POLL_INTERVAL_MS), FETCH_TIMEOUT_MS: '2000' },
+    });
     base = stack.nginx.baseUrl;
   });
   afterAll(async () => {
@@ -32,14 +38,14 @@ describe('frontend: generator daemon behind real NGINX', () => {
   });
 
   it('answers /readyz 503 until the first render, then 200', async () => {
-    await waitFor('a failed manifest poll', () => stack.daemonLogs().find((e) => e.event === 'manifest_failed'));
+    await waitFor('a failed manifest poll', () => stack.appLogs().find((e) => e.event === 'manifest_failed'));
     const before = await httpRequest(base, '/readyz');
     expect(before.status).toBe(503);
     expect(JSON.parse(before.body)).toEqual({ status: 'not_ready', missing: 'index.html' });
 
     stack.manifest.serve({ body: viteManifest('v1') });
     await waitFor('readiness', async () => ((await httpRequest(base, '/readyz')).status === 200 ? true : undefined));
-    expect(stack.daemonLogs().find((e) => e.event === 'rendered')).toMatchObject({ files: 3, script: 'assets/index-v1.js' });
+    expect(stack.appLogs().find((e) => e.event === 'rendered')).toMatchObject({ files: 3, script: 'assets/index-v1.js' });
   });
 
   it('serves each route its own page, revalidated on every use (no-cache + ETag)', async () => {
@@ -118,14 +124,14 @@ describe('frontend: generator daemon behind real NGINX', () => {
   it('keeps serving the last good pages when the manifest breaks', async () => {
     const v2 = expectedSite('v2');
     for (const broken of [{ body: '{"index.html": ' }, { body: '{}' }, { status: 500 }]) {
-      const failures = stack.daemonLogs().filter((e) => e.event === 'manifest_failed').length;
+      const failures = stack.appLogs().filter((e) => e.event === 'manifest_failed').length;
       stack.manifest.serve(broken);
-      await waitFor('a logged manifest failure', () => (stack.daemonLogs().filter((e) => e.event === 'manifest_failed').length > failures ? true : undefined));
+      await waitFor('a logged manifest failure', () => (stack.appLogs().filter((e) => e.event === 'manifest_failed').length > failures ? true : undefined));
       expect((await httpRequest(base, '/')).body).toBe(v2.get('index.html'));
       expect((await httpRequest(base, '/readyz')).status).toBe(200);
       expect(readFileSync(join(stack.nginx.layout.htmlDir, 'about/index.html'), 'utf8')).toBe(v2.get('about/index.html'));
     }
-    expect(stack.daemonLogs().filter((e) => e.event === 'manifest_failed').slice(-3).map((e) => e.error)).toEqual([
+    expect(stack.appLogs().filter((e) => e.event === 'manifest_failed').slice(-3).map((e) => e.error)).toEqual([
       expect.stringMatching(/manifest is not valid JSON/),
       expect.stringMatching(/exactly one chunk "isEntry": true \(found 0\)/),
       'answered HTTP 500',

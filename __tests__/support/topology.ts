@@ -3,6 +3,7 @@ import { join } from 'path';
 import { Testing } from 'cdktf';
 import { ENVIRONMENTS, loadEnvironments, type EnvironmentConfig, type EnvironmentInput } from '../../config';
 import { defineEnvironment } from '../../main';
+import { WORKLOADS, type WorkloadDefinition } from '../../workloads';
 
 /** A synthesized stack, parsed: the Terraform JSON that `cdktf synth` writes to cdk.tf.json. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -42,12 +43,13 @@ const committed = new Map(loadEnvironments(ENVIRONMENTS).map((e) => [e.name, JSO
 
 /**
  * One environment's synthesized stacks. A committed environment comes from the shared real-CLI synth;
- * a modified one (a test's override) is built and synthesized in-process, as `cdktf synth` would.
+ * a modified one (a test's override, or other workload definitions) is built and synthesized
+ * in-process, as `cdktf synth` would.
  */
-export function synthEnvironment(env: EnvironmentConfig): SynthesizedEnvironment {
-  const key = JSON.stringify(env);
+export function synthEnvironment(env: EnvironmentConfig, workloads: readonly WorkloadDefinition[] = WORKLOADS): SynthesizedEnvironment {
+  const key = JSON.stringify(env) + workloads.map((w) => w.name).join();
   if (cache.has(key)) return cache.get(key)!;
-  const result = committed.get(env.name) === key ? fromSharedSynth(env.name) : synthInProcess(env);
+  const result = committed.get(env.name) === JSON.stringify(env) && workloads === WORKLOADS ? fromSharedSynth(env.name) : synthInProcess(env, workloads);
   cache.set(key, result);
   return result;
 }
@@ -61,9 +63,9 @@ function fromSharedSynth(envName: string): SynthesizedEnvironment {
   };
 }
 
-function synthInProcess(env: EnvironmentConfig): SynthesizedEnvironment {
+function synthInProcess(env: EnvironmentConfig, workloads: readonly WorkloadDefinition[]): SynthesizedEnvironment {
   const app = Testing.app();
-  defineEnvironment(app, env);
+  defineEnvironment(app, env, workloads);
   app.synth();
   const manifest: StackManifest = JSON.parse(readFileSync(join(app.outdir, 'manifest.json'), 'utf8'));
   const json = Object.fromEntries(

@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FALLBACK_FILE, parsePages } from '../../services/frontend-server/src/pages';
-import { FRONTEND_SPA_FALLBACK, frontendPages, nodeSocketProbe } from '../../stacks/workloads-stack';
+import { nodeSocketProbe } from '../../workloads';
+import { FRONTEND_SPA_FALLBACK, frontendPages } from '../../workloads/frontend';
 import { startUnixHttpServer, type UnixHttpServer } from '../support/unix-http-server';
 import { environment } from '../support/topology';
 
@@ -30,7 +31,7 @@ describe('api liveness probe command', () => {
    * Asynchronously: the server under test lives in this process's event loop.
    */
   const probe = (socketPath: string): Promise<number | null> => {
-    const [, ...args] = nodeSocketProbe(socketPath, '/healthz');
+    const [, ...args] = nodeSocketProbe(socketPath, '/healthz', process.execPath);
     const child = spawn(process.execPath, args, { stdio: 'ignore', timeout: 10_000 });
     return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   };

@@ -1,5 +1,5 @@
 import { ENVIRONMENTS } from '../../config';
-import { WORKLOAD_NAMES, type WorkloadName } from '../../stacks/naming';
+import { WORKLOADS } from '../../workloads';
 import { environment, resources, type TfJson } from '../support/topology';
 
 /** Every (environment, region) pair the program synthesizes. */
@@ -29,7 +29,9 @@ export function nginxConfigOf(stack: TfJson, name: WorkloadName): string {
   return named(stack, 'kubernetes_config_map_v1', `${name}-nginx`).data['nginx.conf'];
 }
 
-export { WORKLOAD_NAMES };
+/** The name of every workload the program deploys. */
+export const WORKLOAD_NAMES: readonly string[] = WORKLOADS.map((w) => w.name);
+export type WorkloadName = string;
 
 /**
  * Violations of the Kubernetes `restricted` Pod Security Standard (v1.25+), checked field by field

@@ -86,7 +86,7 @@ describe.each(ENVIRONMENTS.map((e) => [e.name]))('%s synthesized output', (envNa
   });
 
   it.each(env.regions.flatMap((r) => WORKLOAD_NAMES.map((w) => [r.name, w])))('workloads-%s: the %s NGINX config is accepted by nginx -t', (region, w) => {
-    const config = nginxConfigOf(workloadsStack(region), w as (typeof WORKLOAD_NAMES)[number]);
+    const config = nginxConfigOf(workloadsStack(region), w);
     let outsideTestDir = '';
     const result = nginxTest((layout) => {
       const tested = forTest(config, layout);

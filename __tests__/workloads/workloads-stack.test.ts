@@ -11,18 +11,11 @@ import {
   nginxQuitArgs,
   renderNginxConfig,
 } from '../../constructs/nginx';
-import { negName, WORKLOADS_NAMESPACE, type WorkloadName } from '../../stacks/naming';
-import {
-  API_BODY_LIMIT_KIB,
-  FRONTEND_SPA_FALLBACK,
-  MONGODB_SECRET_DIR,
-  MONGODB_SECRET_KEY,
-  NON_PUBLIC_IPV4,
-  PAGES_DIR,
-  PAGES_KEY,
-} from '../../stacks/workloads-stack';
+import { negName, WORKLOADS_NAMESPACE } from '../../stacks/naming';
+import { API_BODY_LIMIT_KIB, MONGODB_SECRET_DIR, MONGODB_SECRET_KEY } from '../../workloads/api';
+import { FRONTEND_SPA_FALLBACK, NON_PUBLIC_IPV4, PAGES_DIR, PAGES_KEY } from '../../workloads/frontend';
 import { dataSources, environment, onlyResource, resources, synthEnvironment, type TfJson } from '../support/topology';
-import { ENV_REGIONS, named, nginxConfigOf, quantity, restrictedViolations, WORKLOAD_NAMES, workload, workloadsStackName } from './support';
+import { ENV_REGIONS, named, nginxConfigOf, quantity, restrictedViolations, WORKLOAD_NAMES, workload, workloadsStackName, type WorkloadName } from './support';
 
 /** A Terraform reference to an output of another stack: `${data.terraform_remote_state.<input for stack>.outputs.<...>}`. */
 const remoteOutput = (stack: string, attribute: string) =>
@@ -126,7 +119,7 @@ describe.each(ENV_REGIONS)('%s workloads in %s', (envName, regionName) => {
     });
 
     it('pins both images as configured', () => {
-      expect(nginx.image).toBe(imageReference(env.workloads.nginxImage));
+      expect(nginx.image).toBe(imageReference(env.nginxImage));
       expect(app.image).toBe(imageReference(config.image));
       for (const c of pod.container) expect(c.image).toMatch(/^[^:@]+(:[\w][\w.-]*)(@sha256:[a-f0-9]{64})?$/);
       for (const c of pod.container) expect(c.image).not.toMatch(/:latest(@|$)/);
@@ -348,12 +341,12 @@ describe.each(['dev', 'staging', 'production'])('%s Workload Identity bindings',
 
   it('grant workloadIdentityUser once per workload for the whole environment (the member names no cluster)', () => {
     expect(bindings.map((b) => b.member).sort()).toEqual(
-      WORKLOAD_NAMES.map((w) => `serviceAccount:${env.project.id}.svc.id.goog[${WORKLOADS_NAMESPACE}/${w}]`).sort(),
+      WORKLOAD_NAMES.map((w: string) => `serviceAccount:${env.project.id}.svc.id.goog[${WORKLOADS_NAMESPACE}/${w}]`).sort(),
     );
     for (const b of bindings) {
       expect(b.role).toBe('roles/iam.workloadIdentityUser');
       expect(b.service_account_id).toMatch(remoteOutput(`isoscribe-${envName}-core`, 'name'));
     }
-    expect(resources(json[workloadsStackName(envName, env.regions[0].name)], 'google_service_account_iam_member')).toHaveLength(2);
+    expect(resources(json[workloadsStackName(envName, env.primaryRegion)], 'google_service_account_iam_member')).toHaveLength(WORKLOAD_NAMES.length);
   });
 });

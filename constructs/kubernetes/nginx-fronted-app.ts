@@ -346,7 +346,7 @@ function restrictedContainer(uid: number): DeploymentV1SpecTemplateSpecContainer
 /**
  * The NGINX container's preStop hook: keep serving while the load balancer removes the endpoint,
  * then stop gracefully, then wait for the master (PID 1) to exit: kubelet sends SIGTERM, a fast
- * stop for NGINX, only after the hook. Exported so the e2e run (e2e/pods.ts) executes the same
+ * stop for NGINX, only after the hook. Exported so the pod harness (testing/pod.ts) executes the same
  * hook against a loopback pod (its own config file and master pid).
  */
 export function nginxPreStop(drainSeconds: number, configFile: string = NGINX_CONFIG_PATH, masterPid = 1): string[] {

@@ -1,0 +1,114 @@
+/**
+ * Adding a workload is a config entry plus one file: the `search` fixture (fixtures/search.ts) with a
+ * `workloads.search` entry in dev gains its Service and NEG, its identity, its backend service with
+ * NEG backends in every zone, its URL-map route and its cache rule, with no other edit, and leaves
+ * every existing resource as it was. The synth runs the hardening policy, so the new pod passes it too.
+ */
+import { ConfigError } from '../../config';
+import { appImageRepository, DEFAULT_RESOURCES } from '../../config/common';
+import { defineEnvironment } from '../../main';
+import { negName } from '../../stacks/naming';
+import { EdgeCache, PathMatch, routeTable, WORKLOADS, type WorkloadDefinition } from '../../workloads';
+import { environment, resources, synthEnvironment, type TfJson } from '../support/topology';
+import { search } from './fixtures/search';
+import { named, workload } from './support';
+import { Testing } from 'cdktf';
+
+const withSearchEntry = () =>
+  environment('dev', (input) => {
+    input.workloads.search = {
+      image: { repository: appImageRepository(input.project.id, input.primaryRegion, 'search'), tag: '0.1.0' },
+      replicas: 1,
+      autoscaling: { minReplicas: 1, maxReplicas: 2 },
+      resources: DEFAULT_RESOURCES,
+    };
+    return input;
+  });
+
+describe('a third workload: config entry + one definition file', () => {
+  const env = withSearchEntry();
+  const { json } = synthEnvironment(env, [...WORKLOADS, search]);
+  const before = synthEnvironment(environment('dev')).json;
+  const region = env.regions[0].name;
+  const stack = (layer: string) => json[`isoscribe-dev-${layer}`];
+  const workloadsStack = stack(`workloads-${region}`);
+
+  it('gets its Deployment, and a Service whose NEG annotation names the NEG ingress targets', () => {
+    expect(workload(workloadsStack, 'search').app.image).toBe(`${env.workloads.search.image.repository}:0.1.0`);
+    const service = named(workloadsStack, 'kubernetes_service_v1', 'search');
+    expect(JSON.parse(service.metadata.annotations['cloud.google.com/neg'])).toEqual({ exposed_ports: { 8080: { name: 'isoscribe-dev-search' } } });
+    expect(named(workloadsStack, 'kubernetes_network_policy_v1', 'search').spec.egress).toHaveLength(1);
+  });
+
+  it('gets its own Google identity in core, bound by Workload Identity in the primary region', () => {
+    expect(resources(stack('core'), 'google_service_account').map((a) => a.account_id)).toContain('isoscribe-dev-search');
+    const bindings = resources(workloadsStack, 'google_service_account_iam_member').map((b) => b.member);
+    expect(bindings).toContain(`serviceAccount:${env.project.id}.svc.id.goog[isoscribe/search]`);
+  });
+
+  it('gets a backend service with a NEG backend in every zone, and its route in the URL map', () => {
+    const ingress = stack('ingress');
+    const service = resources(ingress, 'google_compute_backend_service').find((s) => s.name === 'isoscribe-dev-search')!;
+    expect(service.backend.map((b: TfJson) => b.group).sort()).toEqual(
+      env.regions.flatMap((r) => r.zones).map((zone) => `projects/${env.project.id}/zones/${zone}/networkEndpointGroups/${negName(env, 'search')}`).sort(),
+    );
+    const urlMap = resources(ingress, 'google_compute_url_map').find((m) => m.path_matcher)!;
+    const rule = urlMap.path_matcher[0].path_rule.find((r: TfJson) => r.paths.includes('/search'));
+    expect(rule).toEqual({ paths: ['/search', '/search/*'], service: `\${google_compute_backend_service.${service.__id}.id}` });
+    expect(urlMap.path_matcher[0].path_rule).toHaveLength(3);
+  });
+
+  it('gets its cache rule and its rate limit at the edge, and the HTML rule leaves its paths alone', () => {
+    const searchPaths = '(http.request.uri.path eq "/search" or starts_with(http.request.uri.path, "/search/"))';
+    const rulesets = resources(stack('edge'), 'cloudflare_ruleset');
+    const cache = rulesets.find((r) => r.phase === 'http_request_cache_settings')!.rules;
+    expect(cache.find((r: TfJson) => r.expression === searchPaths).action_parameters).toMatchObject({ cache: true, edge_ttl: { default: 10 } });
+    expect(cache.find((r: TfJson) => r.expression.startsWith('not ')).expression).toContain(`not ${searchPaths}`);
+    expect(rulesets.find((r) => r.phase === 'http_ratelimit')!.rules[0].expression).toContain(searchPaths);
+  });
+
+  it('leaves the api and frontend resources exactly as they were', () => {
+    for (const name of ['api', 'frontend']) {
+      expect(workload(workloadsStack, name).deployment).toEqual(workload(before[`isoscribe-dev-workloads-${region}`], name).deployment);
+    }
+    const backends = (json: Record<string, TfJson>) => resources(json['isoscribe-dev-ingress'], 'google_compute_backend_service').filter((s) => s.name !== 'isoscribe-dev-search');
+    expect(backends(json)).toEqual(backends(before));
+  });
+});
+
+describe('workload definitions and config must agree', () => {
+  const synth = (definitions: readonly WorkloadDefinition[], env = environment('dev')) => () => defineEnvironment(Testing.app(), env, definitions);
+
+  it('a definition without a config entry is a config error naming the entry to add', () => {
+    expect(synth([...WORKLOADS, search])).toThrow(ConfigError);
+    expect(synth([...WORKLOADS, search])).toThrow(/config\/dev\.ts › workloads\.search: missing; workloads\/search\.ts defines it/);
+  });
+
+  it('a config entry without a definition is a config error naming both fixes', () => {
+    expect(synth(WORKLOADS, withSearchEntry())).toThrow(/workloads\.search: no workload is defined by that name .*add workloads\/search\.ts to WORKLOADS/);
+  });
+});
+
+describe('route table', () => {
+  it('puts workload routes first, then /static/, then the default route as "none of the others"', () => {
+    const routes = routeTable([...WORKLOADS, search]);
+    expect(routes.map((r) => r.match?.prefix ?? 'default')).toEqual(['/api', '/search', '/static/', 'default']);
+    expect(routes[3].edgeExpression).toBe(routes.slice(0, 3).map((r) => `not ${r.edgeExpression}`).join(' and '));
+  });
+
+  it('rejects a route that overlaps another, naming both', () => {
+    const nested = { ...search, routes: [{ match: PathMatch.subtree('/api/search'), edgeCache: EdgeCache.bypass('nested') }] };
+    expect(() => routeTable([...WORKLOADS, nested])).toThrow('Route table: workload "search"\'s /api/search overlaps workload "api"\'s /api; give each route its own path');
+  });
+
+  it('rejects a second default route, and none at all', () => {
+    const defaults = { ...search, routes: [{ edgeCache: EdgeCache.bypass('everything') }] };
+    expect(() => routeTable([...WORKLOADS, defaults])).toThrow(/exactly one workload must take the default route .*found 2 \(workload "frontend", workload "search"\)/);
+    expect(() => routeTable(WORKLOADS.filter((w) => w.name !== 'frontend'))).toThrow(/found 0/);
+  });
+
+  it('rejects malformed paths with the form to use', () => {
+    expect(() => PathMatch.subtree('/api/')).toThrow('PathMatch.subtree: "/api/" must be a path such as "/api"');
+    expect(() => PathMatch.under('/static')).toThrow('PathMatch.under: "/static" must be a directory path such as "/static/"');
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * The two workloads' pods with what stands in for their surroundings: the api pod on a
+ * MongoDB-wire server's URI (its mounted secret), the frontend pod on a loopback manifest server
+ * (the bundle bucket). Both are startPod() of the real definitions.
+ */
+import { startMongoWireServer, type MongoWireServer } from '../services/api/test/support/mongo-wire';
+import { startManifestServer, viteManifest, type ManifestServer } from '../services/frontend-server/test/support/manifest-server';
+import { api } from '../workloads/api';
+import { frontend } from '../workloads/frontend';
+import { startPod, type RunningPod, type StartPodOptions } from './pod';
+
+export { CLIENT_ADDRESS, LB_ADDRESS, startPod, type RunningPod, type StartPodOptions, type TerminationReport } from './pod';
+
+/** The api pod, its mounted secret pointing at `mongoUri`. */
+export function startApiPod(mongoUri: string, options: Omit<StartPodOptions, 'secrets'> = {}): Promise<RunningPod> {
+  return startPod(api, { ...options, secrets: { 'mongodb-uri': mongoUri } });
+}
+
+export interface FrontendPod extends RunningPod {
+  /** The stand-in for the bundle bucket's Vite manifest; closed by stop(). */
+  readonly manifest: ManifestServer;
+}
+
+/**
+ * The frontend pod, its generator reading the manifest of build `buildHash` from a loopback server.
+ * `manifestAvailable: false` starts that server answering 503 (and so does not wait for readiness).
+ */
+export async function startFrontendPod(
+  options: Omit<StartPodOptions, 'bundleManifestUrl'> & { buildHash?: string; manifestAvailable?: boolean } = {},
+): Promise<FrontendPod> {
+  const manifest = await startManifestServer(viteManifest(options.buildHash ?? 'e2e0001'));
+  if (options.manifestAvailable === false) manifest.serve({ status: 503 });
+  try {
+    const pod = await startPod(frontend, { waitReady: options.manifestAvailable !== false, ...options, bundleManifestUrl: manifest.url });
+    return {
+      ...pod,
+      manifest,
+      stop: async () => {
+        await pod.stop();
+        await manifest.close();
+      },
+    };
+  } catch (error) {
+    await manifest.close();
+    throw error;
+  }
+}
+
+export interface ApiWithDatabase {
+  /** The MongoDB-wire server (or the one MONGODB_URL names). */
+  readonly mongo: MongoWireServer;
+  readonly pod: RunningPod;
+  /** The database this run writes to; drop it when done. */
+  readonly dbName: string;
+  stop(): Promise<void>;
+}
+
+/** A MongoDB-wire server and the api pod on it, writing to a database of its own. */
+export async function startApiWithDatabase(options: Omit<StartPodOptions, 'secrets'> = {}): Promise<ApiWithDatabase> {
+  const dbName = `live_api_${process.pid}`;
+  const mongo = await startMongoWireServer();
+  try {
+    const pod = await startApiPod(mongo.uri, { ...options, appEnv: { LOG_LEVEL: 'warn', MONGODB_DB: dbName, ...options.appEnv } });
+    return {
+      mongo,
+      pod,
+      dbName,
+      stop: async () => {
+        await pod.stop();
+        await mongo.stop();
+      },
+    };
+  } catch (error) {
+    await mongo.stop();
+    throw error;
+  }
+}
+
+/** Page definitions with two routes, for tests and benchmarks that need more than the home page. */
+export const SAMPLE_PAGES = `
+pages:
+  - route: /
+    title: Isoscribe
+    description: Write together.
+    canonical: https://isoscribe.example/
+  - route: /about
+    title: About Isoscribe
+    canonical: https://isoscribe.example/about
+fallback:
+  title: Isoscribe app
+  robots: noindex
+`;

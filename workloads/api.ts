@@ -1,0 +1,51 @@
+import { DNS_RULE, Peer } from '../constructs/kubernetes';
+import { NginxBackend, POD_LAYOUT } from '../constructs/nginx';
+import { EdgeCache, PathMatch } from './routes';
+import { CoreAccess, nodeSleep, nodeSocketProbe, PodFile, type WorkloadDefinition } from './workload';
+
+/** Largest API request body. NGINX answers 413 above it; the app's own limit is the same number. */
+export const API_BODY_LIMIT_KIB = 256;
+/** Where the api reads the MongoDB connection string (a Secret mounted as a file). */
+export const MONGODB_SECRET_DIR = '/etc/isoscribe/mongodb';
+export const MONGODB_SECRET_KEY = 'uri';
+/** The api's own graceful-stop budget (SHUTDOWN_TIMEOUT_MS), inside the grace period. */
+const API_SHUTDOWN_SECONDS = 20;
+
+const mongodbUri = PodFile.fromSecretManager({
+  secret: 'mongodb-uri',
+  kubernetesName: 'api-mongodb',
+  id: 'mongodb-secret',
+  dir: MONGODB_SECRET_DIR,
+  key: MONGODB_SECRET_KEY,
+  rollAnnotation: 'isoscribe.dev/mongodb-secret-version',
+});
+
+/** The JSON API (services/api): Fastify on MongoDB over NGINX's unix socket, under /api. */
+export const api: WorkloadDefinition = {
+  name: 'api',
+  service: 'api',
+  routes: [{ match: PathMatch.subtree('/api'), edgeCache: EdgeCache.bypass('API responses are per request: never cached'), rateLimited: true }],
+  access: [CoreAccess.mongodbUri()],
+  pod: ({ env, trustedProxies, paths, drainSeconds }) => ({
+    nginx: {
+      backend: NginxBackend.unixSocket({ socketPath: paths.socketPath, readinessPath: '/readyz' }),
+      trustedProxies,
+      clientMaxBodySize: `${API_BODY_LIMIT_KIB}k`,
+    },
+    sharedDir: POD_LAYOUT.socketDir,
+    env: {
+      NODE_ENV: 'production',
+      LISTEN_SOCKET: paths.socketPath,
+      MONGODB_URI_FILE: mongodbUri.pathIn(paths),
+      BODY_LIMIT_BYTES: String(API_BODY_LIMIT_KIB * 1024),
+      SHUTDOWN_TIMEOUT_MS: String(API_SHUTDOWN_SECONDS * 1000),
+      LOG_LEVEL: 'info',
+    },
+    files: [mongodbUri],
+    livenessCommand: nodeSocketProbe(paths.socketPath, '/healthz', paths.nodeBin),
+    // It keeps accepting requests while NGINX drains.
+    preStopCommand: nodeSleep(drainSeconds, paths.nodeBin),
+    terminationGracePeriodSeconds: drainSeconds + API_SHUTDOWN_SECONDS + 10,
+    egress: [DNS_RULE, { peer: Peer.cidrs(env.mongodb.cidrs), ports: [{ port: env.mongodb.port }] }],
+  }),
+};

@@ -1,0 +1,71 @@
+import type { EnvironmentConfig } from '../config';
+import { DNS_RULE, Peer } from '../constructs/kubernetes';
+import { NginxBackend, POD_LAYOUT } from '../constructs/nginx';
+import { EdgeCache, STATIC_PATH_PREFIX } from './routes';
+import { CoreAccess, PodFile, type WorkloadDefinition } from './workload';
+
+/** Where frontend-server reads its page definitions (a ConfigMap mounted as a file). */
+export const PAGES_DIR = '/etc/isoscribe/pages';
+export const PAGES_KEY = 'pages.json';
+/** frontend-server writes this SPA shell (FALLBACK_FILE in services/frontend-server/src/pages.ts). */
+export const FRONTEND_SPA_FALLBACK = '/200.html';
+/** HTML shells name the current bundle: a minute at the edge bounds how long an old one is served. */
+export const HTML_EDGE_TTL_SECONDS = 60;
+
+/**
+ * Traffic that may never leave a pod through the "any HTTPS" rule: cluster and VPC ranges, the
+ * metadata server and link-local addresses, carrier-grade NAT.
+ */
+export const NON_PUBLIC_IPV4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16'];
+
+/** The page definitions frontend-server renders (JSON, which its YAML parser reads as well). */
+export function frontendPages(env: EnvironmentConfig): string {
+  const origin = `https://${env.domain}`;
+  return JSON.stringify(
+    {
+      lang: 'en',
+      pages: [{ route: '/', title: 'Isoscribe', description: 'Write together.', canonical: `${origin}/` }],
+      fallback: { title: 'Isoscribe', robots: 'noindex' },
+    },
+    null,
+    2,
+  );
+}
+
+/**
+ * The HTML pages (services/frontend-server): a generator daemon writes them from the bundle
+ * manifest, NGINX serves them as files. Takes every path no other route takes.
+ */
+export const frontend: WorkloadDefinition = {
+  name: 'frontend',
+  service: 'frontend-server',
+  routes: [{ edgeCache: EdgeCache.cache('HTML pages: briefly at the edge, browsers as the origin says', { edgeTtlSeconds: HTML_EDGE_TTL_SECONDS }) }],
+  access: [CoreAccess.bundleBucketRead()],
+  pod: ({ env, trustedProxies, paths, bundleManifestUrl }) => {
+    const pages = PodFile.configMap({ kubernetesName: 'frontend-pages', dir: PAGES_DIR, key: PAGES_KEY, content: frontendPages(env) });
+    return {
+      nginx: { backend: NginxBackend.staticFiles({ root: paths.htmlDir, spaFallback: FRONTEND_SPA_FALLBACK }), trustedProxies },
+      sharedDir: POD_LAYOUT.htmlDir,
+      env: {
+        NODE_ENV: 'production',
+        PAGES_FILE: pages.pathIn(paths),
+        MANIFEST_URL: bundleManifestUrl,
+        ASSET_BASE_URL: STATIC_PATH_PREFIX,
+        OUTPUT_DIR: paths.htmlDir,
+        LOG_LEVEL: 'info',
+      },
+      files: [pages],
+      // Cloud Storage has no fixed, publishable addresses, so the manifest fetch may reach any public
+      // address on 443; the except list keeps the cluster, the VPC and the metadata server out.
+      egress: [DNS_RULE, { peer: Peer.cidrs(['0.0.0.0/0'], NON_PUBLIC_IPV4), ports: [{ port: 443 }] }],
+    };
+  },
+  suppressions: [
+    {
+      id: 'POD-007',
+      reason:
+        'The generator container serves no port and has no health endpoint: a crash exits the process (and kubelet restarts it), ' +
+        'and a stalled generator leaves its last good pages, which NGINX keeps serving; readiness covers the pod through NGINX.',
+    },
+  ],
+};

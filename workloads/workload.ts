@@ -1,0 +1,157 @@
+import type { EnvironmentConfig } from '../config';
+import type { NginxContainerProps, TrafficRule } from '../constructs/kubernetes';
+import { APP_SOCKET_PATH, POD_LAYOUT } from '../constructs/nginx';
+import type { PolicySuppression } from '../policy';
+import type { RouteSpec } from './routes';
+
+/*
+ * A workload is one definition: its pod (NGINX backend, app container, environment, files, probes,
+ * egress), its routes, its identity and IAM needs and its image. The stacks (core, workloads,
+ * ingress, edge), the CI scripts and the test harness (testing/) iterate over WORKLOADS
+ * (workloads/index.ts); the per-environment sizing and image pin is `workloads.<name>` in config.
+ */
+
+/** Where a pod's things live: the pod's own layout in the stack, a loopback directory in testing/. */
+export interface PodPaths {
+  /** The app's unix socket, for socket-backed NGINX. */
+  readonly socketPath: string;
+  /** The directory of generated files, for file-serving NGINX. */
+  readonly htmlDir: string;
+  /** Prefix of every mounted file's path: empty in the pod. */
+  readonly mountRoot: string;
+  /** The node binary of the distroless nodejs images (services/<name>/Dockerfile). */
+  readonly nodeBin: string;
+}
+
+export const POD_PATHS: PodPaths = { socketPath: APP_SOCKET_PATH, htmlDir: POD_LAYOUT.htmlDir, mountRoot: '', nodeBin: '/nodejs/bin/node' };
+
+/** Seconds pods keep serving after termination starts, while the load balancer detaches them. */
+export const DRAIN_SECONDS = 15;
+
+export interface PodContext {
+  readonly env: EnvironmentConfig;
+  /** Addresses NGINX's real-IP module trusts to report the client (podTrustedProxies). */
+  readonly trustedProxies: string[];
+  readonly paths: PodPaths;
+  /** The bundle bucket's Vite manifest, over HTTPS (a loopback server in tests). */
+  readonly bundleManifestUrl: string;
+  /** Seconds NGINX and the app keep serving after termination starts. */
+  readonly drainSeconds: number;
+}
+
+/** A file mounted read-only into the app container. Build it with the static factories. */
+export class PodFile {
+  /**
+   * A Kubernetes Secret that Terraform fills at plan time from one of core's Secret Manager secrets
+   * (no program or synthesized file holds the value). The app reads it once at start, so a new
+   * secret version rolls the pods through `rollAnnotation`.
+   */
+  static fromSecretManager(props: {
+    /** The core secret: `mongodb-uri` (CoreStack.mongodbSecret). */
+    readonly secret: 'mongodb-uri';
+    /** The Kubernetes Secret's name. */
+    readonly kubernetesName: string;
+    /** Construct id of the Kubernetes Secret (its Terraform address). */
+    readonly id: string;
+    readonly dir: string;
+    readonly key: string;
+    readonly rollAnnotation: string;
+  }): PodFile {
+    return new PodFile(props.dir, props.key, { kind: 'secret', ...props });
+  }
+
+  /** A ConfigMap whose content the definition computes from the environment. */
+  static configMap(props: { readonly kubernetesName: string; readonly dir: string; readonly key: string; readonly content: string }): PodFile {
+    return new PodFile(props.dir, props.key, { kind: 'configMap', ...props });
+  }
+
+  private constructor(
+    /** Mount directory in the pod. */
+    readonly dir: string,
+    /** The file's name: the Secret or ConfigMap key. */
+    readonly key: string,
+    readonly source:
+      | { kind: 'secret'; secret: 'mongodb-uri'; kubernetesName: string; id: string; rollAnnotation: string }
+      | { kind: 'configMap'; kubernetesName: string; content: string },
+  ) {}
+
+  /** Where the app finds the file, under `paths.mountRoot`. */
+  pathIn(paths: PodPaths): string {
+    return `${paths.mountRoot}${this.dir}/${this.key}`;
+  }
+}
+
+/** What a workload's pod runs: everything NginxFrontedApp needs besides identity, sizing and image. */
+export interface WorkloadPod {
+  /** NGINX's settings; NginxFrontedApp adds the port and NGINX's own paths. */
+  readonly nginx: NginxContainerProps['config'];
+  /** The emptyDir both containers share (POD_LAYOUT.socketDir or POD_LAYOUT.htmlDir). */
+  readonly sharedDir: string;
+  readonly env: Record<string, string>;
+  /** @default [] */
+  readonly files?: readonly PodFile[];
+  /** @default - none */
+  readonly livenessCommand?: readonly string[];
+  /** @default - none */
+  readonly preStopCommand?: readonly string[];
+  /** @default - NginxFrontedApp's: drain + worker_shutdown_timeout + 10 */
+  readonly terminationGracePeriodSeconds?: number;
+  /** Where the pod may connect to, besides nothing. */
+  readonly egress: readonly TrafficRule[];
+}
+
+/** What a workload's Google service account may use in `core`. Build it with the static factories. */
+export class CoreAccess {
+  /** Read the MongoDB connection string secret (roles/secretmanager.secretAccessor). */
+  static mongodbUri(): CoreAccess {
+    return new CoreAccess('mongodb-uri');
+  }
+
+  /** Read objects of the static-bundle bucket, e.g. the Vite manifest (roles/storage.objectViewer). */
+  static bundleBucketRead(): CoreAccess {
+    return new CoreAccess('bundle-read');
+  }
+
+  private constructor(
+    /** @internal the grant; also the suffix of its construct id `<workload>-sa-<kind>`. */
+    readonly kind: 'mongodb-uri' | 'bundle-read',
+  ) {}
+}
+
+export interface WorkloadDefinition {
+  /**
+   * Short name: the Kubernetes resources and service account, the Google service account
+   * `isoscribe-<env>-<name>`, the NEG and backend service, the config entry `workloads.<name>`
+   * and the CI image override variables `ISOSCRIBE_<NAME>_IMAGE_{TAG,DIGEST}`.
+   */
+  readonly name: string;
+  /** The service under services/ this workload runs: its Dockerfile and image name. */
+  readonly service: string;
+  /** What the load balancer and Cloudflare send here (workloads/routes.ts). */
+  readonly routes: readonly RouteSpec[];
+  /** Grants of the workload's Google service account in `core`. @default [] */
+  readonly access?: readonly CoreAccess[];
+  /** The pod, as a pure function of its context, so testing/ starts exactly what the stack ships. */
+  pod(context: PodContext): WorkloadPod;
+  /** Policy rules this workload's Deployment is exempt from, each with its reason. @default [] */
+  readonly suppressions?: readonly PolicySuppression[];
+}
+
+/**
+ * Exec probe that GETs `path` over the app's unix socket with the image's own node (kubelet's HTTP
+ * probes speak TCP only, and distroless images have no curl). Exits 0 only on HTTP 200.
+ */
+export function nodeSocketProbe(socketPath: string, path: string, nodeBin: string): string[] {
+  const script = [
+    `const req = require('http').get({ socketPath: ${JSON.stringify(socketPath)}, path: ${JSON.stringify(path)}, timeout: 4000 },`,
+    ' (res) => process.exit(res.statusCode === 200 ? 0 : 1));',
+    "req.on('error', () => process.exit(1));",
+    "req.on('timeout', () => process.exit(1));",
+  ].join('');
+  return [nodeBin, '-e', script];
+}
+
+/** A preStop that keeps the app serving while NGINX drains; distroless has no `sleep`, node does. */
+export function nodeSleep(seconds: number, nodeBin: string): string[] {
+  return [nodeBin, '-e', `setTimeout(() => {}, ${seconds * 1000})`];
+}
