@@ -136,10 +136,7 @@ export const environmentSchema = z
     /** The unprivileged NGINX image in front of every app container (listens on 8080). */
     nginxImage: imageSchema,
     /** Image pin and sizing of each workload, by its name (workloads/<name>.ts defines the rest). */
-    workloads: z.record(
-      z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, { message: 'workload names are 1-20 lowercase letters, digits or "-", starting with a letter' }),
-      workloadSchema,
-    ),
+    workloads: z.record(z.string(), workloadSchema),
     /** The external MongoDB the api talks to; egress to it is allowed by network policy. */
     mongodb: z.object({
       cidrs: z.array(ipv4Cidr).min(1, { message: 'list the MongoDB server addresses as CIDRs, e.g. ["10.128.0.10/32"]' }),
@@ -156,7 +153,13 @@ export const environmentSchema = z
     if (!env.regions.some((r) => r.name === env.primaryRegion)) {
       issue(ctx, ['primaryRegion'], `"${env.primaryRegion}" is not one of this environment's regions (${env.regions.map((r) => r.name).join(', ')}); name one of them`);
     }
-    for (const [name, workload] of Object.entries(env.workloads)) checkWorkload(workload, ['workloads', name], ctx);
+    for (const [name, workload] of Object.entries(env.workloads)) {
+      // The name becomes Kubernetes, service-account, NEG and backend-service names (isoscribe-<env>-<name>).
+      if (!/^[a-z][a-z0-9-]{0,19}$/.test(name)) {
+        issue(ctx, ['workloads', name], 'workload names are 1-20 lowercase letters, digits or "-", starting with a letter (they become resource names)');
+      }
+      checkWorkload(workload, ['workloads', name], ctx);
+    }
   });
 
 export type EnvironmentInput = z.input<typeof environmentSchema>;

@@ -88,11 +88,24 @@ describe('config rules: each rejects a bad value and says how to fix it', () => 
       /cluster\.masterAuthorizedNetworks: list at least one network/],
     ['shared environment on local state', (e) => { e.backend = { type: 'local' }; },
       /production\.ts › backend: a production environment must keep state in GCS/],
+    ['unknown tier', (e) => { (e as { tier: string }).tier = 'prod'; },
+      /production\.ts › tier: must be "disposable", "shared" or "production"/],
+    ['primary region that is not one of the regions', (e) => { e.primaryRegion = 'europe-west4'; },
+      /production\.ts › primaryRegion: "europe-west4" is not one of this environment's regions \(us-central1, europe-west1, asia-northeast1\); name one of them/],
+    ['workload name that is no DNS label', (e) => { e.workloads.Search = e.workloads.api; },
+      /workloads\.Search: workload names are 1-20 lowercase letters/],
     ['no regions', (e) => { e.regions = []; },
       /regions: configure at least one region/],
     ['uppercase domain', (e) => { e.domain = 'Isoscribe.com'; },
       /domain: must be a lowercase DNS name/],
   ];
+
+  it('local state is for the disposable tier: a shared environment on it is rejected, a disposable one is not', () => {
+    expect(problemsOf('staging', (e) => { e.backend = { type: 'local' }; })).toEqual([
+      'config/staging.ts › backend: a shared environment must keep state in GCS: set { type: "gcs", bucket: "<state bucket>" } (local state is for tier "disposable" only)',
+    ]);
+    expect(() => loadEnvironments([variant('staging', (e) => { e.backend = { type: 'local' }; e.tier = 'disposable'; })])).not.toThrow();
+  });
 
   it.each(cases)('%s', (_rule, mutate, expected) => {
     const problems = problemsOf('production', mutate);

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, ENVIRONMENTS, loadEnvironments } from '../../config';
-import { applyImageOverrides } from '../../config/overrides';
+import { applyImageOverrides, imageOverrideVariables } from '../../config/overrides';
 
 const DIGEST = `sha256:${'ab12'.repeat(16)}`;
 const SHA = '0123456789abcdef0123456789abcdef01234567';
@@ -29,6 +29,15 @@ describe('image overrides from environment variables', () => {
       expect(env.workloads.api.image.repository).toBe(ENVIRONMENTS.find((e) => e.name === env.name)!.workloads.api.image.repository);
     }
     expect(ENVIRONMENTS).toEqual(before);
+  });
+
+  it('derives the variables from the workload name, for any workload the config has', () => {
+    const [dev] = ENVIRONMENTS.filter((e) => e.name === 'dev');
+    const withSearch = { ...structuredClone(dev), workloads: { ...structuredClone(dev.workloads), 'search-v2': structuredClone(dev.workloads.api) } };
+    const [pinned] = applyImageOverrides([withSearch], { ISOSCRIBE_SEARCH_V2_IMAGE_TAG: SHA });
+    expect(pinned.workloads['search-v2'].image.tag).toBe(SHA);
+    expect(pinned.workloads.api.image.tag).toBe(dev.workloads.api.image.tag);
+    expect(imageOverrideVariables('search-v2')).toEqual({ tag: 'ISOSCRIBE_SEARCH_V2_IMAGE_TAG', digest: 'ISOSCRIBE_SEARCH_V2_IMAGE_DIGEST' });
   });
 
   it('rejects malformed values with the variable name and the rule of the config schema', () => {
