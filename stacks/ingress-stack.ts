@@ -7,6 +7,7 @@ import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucke
 import { Fn, type TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
+import { CLOUDFLARE_RANGES } from '../config/cloudflare-ips';
 import { GOOGLE_FRONT_END_RANGES, GOOGLE_HEALTH_CHECK_RANGES } from '../config/google-ranges';
 import { CertificateManagerManagedCertificate, type DnsAuthorizationRecord } from '../constructs/gcp/certificate-manager-certificate';
 import { CloudArmorPolicy } from '../constructs/gcp/cloud-armor-policy';
@@ -20,6 +21,20 @@ import { negName, nodeNetworkTag } from './naming';
 
 /** The header in which Cloudflare passes the visitor's IP to the origin. */
 export const CLOUDFLARE_CLIENT_IP_HEADER = 'CF-Connecting-IP';
+
+/**
+ * The postcondition on the `cloudflare_ip_ranges` data source that keeps the two Cloudflare lists
+ * in step: the published ranges must be exactly `trusted`, the list the pods' NGINX trusts.
+ */
+export function cloudflareRangesAgree(trusted: readonly string[]): { condition: string; errorMessage: string } {
+  const list = `[${trusted.map((cidr) => JSON.stringify(cidr)).join(', ')}]`;
+  return {
+    condition: `\${toset(concat(self.ipv4_cidrs, self.ipv6_cidrs)) == toset(${list})}`,
+    errorMessage:
+      'Cloudflare publishes other edge ranges than config/cloudflare-ips.ts lists (the ranges the pods\' NGINX trusts for the client IP): ' +
+      'refresh that file as its comment says, and deploy the workloads stacks before ingress.',
+  };
+}
 
 /** The hostnames the load balancer serves: the apex and `www`. */
 export function servedHostnames(env: EnvironmentConfig): string[] {
@@ -74,7 +89,11 @@ export class IngressStack extends EnvironmentStack {
       allow: [{ protocol: 'tcp', ports: [String(NGINX_PORT)] }],
     });
 
-    const cloudflare = new DataCloudflareIpRanges(this, 'cloudflare-ip-ranges');
+    // Cloud Armor allows Cloudflare's live ranges, while every pod's NGINX trusts the list in
+    // config/cloudflare-ips.ts (rendered into its config). The plan fails when the two disagree.
+    const cloudflare = new DataCloudflareIpRanges(this, 'cloudflare-ip-ranges', {
+      lifecycle: { postcondition: [cloudflareRangesAgree(CLOUDFLARE_RANGES)] },
+    });
     this.securityPolicy = new CloudArmorPolicy(this, 'cloud-armor', {
       name: `${prefix}-cloudflare-only`,
       description: 'Only Cloudflare reaches the origin; Log4Shell probes are denied',

@@ -1,3 +1,4 @@
+import { CLOUDFLARE_IPV4_RANGES, CLOUDFLARE_IPV6_RANGES, CLOUDFLARE_RANGES } from '../../config/cloudflare-ips';
 import { CLOUD_ARMOR_PRIORITIES, MAX_RANGES_PER_RULE } from '../../constructs/gcp/cloud-armor-policy';
 import { dataSources, environment, onlyResource, synthEnvironment } from '../support/topology';
 import { terraformEval, unwrapInterpolation } from './terraform-console';
@@ -83,5 +84,31 @@ describe('Cloud Armor allow rules built from cloudflare_ip_ranges at plan time',
     expect(rules.flatMap((r) => r.ranges)).toEqual([...ipv4, ...ipv6]);
     for (const r of rules) expect(r.ranges.length).toBeLessThanOrEqual(MAX_RANGES_PER_RULE);
     expect(new Set(rules.map((r) => r.priority)).size).toBe(rules.length);
+  });
+});
+
+describe('the Cloudflare ranges Cloud Armor allows and the ones NGINX trusts are one list', () => {
+  const [postcondition] = ipRanges.lifecycle.postcondition;
+  /** The synthesized condition, evaluated by the real Terraform with the data source's attributes bound to `published`. */
+  const agrees = (ipv4: readonly string[], ipv6: readonly string[]) =>
+    terraformEval(unwrapInterpolation(postcondition.condition).replaceAll('self.ipv4_cidrs', 'local.ipv4').replaceAll('self.ipv6_cidrs', 'local.ipv6'), { ipv4, ipv6 });
+
+  it('the plan passes while Cloudflare publishes exactly the list in config/cloudflare-ips.ts (in any order)', () => {
+    expect(agrees(CLOUDFLARE_IPV4_RANGES, CLOUDFLARE_IPV6_RANGES)).toBe(true);
+    expect(agrees([...CLOUDFLARE_IPV4_RANGES].reverse(), CLOUDFLARE_IPV6_RANGES)).toBe(true);
+  });
+
+  it('the plan fails, saying which file to refresh, when Cloudflare adds or drops a range', () => {
+    expect(agrees([...CLOUDFLARE_IPV4_RANGES, '198.51.100.0/24'], CLOUDFLARE_IPV6_RANGES)).toBe(false);
+    expect(agrees(CLOUDFLARE_IPV4_RANGES.slice(1), CLOUDFLARE_IPV6_RANGES)).toBe(false);
+    expect(postcondition.error_message).toMatch(/config\/cloudflare-ips\.ts/);
+  });
+
+  it('the list is the one every pod\'s NGINX trusts for the client IP', () => {
+    const { json } = synthEnvironment(environment('production'));
+    const nginxConfigs = Object.keys(json).filter((s) => s.includes('-workloads-')).flatMap((s) =>
+      Object.values<{ data?: Record<string, string> }>(json[s].resource.kubernetes_config_map_v1).map((m) => m.data?.['nginx.conf']).filter(Boolean));
+    expect(nginxConfigs.length).toBeGreaterThan(0);
+    for (const config of nginxConfigs) for (const cidr of CLOUDFLARE_RANGES) expect(config).toContain(`set_real_ip_from ${cidr};`);
   });
 });
