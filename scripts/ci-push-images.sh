@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Pushes the locally built images of this commit to one environment's Artifact Registry and prints
-# `<workload>_digest=sha256:...` lines (for $GITHUB_OUTPUT). Run after `docker login` to that
-# registry. The destination comes from config/<env>.ts, so CI pushes exactly where the workloads
-# stack pulls from.
+# Pushes the locally built images of this commit (scripts/ci-build-images.sh) to one environment's
+# Artifact Registry and prints, for $GITHUB_OUTPUT, `image_pins`: one `<variable>=<value>` line per
+# image tag and digest (ISOSCRIBE_<WORKLOAD>_IMAGE_{TAG,DIGEST}, config/overrides.ts), which the
+# deploy job exports so synth pins every workload. Run after `docker login` to that registry. The
+# destination comes from config/<env>.ts, so CI pushes exactly where the workloads stack pulls from.
 #   usage: scripts/ci-push-images.sh <environment> <tag>     (local images: isoscribe/<workload>:<tag>)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,9 +11,10 @@ cd "$(dirname "$0")/.."
 environment="${1:?usage: ci-push-images.sh <environment> <tag>}"
 tag="${2:?usage: ci-push-images.sh <environment> <tag>}"
 
-# Every workload of workloads/index.ts (`<workload> <service>` lines).
-workloads="$(npx --no-install tsx scripts/image-repository.ts --list | cut -d' ' -f1)"
-for workload in $workloads; do
+pins=""
+# Every workload of workloads/index.ts: `<workload> <service> <tag variable> <digest variable>`.
+workloads="$(npx --no-install tsx scripts/image-repository.ts --list)"
+while read -r workload _service tag_variable digest_variable; do
   repository="$(npx --no-install tsx scripts/image-repository.ts --env "$environment" --workload "$workload")"
   # Tags are immutable in the registry: a re-run of this job reuses what the first run pushed
   # rather than failing on (or, worse, moving) the commit's tag.
@@ -27,5 +29,7 @@ for workload in $workloads; do
     echo "ci-push-images: no digest for $repository:$tag after the push" >&2
     exit 1
   fi
-  echo "${workload}_digest=$digest"
-done
+  pins+="${tag_variable}=${tag}"$'\n'"${digest_variable}=${digest}"$'\n'
+done <<< "$workloads"
+
+printf 'image_pins<<IMAGE_PINS_END\n%sIMAGE_PINS_END\n' "$pins"

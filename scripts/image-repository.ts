@@ -1,9 +1,10 @@
 // npx tsx scripts/image-repository.ts --env staging --workload api   → the workload's image repository
-// npx tsx scripts/image-repository.ts --list                         → `<workload> <service>` per line
+// npx tsx scripts/image-repository.ts --list                         → `<workload> <service> <tag variable> <digest variable>` per line
 // CI builds (services/<service>/Dockerfile) and pushes every workload of workloads/index.ts, exactly
 // where the workloads stack will pull from (config/<env>.ts is the one source of that fact).
 import { parseArgs } from 'node:util';
 import { ENVIRONMENTS, loadEnvironments, selectEnvironments } from '../config';
+import { imageOverrideVariables } from '../config/overrides';
 import { WORKLOADS } from '../workloads';
 
 export function imageRepository(environment: string, workload: string): string {
@@ -13,9 +14,15 @@ export function imageRepository(environment: string, workload: string): string {
   return env.workloads[workload].image.repository;
 }
 
-/** Every workload and the service (services/<service>) its image is built from. */
+/**
+ * Every workload, the service (services/<service>) its image is built from, and the variables that
+ * pin its image at deploy time (config/overrides.ts).
+ */
 export function workloadImages(): string {
-  return WORKLOADS.map((w) => `${w.name} ${w.service}\n`).join('');
+  return WORKLOADS.map((w) => {
+    const pin = imageOverrideVariables(w.name);
+    return `${w.name} ${w.service} ${pin.tag} ${pin.digest}\n`;
+  }).join('');
 }
 
 if (require.main === module) {

@@ -90,12 +90,16 @@ describe('GitHub Actions workflows', () => {
     expect(deploy.jobs.production.with.environment).toBe('production');
     expect(deploy.jobs.production.needs).toEqual(['images', 'staging']);
     for (const env of ['staging', 'production']) {
-      expect(deploy.jobs[env].with.api_digest).toBe(`\${{ needs.images.outputs.${env}_api_digest }}`);
+      expect(deploy.jobs[env].with.image_pins).toBe(`\${{ needs.images.outputs.${env}_image_pins }}`);
     }
+    // Every workload's image is built and pinned by the scripts that iterate over workloads/index.ts.
+    expect(deploy.jobs.images.steps.find((s: Yaml) => s.name === 'Build').run).toContain('scripts/ci-build-images.sh');
     const job = workflows['deploy-environment.yml'].jobs.deploy;
     expect(job.environment).toBe('${{ inputs.environment }}');
     expect(job.concurrency['cancel-in-progress']).toBe(false);
-    expect(job.env).toMatchObject({ ISOSCRIBE_API_IMAGE_DIGEST: '${{ inputs.api_digest }}', ISOSCRIBE_FRONTEND_IMAGE_DIGEST: '${{ inputs.frontend_digest }}' });
+    const pin = job.steps.find((s: Yaml) => s.name === "Pin every workload's image");
+    expect(pin.env).toEqual({ IMAGE_PINS: '${{ inputs.image_pins }}' });
+    expect(pin.run).toContain('GITHUB_ENV');
     const deployStep = job.steps.find((s: Yaml) => String(s.run).includes('cdktf deploy'));
     // The order comes from the synthesized manifest, not from stack names written here.
     expect(deployStep.run).toContain('scripts/stack-order.ts');

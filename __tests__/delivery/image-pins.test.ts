@@ -1,0 +1,93 @@
+/**
+ * CI builds, pushes and pins every workload of workloads/index.ts. No container runtime runs here,
+ * so `docker` is a recording stand-in on PATH (named so below); everything around it is real: the
+ * push script, the repositories it reads from config, the deploy job's pin step run by bash, and the
+ * pins applied by config/overrides.ts as synth applies them.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+import { ENVIRONMENTS, loadEnvironments } from '../../config';
+import { applyImageOverrides } from '../../config/overrides';
+import { WORKLOADS } from '../../workloads';
+
+const root = path.resolve(__dirname, '../..');
+const SHA = '0123456789abcdef0123456789abcdef01234567';
+const digestOf = (repository: string) => `sha256:${Buffer.from(repository).toString('hex').padEnd(64, '0').slice(0, 64)}`;
+
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'image-pins-'));
+  // Stand-in for docker (no container runtime here): `pull` finds nothing, `tag`/`push` are logged,
+  // `inspect` reports a digest derived from the repository.
+  fs.writeFileSync(path.join(dir, 'docker'), `#!/usr/bin/env bash
+echo "$*" >> "${dir}/docker.log"
+case "$1" in
+  pull) exit 1 ;;
+  inspect) ref="\${@: -1}"; repo="\${ref%:*}"; printf '%s@sha256:%s\\n' "$repo" "$(printf '%s' "$repo" | od -An -tx1 | tr -d ' \\n' | cut -c1-64 | sed -e :a -e 's/^.\\{1,63\\}$/&0/;ta')" ;;
+esac
+`, { mode: 0o755 });
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function pushImages(environment: string) {
+  return spawnSync('bash', ['scripts/ci-push-images.sh', environment, SHA], {
+    cwd: root,
+    env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
+    encoding: 'utf8',
+  });
+}
+
+/** The deploy job's pin step, run by bash as the runner would, with a GITHUB_ENV file. */
+function pinStep(imagePins: string): { status: number | null; githubEnv: string } {
+  const workflow = parse(fs.readFileSync(path.join(root, '.github/workflows/deploy-environment.yml'), 'utf8'));
+  const step = workflow.jobs.deploy.steps.find((s: { name?: string }) => s.name === "Pin every workload's image");
+  const githubEnv = path.join(dir, 'github-env');
+  fs.writeFileSync(githubEnv, '');
+  const run = spawnSync('bash', ['-e', '-c', step.run], { env: { PATH: process.env.PATH, IMAGE_PINS: imagePins, GITHUB_ENV: githubEnv }, encoding: 'utf8' });
+  return { status: run.status, githubEnv: fs.readFileSync(githubEnv, 'utf8') };
+}
+
+describe('image pins from push to synth (docker is a stand-in: no container runtime here)', () => {
+  let output: string;
+  beforeAll(() => {
+    const run = pushImages('staging');
+    if (run.status !== 0) throw new Error(`ci-push-images.sh exited ${run.status}:\n${run.stderr}`);
+    output = run.stdout;
+  }, 60_000);
+
+  it('pushes every workload to the repository config/staging.ts names, tagged with the commit', () => {
+    const [staging] = loadEnvironments(ENVIRONMENTS.filter((e) => e.name === 'staging'));
+    const pushes = fs.readFileSync(path.join(dir, 'docker.log'), 'utf8').split('\n').filter((l) => l.startsWith('push '));
+    expect(pushes).toEqual(WORKLOADS.map((w) => `push --quiet ${staging.workloads[w.name].image.repository}:${SHA}`));
+  });
+
+  it('prints one multi-line image_pins output with a tag and a digest variable per workload', () => {
+    const [staging] = loadEnvironments(ENVIRONMENTS.filter((e) => e.name === 'staging'));
+    const lines = WORKLOADS.flatMap((w) => {
+      const stem = `ISOSCRIBE_${w.name.toUpperCase()}_IMAGE`;
+      return [`${stem}_TAG=${SHA}`, `${stem}_DIGEST=${digestOf(staging.workloads[w.name].image.repository)}`];
+    });
+    expect(output).toBe(`image_pins<<IMAGE_PINS_END\n${lines.join('\n')}\nIMAGE_PINS_END\n`);
+  });
+
+  it('the deploy job exports exactly those lines, and synth pins every workload with them', () => {
+    const pins = output.split('\n').slice(1, -2).join('\n');
+    const { status, githubEnv } = pinStep(pins);
+    expect(status).toBe(0);
+    expect(githubEnv).toBe(`${pins}\n`);
+    const vars = Object.fromEntries(githubEnv.trim().split('\n').map((l) => l.split('=') as [string, string]));
+    const [staging] = loadEnvironments(applyImageOverrides(ENVIRONMENTS.filter((e) => e.name === 'staging'), vars));
+    for (const w of WORKLOADS) {
+      expect(staging.workloads[w.name].image).toMatchObject({ tag: SHA, digest: digestOf(staging.workloads[w.name].image.repository) });
+    }
+  });
+
+  it('the deploy job refuses any other variable in image_pins, exporting nothing', () => {
+    const { status, githubEnv } = pinStep(`ISOSCRIBE_API_IMAGE_TAG=${SHA}\nLD_PRELOAD=/tmp/x.so`);
+    expect(status).not.toBe(0);
+    expect(githubEnv).toBe('');
+  });
+});
