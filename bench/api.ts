@@ -15,7 +15,7 @@ import { cpus, loadavg } from 'node:os';
 import { NginxBackend, renderNginxConfig } from '../constructs/nginx';
 import { startApiWithDatabase } from '../testing/pods';
 import { httpRequest } from '../__tests__/support/http';
-import { startNginx } from '../__tests__/support/nginx';
+import { startNginx } from '../testing/nginx';
 
 const seconds = Number(process.env.BENCH_API_SECONDS ?? 5);
 const rounds = Number(process.env.BENCH_API_ROUNDS ?? 3);

@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { httpRequest } from '../__tests__/support/http';
-import { startNginx, type NginxTestLayout } from '../__tests__/support/nginx';
+import { startNginx, type NginxTestLayout } from '../testing/nginx';
 import { waitFor } from '../services/frontend-server/test/support/manifest-server';
 import { SAMPLE_PAGES, startFrontendPod } from '../testing/pods';
 

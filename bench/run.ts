@@ -14,7 +14,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { findNginx } from '../__tests__/support/nginx';
+import { findNginx } from '../testing/nginx';
 
 const root = resolve(__dirname, '..');
 const BENCHMARKS = ['synth', 'api', 'frontend'] as const;

@@ -13,7 +13,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sleep, waitUntil } from './util';
+import { sleep, waitUntil } from '../testing/util';
 
 export interface BalancerOptions {
   /** Address the LB listens on and connects to endpoints from; the pods trust it as the LB. */

@@ -11,7 +11,7 @@ import { formatCounts, Load } from './load';
 import { CLIENT_ADDRESS, LB_ADDRESS, startApiPod, startFrontendPod, type FrontendPod, type RunningPod } from '../testing/pods';
 import { badInput, mongoOutage, rollingRestart, type Check, type LoadSettings, type ScenarioResult } from './scenarios';
 import { openSlowClients, type SlowClients } from './slow-clients';
-import { ms } from './util';
+import { ms } from '../testing/util';
 
 export interface E2eOptions {
   /** Load on the api in scenarios 1 and 2. */

@@ -9,11 +9,11 @@ import { requestLogCollection } from '../services/api/src/analytics/request-log'
 import { loadConfig } from '../services/api/src/config';
 import type { MongoWireServer } from '../services/api/test/support/mongo-wire';
 import { API_BODY_LIMIT_KIB } from '../workloads/api';
-import type { AccessLogEntry } from '../__tests__/support/nginx';
+import type { AccessLogEntry } from '../testing/nginx';
 import type { Balancer } from './balancer';
 import { formatCounts, Load, type LoadResult, type Sample } from './load';
 import { CLIENT_ADDRESS, startApiPod, type FrontendPod, type RunningPod, type TerminationReport } from '../testing/pods';
-import { get, ms, quantile, request, sleep, waitUntil, type Response } from './util';
+import { get, ms, quantile, request, sleep, waitUntil, type Response } from '../testing/util';
 
 export interface Check {
   name: string;

@@ -15,8 +15,8 @@ import { nginxPreStop } from '../constructs/kubernetes/nginx-fronted-app';
 import { READINESS_PATH, renderNginxConfig } from '../constructs/nginx';
 import { podTrustedProxies } from '../stacks/workloads-stack';
 import { DRAIN_SECONDS, type PodContext, type PodPaths, type WorkloadDefinition, type WorkloadPod } from '../workloads';
-import { findNginx, startNginx, type RunningNginx } from '../__tests__/support/nginx';
-import { get, isAlive, waitUntil } from '../e2e/util';
+import { findNginx, startNginx, type RunningNginx } from '../testing/nginx';
+import { get, isAlive, waitUntil } from './util';
 
 /**
  * The load balancer's own address: the LB appends it to X-Forwarded-For, so the pods trust it
@@ -125,7 +125,7 @@ export async function startPod(definition: WorkloadDefinition, options: StartPod
   try {
     const files = mountFiles(pod!, context!.paths, options);
     const env = { ...pod!.env, ...options.appEnv };
-    app = spawn(process.execPath, ['--import', 'tsx', appEntry(definition.service)], {
+    app = spawn(process.execPath, ['--require', 'tsx/cjs', appEntry(definition.service)], {
       cwd: path.join(SERVICES_DIR, definition.service),
       env: { PATH: process.env.PATH, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -13,7 +13,7 @@ import {
   renderNginxConfig,
   type NginxConfigProps,
 } from '../../constructs/nginx';
-import { nginxTest } from '../support/nginx';
+import { nginxTest } from '../../testing/nginx';
 
 // Renderer output with the pod defaults: what the ConfigMap ships.
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { NginxBackend, renderNginxConfig } from '../../constructs/nginx';
 import { httpRequest } from '../support/http';
-import { nginxTest, startNginx, type RunningNginx } from '../support/nginx';
+import { nginxTest, startNginx, type RunningNginx } from '../../testing/nginx';
 
 // The harness itself: starts, answers, reports config errors with NGINX's own text, stops cleanly.
 describe('nginx test harness', () => {
@@ -53,7 +53,7 @@ describe('nginx test harness', () => {
   it('kills master and workers when a test process exits without stop()', () => {
     // A separate process starts NGINX and exits at once: only the harness's exit hook can clean up.
     const script = path.join(os.tmpdir(), `harness-exit-${process.pid}.ts`);
-    const support = path.resolve(__dirname, '../support/nginx');
+    const support = path.resolve(__dirname, '../../testing/nginx');
     const constructs = path.resolve(__dirname, '../../constructs/nginx');
     fs.writeFileSync(
       script,

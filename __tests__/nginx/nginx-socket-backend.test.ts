@@ -1,6 +1,6 @@
 import { NginxBackend, READINESS_PATH, renderNginxConfig, type NginxConfigProps } from '../../constructs/nginx';
 import { httpRequest } from '../support/http';
-import { startNginx, type NginxTestLayout, type RunningNginx } from '../support/nginx';
+import { startNginx, type NginxTestLayout, type RunningNginx } from '../../testing/nginx';
 import { startUnixHttpServer, type UnixHttpServer } from '../support/unix-http-server';
 
 // A real NGINX on the rendered config, in front of a small Node app on a unix socket.

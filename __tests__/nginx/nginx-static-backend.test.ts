@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NginxBackend, READINESS_PATH, renderNginxConfig } from '../../constructs/nginx';
 import { httpRequest } from '../support/http';
-import { startNginx, type RunningNginx } from '../support/nginx';
+import { startNginx, type RunningNginx } from '../../testing/nginx';
 
 // A real NGINX serving the frontend's HTML directory, as the generator daemon fills it.
 

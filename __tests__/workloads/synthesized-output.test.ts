@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ENVIRONMENTS } from '../../config';
 import { POD_LAYOUT } from '../../constructs/nginx';
-import { nginxTest, type NginxTestLayout } from '../support/nginx';
+import { nginxTest, type NginxTestLayout } from '../../testing/nginx';
 import { dataSources, environment, resources, synthesized } from '../support/topology';
 import { nginxConfigOf, WORKLOAD_NAMES, workloadsStackName } from './support';
 

@@ -16,7 +16,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { NGINX_HEALTH_PATH, nginxArgs, type NginxPaths } from '../../constructs/nginx';
+import { NGINX_HEALTH_PATH, nginxArgs, type NginxPaths } from '../constructs/nginx';
 
 const NOBODY = 65534;
 
