@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
+import * as net from 'node:net';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -73,3 +74,25 @@ export function quantile(values: number[], q: number): number {
 }
 
 export const ms = (value: number): string => `${value.toFixed(1)} ms`;
+
+/** An answer to a raw request: status 0 when the server sent no status line. */
+export interface RawResponse {
+  status: number;
+  body: string;
+}
+
+/** Sends `bytes` as they are on a fresh connection (no HTTP client would send a garbage request line) and reads until the server closes. */
+export function rawRequest(baseUrl: string, bytes: string, localAddress?: string): Promise<RawResponse> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    let data = '';
+    const socket = net.connect({ host: hostname, port: Number(port), localAddress }, () => socket.write(bytes));
+    socket.setTimeout(5000, () => socket.destroy(new Error('no answer within 5 s')));
+    socket.on('data', (chunk: Buffer) => (data += chunk.toString('latin1')));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const match = /^HTTP\/1\.[01] (\d{3})/.exec(data);
+      resolve({ status: match ? Number(match[1]) : 0, body: data.slice(data.indexOf('\r\n\r\n') + 4) });
+    });
+  });
+}

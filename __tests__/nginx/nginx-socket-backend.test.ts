@@ -1,6 +1,7 @@
 import { NginxBackend, READINESS_PATH, renderNginxConfig, type NginxConfigProps } from '../../constructs/nginx';
 import { httpRequest } from '../support/http';
 import { startNginx, type NginxTestLayout, type RunningNginx } from '../../testing/nginx';
+import { rawRequest } from '../../testing/util';
 import { startUnixHttpServer, type UnixHttpServer } from '../support/unix-http-server';
 
 // A real NGINX on the rendered config, in front of a small Node app on a unix socket.
@@ -186,6 +187,13 @@ describe('NGINX socket backend, no trusted proxy covering the client', () => {
 
   it('answers 414 to a request line longer than its buffers', async () => {
     expect((await httpRequest(nginx.baseUrl, `/${'a'.repeat(9000)}`)).status).toBe(414);
+  });
+
+  it('answers 400 to a header line over 8 KiB and to a garbage request line, without reaching the app', async () => {
+    const before = app.requests.length;
+    expect((await httpRequest(nginx.baseUrl, '/', { headers: { cookie: 'c'.repeat(9000) } })).status).toBe(400);
+    expect((await rawRequest(nginx.baseUrl, 'GARBAGE\r\n\r\n')).status).toBe(400);
+    expect(app.requests.length).toBe(before);
   });
 });
 
