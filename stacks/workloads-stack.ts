@@ -7,7 +7,6 @@ import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, RegionConfig } from '../config';
-import { CLOUDFLARE_RANGES } from '../config/cloudflare-ips';
 import { GOOGLE_FRONT_END_RANGES, GOOGLE_HEALTH_CHECK_RANGES } from '../config/google-ranges';
 import { PolicySuppressions } from '../policy';
 import {
@@ -21,7 +20,7 @@ import {
   type TrafficRule,
 } from '../constructs/kubernetes';
 import { NGINX_PORT } from '../constructs/nginx';
-import { BUNDLE_MANIFEST_OBJECT, DRAIN_SECONDS, POD_PATHS, type PodContext, type WorkloadDefinition } from '../workloads';
+import { BUNDLE_MANIFEST_OBJECT, DRAIN_SECONDS, POD_PATHS, podTrustedProxies, type PodContext, type WorkloadDefinition } from '../workloads';
 import type { ClusterStack } from './cluster-stack';
 import type { CoreStack } from './core-stack';
 import { EnvironmentStack, environmentLabels } from './environment-stack';
@@ -148,10 +147,3 @@ export class WorkloadsStack extends EnvironmentStack {
 }
 
 
-/**
- * Real-IP trusts exactly the hops in front of the pods: Google front ends, the LB's own address
- * (the LB appends it to X-Forwarded-For) and Cloudflare. Any other XFF entry is the client's claim.
- */
-export function podTrustedProxies(loadBalancerAddress: string): string[] {
-  return [...GOOGLE_FRONT_END_RANGES, loadBalancerAddress, ...CLOUDFLARE_RANGES];
-}

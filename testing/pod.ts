@@ -13,8 +13,7 @@ import * as path from 'node:path';
 import { ENVIRONMENTS, loadEnvironments, type EnvironmentConfig } from '../config';
 import { nginxPreStop } from '../constructs/kubernetes/nginx-fronted-app';
 import { READINESS_PATH, renderNginxConfig } from '../constructs/nginx';
-import { podTrustedProxies } from '../stacks/workloads-stack';
-import { DRAIN_SECONDS, type PodContext, type PodPaths, type WorkloadDefinition, type WorkloadPod } from '../workloads';
+import { DRAIN_SECONDS, podTrustedProxies, type PodContext, type PodPaths, type WorkloadDefinition, type WorkloadPod } from '../workloads';
 import { findNginx, startNginx, type RunningNginx } from '../testing/nginx';
 import { get, isAlive, waitUntil } from './util';
 

@@ -1,4 +1,6 @@
 import type { EnvironmentConfig } from '../config';
+import { CLOUDFLARE_RANGES } from '../config/cloudflare-ips';
+import { GOOGLE_FRONT_END_RANGES } from '../config/google-ranges';
 import type { NginxContainerProps, TrafficRule } from '../constructs/kubernetes';
 import { APP_SOCKET_PATH, POD_LAYOUT } from '../constructs/nginx';
 import type { PolicySuppression } from '../policy';
@@ -24,6 +26,14 @@ export interface PodPaths {
 }
 
 export const POD_PATHS: PodPaths = { socketPath: APP_SOCKET_PATH, htmlDir: POD_LAYOUT.htmlDir, mountRoot: '', nodeBin: '/nodejs/bin/node' };
+
+/**
+ * Real-IP trusts exactly the hops in front of the pods: Google front ends, the LB's own address
+ * (the LB appends it to X-Forwarded-For) and Cloudflare. Any other XFF entry is the client's claim.
+ */
+export function podTrustedProxies(loadBalancerAddress: string): string[] {
+  return [...GOOGLE_FRONT_END_RANGES, loadBalancerAddress, ...CLOUDFLARE_RANGES];
+}
 
 /** Seconds pods keep serving after termination starts, while the load balancer detaches them. */
 export const DRAIN_SECONDS = 15;

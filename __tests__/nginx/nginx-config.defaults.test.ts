@@ -1,18 +1,6 @@
 import { ComputeGlobalAddress } from '@cdktf/provider-google/lib/compute-global-address';
 import { App, TerraformOutput, TerraformStack, Testing } from 'cdktf';
-import {
-  APP_SOCKET_PATH,
-  NGINX_CONFIG_PATH,
-  NGINX_HEALTH_PATH,
-  NGINX_PORT,
-  NginxBackend,
-  POD_LAYOUT,
-  READINESS_PATH,
-  nginxArgs,
-  nginxQuitArgs,
-  renderNginxConfig,
-  type NginxConfigProps,
-} from '../../constructs/nginx';
+import { APP_SOCKET_PATH, NGINX_CONFIG_PATH, NGINX_HEALTH_PATH, NGINX_PORT, NginxBackend, POD_LAYOUT, READINESS_PATH, nginxArgs, nginxQuitArgs, renderNginxConfig, type NginxConfigProps } from '../../constructs/nginx';
 import { nginxTest } from '../../testing/nginx';
 
 // Renderer output with the pod defaults: what the ConfigMap ships.
