@@ -199,7 +199,9 @@ function mountFiles(pod: WorkloadPod, paths: PodPaths, options: StartPodOptions)
 
 /** The app's entry point, as the service's Dockerfile runs it (`CMD ["dist/x.js"]` → src/x.ts). */
 export function appEntry(service: string): string {
-  const dockerfile = fs.readFileSync(path.join(SERVICES_DIR, service, 'Dockerfile'), 'utf8');
+  const file = path.join(SERVICES_DIR, service, 'Dockerfile');
+  if (!fs.existsSync(file)) throw new Error(`services/${service}/Dockerfile not found: a workload's \`service\` names its directory under services/`);
+  const dockerfile = fs.readFileSync(file, 'utf8');
   const cmd = /^CMD \["dist\/([\w/.-]+)\.js"\]/m.exec(dockerfile);
   if (!cmd) throw new Error(`services/${service}/Dockerfile: no CMD ["dist/<entry>.js"] to start the app from`);
   return path.join(SERVICES_DIR, service, 'src', `${cmd[1]}.ts`);
