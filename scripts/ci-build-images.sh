@@ -7,6 +7,6 @@ cd "$(dirname "$0")/.."
 
 tag="${1:?usage: ci-build-images.sh <tag>}"
 
-npx --no-install tsx scripts/image-repository.ts --list | while read -r workload service _tag_variable _digest_variable; do
+npx --no-install tsx scripts/image-repository.ts --list | while read -r workload service _rest; do
   docker build --pull -f "services/$service/Dockerfile" -t "isoscribe/$workload:$tag" .
 done

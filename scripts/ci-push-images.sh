@@ -12,10 +12,9 @@ environment="${1:?usage: ci-push-images.sh <environment> <tag>}"
 tag="${2:?usage: ci-push-images.sh <environment> <tag>}"
 
 pins=""
-# Every workload of workloads/index.ts: `<workload> <service> <tag variable> <digest variable>`.
-workloads="$(npx --no-install tsx scripts/image-repository.ts --list)"
-while read -r workload _service tag_variable digest_variable; do
-  repository="$(npx --no-install tsx scripts/image-repository.ts --env "$environment" --workload "$workload")"
+# Every workload of workloads/index.ts: `<workload> <service> <tag variable> <digest variable> <repository>`.
+workloads="$(npx --no-install tsx scripts/image-repository.ts --list --env "$environment")"
+while read -r workload _service tag_variable digest_variable repository; do
   # Tags are immutable in the registry: a re-run of this job reuses what the first run pushed
   # rather than failing on (or, worse, moving) the commit's tag.
   if docker pull --quiet "$repository:$tag" >/dev/null 2>&1; then

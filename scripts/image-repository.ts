@@ -1,5 +1,5 @@
 // npx tsx scripts/image-repository.ts --env staging --workload api   → the workload's image repository
-// npx tsx scripts/image-repository.ts --list                         → `<workload> <service> <tag variable> <digest variable>` per line
+// npx tsx scripts/image-repository.ts --list [--env staging]         → `<workload> <service> <tag variable> <digest variable> [<repository>]` per line
 // CI builds (services/<service>/Dockerfile) and pushes every workload of workloads/index.ts, exactly
 // where the workloads stack will pull from (config/<env>.ts is the one source of that fact).
 import { parseArgs } from 'node:util';
@@ -16,12 +16,14 @@ export function imageRepository(environment: string, workload: string): string {
 
 /**
  * Every workload, the service (services/<service>) its image is built from, and the variables that
- * pin its image at deploy time (config/overrides.ts).
+ * pin its image at deploy time (config/overrides.ts); with an environment, where it is pushed.
  */
-export function workloadImages(): string {
+export function workloadImages(environment?: string): string {
   return WORKLOADS.map((w) => {
     const pin = imageOverrideVariables(w.name);
-    return `${w.name} ${w.service} ${pin.tag} ${pin.digest}\n`;
+    const fields = [w.name, w.service, pin.tag, pin.digest];
+    if (environment !== undefined) fields.push(imageRepository(environment, w.name));
+    return `${fields.join(' ')}\n`;
   }).join('');
 }
 
@@ -32,7 +34,7 @@ if (require.main === module) {
       options: { env: { type: 'string' }, workload: { type: 'string' }, list: { type: 'boolean' } },
     });
     if (values.list) {
-      process.stdout.write(workloadImages());
+      process.stdout.write(workloadImages(values.env));
     } else {
       if (values.env === undefined || values.workload === undefined) throw new Error('usage: image-repository.ts --env <environment> --workload <name> | --list');
       process.stdout.write(`${imageRepository(values.env, values.workload)}\n`);
