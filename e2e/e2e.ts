@@ -5,7 +5,7 @@
  * Everything listens on loopback, every load is bounded, and everything started is stopped.
  */
 import { READINESS_PATH } from '../constructs/nginx';
-import { startMongoWireServer, type MongoWireServer } from '../services/api/test/support/mongo-wire';
+import { startMongoWireServer, type MongoWireServer } from '../testing';
 import { Balancer } from './balancer';
 import { formatCounts, Load } from './load';
 import { CLIENT_ADDRESS, LB_ADDRESS, startApiPod, startFrontendPod, type FrontendPod, type RunningPod } from '../testing/pods';
