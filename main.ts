@@ -20,7 +20,7 @@ export function defineEnvironment(app: App, env: EnvironmentConfig, definitions:
   checkWorkloadsConfigured([env], definitions);
   // The paths each workload (and the bundle bucket) serves: URL map, cache rules and rate limit follow it
   const routes = routeTable(definitions);
-  // VPC + per-region subnet/router/NAT, Artifact Registry, service accounts, bundle bucket, Mongo secret, global IP
+  // VPC + per-region subnet/router/NAT, Artifact Registry, service accounts, bundle bucket, workload secrets, global IP
   const core = new CoreStack(app, env, definitions);
   // Private, hardened regional GKE cluster + node pool per region
   const clusters = env.regions.map((region) => new ClusterStack(app, env, region, core));

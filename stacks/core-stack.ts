@@ -41,8 +41,8 @@ export const NODE_PROJECT_ROLES = [
 
 /**
  * Project-wide foundations every other stack builds on: APIs, the VPC with one subnet, router and NAT
- * per region, Artifact Registry, service accounts, the static-bundle bucket, the MongoDB secret (its
- * value is added out of band) and the global IP address.
+ * per region, Artifact Registry, service accounts, the static-bundle bucket, the workloads' secrets
+ * (their values are added out of band) and the global IP address.
  *
  * The global address lives here, not in `ingress`, because the NGINX config in every workload must
  * trust it (real-IP) and workloads deploy before ingress; an address that DNS points at should also
@@ -56,7 +56,8 @@ export class CoreStack extends EnvironmentStack {
   readonly workloadServiceAccounts: Record<string, ServiceAccount>;
   readonly artifactRepository: ArtifactRegistryRepository;
   readonly bundleBucket: StorageBucket;
-  readonly mongodbSecret: SecretManagerSecret;
+  /** Secret Manager secrets the workloads read (CoreAccess.secret), by name; values are added out of band. */
+  readonly secrets: Record<string, SecretManagerSecret> = {};
   readonly globalAddress: ComputeGlobalAddress;
 
   constructor(scope: Construct, env: EnvironmentConfig, workloads: readonly WorkloadDefinition[]) {
@@ -139,22 +140,21 @@ export class CoreStack extends EnvironmentStack {
       dependsOn: services,
     });
 
-    this.mongodbSecret = new SecretManagerSecret(this, 'mongodb-uri', {
-      secretId: `${prefix}-mongodb-uri`,
-      replication: { auto: {} },
-      dependsOn: services,
-    });
-
     // What each workload's identity may use here (CoreAccess in its definition).
     for (const w of workloads) {
       const member = this.workloadServiceAccounts[w.name].member;
-      for (const { kind } of w.access ?? []) {
-        const id = `${w.name}-sa-${kind}`;
-        if (kind === 'bundle-read') {
+      for (const { name, kind } of w.access ?? []) {
+        const id = `${w.name}-sa-${name}`;
+        if (kind === 'bundle-bucket') {
           new StorageBucketIamMember(this, id, { bucket: this.bundleBucket.name, role: 'roles/storage.objectViewer', member });
-        } else {
-          new SecretManagerSecretIamMember(this, id, { secretId: this.mongodbSecret.id, role: 'roles/secretmanager.secretAccessor', member });
+          continue;
         }
+        this.secrets[name] ??= new SecretManagerSecret(this, name, {
+          secretId: `${prefix}-${name}`,
+          replication: { auto: {} },
+          dependsOn: services,
+        });
+        new SecretManagerSecretIamMember(this, id, { secretId: this.secrets[name].id, role: 'roles/secretmanager.secretAccessor', member });
       }
     }
 

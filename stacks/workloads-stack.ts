@@ -102,7 +102,11 @@ export class WorkloadsStack extends EnvironmentStack {
         }
         // Terraform reads the value at plan time and writes it straight into the Kubernetes Secret;
         // no program, config or synthesized file ever holds it.
-        const version = new DataGoogleSecretManagerSecretVersion(this, source.secret, { secret: core.mongodbSecret.id });
+        const secretInCore = core.secrets[source.secret];
+        if (!secretInCore) {
+          throw new Error(`Workload ${name}: its pod mounts the secret "${source.secret}"; add CoreAccess.secret('${source.secret}') to its access in workloads/${name}.ts`);
+        }
+        const version = new DataGoogleSecretManagerSecretVersion(this, source.secret, { secret: secretInCore.id });
         const secret = new SecretV1(this, source.id, {
           metadata: { name: source.kubernetesName, namespace, labels },
           type: 'Opaque',

@@ -44,8 +44,8 @@ export interface StartPodOptions {
   readonly env?: EnvironmentConfig;
   /** @default podTrustedProxies(LB_ADDRESS): the pod's real list, with loopback as the LB */
   readonly trustedProxies?: string[];
-  /** Stand-ins for core's Secret Manager secrets the pod mounts, by secret. */
-  readonly secrets?: Partial<Record<'mongodb-uri', string>>;
+  /** Stand-ins for core's Secret Manager secrets the pod mounts, by secret name. */
+  readonly secrets?: Record<string, string>;
   /** Stand-in for the bundle bucket's manifest URL. @default - an address nothing listens on */
   readonly bundleManifestUrl?: string;
   /** @default DRAIN_SECONDS */

@@ -25,7 +25,7 @@ export const api: WorkloadDefinition = {
   name: 'api',
   service: 'api',
   routes: [{ match: PathMatch.subtree('/api'), edgeCache: EdgeCache.bypass('API responses are per request: never cached'), rateLimited: true }],
-  access: [CoreAccess.mongodbUri()],
+  access: [CoreAccess.secret('mongodb-uri')],
   pod: ({ env, trustedProxies, paths, drainSeconds }) => ({
     nginx: {
       backend: NginxBackend.unixSocket({ socketPath: paths.socketPath, readinessPath: '/readyz' }),

@@ -57,8 +57,8 @@ export class PodFile {
    * secret version rolls the pods through `rollAnnotation`.
    */
   static fromSecretManager(props: {
-    /** The core secret: `mongodb-uri` (CoreStack.mongodbSecret). */
-    readonly secret: 'mongodb-uri';
+    /** The secret's name in core; the workload must list `CoreAccess.secret(name)` in its access. */
+    readonly secret: string;
     /** The Kubernetes Secret's name. */
     readonly kubernetesName: string;
     /** Construct id of the Kubernetes Secret (its Terraform address). */
@@ -81,7 +81,7 @@ export class PodFile {
     /** The file's name: the Secret or ConfigMap key. */
     readonly key: string,
     readonly source:
-      | { kind: 'secret'; secret: 'mongodb-uri'; kubernetesName: string; id: string; rollAnnotation: string }
+      | { kind: 'secret'; secret: string; kubernetesName: string; id: string; rollAnnotation: string }
       | { kind: 'configMap'; kubernetesName: string; content: string },
   ) {}
 
@@ -112,19 +112,24 @@ export interface WorkloadPod {
 
 /** What a workload's Google service account may use in `core`. Build it with the static factories. */
 export class CoreAccess {
-  /** Read the MongoDB connection string secret (roles/secretmanager.secretAccessor). */
-  static mongodbUri(): CoreAccess {
-    return new CoreAccess('mongodb-uri');
+  /**
+   * Read the Secret Manager secret `isoscribe-<env>-<name>` (roles/secretmanager.secretAccessor).
+   * Core creates it, without a value: its versions are added out of band (docs/deploy.md).
+   */
+  static secret(name: string): CoreAccess {
+    if (!/^[a-z][a-z0-9-]{0,40}$/.test(name)) throw new Error(`CoreAccess.secret: "${name}" must be lowercase letters, digits and "-", e.g. "mongodb-uri"`);
+    return new CoreAccess(name, 'secret');
   }
 
   /** Read objects of the static-bundle bucket, e.g. the Vite manifest (roles/storage.objectViewer). */
   static bundleBucketRead(): CoreAccess {
-    return new CoreAccess('bundle-read');
+    return new CoreAccess('bundle-read', 'bundle-bucket');
   }
 
   private constructor(
-    /** @internal the grant; also the suffix of its construct id `<workload>-sa-<kind>`. */
-    readonly kind: 'mongodb-uri' | 'bundle-read',
+    /** @internal the suffix of the grant's construct id `<workload>-sa-<name>`; a secret's own name. */
+    readonly name: string,
+    readonly kind: 'secret' | 'bundle-bucket',
   ) {}
 }
 

@@ -40,8 +40,17 @@ describe('a third workload: config entry + one definition file', () => {
     expect(named(workloadsStack, 'kubernetes_network_policy_v1', 'search').spec.egress).toHaveLength(1);
   });
 
-  it('gets its own Google identity in core, bound by Workload Identity in the primary region', () => {
-    expect(resources(stack('core'), 'google_service_account').map((a) => a.account_id)).toContain('isoscribe-dev-search');
+  it('gets its own Google identity and secret in core, bound by Workload Identity in the primary region', () => {
+    const core = stack('core');
+    expect(resources(core, 'google_service_account').map((a) => a.account_id)).toContain('isoscribe-dev-search');
+    const secret = resources(core, 'google_secret_manager_secret').find((s) => s.secret_id === 'isoscribe-dev-search-api-key')!;
+    const grants = resources(core, 'google_secret_manager_secret_iam_member').filter((g) => g.secret_id === `\${google_secret_manager_secret.${secret.__id}.id}`);
+    expect(grants).toHaveLength(1);
+    expect(grants[0].member).toMatch(/search-sa/);
+    // Mounted from a Kubernetes Secret Terraform fills at plan time; a new version rolls the pods.
+    const { deployment } = workload(workloadsStack, 'search');
+    expect(named(workloadsStack, 'kubernetes_secret_v1', 'search-api-key').data['api-key']).toMatch(/^\$\{data\.google_secret_manager_secret_version\./);
+    expect(Object.keys(deployment.spec.template.metadata.annotations)).toContain('isoscribe.dev/search-api-key-version');
     const bindings = resources(workloadsStack, 'google_service_account_iam_member').map((b) => b.member);
     expect(bindings).toContain(`serviceAccount:${env.project.id}.svc.id.goog[isoscribe/search]`);
   });
@@ -82,6 +91,12 @@ describe('workload definitions and config must agree', () => {
   it('a definition without a config entry is a config error naming the entry to add', () => {
     expect(synth([...WORKLOADS, search])).toThrow(ConfigError);
     expect(synth([...WORKLOADS, search])).toThrow(/config\/dev\.ts › workloads\.search: missing; workloads\/search\.ts defines it/);
+  });
+
+  it('a pod that mounts a secret its access does not list fails synth with the line to add', () => {
+    expect(synth([...WORKLOADS, { ...search, access: [] }], withSearchEntry())).toThrow(
+      'Workload search: its pod mounts the secret "search-api-key"; add CoreAccess.secret(\'search-api-key\') to its access in workloads/search.ts',
+    );
   });
 
   it('a config entry without a definition is a config error naming both fixes', () => {
