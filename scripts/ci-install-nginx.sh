@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs Debian's nginx for the tests that run a real NGINX on the rendered config
-# (__tests__/support/nginx.ts). Idempotent: does nothing when nginx is already installed.
+# (testing/nginx.ts). Idempotent: does nothing when nginx is already installed.
 # Uses sudo when not root. The tests only run the binary; the package's own service is not used.
 set -euo pipefail
 
