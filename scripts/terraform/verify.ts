@@ -113,7 +113,7 @@ interface Diagnostic {
   detail?: string;
   address?: string;
   range?: { filename?: string; start?: { line?: number } };
-  snippet?: { context?: string | null };
+  snippet?: { context?: string | null; code?: string };
 }
 
 /** Outputs of a planned stack as its downstream stacks receive them. */
@@ -578,21 +578,36 @@ function parseTestRun(stdout: string): { diagnostics: Diagnostic[]; resourceChan
   return { diagnostics, resourceChanges };
 }
 
-/** Terraform names the block either as `address` or, for config errors, as the snippet's JSON path. */
+/**
+ * Terraform names the block either as `address` or, for config errors, as the snippet's JSON path; in
+ * a JSON config the snippet's line is `"attribute": value`, which completes the attribute path.
+ */
 function toError(stack: string, phase: TerraformError['phase'], d: Diagnostic): TerraformError {
   let address = d.address;
-  let attribute: string | undefined;
+  const attribute: string[] = [];
   const context = d.snippet?.context ?? undefined;
   if (context) {
     const parts = context.split('.');
-    const [block, ...rest] = parts[0] === 'resource' ? parts.slice(1) : parts;
-    const n = block === 'data' ? 3 : block === 'provider' || block === 'output' ? 2 : 2;
-    const ctxAddress = [block, ...rest].slice(0, n).join('.');
+    const path = parts[0] === 'resource' ? parts.slice(1) : parts;
+    const n = path[0] === 'data' ? 3 : 2;
+    const ctxAddress = path.slice(0, n).join('.');
     address ??= ctxAddress;
-    if (address === ctxAddress && rest.length >= n) attribute = [block, ...rest].slice(n).join('.');
+    if (address === ctxAddress) {
+      attribute.push(...path.slice(n));
+      const key = /^\s*"([^"]+)"\s*:/.exec(d.snippet?.code ?? '')?.[1];
+      if (key) attribute.push(key);
+    }
   }
   const line = d.range?.filename === 'cdk.tf.json' ? d.range.start?.line : undefined;
-  return { stack, phase, address, attribute: attribute || undefined, line, summary: d.summary, detail: (d.detail ?? '').trim() };
+  return {
+    stack,
+    phase,
+    address,
+    attribute: attribute.length > 0 ? attribute.join('.') : undefined,
+    line,
+    summary: d.summary,
+    detail: (d.detail ?? '').trim(),
+  };
 }
 
 function timeoutError(stack: string, phase: TerraformError['phase'], timeoutMs: number): TerraformError {
