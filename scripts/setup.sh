@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set-up of a fresh Debian/Ubuntu machine for this repository: system packages the tests run for real
 # (nginx, wrk, Java + Maven for the MongoDB-wire server), npm dependencies, the test server's jars,
-# actionlint (Go) and Terraform (offline expression evaluation only).
+# actionlint (Go) and Terraform (offline expression evaluation, and `npm run verify:terraform`).
 # Idempotent; uses sudo when not root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,7 @@ command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
+command -v xz >/dev/null 2>&1 || missing+=(xz-utils)   # unpacks the mirrored Terraform providers
 if [[ ${#missing[@]} -gt 0 ]]; then
   echo "setup: installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

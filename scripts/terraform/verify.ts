@@ -178,21 +178,21 @@ export async function verifyStacks(opts: VerifyOptions): Promise<VerifyReport> {
       if (!sets.has(key)) sets.set(key, { dir: join(work, 'init', String(sets.size)), stacks: [] });
       sets.get(key)!.stacks.push(stack);
     }
-    await Promise.all(
-      [...sets.values()].map(async (set) => {
-        mkdirSync(set.dir, { recursive: true });
-        const required = readStackJson(synthDir, set.stacks[0]).terraform?.required_providers ?? {};
-        writeFileSync(join(set.dir, 'main.tf.json'), JSON.stringify({ terraform: { required_providers: required } }));
-        const r = await run(['init', '-backend=false', '-input=false', '-no-color'], set.dir, baseEnv);
-        if (r.code !== 0) {
-          const hint =
-            install.mode === 'registry'
-              ? ' (registry mode: no provider mirror was found; set ISOSCRIBE_TF_PROVIDERS_DIR to a directory of provider binaries, see scripts/terraform/providers.ts)'
-              : '';
-          set.error = `terraform init failed${hint}:\n${(r.stderr || r.stdout).trim()}`;
-        }
-      }),
-    );
+    // One after another: terraform's plugin cache is not safe for concurrent installs, and in
+    // registry mode the first set downloads the providers the others then link from the cache.
+    for (const set of sets.values()) {
+      mkdirSync(set.dir, { recursive: true });
+      const required = readStackJson(synthDir, set.stacks[0]).terraform?.required_providers ?? {};
+      writeFileSync(join(set.dir, 'main.tf.json'), JSON.stringify({ terraform: { required_providers: required } }));
+      const r = await runTerraform(['init', '-backend=false', '-input=false', '-no-color'], set.dir, baseEnv, timeoutMs);
+      if (r.code !== 0) {
+        const hint =
+          install.mode === 'registry'
+            ? ' (registry mode: no provider mirror was found; set ISOSCRIBE_TF_PROVIDERS_DIR to a directory of provider binaries, see scripts/terraform/providers.ts)'
+            : '';
+        set.error = `terraform init failed${hint}:\n${(r.stderr || r.stdout).trim()}`;
+      }
+    }
     const initSeconds = (Date.now() - initStart) / 1000;
     log(`init: ${sets.size} provider sets in ${initSeconds.toFixed(1)} s`);
 
