@@ -54,8 +54,10 @@ export interface StackReport {
   add: number;
   change: number;
   destroy: number;
-  /** Wall time of this stack's validate + plan. */
+  /** Wall time of this stack's validate + plan, and of each. */
   seconds: number;
+  validateSeconds: number;
+  planSeconds: number;
   standIns: StandInUse[];
   /** Data sources the real provider read offline (no stand-in needed). */
   offlineReads: string[];
@@ -212,6 +214,8 @@ export async function verifyStacks(opts: VerifyOptions): Promise<VerifyReport> {
         change: 0,
         destroy: 0,
         seconds: 0,
+        validateSeconds: 0,
+        planSeconds: 0,
         standIns: [],
         offlineReads: [],
         errors: [],
@@ -238,6 +242,7 @@ export async function verifyStacks(opts: VerifyOptions): Promise<VerifyReport> {
       let seconds = 0;
       const validate = await run(['validate', '-json', '-no-color'], dir, env);
       seconds += validate.seconds;
+      report.validateSeconds = validate.seconds;
       const validateDiags = parseValidate(validate);
       report.validate = validate.code === 0 ? 'ok' : 'failed';
       report.errors.push(...validateDiags.map((d) => toError(stack, 'validate', d)));
@@ -267,6 +272,7 @@ export async function verifyStacks(opts: VerifyOptions): Promise<VerifyReport> {
 
       const plan = await run(['test', '-json', '-verbose', '-no-color'], dir, env);
       seconds += plan.seconds;
+      report.planSeconds = plan.seconds;
       report.seconds = seconds;
       const parsed = parseTestRun(plan.stdout);
       report.errors.push(...parsed.diagnostics.map((d) => toError(stack, 'plan', d)));
@@ -689,11 +695,14 @@ export function renderMarkdown(report: VerifyReport): string {
       (report.ok ? 'All passed.' : '**Failed.**'),
   );
   lines.push('');
-  lines.push('| stack | validate | plan | add | change | destroy | seconds | stand-ins | errors |');
+  lines.push('| stack | validate | plan | add | change | destroy | seconds (validate + plan) | stand-ins | errors |');
   lines.push('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const s of report.stacks) {
-    lines.push(`| ${s.stack} | ${s.validate} | ${s.plan}${s.skippedBecause ? ` (${s.skippedBecause})` : ''} | ${s.add} | ${s.change} | ${s.destroy} | ${s.seconds.toFixed(1)} | ${s.standIns.length} | ${s.errors.length} |`);
+    const seconds = `${s.seconds.toFixed(1)} (${s.validateSeconds.toFixed(1)} + ${s.planSeconds.toFixed(1)})`;
+    lines.push(`| ${s.stack} | ${s.validate} | ${s.plan}${s.skippedBecause ? ` (${s.skippedBecause})` : ''} | ${s.add} | ${s.change} | ${s.destroy} | ${seconds} | ${s.standIns.length} | ${s.errors.length} |`);
   }
+  const sum = (f: (s: StackReport) => number) => report.stacks.reduce((n, s) => n + f(s), 0);
+  lines.push(`| **total** | | | ${sum((s) => s.add)} | ${sum((s) => s.change)} | ${sum((s) => s.destroy)} | ${sum((s) => s.seconds).toFixed(1)} (${sum((s) => s.validateSeconds).toFixed(1)} + ${sum((s) => s.planSeconds).toFixed(1)}) | ${sum((s) => s.standIns.length)} | ${sum((s) => s.errors.length)} |`);
   const errors = report.stacks.flatMap((s) => s.errors);
   if (errors.length > 0) {
     lines.push('', '### Errors', '');
