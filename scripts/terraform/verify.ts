@@ -247,6 +247,9 @@ export async function verifyStacks(opts: VerifyOptions): Promise<VerifyReport> {
       report.validate = validate.code === 0 ? 'ok' : 'failed';
       report.errors.push(...validateDiags.map((d) => toError(stack, 'validate', d)));
       if (validate.timedOut) report.errors.push(timeoutError(stack, 'validate', timeoutMs));
+      else if (report.validate === 'failed' && validateDiags.length === 0) {
+        report.errors.push({ stack, phase: 'validate', summary: 'terraform validate failed', detail: (validate.stderr || validate.stdout).trim().slice(-2000) });
+      }
 
       // Upstream values: the remote-state reads of this stack, each fed by its upstream's plan.
       const remoteStates = Object.keys(json.data?.terraform_remote_state ?? {});
