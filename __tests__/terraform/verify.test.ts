@@ -53,9 +53,9 @@ describe('verify:terraform with the real providers, offline (no GCP or Cloudflar
     });
     const intactDir = synthCopy({ 'isoscribe-dev-core': null, 'isoscribe-dev-cluster-us-central1': null });
     dirs.push(brokenDir, intactDir);
-    // One at a time: both runs share the provider mirror and the machine has two cores.
-    broken = await verifyStacks({ synthDir: brokenDir });
-    intact = await verifyStacks({ synthDir: intactDir });
+    // One terraform process at a time: the other jest worker runs timing-sensitive suites beside this.
+    broken = await verifyStacks({ synthDir: brokenDir, parallel: 1 });
+    intact = await verifyStacks({ synthDir: intactDir, parallel: 1 });
   });
 
   test('a value the provider rejects fails the run, naming stack, resource address, attribute and value', () => {
