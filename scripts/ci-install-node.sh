@@ -24,9 +24,15 @@ prefix="$PWD/.tools/node$major"
 if [[ -x "$prefix/bin/node" ]] && [[ "$("$prefix/bin/node" -v 2>/dev/null)" == "v$version" ]]; then
   exit 0
 fi
-command -v npm >/dev/null || { echo "ci-install-node: npm is not on PATH; install any Node.js with npm first" >&2; exit 1; }
 rm -rf "$prefix"
 mkdir -p "$prefix/bin"
+# The node on PATH is that release already (actions/setup-node with .node-version): link it.
+if [[ "$(node -v 2>/dev/null || true)" == "v$version" ]]; then
+  ln -s "$(readlink -f "$(command -v node)")" "$prefix/bin/node"
+  echo "ci-install-node: $(node -v) from PATH linked in $prefix/bin"
+  exit 0
+fi
+command -v npm >/dev/null || { echo "ci-install-node: npm is not on PATH; install any Node.js with npm first" >&2; exit 1; }
 npm install --prefix "$prefix" --no-save --no-package-lock --ignore-scripts --no-audit --no-fund --loglevel=error \
   "node-linux-$arch@$version" >/dev/null
 ln -s "../node_modules/node-linux-$arch/bin/node" "$prefix/bin/node"

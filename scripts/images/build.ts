@@ -12,8 +12,9 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { envOf, readDockerfile, type Dockerfile, type Instruction, type Stage } from './dockerfile';
+import { envOf, readDockerfile, type Instruction, type Stage } from './dockerfile';
 import { BuildContext } from './dockerignore';
+import { removeTree } from './privileged';
 
 export class ImageBuildError extends Error {}
 
@@ -111,6 +112,8 @@ export interface BuildOptions {
 export class ImageBuilder {
   readonly dir: string;
   private readonly stageCache = new Map<string, StageState>();
+  /** Wall time of every RUN reproduced, for the CLI's report. */
+  readonly runTimes: Array<{ where: string; ms: number }> = [];
   private count = 0;
 
   constructor() {
@@ -132,7 +135,7 @@ export class ImageBuilder {
     const stages = new Map<string, StageState & { key: string }>();
     let last: (StageState & { key: string }) | undefined;
     for (const stage of dockerfile.stages) {
-      last = this.buildStage(stage, dockerfile, relative, context, stages, options.nodeBinDir, nodeVersion);
+      last = this.buildStage(stage, relative, context, stages, options.nodeBinDir, nodeVersion);
       stages.set(stage.name, last);
     }
     const final = last!;
@@ -150,12 +153,11 @@ export class ImageBuilder {
   }
 
   cleanup(): void {
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    removeTree(this.dir);
   }
 
   private buildStage(
     stage: Stage,
-    dockerfile: Dockerfile,
     relative: string,
     context: BuildContext,
     earlier: Map<string, StageState & { key: string }>,
@@ -251,13 +253,13 @@ export class ImageBuilder {
       const clean = path.posix.normalize(source).replace(/^\/+/, '');
       if (clean.startsWith('..')) throw new ImageBuildError(`${where}: COPY source "${source}" is outside the build context`);
       const files = context.files(clean === '' ? '.' : clean);
-      if (files.length === 0) {
-        const why = fs.existsSync(path.join(context.dir, clean))
-          ? `excluded by ${context.ignoreFile ? path.relative(context.dir, context.ignoreFile) : 'the ignore file'}; allow it there`
-          : 'it does not exist';
-        throw new ImageBuildError(`${where}: COPY ${source}: not in the build context (${why})`);
+      if (!fs.existsSync(path.join(context.dir, clean))) throw new ImageBuildError(`${where}: COPY ${source}: not in the build context (it does not exist)`);
+      if (files.length === 0 && !context.includes(clean)) {
+        const ignoreFile = context.ignoreFile ? path.relative(context.dir, context.ignoreFile) : 'the ignore file';
+        throw new ImageBuildError(`${where}: COPY ${source}: not in the build context (excluded by ${ignoreFile}; allow it there)`);
       }
       const isDirectory = fs.statSync(path.join(context.dir, clean)).isDirectory();
+      if (isDirectory) fs.mkdirSync(path.join(state.root, dest), { recursive: true, mode: 0o755 });
       for (const file of files) {
         const target = isDirectory
           ? path.posix.join(dest, path.posix.relative(clean, file))
@@ -276,6 +278,7 @@ export class ImageBuilder {
     const absolute = instruction.args.find((word) => /^\/[^/]/.test(word) || /=\/[^/]/.test(word));
     if (absolute) throw new ImageBuildError(`${where}: RUN uses the absolute path "${absolute}", which the image check cannot map into the stage; use a path relative to WORKDIR`);
     const cwd = path.join(state.root, state.workdir);
+    const started = Date.now();
     const result = spawnSync('/bin/sh', ['-c', instruction.text], {
       cwd,
       env: {
@@ -289,6 +292,7 @@ export class ImageBuilder {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
     });
+    this.runTimes.push({ where, ms: Date.now() - started });
     if (result.status !== 0) {
       const output = `${result.stdout}${result.stderr}`.trim().split('\n').slice(-30).join('\n');
       throw new ImageBuildError(`${where}: RUN failed (exit ${result.status ?? result.signal}): ${instruction.text}\n${output}`);
@@ -299,7 +303,11 @@ export class ImageBuilder {
 /** Copies a file, symlink or directory tree; symlinks stay symlinks (COPY does not follow them). */
 function copyTree(from: string, to: string): void {
   fs.mkdirSync(path.dirname(to), { recursive: true, mode: 0o755 });
-  fs.cpSync(from, to, { recursive: true, verbatimSymlinks: true, force: true });
+  // cpSync cannot copy a lone dangling symlink; inside a tree it copies them verbatim.
+  if (fs.lstatSync(from).isSymbolicLink()) {
+    fs.rmSync(to, { force: true });
+    fs.symlinkSync(fs.readlinkSync(from), to);
+  } else fs.cpSync(from, to, { recursive: true, verbatimSymlinks: true, force: true });
 }
 
 /** A stage's cache key: base, instructions, the context files it copies, and the stages it copies from. */

@@ -17,6 +17,7 @@ async function main(): Promise<number> {
       console.log(`  ${result.image.command.join(' ')} in ${result.image.workdir} as ${result.image.user.uid}:${result.image.user.gid}`);
       for (const line of result.verified) console.log(`  - ${line}`);
     }
+    for (const { where, ms } of builder.runTimes) console.log(`RUN at ${where}: ${(ms / 1000).toFixed(1)} s`);
     return 0;
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));

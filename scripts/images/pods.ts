@@ -12,6 +12,7 @@ import { startMongoWireServer } from '../../services/api/test/support/mongo-wire
 import { startManifestServer, viteManifest } from '../../services/frontend-server/test/support/manifest-server';
 import { apiContainerEnv, FRONTEND_SPA_FALLBACK, frontendContainerEnv, frontendPages, MONGODB_SECRET_KEY, PAGES_KEY } from '../../stacks/workloads-stack';
 import { ImageBuildError, ImageBuilder, type Image } from './build';
+import { chown } from './privileged';
 import { explainExit, inspectImage, runImage, type RunningImage } from './run';
 
 export interface ImageCheckResult {
@@ -61,13 +62,14 @@ export async function checkServiceImage(builder: ImageBuilder, options: { repoRo
 function volume(podDir: string, name: string, image: Image, files?: Record<string, { content: string; mode: number }>): string {
   const dir = path.join(podDir, name);
   fs.mkdirSync(dir);
-  fs.chownSync(dir, 0, image.user.gid);
-  fs.chmodSync(dir, files ? 0o755 : 0o2775);
+  // Contents first, ownership last: without root, chown goes through sudo and ends our access.
   for (const [file, { content, mode }] of Object.entries(files ?? {})) {
-    fs.writeFileSync(path.join(dir, file), content);
-    fs.chownSync(path.join(dir, file), 0, image.user.gid);
+    fs.writeFileSync(path.join(dir, file), content, { mode });
     fs.chmodSync(path.join(dir, file), mode);
+    chown(path.join(dir, file), 0, image.user.gid);
   }
+  fs.chmodSync(dir, files ? 0o755 : 0o2775);
+  chown(dir, 0, image.user.gid);
   return dir;
 }
 
@@ -132,13 +134,14 @@ async function checkFrontendPod(image: Image, podDir: string): Promise<string[]>
     const running = proc;
     const fallback = path.join(outputDir, FRONTEND_SPA_FALLBACK);
     const index = path.join(outputDir, 'index.html');
-    await untilReady(image, running, `${FRONTEND_SPA_FALLBACK} and index.html were not written to OUTPUT_DIR`, async () => (fs.existsSync(fallback) && fs.existsSync(index) ? true : undefined));
+    const rendered = () => running.output().split('\n').some((line) => line.includes('"event":"rendered"'));
+    await untilReady(image, running, `${FRONTEND_SPA_FALLBACK} and index.html were not written to OUTPUT_DIR (no "rendered" log event)`, async () =>
+      rendered() && fs.existsSync(fallback) && fs.existsSync(index) ? true : undefined,
+    );
     const html = fs.readFileSync(index, 'utf8');
     if (!html.includes('/static/assets/index-image0001.js')) throw new ImageBuildError(`${image.dockerfile}: index.html does not link the manifest's bundle:\n${html}`);
     const owner = fs.statSync(index).uid;
     if (owner !== image.user.uid) throw new ImageBuildError(`${image.dockerfile}: index.html belongs to uid ${owner}, not the image's user ${image.user.uid}`);
-    const events = running.output().split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { event?: string }).event);
-    if (!events.includes('rendered')) throw new ImageBuildError(`${image.dockerfile}: no "rendered" log event:\n${running.output()}`);
     const checks = [`rendered ${FRONTEND_SPA_FALLBACK} and index.html into the output volume as uid ${owner}, linking the manifest's bundle`];
     checks.push(await stopGracefully(image, running));
     return checks;

@@ -9,6 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ImageBuildError, type Image } from './build';
+import { asRoot } from './privileged';
 
 export interface RunningImage {
   readonly proc: ChildProcess;
@@ -71,11 +72,12 @@ export function runImage(image: Image, options: RunOptions): RunningImage {
   const [executable, ...args] = image.command;
   // Absolute paths in the command are image paths.
   const hostArgs = args.map((arg) => (path.posix.isAbsolute(arg) ? image.hostPath(arg) : arg));
-  const proc = spawn('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--', image.hostPath(executable), ...hostArgs], {
-    cwd,
-    env: { ...image.env, HOME: image.hostPath('/home/nonroot'), ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const launch = asRoot(['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--', image.hostPath(executable), ...hostArgs], {
+    ...image.env,
+    HOME: image.hostPath('/home/nonroot'),
+    ...options.env,
   });
+  const proc = spawn(launch.command, launch.args, { cwd, env: launch.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   proc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -113,8 +115,11 @@ export function explainExit(image: Image, code: number | string, output: string)
 
 /** The pod mounts the root filesystem read-only; here the image's user must at least not own it. */
 function assertNotWritable(image: Image, dir: string): void {
-  const probe = spawnSync('setpriv', [`--reuid=${image.user.uid}`, `--regid=${image.user.gid}`, '--clear-groups', '--', 'test', '-w', dir]);
-  if (probe.error) throw new ImageBuildError(`cannot run setpriv (util-linux): ${probe.error.message}`);
+  const launch = asRoot(['setpriv', `--reuid=${image.user.uid}`, `--regid=${image.user.gid}`, '--clear-groups', '--', 'test', '-w', dir], { PATH: '/usr/bin:/bin' });
+  const probe = spawnSync(launch.command, launch.args, { env: launch.env, encoding: 'utf8' });
+  if (probe.error || (probe.status !== 0 && probe.status !== 1)) {
+    throw new ImageBuildError(`cannot run setpriv (util-linux) as root or through passwordless sudo: ${probe.error?.message ?? probe.stderr}`);
+  }
   if (probe.status === 0) throw new ImageBuildError(`${image.dockerfile}: uid ${image.user.uid} can write WORKDIR ${image.workdir}; the image's files must belong to root (no COPY --chown)`);
 }
 
