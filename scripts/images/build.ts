@@ -279,7 +279,8 @@ export class ImageBuilder {
     if (absolute) throw new ImageBuildError(`${where}: RUN uses the absolute path "${absolute}", which the image check cannot map into the stage; use a path relative to WORKDIR`);
     const cwd = path.join(state.root, state.workdir);
     const started = Date.now();
-    const result = spawnSync('/bin/sh', ['-c', instruction.text], {
+    // Niced: in `npm test` the builds run beside timing-sensitive tests (e2e, shutdown), which come first.
+    const result = spawnSync('nice', ['-n', '15', '/bin/sh', '-c', instruction.text], {
       cwd,
       env: {
         ...state.env,
