@@ -9,11 +9,13 @@
  * - the Google provider sends Secret Manager calls to a loopback stand-in, other IAM calls to a
  *   closed port, and authenticates with a stand-in token;
  * - every Deployment has `wait_for_rollout = false`: there is no kubelet, so no Pod ever becomes
- *   ready (real deploys keep waiting for the rollout).
+ *   ready (real deploys keep waiting for the rollout);
+ * - the stack's state and the upstream stacks' outputs it reads through `terraform_remote_state` are
+ *   local files in the temp dir (whatever backend the stack names), the latter holding what a real
+ *   apply of the upstream stack would give (UPSTREAM_VALUES).
  *
- * The upstream stacks' outputs the stack reads through `terraform_remote_state` come from local
- * state files (UPSTREAM_VALUES), written where the stack's own relative backend paths point. Only kubernetes resources are applied (`-target`); Google resources are
- * planned, not applied, since nothing of Google's can run here.
+ * Only kubernetes resources are applied (`-target`); Google resources are planned, not applied,
+ * since nothing of Google's can run here.
  */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -98,6 +100,13 @@ function remoteStateReads(stack: Json): Map<string, Set<string>> {
   return reads;
 }
 
+/** The stack a `terraform_remote_state` reads: by its local path or its gcs prefix (cdktf names both after the stack). */
+function upstreamStackOf(name: string, remote: Json): string {
+  if (remote.backend === 'local') return path.basename(remote.config.path, '.tfstate');
+  if (remote.backend === 'gcs') return path.basename(remote.config.prefix);
+  throw new Error(`remote state ${name} uses backend ${remote.backend}; add how to find its stack to upstreamStackOf`);
+}
+
 export interface PrepareStackOptions {
   readonly synthDir: string;
   readonly stack: string;
@@ -109,10 +118,7 @@ export interface PrepareStackOptions {
   readonly workDir?: string;
 }
 
-/**
- * Lays the stack out as `cdktf.out/stacks/<stack>/` under a temp dir so its relative backend and
- * remote-state paths (`../../../.terraform-state/…`) land inside that temp dir.
- */
+/** Writes the stack, its override file and its upstream state files into a temp dir. */
 export function prepareStack(opts: PrepareStackOptions): PreparedStack {
   const manifest = JSON.parse(fs.readFileSync(path.join(opts.synthDir, 'manifest.json'), 'utf8'));
   const entry = manifest.stacks[opts.stack];
@@ -128,25 +134,27 @@ export function prepareStack(opts: PrepareStackOptions): PreparedStack {
   const project: string = stack.provider?.google?.[0]?.project;
   if (!project) throw new Error(`${opts.stack}: no google provider project in cdk.tf.json`);
 
-  // Upstream state files with stand-in outputs, where the stack's own remote-state config points.
+  // Upstream state files, read through the local backend whatever backend the stack names (gcs in
+  // staging and production).
+  const stateDir = path.join(root, 'state');
+  fs.mkdirSync(stateDir, { recursive: true });
+  const remoteStateOverrides: Record<string, Json> = {};
   for (const [name, outputs] of remoteStateReads(stack)) {
-    const remote = stack.data.terraform_remote_state[name];
-    if (remote.backend !== 'local') throw new Error(`${opts.stack}: remote state ${name} uses backend ${remote.backend}; only local is laid out here`);
-    const file = path.resolve(dir, remote.config.path);
-    const upstreamName = path.basename(file, '.tfstate');
+    const upstreamName = upstreamStackOf(name, stack.data.terraform_remote_state[name]);
     const upstreamEntry = manifest.stacks[upstreamName];
     if (!upstreamEntry) throw new Error(`${opts.stack}: remote state ${name} reads ${upstreamName}, which is not in the synthesized manifest`);
     const upstream = JSON.parse(fs.readFileSync(path.join(opts.synthDir, upstreamEntry.synthesizedStackPath), 'utf8'));
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const file = path.join(stateDir, `${upstreamName}.tfstate`);
     const state = {
       version: 4,
       terraform_version: '1.11.4',
       serial: 1,
-      lineage: `stand-in-${name}`,
+      lineage: `stand-in-${upstreamName}`,
       outputs: Object.fromEntries([...outputs].map((o) => [o, { value: upstreamValue(upstream, upstreamName, o), type: 'string' }])),
       resources: [],
     };
     fs.writeFileSync(file, JSON.stringify(state, null, 2));
+    remoteStateOverrides[name] = { backend: 'local', config: { path: file } };
   }
 
   const kubernetesAddresses: string[] = [];
@@ -156,6 +164,9 @@ export function prepareStack(opts: PrepareStackOptions): PreparedStack {
   }
 
   const override = {
+    // The stack's own state, local in the temp dir (an override's backend replaces the original's).
+    terraform: { backend: { local: { path: path.join(stateDir, `${opts.stack}.tfstate`) } } },
+    data: { terraform_remote_state: remoteStateOverrides },
     provider: {
       kubernetes: [{ config_path: opts.kubeconfig, host: null, token: null, cluster_ca_certificate: null }],
       google: [
