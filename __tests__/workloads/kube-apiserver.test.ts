@@ -303,6 +303,48 @@ describe('a broken value is refused by the API server, naming the object', () =>
   }, STACK_TIMEOUT_MS);
 });
 
+describe('the checks above fail when what they check is broken', () => {
+  const stackName = workloadsStacks.find((s) => s.startsWith('isoscribe-dev-'))!;
+
+  test('drift: a Service annotation edited on the server makes the second plan non-empty; PSA warnings: a non-restricted template draws a Warning', async () => {
+    const synth = read(stackName);
+    const stack = prepareStack({ synthDir, stack: stackName, kubeconfig: kube.kubeconfig, secretManagerEndpoint: secretManager.endpoint });
+    const namespace = namespaceOf(synth);
+    const service = nameOf(synth, (Object.values(synth.resource.kubernetes_service_v1)[0] as Json).metadata.name);
+    await withCleanup(
+      async () => {
+        expectExit(`${stackName}: init`, await stack.terraform(['init', '-input=false', '-no-color']));
+        expectExit(`${stackName}: apply`, await stack.terraform(['apply', '-input=false', '-no-color', '-auto-approve', ...stack.targets]));
+        const patched = await kube.request(
+          'PATCH',
+          `/api/v1/namespaces/${namespace}/services/${service}`,
+          { metadata: { annotations: { [NEG_ANNOTATION]: '{"exposed_ports":{"8080":{}}}' } } },
+          'application/merge-patch+json',
+        );
+        expect(patched.status).toBe(200);
+        const again = await stack.terraform(['plan', '-input=false', '-no-color', '-detailed-exitcode', ...stack.targets]);
+        expect(again.code).toBe(2);
+        expect(again.stdout).toMatch(new RegExp(`kubernetes_service_v1\\.\\S+ will be updated in-place[\\s\\S]*"cloud\\.google\\.com/neg"`));
+
+        const warned = await kube.request('POST', `/apis/apps/v1/namespaces/${namespace}/deployments?dryRun=All`, {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'psa-warn-probe' },
+          spec: {
+            selector: { matchLabels: { probe: 'psa' } },
+            template: { metadata: { labels: { probe: 'psa' } }, spec: { containers: [{ name: 'c', image: 'example.invalid/probe:1' }] } },
+          },
+        });
+        expect(warned.status).toBe(201);
+        expect(warned.warnings.join('\n')).toContain('would violate PodSecurity "restricted:latest"');
+      },
+      async () => {
+        await destroyAndCheck(stack, synth);
+      },
+    );
+  }, STACK_TIMEOUT_MS);
+});
+
 test('without the binaries, the suite fails naming the script that builds them', () => {
   expect(() => requireKubeBinaries('/nonexistent/kube')).toThrow(
     'Kubernetes control-plane binaries missing in /nonexistent/kube: etcd, kube-apiserver, kube-controller-manager. Build them with `bash scripts/ci-install-kube.sh`',

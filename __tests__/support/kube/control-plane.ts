@@ -44,7 +44,7 @@ export function requireKubeBinaries(binDir = kubeBinDir()): string {
 export interface KubeResponse<T = any> {
   readonly status: number;
   readonly body: T;
-  /** Every `Warning` header the API server sent (admission warnings, deprecations). */
+  /** The text of every `Warning` header the API server sent (admission warnings, deprecations). */
   readonly warnings: string[];
 }
 
@@ -56,7 +56,8 @@ export interface ControlPlane {
   readonly dir: string;
   /** The server's /version gitVersion. */
   readonly version: string;
-  request<T = any>(method: string, apiPath: string, body?: unknown): Promise<KubeResponse<T>>;
+  /** JSON in and out; `contentType` for patches (e.g. `application/merge-patch+json`). */
+  request<T = any>(method: string, apiPath: string, body?: unknown, contentType?: string): Promise<KubeResponse<T>>;
   get<T = any>(apiPath: string): Promise<KubeResponse<T>>;
   /** Polls until `check` returns a value (not undefined) or the timeout passes. */
   waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs?: number): Promise<T>;
@@ -65,6 +66,17 @@ export interface ControlPlane {
   /** The combined logs of one component. */
   logs(component: (typeof BINARIES)[number]): string;
   stop(): Promise<void>;
+}
+
+/** The texts of every `Warning: 299 - "<text>"` header (raw headers: Node joins repeated ones with commas). */
+function warningsOf(rawHeaders: string[]): string[] {
+  const texts: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i].toLowerCase() !== 'warning') continue;
+    const m = /^\d{3} \S+ "((?:[^"\\]|\\.)*)"/.exec(rawHeaders[i + 1]);
+    texts.push(m ? m[1].replace(/\\(.)/g, '$1') : rawHeaders[i + 1]);
+  }
+  return texts;
 }
 
 async function freePort(): Promise<number> {
@@ -165,7 +177,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
   const key = fs.readFileSync(path.join(dir, 'admin.key'));
   const agent = new https.Agent({ ca, cert, key, keepAlive: true });
 
-  const request = <T>(method: string, apiPath: string, body?: unknown): Promise<KubeResponse<T>> =>
+  const request = <T>(method: string, apiPath: string, body?: unknown, contentType = 'application/json'): Promise<KubeResponse<T>> =>
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = https.request(
@@ -173,7 +185,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
         {
           method,
           agent,
-          headers: { accept: 'application/json', ...(payload ? { 'content-type': 'application/json' } : {}) },
+          headers: { accept: 'application/json', ...(payload ? { 'content-type': contentType } : {}) },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -186,8 +198,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
             } catch {
               // /readyz and friends answer in plain text
             }
-            const warning = res.headers.warning;
-            resolve({ status: res.statusCode ?? 0, body: parsed, warnings: warning === undefined ? [] : ([] as string[]).concat(warning) });
+            resolve({ status: res.statusCode ?? 0, body: parsed, warnings: warningsOf(res.rawHeaders) });
           });
         },
       );
