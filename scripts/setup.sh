@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set-up of a fresh Debian/Ubuntu machine for this repository: system packages the tests run for real
 # (nginx, wrk, Java + Maven for the MongoDB-wire server), npm dependencies, the test server's jars,
-# actionlint (Go) and Terraform (offline expression evaluation only).
+# actionlint (Go), Terraform (offline expression evaluation only) and a Kubernetes control plane (Go).
 # Idempotent; uses sudo when not root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,4 +29,7 @@ npm ci --no-audit --no-fund
 bash scripts/ci-install-mongo-wire.sh     # MongoDB-wire test server (mongo-java-server from Maven Central)
 bash scripts/ci-install-actionlint.sh    # workflow linter, built with `go install`
 bash scripts/ci-install-terraform.sh     # `terraform console` evaluates the Cloud Armor chunking offline
+# kube-apiserver, kube-controller-manager and etcd for the workloads-apply tests (~10 min cold, cached
+# outside the repo). .ci/run builds them in the background instead, overlapped with the rest.
+[[ "${ISOSCRIBE_SETUP_SKIP_KUBE:-}" == "1" ]] || bash scripts/ci-install-kube.sh
 echo "setup: done"
