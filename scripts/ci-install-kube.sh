@@ -12,8 +12,8 @@
 #   usage: bash scripts/ci-install-kube.sh               prints the binary directory on its last line
 #          bash scripts/ci-install-kube.sh --print-dir   only prints that directory (the tests use it)
 #
-# Version: Kubernetes 1.34 (latest patch the proxy serves). Production runs on GKE's STABLE channel,
-# the slowest of the three the environments use, so the tests check against a minor that channel runs.
+# Version: Kubernetes 1.34 (its latest patch on the proxy), a minor GKE supports, rather than the newest
+# minor (1.37): production is on GKE's STABLE channel, which trails the newest minors.
 set -euo pipefail
 
 KUBE_VERSION="v1.34.4"
@@ -33,7 +33,7 @@ if all_present; then
   exit 0
 fi
 if ! command -v go >/dev/null 2>&1; then
-  echo "ci-install-kube: Go is not on PATH; install Go 1.24+ (https://go.dev/dl/) and rerun" >&2
+  echo "ci-install-kube: Go is not on PATH; install Go 1.24+ and rerun" >&2
   exit 1
 fi
 
