@@ -135,8 +135,13 @@ interface Proc {
 }
 
 function startProcess(name: Proc['name'], binDir: string, args: string[], dir: string): Proc {
-  // Own process group, so stop() can signal the whole group.
-  const child = spawn(path.join(binDir, name), args, { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Own process group, so stop() can signal the whole group; and killed by the kernel if the test
+  // process dies without stop() (util-linux setpriv sets the parent-death signal, then execs).
+  const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', path.join(binDir, name), ...args], {
+    cwd: dir,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const proc: Proc = { name, child, log: [], exited: false };
   const keep = (chunk: Buffer) => {
     proc.log.push(chunk.toString());
