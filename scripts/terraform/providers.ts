@@ -3,12 +3,13 @@
  * the registry.
  *
  * Two modes, chosen by whether a directory of provider binaries is given:
- * - mirror: `ISOSCRIBE_TF_PROVIDERS_DIR` (default `../shared/terraform-providers` beside the checkout,
- *   where this workplace keeps them) holds `terraform-provider-<type>_v<version>.xz` and a
- *   `SHA256SUMS` of the uncompressed binaries. Every pin is unpacked (checked against its sum) into a
- *   filesystem mirror under `.tools/terraform-mirror`, and a CLI config naming only that mirror is
- *   written beside it, to be passed to terraform through `TF_CLI_CONFIG_FILE` (never the user's
- *   `~/.terraformrc`). A pin with no binary is an error that names the file it looked for.
+ * - mirror: `ISOSCRIBE_TF_PROVIDERS_DIR` (default: `../shared/terraform-providers` beside the checkout,
+ *   as in CI, else `../../shared/terraform-providers`, for git worktrees kept one level deeper) holds
+ *   `terraform-provider-<type>_v<version>.xz` and a `SHA256SUMS` of the uncompressed binaries. Every
+ *   pin is unpacked (checked against its sum) into a filesystem mirror under `.tools/terraform/mirror`,
+ *   and a CLI config naming only that mirror is written beside it, to be passed to terraform through
+ *   `TF_CLI_CONFIG_FILE` (never the user's `~/.terraformrc`). A pin with no binary is an error that
+ *   names the file it looked for.
  * - registry: no such directory; terraform's own registry installation, unchanged (GitHub runners).
  */
 import { execFileSync } from 'child_process';
@@ -34,7 +35,8 @@ export interface ProviderInstall {
 }
 
 const ROOT = resolve(__dirname, '../..');
-const DEFAULT_PROVIDERS_DIR = resolve(ROOT, '../shared/terraform-providers');
+// Beside the checkout (CI's layout), then one level up (worktrees under a common directory).
+const WORKPLACE_PROVIDERS_DIRS = ['../shared/terraform-providers', '../../shared/terraform-providers'].map((d) => resolve(ROOT, d));
 
 /** Expands a `required_providers` source the way terraform does (`google` → `registry.terraform.io/hashicorp/google`). */
 export function qualifySource(source: string): string {
@@ -82,7 +84,7 @@ function readSums(providersDir: string): Map<string, string> {
 
 export interface PrepareOptions {
   readonly pins: readonly ProviderPin[];
-  /** Directory of `.xz` binaries; `undefined` → `ISOSCRIBE_TF_PROVIDERS_DIR` → `../shared/terraform-providers` if present. */
+  /** Directory of `.xz` binaries; `undefined` → `ISOSCRIBE_TF_PROVIDERS_DIR` → the workplace default, if present. */
   readonly providersDir?: string | null;
   /** Where the mirror, CLI config and plugin cache live. @default `.tools/terraform` in the checkout */
   readonly toolsDir?: string;
@@ -95,7 +97,7 @@ export function defaultProvidersDir(): string | undefined {
     if (!existsSync(fromEnv)) throw new Error(`ISOSCRIBE_TF_PROVIDERS_DIR=${fromEnv} does not exist`);
     return resolve(fromEnv);
   }
-  return existsSync(DEFAULT_PROVIDERS_DIR) ? DEFAULT_PROVIDERS_DIR : undefined;
+  return WORKPLACE_PROVIDERS_DIRS.find((dir) => existsSync(dir));
 }
 
 /**

