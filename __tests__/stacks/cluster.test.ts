@@ -80,7 +80,7 @@ describe.each(prodRegions.map((r) => [r.name, r] as const))('production cluster 
   });
 
   it('runs nodes as the dedicated node service account from core, on COS_CONTAINERD', () => {
-    expect(pool.node_config.service_account).toMatch(/cross-stack-output-google_service_accountnode-sa_account_.*email/);
+    expect(pool.node_config.service_account).toMatch(/cross-stack-output-datagoogle_service_accountnode-sa_account_.*email/);
     expect(pool.node_config.image_type).toBe('COS_CONTAINERD');
     expect(pool.node_config.metadata['disable-legacy-endpoints']).toBe('true');
   });
