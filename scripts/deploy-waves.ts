@@ -1,6 +1,7 @@
-// npx tsx scripts/deploy-waves.ts --env production [--manifest cdktf.out/manifest.json]
+// npx tsx scripts/deploy-waves.ts --env production [--manifest cdktf.out/manifest.json] [--markdown]
 // Prints, as GitHub step outputs (`name=value` lines for $GITHUB_OUTPUT), the stacks of each deploy
-// wave of one environment (stack-order.ts) and how long its apply job may run.
+// wave of one environment (stack-order.ts) and how long its apply job may run; `--markdown`: the
+// table docs/deploy.md shows.
 import { parseArgs } from 'node:util';
 import { readManifest, stackWaves, StackOrderError } from './stack-order';
 
@@ -50,11 +51,20 @@ export function githubOutputs(waves: DeployWave[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The Markdown table docs/deploy.md shows for one environment (checked against the manifest by a test). */
+export function renderWaveTable(waves: DeployWave[]): string {
+  const rows = waves.map((w, i) => `| ${i + 1} | ${w.stacks.map((s) => `\`${s}\``).join(', ')} | ${w.applyTimeoutMinutes} min |`);
+  return ['| wave | stacks (planned, then applied, in parallel) | apply timeout |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
 if (require.main === module) {
   try {
-    const { values } = parseArgs({ options: { manifest: { type: 'string', default: 'cdktf.out/manifest.json' }, env: { type: 'string' } } });
-    if (!values.env) throw new StackOrderError('usage: deploy-waves.ts --env <environment> [--manifest cdktf.out/manifest.json]');
-    process.stdout.write(githubOutputs(deployWaves(stackWaves(readManifest(values.manifest), { environment: values.env }))));
+    const { values } = parseArgs({
+      options: { manifest: { type: 'string', default: 'cdktf.out/manifest.json' }, env: { type: 'string' }, markdown: { type: 'boolean', default: false } },
+    });
+    if (!values.env) throw new StackOrderError('usage: deploy-waves.ts --env <environment> [--manifest cdktf.out/manifest.json] [--markdown]');
+    const waves = deployWaves(stackWaves(readManifest(values.manifest), { environment: values.env }));
+    process.stdout.write(values.markdown ? `${renderWaveTable(waves)}\n` : githubOutputs(waves));
   } catch (error) {
     process.stderr.write(`deploy-waves: ${(error as Error).message}\n`);
     process.exitCode = 1;
