@@ -44,7 +44,7 @@ export function ciRoleMapping(inputs: CiRoleInputs): string {
     `  ((assertion.job_workflow_ref == '${inputs.repository}/${inputs.deployWorkflow}@${main}' && assertion.sub.startsWith('repo:${inputs.repository}:environment:'))`,
     `    ? 'deploy-' + assertion.environment : '${CI_ROLE.main}') :`,
     `'${CI_ROLE.none}'`,
-  ].join('\n');
+  ].join(' ');
 }
 
 /** Which GitHub workflow runs may act as a service account: one value of `attribute.ci_role`. */
