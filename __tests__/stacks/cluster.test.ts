@@ -24,7 +24,6 @@ describe.each(prodRegions.map((r) => [r.name, r] as const))('production cluster 
     expect(cluster.master_authorized_networks_config).toEqual({
       cidr_blocks: environment('production').cluster.masterAuthorizedNetworks.map((n) => ({ cidr_block: n.cidr, display_name: n.displayName })),
       gcp_public_cidrs_access_enabled: false,
-      private_endpoint_enforcement_enabled: true,
     });
   });
 

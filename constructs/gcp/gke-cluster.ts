@@ -122,8 +122,8 @@ export class GkeCluster extends Construct {
       masterAuthorizedNetworksConfig: {
         cidrBlocks: (props.masterAuthorizedNetworks ?? []).map((n) => ({ cidrBlock: n.cidrBlock, displayName: n.displayName })),
         gcpPublicCidrsAccessEnabled: false,
-        // The list applies to the private endpoint too: other VPC workloads cannot reach it unlisted.
-        privateEndpointEnforcementEnabled: true,
+        // A VPC-peering private cluster (master_ipv4_cidr_block) applies this list to its private
+        // endpoint already; private_endpoint_enforcement_enabled is for Private Service Connect ones.
       },
       masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
       enableLegacyAbac: false,
