@@ -35,7 +35,7 @@ export interface RoleGrant {
 
 /**
  * What the deployer needs to apply every stack but this one, and nothing wider: no owner/editor,
- * no organisation roles. __tests__/delivery/bootstrap.test.ts checks that every resource type in
+ * no organisation roles. __tests__/delivery/app.test.ts checks that every resource type in
  * the synthesized topology is covered, so a new resource type fails a test until its role is named.
  */
 export const DEPLOYER_ROLES: readonly RoleGrant[] = [
@@ -190,8 +190,9 @@ function googleRoles(grants: readonly RoleGrant[]): string[] {
 
 /**
  * Run once per GCP project, by a human with project-owner rights, before anything else
- * (docs/deploy.md): the state bucket every other stack of the environment keeps its state in, and
- * the keyless trust that lets GitHub Actions plan, push images and deploy.
+ * (docs/deploy.md): what the first deploy uses before it could create it (the state bucket, the
+ * image registry CI pushes to before `core`, the service accounts the deployer must not be able to
+ * create), and the keyless trust that lets GitHub Actions plan, push images and deploy.
  *
  * It keeps local state, since the bucket it creates cannot hold its own state before it exists,
  * and no other stack depends on it: they name the bucket in their backend, not by reference.

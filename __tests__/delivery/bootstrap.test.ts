@@ -174,6 +174,15 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
     expect(grantsOf(stack).filter((g) => g.identity === 'planner').map((g) => `${g.role} on ${g.on}`)).toEqual(['roles/storage.objectViewer on state bucket']);
   });
 
+  it('lets only the deployer and the planner reach the clusters\' DNS endpoint (container.clusters.connect)', () => {
+    const connectRole = resources(stack, 'google_project_iam_custom_role').find((r) => r.role_id === 'isoscribeControlPlaneConnect')!;
+    // Predefined roles that carry (or may carry) container.clusters.connect, and the custom one.
+    const carriers = ['roles/container.admin', 'roles/container.clusterAdmin', 'roles/container.developer', 'roles/container.viewer', `\${google_project_iam_custom_role.${connectRole.__id}.name}`];
+    const holders = resources(stack, 'google_project_iam_member').filter((m) => carriers.includes(m.role)).map((m) => m.member);
+    const accountOf = (member: string) => resources(stack, 'google_service_account').find((a) => member === `\${google_service_account.${a.__id}.member}`)?.account_id;
+    expect([...new Set(holders.map(accountOf))].sort()).toEqual([`isoscribe-${envName}-ci-deploy`, `isoscribe-${envName}-ci-plan`]);
+  });
+
   it('custom roles carry exactly the permissions their purpose names', () => {
     const custom = Object.fromEntries(resources(stack, 'google_project_iam_custom_role').map((r) => [r.role_id, r.permissions]));
     expect(custom).toEqual({ isoscribeControlPlaneConnect: [...CONTROL_PLANE_CONNECT_PERMISSIONS], isoscribeServiceAccountIam: [...SERVICE_ACCOUNT_IAM_PERMISSIONS] });
