@@ -79,6 +79,8 @@ export interface PreparedStack {
   terraform(args: string[]): Promise<TerraformResult>;
   /** `-target=<address>` for every kubernetes resource. */
   readonly targets: string[];
+  /** Deletes the temp dir (state, plans, override). */
+  remove(): void;
 }
 
 let providers: ProviderInstall | undefined;
@@ -213,6 +215,7 @@ export function prepareStack(opts: PrepareStackOptions): PreparedStack {
     project,
     terraform,
     targets: kubernetesAddresses.map((a) => `-target=${a}`),
+    remove: () => fs.rmSync(root, { recursive: true, force: true }),
   };
 }
 
