@@ -1,9 +1,8 @@
 import { DataGoogleClientConfig } from '@cdktf/provider-google/lib/data-google-client-config';
-import { DataGoogleSecretManagerSecretVersion } from '@cdktf/provider-google/lib/data-google-secret-manager-secret-version';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, RegionConfig } from '../config';
 import { GOOGLE_FRONT_END_RANGES, GOOGLE_HEALTH_CHECK_RANGES } from '../config/google-ranges';
@@ -24,6 +23,9 @@ import type { ClusterStack } from './cluster-stack';
 import type { CoreStack } from './core-stack';
 import { EnvironmentStack, environmentLabels } from './environment-stack';
 import { negName, WORKLOADS_NAMESPACE } from './naming';
+
+/** The GKE Secret Manager add-on's SecretProviderClass (installed with `secret_manager_config`). */
+export const SECRET_PROVIDER_CLASS_API_VERSION = 'secrets-store.gke.io/v1';
 
 /**
  * The workloads of one region (workloads/*.ts), each an NGINX-fronted pod, in a namespace that
@@ -88,7 +90,6 @@ export class WorkloadsStack extends EnvironmentStack {
         googleServiceAccount: { name: core.workloadServiceAccounts[name].account.name, email: core.workloadServiceAccounts[name].email },
         bindIamPolicy: ownsIdentityBindings,
       });
-      const podAnnotations: Record<string, string> = {};
       const files = (pod.files ?? []).map((file) => {
         const { source } = file;
         if (source.kind === 'configMap') {
@@ -98,20 +99,24 @@ export class WorkloadsStack extends EnvironmentStack {
           });
           return AppFiles.fromConfigMap(map.metadata.name, file.dir);
         }
-        // Terraform reads the value at plan time and writes it straight into the Kubernetes Secret;
-        // no program, config or synthesized file ever holds it.
+        // Terraform names where the value lives, never the value: the GKE Secret Manager add-on's
+        // CSI driver fetches it with the pod's Workload Identity when the pod starts (issue 13).
         const secretInCore = core.secrets[source.secret];
         if (!secretInCore) {
           throw new Error(`Workload ${name}: its pod mounts the secret "${source.secret}"; add CoreAccess.secret('${source.secret}') to its access in workloads/${name}.ts`);
         }
-        const version = new DataGoogleSecretManagerSecretVersion(this, source.secret, { secret: secretInCore.id });
-        const secret = new SecretV1(this, source.id, {
-          metadata: { name: source.kubernetesName, namespace, labels },
-          type: 'Opaque',
-          data: { [file.key]: version.secretData },
+        new Manifest(this, source.providerClass, {
+          manifest: {
+            apiVersion: SECRET_PROVIDER_CLASS_API_VERSION,
+            kind: 'SecretProviderClass',
+            metadata: { name: source.providerClass, namespace, labels },
+            spec: {
+              provider: 'gke',
+              parameters: { secrets: `- resourceName: "${secretInCore.id}/versions/latest"\n  path: "${file.key}"\n` },
+            },
+          },
         });
-        podAnnotations[source.rollAnnotation] = version.version;
-        return AppFiles.fromSecret(secret.metadata.name, file.dir);
+        return AppFiles.fromSecretProviderClass(source.providerClass, file.dir);
       });
       const app = new NginxFrontedApp(this, name, {
         name,
@@ -131,7 +136,6 @@ export class WorkloadsStack extends EnvironmentStack {
         replicas: sizing.replicas,
         autoscaling: sizing.autoscaling,
         negName: negName(env, name),
-        podAnnotations: Object.keys(podAnnotations).length > 0 ? podAnnotations : undefined,
         drainSeconds: DRAIN_SECONDS,
         terminationGracePeriodSeconds: pod.terminationGracePeriodSeconds,
       });

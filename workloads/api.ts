@@ -5,7 +5,7 @@ import { CoreAccess, nodeSleep, nodeSocketProbe, PodFile, type WorkloadDefinitio
 
 /** Largest API request body. NGINX answers 413 above it; the app's own limit is the same number. */
 export const API_BODY_LIMIT_KIB = 256;
-/** Where the api reads the MongoDB connection string (a Secret mounted as a file). */
+/** Where the api reads the MongoDB connection string (Secret Manager, mounted as a file by the CSI driver). */
 export const MONGODB_SECRET_DIR = '/etc/isoscribe/mongodb';
 export const MONGODB_SECRET_KEY = 'uri';
 /** The api's own graceful-stop budget (SHUTDOWN_TIMEOUT_MS), inside the grace period. */
@@ -13,11 +13,9 @@ const API_SHUTDOWN_SECONDS = 20;
 
 const mongodbUri = PodFile.fromSecretManager({
   secret: 'mongodb-uri',
-  kubernetesName: 'api-mongodb',
-  id: 'mongodb-secret',
+  providerClass: 'api-mongodb',
   dir: MONGODB_SECRET_DIR,
   key: MONGODB_SECRET_KEY,
-  rollAnnotation: 'isoscribe.dev/mongodb-secret-version',
 });
 
 /** The JSON API (services/api): Fastify on MongoDB over NGINX's unix socket, under /api. */

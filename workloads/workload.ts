@@ -52,20 +52,19 @@ export interface PodContext {
 /** A file mounted read-only into the app container. Build it with the static factories. */
 export class PodFile {
   /**
-   * A Kubernetes Secret that Terraform fills at plan time from one of core's Secret Manager secrets
-   * (no program or synthesized file holds the value). The app reads it once at start, so a new
-   * secret version rolls the pods through `rollAnnotation`.
+   * One of core's Secret Manager secrets, mounted by the GKE Secret Manager add-on's CSI driver
+   * from the pod's own Workload Identity when the pod starts: Terraform declares only where the
+   * value lives (a SecretProviderClass naming `versions/latest`), so no state, plan, program or
+   * synthesized file ever holds it. The app reads it once at start: after adding a version, roll
+   * the pods (docs/deploy.md). Until a version exists the pod waits in ContainerCreating.
    */
   static fromSecretManager(props: {
     /** The secret's name in core; the workload must list `CoreAccess.secret(name)` in its access. */
     readonly secret: string;
-    /** The Kubernetes Secret's name. */
-    readonly kubernetesName: string;
-    /** Construct id of the Kubernetes Secret (its Terraform address). */
-    readonly id: string;
+    /** The SecretProviderClass's name (also its Terraform construct id). */
+    readonly providerClass: string;
     readonly dir: string;
     readonly key: string;
-    readonly rollAnnotation: string;
   }): PodFile {
     return new PodFile(props.dir, props.key, { kind: 'secret', ...props });
   }
@@ -78,10 +77,10 @@ export class PodFile {
   private constructor(
     /** Mount directory in the pod. */
     readonly dir: string,
-    /** The file's name: the Secret or ConfigMap key. */
+    /** The file's name: the path in the SecretProviderClass, or the ConfigMap key. */
     readonly key: string,
     readonly source:
-      | { kind: 'secret'; secret: string; kubernetesName: string; id: string; rollAnnotation: string }
+      | { kind: 'secret'; secret: string; providerClass: string }
       | { kind: 'configMap'; kubernetesName: string; content: string },
   ) {}
 

@@ -1,6 +1,6 @@
 /**
- * The session the kube-apiserver workloads tests share: one control plane (support/kube/) and one
- * Secret Manager stand-in per test file, started in beforeAll and stopped in afterAll (with a check
+ * The session the kube-apiserver workloads tests share: one control plane (support/kube/) per test
+ * file, with the stand-in SecretProviderClass CRD installed, started in beforeAll and stopped in afterAll (with a check
  * that no process is left), and the apply-check-destroy sequence every workloads stack goes through.
  * The stacks are split over two test files so jest runs them on both workers, each file against its
  * own API server; within a file they are applied one after another (they share a namespace name).
@@ -8,14 +8,17 @@
  * What cannot run here, and what stands in for it:
  * - No kubelet or scheduler: Pods are created by the ReplicaSet controller and judged by admission,
  *   then stay Pending. Deployments are applied with `wait_for_rollout = false`; real deploys wait.
- * - No Google: Google resources (the Workload Identity IAM members) are planned, not applied. The
- *   MongoDB URI comes from a loopback Secret Manager stand-in (STAND_IN_MONGODB_URI) through the real
- *   Google provider's data source; the cluster and core stacks' outputs are local state files.
+ * - No Google: Google resources (the Workload Identity IAM members) are planned, not applied; no
+ *   Secret Manager value is read (issue 13: the stacks only name secrets, and every Secret Manager
+ *   call would fail on a closed port). The cluster and core stacks' outputs are local state files.
+ * - No GKE Secret Manager add-on: its SecretProviderClass CRD is a stand-in
+ *   (support/kube/secret-provider-class-crd.ts); the CSI driver that would mount the files is absent,
+ *   which changes nothing here since Pods are never bound to a node.
  * Everything else is the synthesized cdk.tf.json, unchanged (see support/kube/workloads-apply.ts).
  */
 import { requireKubeBinaries, startControlPlane, type ControlPlane, type KubeResponse } from '../support/kube/control-plane';
-import { startSecretManagerStandIn, type SecretManagerStandIn } from '../support/kube/secret-manager-stand-in';
-import { expectExit, prepareStack, STAND_IN_MONGODB_URI, type PreparedStack } from '../support/kube/workloads-apply';
+import { installSecretProviderClassCrd } from '../support/kube/secret-provider-class-crd';
+import { expectExit, prepareStack, type PreparedStack } from '../support/kube/workloads-apply';
 import { synthesized } from '../support/topology';
 
 export type Json = any;
@@ -30,15 +33,11 @@ export const NEG_ANNOTATION = 'cloud.google.com/neg';
 const PSA_ENFORCE = 'pod-security.kubernetes.io/enforce';
 
 let kube: ControlPlane;
-let secretManager: SecretManagerStandIn;
 
 /** The running control plane and stand-in of this test file (after beforeAll). */
 export const session = {
   get kube(): ControlPlane {
     return kube;
-  },
-  get secretManager(): SecretManagerStandIn {
-    return secretManager;
   },
 };
 const timings: string[] = [];
@@ -75,12 +74,11 @@ function stripServerFields(metadata: Json, name: string): Json {
 export function useKubeSession(): void {
   beforeAll(async () => {
     requireKubeBinaries();
-    secretManager = await startSecretManagerStandIn(STAND_IN_MONGODB_URI);
     kube = await startControlPlane();
+    await installSecretProviderClassCrd(kube);
   }, 180_000);
 
   afterAll(async () => {
-    await secretManager?.stop();
     if (!kube) return;
     const pids = kube.pids;
     await kube.stop();
@@ -128,10 +126,13 @@ async function applyAndCheck(stack: PreparedStack, synth: Json, times: Record<st
   expect(privileged.status).toBe(403);
   expect(privileged.body.message).toContain('violates PodSecurity "restricted:latest"');
 
-  // The MongoDB Secret holds what the (stand-in) Secret Manager served, through the real data source.
-  for (const secret of resourcesOf(synth, 'kubernetes_secret_v1')) {
-    const got = await kube.get(`/api/v1/namespaces/${namespace}/secrets/${nameOf(synth, secret.metadata.name)}`);
-    expect(Buffer.from(got.body.data.uri, 'base64').toString()).toBe(STAND_IN_MONGODB_URI);
+  // No Kubernetes Secret at all: each SecretProviderClass names its Secret Manager secret (core's id, from
+  // the upstream state), and the pod mounts it through the CSI driver.
+  expect((await kube.get(`/api/v1/namespaces/${namespace}/secrets`)).body.items).toEqual([]);
+  for (const providerClass of resourcesOf(synth, 'kubernetes_manifest').filter((m) => m.manifest.kind === 'SecretProviderClass')) {
+    const live = (await kube.get(`/apis/secrets-store.gke.io/v1/namespaces/${namespace}/secretproviderclasses/${providerClass.manifest.metadata.name}`)).body;
+    expect(live.spec.provider).toBe('gke');
+    expect(live.spec.parameters.secrets).toMatch(/^- resourceName: "projects\/[a-z0-9-]+\/secrets\/isoscribe-[a-z]+-[a-z0-9-]+\/versions\/latest"\n  path: "[^"]+"\n$/);
   }
 
   for (const deployment of resourcesOf(synth, 'kubernetes_deployment_v1')) {
@@ -247,7 +248,7 @@ export function describeStackApplies(stacks: readonly string[]): void {
   describe.each(stacks)('%s on a real kube-apiserver (no kubelet: Pods stay Pending; Google resources planned, not applied)', (stackName) => {
     test('applies, Pods are admitted under PSA restricted with no warnings, NEG/HPA/PDB/NetworkPolicies as synthesized, second apply is a no-op, destroy is clean', async () => {
       const synth = read(stackName);
-      const stack = prepareStack({ synthDir, stack: stackName, kubeconfig: kube.kubeconfig, secretManagerEndpoint: secretManager.endpoint });
+      const stack = prepareStack({ synthDir, stack: stackName, kubeconfig: kube.kubeconfig });
       const times: Record<string, number> = {};
       const started = Date.now();
       await withCleanup(
@@ -261,7 +262,6 @@ export function describeStackApplies(stacks: readonly string[]): void {
           times.destroy = await destroyAndCheck(stack, synth);
         },
       );
-      expect(secretManager.unexpected).toEqual([]);
       timings.push(
         `${stackName}: ${Object.entries(times).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}; total ${((Date.now() - started) / 1000).toFixed(1)}`,
       );
@@ -271,5 +271,5 @@ export function describeStackApplies(stacks: readonly string[]): void {
 
 /** A copy of `stackName` for this file's API server, `edit` applied to its cdk.tf.json first. */
 export function prepareForSession(stackName: string, edit?: (stack: Json) => void): PreparedStack {
-  return prepareStack({ synthDir, stack: stackName, kubeconfig: kube.kubeconfig, secretManagerEndpoint: secretManager.endpoint, edit });
+  return prepareStack({ synthDir, stack: stackName, kubeconfig: kube.kubeconfig, edit });
 }

@@ -57,10 +57,11 @@ describe('a third workload: config entry + one definition file', () => {
     const grants = resources(core, 'google_secret_manager_secret_iam_member').filter((g) => g.secret_id === `\${google_secret_manager_secret.${secret.__id}.id}`);
     expect(grants).toHaveLength(1);
     expect(grants[0].member).toMatch(/search-sa/);
-    // Mounted from a Kubernetes Secret Terraform fills at plan time; a new version rolls the pods.
-    const { deployment } = workload(workloadsStack, 'search');
-    expect(named(workloadsStack, 'kubernetes_secret_v1', 'search-api-key').data['api-key']).toMatch(/^\$\{data\.google_secret_manager_secret_version\./);
-    expect(Object.keys(deployment.spec.template.metadata.annotations)).toContain('isoscribe.dev/search-api-key-version');
+    // Mounted by the CSI driver from a SecretProviderClass naming the secret's latest version; Terraform never reads it.
+    const { pod } = workload(workloadsStack, 'search');
+    const providerClass = resources(workloadsStack, 'kubernetes_manifest').find((m) => m.manifest.metadata.name === 'search-api-key')!;
+    expect(providerClass.manifest.spec.parameters.secrets).toMatch(/search-api-keyid\}\/versions\/latest"\n  path: "api-key"\n$/);
+    expect(pod.volume).toContainEqual(expect.objectContaining({ csi: expect.objectContaining({ volume_attributes: { secretProviderClass: 'search-api-key' } }) }));
     const bindings = resources(workloadsStack, 'google_service_account_iam_member').map((b) => b.member);
     expect(bindings).toContain(`serviceAccount:${env.project.id}.svc.id.goog[isoscribe/search]`);
   });

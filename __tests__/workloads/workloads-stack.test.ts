@@ -69,9 +69,10 @@ describe.each(ENV_REGIONS)('%s workloads in %s', (envName, regionName) => {
       for (const [type, byId] of Object.entries<Record<string, TfJson>>(stack.resource)) {
         if (!type.startsWith('kubernetes_') || type === 'kubernetes_namespace_v1') continue;
         for (const body of Object.values(byId)) {
+          const { metadata } = type === 'kubernetes_manifest' ? body.manifest : body;
           // A reference orders creation after the namespace; a literal name must say so with depends_on.
-          if (body.metadata.namespace === WORKLOADS_NAMESPACE) expect(body.depends_on.join()).toMatch(/kubernetes_namespace_v1\./);
-          else expect(body.metadata.namespace).toMatch(nsRef);
+          if (metadata.namespace === WORKLOADS_NAMESPACE) expect(body.depends_on.join()).toMatch(/kubernetes_namespace_v1\./);
+          else expect(metadata.namespace).toMatch(nsRef);
         }
       }
     });
@@ -278,21 +279,20 @@ describe.each(ENV_REGIONS)('%s workloads in %s', (envName, regionName) => {
       expect(other).toEqual([{ to: env.mongodb.cidrs.map((cidr) => ({ ip_block: { cidr } })), ports: [{ port: String(env.mongodb.port), protocol: 'TCP' }] }]);
     });
 
-    it('reads the MongoDB connection string from Secret Manager into a Secret mounted as a file', () => {
-      const [version] = dataSources(stack, 'google_secret_manager_secret_version');
-      expect(version.secret).toMatch(remoteOutput(core, 'mongodb-uriid'));
-      expect(version.version).toBeUndefined(); // latest
-      const secret = named(stack, 'kubernetes_secret_v1', 'api-mongodb');
-      expect(secret.data).toEqual({ [MONGODB_SECRET_KEY]: `\${data.google_secret_manager_secret_version.${version.__id}.secret_data}` });
-      const volume = pod.volume.find((v: TfJson) => v.secret);
-      expect(volume.secret.secret_name).toBe(`\${kubernetes_secret_v1.${secret.__id}.metadata[0].name}`);
+    it('mounts the MongoDB connection string from Secret Manager through the CSI driver: Terraform never reads it', () => {
+      expect(dataSources(stack, 'google_secret_manager_secret_version')).toEqual([]);
+      expect(resources(stack, 'kubernetes_secret_v1')).toEqual([]);
+      const providerClass = resources(stack, 'kubernetes_manifest').find((m) => m.manifest.metadata.name === 'api-mongodb')!;
+      expect(providerClass.manifest).toMatchObject({ apiVersion: 'secrets-store.gke.io/v1', kind: 'SecretProviderClass', spec: { provider: 'gke' } });
+      // The latest version of core's secret, as the file MONGODB_URI_FILE names.
+      expect(providerClass.manifest.spec.parameters.secrets).toMatch(
+        new RegExp(`^- resourceName: "${remoteOutput(core, 'mongodb-uriid').source}/versions/latest"\\n  path: "${MONGODB_SECRET_KEY}"\\n$`),
+      );
+      const volume = pod.volume.find((v: TfJson) => v.csi);
+      expect(volume.csi).toEqual({ driver: 'secrets-store-gke.csi.k8s.io', read_only: true, volume_attributes: { secretProviderClass: 'api-mongodb' } });
       expect(app.volume_mount).toContainEqual({ name: volume.name, mount_path: MONGODB_SECRET_DIR, read_only: true });
       expect(env_.MONGODB_URI_FILE).toBe(`${MONGODB_SECRET_DIR}/${MONGODB_SECRET_KEY}`);
       expect(env_.MONGODB_URI).toBeUndefined();
-      // A new secret version rolls the pods (the app reads the file once, at start).
-      expect(workload(stack, 'api').deployment.spec.template.metadata.annotations['isoscribe.dev/mongodb-secret-version']).toBe(
-        `\${data.google_secret_manager_secret_version.${version.__id}.version}`,
-      );
     });
 
     it('listens on the socket NGINX proxies to, with the body limit NGINX enforces', () => {

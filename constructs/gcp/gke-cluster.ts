@@ -130,6 +130,9 @@ export class GkeCluster extends Construct {
       enableShieldedNodes: true,
       enableIntranodeVisibility: true,
       workloadIdentityConfig: { workloadPool: `${props.project}.svc.id.goog` },
+      // Pods mount Secret Manager secrets through its CSI driver (SecretProviderClass), with their
+      // own Workload Identity: no secret value passes through Terraform.
+      secretManagerConfig: { enabled: true },
       releaseChannel: { channel: props.releaseChannel },
       datapathProvider: 'ADVANCED_DATAPATH',
       networkPolicy: { enabled: false },

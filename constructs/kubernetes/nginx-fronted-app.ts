@@ -28,8 +28,19 @@ export interface ContainerResources {
   readonly limits: { readonly cpu?: string; readonly memory: string };
 }
 
-/** Files mounted read-only into the app container: one directory per Secret or ConfigMap. */
+/** The CSI driver of GKE's Secret Manager add-on (container_cluster `secret_manager_config`). */
+export const SECRET_MANAGER_CSI_DRIVER = 'secrets-store-gke.csi.k8s.io';
+
+/** Files mounted read-only into the app container: one directory per Secret, ConfigMap or SecretProviderClass. */
 export class AppFiles {
+  /**
+   * The files a GKE Secret Manager SecretProviderClass names, fetched by the add-on's CSI driver
+   * (`secrets-store-gke.csi.k8s.io`) with the pod's Workload Identity when the pod starts.
+   */
+  static fromSecretProviderClass(providerClassName: string, mountPath: string): AppFiles {
+    return new AppFiles(mountPath, { csi: { driver: SECRET_MANAGER_CSI_DRIVER, readOnly: true, volumeAttributes: { secretProviderClass: providerClassName } } });
+  }
+
   /** Each key of the Secret becomes a file under `mountPath` (mode 0440, group = the pod's fsGroup). */
   static fromSecret(secretName: string, mountPath: string): AppFiles {
     return new AppFiles(mountPath, { secret: { secretName, defaultMode: '0440' } });

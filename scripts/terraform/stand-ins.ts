@@ -27,10 +27,6 @@ export interface DataSourceStandIn {
  * that tries the network instead fails the run with its address.
  */
 export const DATA_SOURCE_STAND_INS: Readonly<Record<string, DataSourceStandIn>> = {
-  google_secret_manager_secret_version: {
-    values: { secret_data: 'mongodb://stand-in.invalid:27017/isoscribe' },
-    reason: 'reads the latest secret version from Secret Manager; stand-in: a placeholder MongoDB URI',
-  },
   google_service_account: {
     // The bootstrap stack creates the accounts (by hand, once per project); core only reads them.
     values: (config) => {
@@ -47,6 +43,18 @@ export const DATA_SOURCE_STAND_INS: Readonly<Record<string, DataSourceStandIn>> 
   cloudflare_ip_ranges: {
     values: { ipv4_cidrs: CLOUDFLARE_IPV4_RANGES, ipv6_cidrs: CLOUDFLARE_IPV6_RANGES },
     reason: "reads Cloudflare's published ranges from the Cloudflare API; stand-in: the copy in config/cloudflare-ips.ts",
+  },
+};
+
+/**
+ * Resource types whose plan itself needs the API, keyed by type; replaced through `override_resource`
+ * (the provider never plans them) and listed in the report like the data sources above.
+ */
+export const RESOURCE_STAND_INS: Readonly<Record<string, { readonly reason: string }>> = {
+  kubernetes_manifest: {
+    reason:
+      "the kubernetes provider plans a custom resource against its CRD's schema, read from the cluster's API server; " +
+      'offline the manifest is not checked (the kube-apiserver workloads apply test applies it against a stand-in CRD)',
   },
 };
 

@@ -6,7 +6,8 @@
  *    once per distinct provider set; every stack shares that set's data dir (TF_DATA_DIR).
  * 2. Every stack, on a copy in a temporary directory (cdktf.out is never touched):
  *    `terraform validate`, then a plan of every resource (`terraform test` with one `command = plan`
- *    run, refresh off) in dependency order. `terraform test` is used for its `override_data`: the
+ *    run, refresh off) in dependency order. `terraform test` is used for its `override_data` (and
+ *    `override_resource` for the few resource types whose plan needs an API, stand-ins.ts): the
  *    cross-stack `terraform_remote_state` reads get the upstream stack's own planned outputs, and
  *    data sources that would call an API get the stand-ins of stand-ins.ts. Nothing else is replaced;
  *    no backend is initialized or read.
@@ -22,7 +23,7 @@ import { createServer, Server } from 'net';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { prepareProviders, qualifySource, readPins } from './providers';
-import { DATA_SOURCE_STAND_INS, OUTPUT_STAND_INS } from './stand-ins';
+import { DATA_SOURCE_STAND_INS, OUTPUT_STAND_INS, RESOURCE_STAND_INS } from './stand-ins';
 
 export interface TerraformError {
   readonly stack: string;
@@ -99,6 +100,7 @@ export interface VerifyOptions {
 interface StackJson {
   terraform?: { required_providers?: Record<string, { source?: string; version?: string }> };
   data?: Record<string, Record<string, unknown>>;
+  resource?: Record<string, Record<string, unknown>>;
   output?: Record<string, { value?: unknown }>;
 }
 
@@ -420,6 +422,13 @@ function planOverrides(stack: string, json: StackJson, upstream: Record<string, 
       }
       // JSON is valid HCL expression syntax, quoted keys included.
       blocks.push(`override_data {\n  target = ${address}\n  values = ${JSON.stringify(values)}\n}\n`);
+    }
+  }
+  for (const [type, instances] of Object.entries(json.resource ?? {})) {
+    if (!RESOURCE_STAND_INS[type]) continue;
+    for (const name of Object.keys(instances)) {
+      standIns.push({ target: `${type}.${name}`, value: {}, reason: RESOURCE_STAND_INS[type].reason });
+      blocks.push(`override_resource {\n  target = ${type}.${name}\n}\n`);
     }
   }
   blocks.push('run "plan" {\n  command = plan\n  plan_options {\n    refresh = false\n  }\n}\n');

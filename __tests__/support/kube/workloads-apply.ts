@@ -6,8 +6,8 @@
  *
  * - the kubernetes provider reads the test kubeconfig instead of the cluster stack's endpoint and a
  *   Google access token (`host`, `token`, `cluster_ca_certificate` unset, `config_path` set);
- * - the Google provider sends Secret Manager calls to a loopback stand-in, other IAM calls to a
- *   closed port, and authenticates with a stand-in token;
+ * - the Google provider sends Secret Manager and IAM calls to a closed loopback port (the stacks read
+ *   no secret, so none is made) and authenticates with a stand-in token;
  * - every Deployment has `wait_for_rollout = false`: there is no kubelet, so no Pod ever becomes
  *   ready (real deploys keep waiting for the rollout);
  * - the stack's state and the upstream stacks' outputs it reads through `terraform_remote_state` are
@@ -24,9 +24,6 @@ import * as path from 'node:path';
 import { prepareProviders, readPins, type ProviderInstall } from '../../../scripts/terraform/providers';
 
 type Json = any;
-
-/** The stand-in Mongo URI the Secret Manager stand-in serves; the test checks it reaches the Secret. */
-export const STAND_IN_MONGODB_URI = 'mongodb://stand-in.invalid:27017/isoscribe';
 
 /**
  * What an upstream output would hold after a real apply, computed from the upstream stack's own
@@ -119,7 +116,6 @@ export interface PrepareStackOptions {
   readonly synthDir: string;
   readonly stack: string;
   readonly kubeconfig: string;
-  readonly secretManagerEndpoint: string;
   /** Changes the copied cdk.tf.json before it is written (the negative tests break one value). */
   readonly edit?: (stack: Json) => void;
   /** @default a fresh temp dir */
@@ -180,8 +176,8 @@ export function prepareStack(opts: PrepareStackOptions): PreparedStack {
       google: [
         {
           access_token: 'stand-in-access-token',
-          secret_manager_custom_endpoint: opts.secretManagerEndpoint,
-          // Nothing but Secret Manager may be called; anything else fails on a closed loopback port.
+          // Nothing may be called: every Google API fails on a closed loopback port.
+          secret_manager_custom_endpoint: 'http://127.0.0.1:9/v1/',
           iam_custom_endpoint: 'http://127.0.0.1:9/v1/',
           resource_manager_custom_endpoint: 'http://127.0.0.1:9/v1/',
         },
