@@ -75,9 +75,9 @@ export const DEPLOYER_ROLES: readonly RoleGrant[] = [
   },
   { role: 'roles/storage.admin', reason: 'the static-bundle bucket and its IAM; state objects in the state bucket', covers: ['google_storage_bucket*'] },
   {
-    role: 'roles/secretmanager.admin',
-    reason: 'the MongoDB secret and its IAM; workloads read its value (added out of band) into a Kubernetes secret',
-    covers: ['google_secret_manager_secret*', 'data.google_secret_manager_secret_version'],
+    role: '(custom role: SECRET_ADMIN_PERMISSIONS)',
+    reason: "the workloads' secrets (no value: versions are added out of band, pods mount them at run time) and their IAM; never a value",
+    covers: ['google_secret_manager_secret', 'google_secret_manager_secret_iam_*'],
   },
   { role: 'roles/certificatemanager.editor', reason: 'DNS authorizations, managed certificates and certificate maps', covers: ['google_certificate_manager_*'] },
   // Cloudflare resources are authorized by a Cloudflare API token (a GitHub environment secret), not by Google IAM.
@@ -111,14 +111,29 @@ export const PLANNER_ROLES: readonly RoleGrant[] = [
 
 /**
  * Types the planner must never read: secret values. Anyone who can push a branch can make a pull
- * request run any code as the planner, so it holds no secret access at all. Until the workloads
- * stacks stop holding the MongoDB URI (issue 13, no secret in state), their pull-request plans
- * stop at these with a 403; the synth diff still shows every change.
+ * request run any code as the planner, so it holds no secret access at all. No stack uses them
+ * (issue 13: nothing secret in state, __tests__/stacks/no-secret-in-state.test.ts); should one come
+ * back, its pull-request plan is reported as not planned rather than failing with a 403.
  */
 export const PLANNER_DENIED = ['kubernetes_secret*', 'data.google_secret_manager_secret_version'] as const;
 
 /** Exactly what reaching a cluster's DNS endpoint needs; Kubernetes RBAC/IAM decide the rest. */
 export const CONTROL_PLANE_CONNECT_PERMISSIONS = ['container.clusters.connect'] as const;
+
+/**
+ * What creating the workloads' secrets and granting access to them needs, and nothing that touches
+ * a value: roles/secretmanager.admin also carries secretmanager.versions.access (read any secret)
+ * and versions.add. Pods read values with their own identity; people add versions out of band.
+ */
+export const SECRET_ADMIN_PERMISSIONS = [
+  'secretmanager.secrets.create',
+  'secretmanager.secrets.delete',
+  'secretmanager.secrets.get',
+  'secretmanager.secrets.getIamPolicy',
+  'secretmanager.secrets.list',
+  'secretmanager.secrets.setIamPolicy',
+  'secretmanager.secrets.update',
+] as const;
 
 /** Exactly what Workload Identity bindings on an account need: no actAs, no keys, no create. */
 export const SERVICE_ACCOUNT_IAM_PERMISSIONS = ['iam.serviceAccounts.getIamPolicy', 'iam.serviceAccounts.setIamPolicy'] as const;
@@ -333,6 +348,16 @@ export class BootstrapStack extends TerraformStack {
       description: `pushes api and frontend-server images from ${repository}@${mainBranch}; no key`,
     });
     this.identity.grantImpersonation('image-pusher-from-main', this.imagePusher.account.name, GitHubActor.mainBranchPush());
+
+    const secretAdmin = new ProjectIamCustomRole(this, 'secret-admin', {
+      project,
+      roleId: 'isoscribeSecretAdmin',
+      title: 'Secret Manager secrets without values (CI deploys)',
+      description: 'Create, update and delete secrets and set their IAM; no version access: values never pass through CI',
+      permissions: [...SECRET_ADMIN_PERMISSIONS],
+      dependsOn: services,
+    });
+    new ProjectIamMember(this, 'deployer-secret-admin', { project, role: secretAdmin.name, member: this.deployer.member });
 
     // Grants on single resources: RESOURCE_GRANTS is the written list, this is the wiring.
     const serviceAccountIam = new ProjectIamCustomRole(this, 'service-account-iam', {

@@ -6,6 +6,7 @@ import {
   CONTROL_PLANE_CONNECT_PERMISSIONS,
   DEPLOY_WORKFLOW,
   DEPLOYER_ROLES,
+  SECRET_ADMIN_PERMISSIONS,
   PLANNER_ROLES,
   RESOURCE_GRANTS,
   SERVICE_ACCOUNT_IAM_PERMISSIONS,
@@ -134,8 +135,9 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
   });
 
   it('grants the deployer its listed project roles; project IAM admin only for the roles the topology hands out', () => {
+    const secretAdmin = resources(stack, 'google_project_iam_custom_role').find((r) => r.role_id === 'isoscribeSecretAdmin')!;
     expect(projectRoles(stack, `isoscribe-${envName}-ci-deploy`)).toEqual(
-      DEPLOYER_ROLES.map((g) => g.role).filter((r) => r.startsWith('roles/')).sort(),
+      [...DEPLOYER_ROLES.map((g) => g.role).filter((r) => r.startsWith('roles/')), `\${google_project_iam_custom_role.${secretAdmin.__id}.name}`].sort(),
     );
     const iamAdmin = resources(stack, 'google_project_iam_member').find((m) => m.role === 'roles/resourcemanager.projectIamAdmin')!;
     expect(iamAdmin.condition.expression).toBe(
@@ -186,8 +188,21 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
 
   it('custom roles carry exactly the permissions their purpose names', () => {
     const custom = Object.fromEntries(resources(stack, 'google_project_iam_custom_role').map((r) => [r.role_id, r.permissions]));
-    expect(custom).toEqual({ isoscribeControlPlaneConnect: [...CONTROL_PLANE_CONNECT_PERMISSIONS], isoscribeServiceAccountIam: [...SERVICE_ACCOUNT_IAM_PERMISSIONS] });
+    expect(custom).toEqual({
+      isoscribeControlPlaneConnect: [...CONTROL_PLANE_CONNECT_PERMISSIONS],
+      isoscribeServiceAccountIam: [...SERVICE_ACCOUNT_IAM_PERMISSIONS],
+      isoscribeSecretAdmin: [...SECRET_ADMIN_PERMISSIONS],
+    });
     expect(SERVICE_ACCOUNT_IAM_PERMISSIONS).not.toContain('iam.serviceAccounts.actAs');
+  });
+
+  it('lets the deployer create secrets and set their IAM, never read or add a value (issue 13)', () => {
+    expect(SECRET_ADMIN_PERMISSIONS.filter((p) => !/^secretmanager\.secrets\./.test(p))).toEqual([]);
+    const deployerRoles = projectRoles(stack, `isoscribe-${envName}-ci-deploy`);
+    // Predefined roles carrying secretmanager.versions.access or versions.add.
+    for (const role of ['roles/secretmanager.admin', 'roles/secretmanager.secretAccessor', 'roles/secretmanager.secretVersionAdder', 'roles/secretmanager.secretVersionManager']) {
+      expect(deployerRoles).not.toContain(role);
+    }
   });
 
   it('every IAM grant the stack makes is a written one (RESOURCE_GRANTS), with no condition, and every written one is made', () => {
