@@ -28,8 +28,8 @@ export const ingressSchema = z.object({
   /** Seconds the load balancer waits for a backend's response. @default 30 */
   backendTimeoutSec: z.number().int().min(1).max(86_400).default(30),
   /**
-   * Seconds a removed endpoint keeps serving its in-flight requests. Keep it at or below the pods'
-   * termination grace period, or draining is cut short. @default 30
+   * Seconds a removed endpoint keeps serving its in-flight requests. The pods' drain (and so their
+   * termination grace period) derives from it: drainSecondsFor in workloads/workload.ts. @default 30
    */
   connectionDrainingTimeoutSec: z.number().int().min(0).max(3600, { message: 'must be at most 3600 seconds' }).default(30),
   /**

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { ENVIRONMENTS, loadEnvironments, type EnvironmentConfig } from '../config';
 import { nginxPreStop } from '../constructs/kubernetes/nginx-fronted-app';
 import { READINESS_PATH, renderNginxConfig } from '../constructs/nginx';
-import { DRAIN_SECONDS, podTrustedProxies, type PodContext, type PodPaths, type WorkloadDefinition, type WorkloadPod } from '../workloads';
+import { drainSecondsFor, podTrustedProxies, type PodContext, type PodPaths, type WorkloadDefinition, type WorkloadPod } from '../workloads';
 import { findNginx, startNginx, type RunningNginx } from '../testing/nginx';
 import { get, isAlive, waitUntil } from './util';
 
@@ -48,7 +48,7 @@ export interface StartPodOptions {
   readonly secrets?: Record<string, string>;
   /** Stand-in for the bundle bucket's manifest URL. @default - an address nothing listens on */
   readonly bundleManifestUrl?: string;
-  /** @default DRAIN_SECONDS */
+  /** @default drainSecondsFor(env): the stack's */
   readonly drainSeconds?: number;
   /** Environment for the app on top of the pod's: test knobs such as LOG_LEVEL or POLL_INTERVAL_MS. */
   readonly appEnv?: Record<string, string>;
@@ -104,13 +104,14 @@ export interface RunningPod {
 /** Starts `definition`'s pod: NGINX on its config, its files mounted, its app on its environment. */
 export async function startPod(definition: WorkloadDefinition, options: StartPodOptions = {}): Promise<RunningPod> {
   const name = options.name ?? definition.name;
-  const drainSeconds = options.drainSeconds ?? DRAIN_SECONDS;
+  const env = options.env ?? devEnvironment();
+  const drainSeconds = options.drainSeconds ?? drainSecondsFor(env);
   let pod: WorkloadPod | undefined;
   let context: PodContext | undefined;
   const nginx = await startNginx({
     config: (layout) => {
       context = {
-        env: options.env ?? devEnvironment(),
+        env,
         trustedProxies: options.trustedProxies ?? podTrustedProxies(LB_ADDRESS),
         paths: { socketPath: layout.socketPath, htmlDir: layout.htmlDir, mountRoot: layout.dir, nodeBin: process.execPath },
         bundleManifestUrl: options.bundleManifestUrl ?? 'http://127.0.0.1:9/.vite/manifest.json',

@@ -10,7 +10,7 @@ import { ENVIRONMENTS, loadEnvironments } from '../../config';
 import { socketGet } from '../../services/api/test/support/api-process';
 import { startMongoWireServer } from '../../services/api/test/support/mongo-wire';
 import { startManifestServer, viteManifest } from '../../services/frontend-server/test/support/manifest-server';
-import { DRAIN_SECONDS, POD_PATHS, type WorkloadDefinition, type WorkloadPod } from '../../workloads';
+import { drainSecondsFor, POD_PATHS, type WorkloadDefinition, type WorkloadPod } from '../../workloads';
 import { api } from '../../workloads/api';
 import { frontend, FRONTEND_SPA_FALLBACK } from '../../workloads/frontend';
 import { ImageBuildError, ImageBuilder, type Image } from './build';
@@ -106,7 +106,7 @@ function podFor(definition: WorkloadDefinition, image: Image, podDir: string, op
     trustedProxies: [],
     paths: { socketPath: path.join(shared, 'app.sock'), htmlDir: shared, mountRoot: podDir, nodeBin: POD_PATHS.nodeBin },
     bundleManifestUrl: options.bundleManifestUrl ?? 'http://127.0.0.1:9/.vite/manifest.json',
-    drainSeconds: DRAIN_SECONDS,
+    drainSeconds: drainSecondsFor(dev),
   });
   for (const file of pod.files ?? []) {
     const { source } = file;
