@@ -15,6 +15,7 @@ import { nginxPreStop } from '../constructs/kubernetes/nginx-fronted-app';
 import { READINESS_PATH, renderNginxConfig } from '../constructs/nginx';
 import { drainSecondsFor, podTrustedProxies, type PodContext, type PodPaths, type WorkloadDefinition, type WorkloadPod } from '../workloads';
 import { findNginx, startNginx, type RunningNginx } from '../testing/nginx';
+import { startMetadataServer, type MetadataServer } from '../services/frontend-server/test/support/manifest-server';
 import { get, isAlive, waitUntil } from './util';
 
 /**
@@ -122,9 +123,16 @@ export async function startPod(definition: WorkloadDefinition, options: StartPod
     },
   });
   let app: ChildProcess | undefined;
+  let metadata: MetadataServer | undefined;
   try {
     const files = mountFiles(pod!, context!.paths, options);
     const env = { ...pod!.env, ...options.appEnv };
+    // A pod reading with its Workload Identity gets tokens from the GKE metadata server, which cannot
+    // run here: a loopback stand-in hands out a fixed token unless the test points it elsewhere.
+    if (env.MANIFEST_AUTH === 'metadata' && !env.GCE_METADATA_HOST) {
+      metadata = await startMetadataServer('ya29.pod-stand-in-token');
+      env.GCE_METADATA_HOST = metadata.host;
+    }
     app = spawn(process.execPath, ['--require', 'tsx/cjs', appEntry(definition.service)], {
       cwd: path.join(SERVICES_DIR, definition.service),
       env: { PATH: process.env.PATH, ...env },
@@ -172,11 +180,13 @@ export async function startPod(definition: WorkloadDefinition, options: StartPod
       stop: async () => {
         await stopChild(child);
         await nginx.stop();
+        await metadata?.close();
       },
     };
   } catch (error) {
     if (app) await stopChild(app);
     await nginx.stop();
+    await metadata?.close();
     throw error;
   }
 }

@@ -314,15 +314,23 @@ describe.each(ENV_REGIONS)('%s workloads in %s', (envName, regionName) => {
     const { app } = workload(stack, 'frontend');
     const env_ = Object.fromEntries(app.env.map((e: TfJson) => [e.name, e.value]));
 
-    it('may reach public addresses on 443 (the bundle bucket) besides DNS, never private ones or the metadata server', () => {
+    it('may reach public addresses on 443 (the bundle bucket) and the GKE metadata server (its identity) besides DNS, never private ones', () => {
       const policy = named(stack, 'kubernetes_network_policy_v1', 'frontend');
       const other = policy.spec.egress.filter((e: TfJson) => !e.to.some((t: TfJson) => t.namespace_selector));
-      expect(other).toEqual([{ to: [{ ip_block: { cidr: '0.0.0.0/0', except: NON_PUBLIC_IPV4 } }], ports: [{ port: '443', protocol: 'TCP' }] }]);
+      expect(other).toEqual([
+        { to: [{ ip_block: { cidr: '0.0.0.0/0', except: NON_PUBLIC_IPV4 } }], ports: [{ port: '443', protocol: 'TCP' }] },
+        {
+          to: [{ ip_block: { cidr: '169.254.169.254/32' } }, { ip_block: { cidr: '169.254.169.252/32' } }],
+          ports: [{ port: '80', protocol: 'TCP' }, { port: '988', protocol: 'TCP' }],
+        },
+      ]);
       for (const blocked of ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16']) expect(NON_PUBLIC_IPV4).toContain(blocked);
     });
 
-    it('fetches the manifest from the bundle bucket over HTTPS and writes into the dir NGINX serves', () => {
+    it('fetches the manifest from the bundle bucket over HTTPS with its own identity and writes into the dir NGINX serves', () => {
       expect(env_.MANIFEST_URL).toMatch(new RegExp(`^https://storage\\.googleapis\\.com/${remoteOutput(core, 'name').source}/`));
+      // Core grants the frontend's account objectViewer on the bucket; the public read comes later, with ingress.
+      expect(env_.MANIFEST_AUTH).toBe('metadata');
       expect(env_.OUTPUT_DIR).toBe(POD_LAYOUT.htmlDir);
       expect(nginxConfigOf(stack, 'frontend')).toContain(`root ${POD_LAYOUT.htmlDir};`);
       expect(env_.PAGES_FILE).toBe(`${PAGES_DIR}/${PAGES_KEY}`);
