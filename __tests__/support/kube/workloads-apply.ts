@@ -40,11 +40,6 @@ const UPSTREAM_VALUES: Record<string, (args: Json, project: string) => string> =
   'google_service_account.name': (a, p) => `projects/${p}/serviceAccounts/${a.account_id}@${p}.iam.gserviceaccount.com`,
   'google_secret_manager_secret.id': (a, p) => `projects/${p}/secrets/${a.secret_id}`,
   'google_storage_bucket.name': (a) => a.name,
-  // Core reads the workload accounts bootstrap created (DataGoogleServiceAccount): the same name.
-  'data.google_service_account.name': (a, p) => `projects/${p}/serviceAccounts/${a.account_id}@${p}.iam.gserviceaccount.com`,
-  'data.google_service_account.email': (a, p) => `${a.account_id}@${p}.iam.gserviceaccount.com`,
-  // Read only by the kubernetes provider's configuration, which the override replaces with the kubeconfig.
-  'google_container_cluster.control_plane_endpoints_config0dns_endpoint_config0endpoint': () => 'gke-stand-in.us-central1.gke.goog',
   // Assigned by Google: a documentation address (TEST-NET-1).
   'google_compute_global_address.address': () => '192.0.2.10',
   // Read only by the kubernetes provider's configuration, which the override replaces with the kubeconfig.
@@ -54,15 +49,11 @@ const UPSTREAM_VALUES: Record<string, (args: Json, project: string) => string> =
 
 function upstreamValue(upstream: Json, upstreamName: string, output: string): string {
   const project: string = upstream.provider?.google?.[0]?.project;
-  const blocks: Array<[string, string, Record<string, Json>]> = [
-    ...Object.entries<Record<string, Json>>(upstream.resource ?? {}).map(([type, byId]): [string, string, Record<string, Json>] => [type, type, byId]),
-    ...Object.entries<Record<string, Json>>(upstream.data ?? {}).map(([type, byId]): [string, string, Record<string, Json>] => [`data${type}`, `data.${type}`, byId]),
-  ];
-  for (const [outputType, ruleType, byId] of blocks) {
+  for (const [type, byId] of Object.entries<Record<string, Json>>(upstream.resource ?? {})) {
     for (const [id, args] of Object.entries(byId)) {
-      const prefix = `cross-stack-output-${outputType}${id}`;
+      const prefix = `cross-stack-output-${type}${id}`;
       if (!output.startsWith(prefix)) continue;
-      const rule = UPSTREAM_VALUES[`${ruleType}.${output.slice(prefix.length)}`];
+      const rule = UPSTREAM_VALUES[`${type}.${output.slice(prefix.length)}`];
       if (rule) return rule(args, project);
     }
   }
