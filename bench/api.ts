@@ -30,6 +30,8 @@ const rateSeconds = Number(process.env.BENCH_API_RATE_SECONDS ?? 10);
 const rate = Number(process.env.BENCH_API_RATE ?? 1000);
 const rounds = Number(process.env.BENCH_API_ROUNDS ?? 3);
 const withPeer2 = process.env.BENCH_API_PEER2 !== '0';
+/** BENCH_API_OURS_ONLY=1: no peer at all (profiling and A/B runs of our own changes; no comparison table). */
+const oursOnly = process.env.BENCH_API_OURS_ONLY === '1';
 const connections = 32;
 const ENDPOINTS = ['get', 'list', 'create'] as const;
 type Endpoint = (typeof ENDPOINTS)[number];
@@ -93,16 +95,16 @@ async function main(): Promise<void> {
   try {
     const ours = await startOurs({ mongoUri: mongo.uri, dbName: 'bench_ours', nodeArgs, env: oursEnv });
     stacks.push(ours);
-    const peer = await startPeer({ mongoUri: mongo.uri, dbName: 'bench_peer', workers: 1 });
-    stacks.push(peer);
-    const peer2 = withPeer2 ? await startPeer({ mongoUri: mongo.uri, dbName: 'bench_peer2', workers: 2 }) : undefined;
+    const peer = oursOnly ? undefined : await startPeer({ mongoUri: mongo.uri, dbName: 'bench_peer', workers: 1 });
+    if (peer) stacks.push(peer);
+    const peer2 = withPeer2 && !oursOnly ? await startPeer({ mongoUri: mongo.uri, dbName: 'bench_peer2', workers: 2 }) : undefined;
     if (peer2) stacks.push(peer2);
-    const dbOf = new Map<BenchStack, string>([[ours, 'bench_ours'], [peer, 'bench_peer'], ...(peer2 ? [[peer2, 'bench_peer2'] as const] : [])]);
+    const dbOf = new Map<BenchStack | undefined, string>([[ours, 'bench_ours'], [peer, 'bench_peer'], [peer2, 'bench_peer2']]);
 
     const ids = new Map<BenchStack, string>();
     for (const stack of stacks) ids.set(stack, await seed(stack));
     // The same bytes from both: the comparison is of serving, not of different answers.
-    const bodies = await Promise.all([ours, peer].map(async (s) => (await httpRequest(s.nginx.baseUrl, `/api/v1/documents/${ids.get(s)}`)).body));
+    const bodies = await Promise.all([ours, peer ?? ours].map(async (s) => (await httpRequest(s.nginx.baseUrl, `/api/v1/documents/${ids.get(s)}`)).body));
     const shape = (body: string) => JSON.stringify(Object.keys(JSON.parse(body)));
     if (bodies[0].length !== bodies[1].length || shape(bodies[0]) !== shape(bodies[1])) {
       throw new Error(`ours and the peer answer GET differently:\n${bodies[0]}\n${bodies[1]}`);
@@ -125,7 +127,7 @@ async function main(): Promise<void> {
     };
     for (let round = 0; round < rounds; round++) {
       // Alternate who goes first, so a burst of outside load does not always land on the same stack.
-      const order = round % 2 === 0 ? [ours, peer] : [peer, ours];
+      const order = !peer ? [ours] : round % 2 === 0 ? [ours, peer] : [peer, ours];
       for (const endpoint of endpoints) {
         for (const stack of [...order, ...(peer2 ? [peer2] : [])]) {
           const target = targetFor(stack, endpoint, ids.get(stack)!);
@@ -146,7 +148,7 @@ async function main(): Promise<void> {
         }
       }
     }
-    printReport(results, [ours, peer, ...(peer2 ? [peer2] : [])], ids.get(ours)!, bodies[0].length);
+    if (peer) printReport(results, [ours, peer, ...(peer2 ? [peer2] : [])], ids.get(ours)!, bodies[0].length);
   } catch (error) {
     for (const stack of stacks) process.stderr.write(`--- ${stack.name} output (tail) ---\n${stack.output().slice(-3000)}\n`);
     throw error;

@@ -9,6 +9,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+/** vegeta's connection cap (it opens more only while requests are outstanding). */
+const maxConnections = 256;
+
 export const VEGETA = resolve(__dirname, '..', '..', '.tools', 'bin', 'vegeta');
 
 /** One request shape the benchmark sends. */
@@ -70,7 +73,12 @@ export function vegeta(target: Target, rate: number, seconds: number): RateRun {
     const results = join(dir, 'results.bin');
     const attack = spawnSync(
       VEGETA,
-      ['attack', '-format=json', `-targets=${targets}`, `-rate=${rate}/s`, `-duration=${seconds}s`, '-keepalive=true', '-timeout=10s', `-output=${results}`],
+      [
+        'attack', '-format=json', `-targets=${targets}`, `-rate=${rate}/s`, `-duration=${seconds}s`, '-keepalive=true', '-timeout=10s',
+        // A bounded pool, the same for every stack: a stall shows as latency, not as thousands of new connections.
+        '-connections=32', `-max-connections=${maxConnections}`,
+        `-output=${results}`,
+      ],
       { encoding: 'utf8' },
     );
     if (attack.error) throw new Error(`vegeta not runnable (${attack.error.message}); run scripts/ci-install-bench-tools.sh`);

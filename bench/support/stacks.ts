@@ -9,7 +9,7 @@
  * Both use the same MongoDB-wire server, each in its own database.
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { apiNginxConfig } from '../../__tests__/live/api-stack';
 import { httpRequest } from '../../__tests__/support/http';
@@ -44,12 +44,14 @@ export interface OursOptions {
   /** Extra node flags, e.g. --cpu-prof. */
   nodeArgs?: string[];
   env?: NodeJS.ProcessEnv;
+  /** Also append everything the API writes to this file (e.g. for --trace-gc). */
+  logFile?: string;
 }
 
 export async function startOurs(options: OursOptions): Promise<BenchStack> {
   const entry = join(apiDir, 'dist', 'server.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing; buildApi() first`);
-  return startBehindNginx('ours', (socketPath, dir) => {
+  return startBehindNginx('ours', options.logFile, (socketPath, dir) => {
     const uriFile = join(dir, 'mongodb-uri');
     writeFileSync(uriFile, options.mongoUri);
     const env = { PATH: process.env.PATH, ...apiContainerEnv({ socketPath, mongodbUriFile: uriFile }), MONGODB_DB: options.dbName, ...options.env };
@@ -66,7 +68,7 @@ export interface PeerOptions {
 export async function startPeer(options: PeerOptions): Promise<BenchStack> {
   const gunicorn = join(PEER_VENV, 'bin', 'gunicorn');
   if (!existsSync(gunicorn)) throw new Error(`${gunicorn} is missing; run scripts/ci-install-bench-tools.sh`);
-  return startBehindNginx(`peer, ${options.workers} worker${options.workers === 1 ? '' : 's'}`, (socketPath) =>
+  return startBehindNginx(`peer, ${options.workers} worker${options.workers === 1 ? '' : 's'}`, undefined, (socketPath) =>
     spawn(
       gunicorn,
       [
@@ -84,14 +86,18 @@ export async function startPeer(options: PeerOptions): Promise<BenchStack> {
   );
 }
 
-async function startBehindNginx(name: string, spawnApp: (socketPath: string, dir: string) => ChildProcess): Promise<BenchStack> {
+async function startBehindNginx(name: string, logFile: string | undefined, spawnApp: (socketPath: string, dir: string) => ChildProcess): Promise<BenchStack> {
   const nginx = await startNginx({ config: (layout) => apiNginxConfig(layout, ['127.0.0.1']) });
   let proc: ChildProcess | undefined;
   let output = '';
   try {
     proc = spawnApp(nginx.layout.socketPath, nginx.dir);
-    proc.stdout!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
-    proc.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
+    const collect = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-20_000);
+      if (logFile) appendFileSync(logFile, chunk);
+    };
+    proc.stdout!.on('data', collect);
+    proc.stderr!.on('data', collect);
     const app = proc;
     // Ready and connected: through NGINX, /readyz 200, and a data read that works.
     await waitFor(

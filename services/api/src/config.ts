@@ -50,7 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     analytics: {
       queueMax: int(env, 'ANALYTICS_QUEUE_MAX', 10_000, 1, 1_000_000),
-      batchSize: int(env, 'ANALYTICS_BATCH_SIZE', 500, 1, 10_000),
+      batchSize: int(env, 'ANALYTICS_BATCH_SIZE', 250, 1, 10_000),
       flushIntervalMs: int(env, 'ANALYTICS_FLUSH_INTERVAL_MS', 1000, 10, 60_000),
       ttlDays: int(env, 'ANALYTICS_TTL_DAYS', 30, 1, 3650),
       redactedKeys: keyList(env, 'ANALYTICS_REDACTED_KEYS', defaultRedactedKeys),

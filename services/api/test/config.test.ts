@@ -11,7 +11,7 @@ describe('loadConfig defaults', () => {
       listen: { socketPath: '/run/api/api.sock' },
       mongo: { uri: 'mongodb://db.internal:27017/', dbName: 'isoscribe', timeoutMs: 2000, heartbeatMs: 5000, operationTimeoutMs: 1000 },
       bodyLimitBytes: 262144,
-      analytics: { queueMax: 10000, batchSize: 500, flushIntervalMs: 1000, ttlDays: 30, redactedKeys: defaultRedactedKeys },
+      analytics: { queueMax: 10000, batchSize: 250, flushIntervalMs: 1000, ttlDays: 30, redactedKeys: defaultRedactedKeys },
       shutdownTimeoutMs: 20000,
       logLevel: 'info',
     });
