@@ -29,4 +29,5 @@ npm ci --no-audit --no-fund
 bash scripts/ci-install-mongo-wire.sh     # MongoDB-wire test server (mongo-java-server from Maven Central)
 bash scripts/ci-install-actionlint.sh    # workflow linter, built with `go install`
 bash scripts/ci-install-terraform.sh     # `terraform console` evaluates the Cloud Armor chunking offline
+bash scripts/ci-install-bench-peer.sh    # the seed's Python stack (bench/peer), for its parity test
 echo "setup: done"

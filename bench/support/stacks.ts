@@ -63,6 +63,7 @@ export interface PeerOptions {
   mongoUri: string;
   dbName: string;
   workers: number;
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function startPeer(options: PeerOptions): Promise<BenchStack> {
@@ -81,7 +82,7 @@ export async function startPeer(options: PeerOptions): Promise<BenchStack> {
         '--graceful-timeout', '5',
         'app:create_app()',
       ],
-      { env: { PATH: process.env.PATH, MONGODB_URI: options.mongoUri, MONGODB_DB: options.dbName }, stdio: ['ignore', 'pipe', 'pipe'] },
+      { env: { PATH: process.env.PATH, MONGODB_URI: options.mongoUri, MONGODB_DB: options.dbName, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
     ),
   );
 }
