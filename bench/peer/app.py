@@ -222,8 +222,11 @@ def check_tags(value: object, where: str) -> list:
     for i, tag in enumerate(value):
         if not isinstance(tag, str) or not TAG.match(tag):
             raise ApiError(400, f'{where}/{i} must match pattern "^[a-z0-9][a-z0-9-]{{0,49}}$"')
-    if len(set(value)) != len(value):
-        raise ApiError(400, f"{where} must NOT have duplicate items")
+    seen: dict = {}
+    for i in range(len(value) - 1, -1, -1):  # the pair JSON Schema validators (ajv) report first
+        if value[i] in seen:
+            raise ApiError(400, f"{where} must NOT have duplicate items (items ## {seen[value[i]]} and {i} are identical)")
+        seen[value[i]] = i
     return value
 
 
@@ -233,7 +236,7 @@ async def parse_create(request: web.Request) -> dict:
     try:
         body = orjson.loads(await request.read())
     except orjson.JSONDecodeError:
-        raise ApiError(400, "Body is not valid JSON")
+        raise ApiError(400, "Body is not valid JSON but content-type is set to 'application/json'")
     if not isinstance(body, dict):
         raise ApiError(400, "body must be object")
     for name in ("title", "body", "author"):

@@ -40,7 +40,10 @@ const getList = (requestId: string) => app!.inject({ url: '/api/v1/documents', h
 ownServer('MongoDB outage', () => {
   it('starts while MongoDB is down (live, ready once the first attempt failed, 503 at once), keeps the newest records, recovers when it returns', async () => {
     await server.kill();
-    app = await startApp(testEnv(server.uri, dbName, { ANALYTICS_QUEUE_MAX: '4' }), { waitForMongo: false });
+    // A first connection attempt of 2 s, so the test sees the start-up state even on a busy machine.
+    app = await startApp(testEnv(server.uri, dbName, { ANALYTICS_QUEUE_MAX: '4', MONGODB_TIMEOUT_MS: '2000', MONGODB_OPERATION_TIMEOUT_MS: '2000' }), {
+      waitForMongo: false,
+    });
 
     expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
     // Not ready during its own start-up (the first connection attempt)…
