@@ -16,7 +16,10 @@
  *   BENCH_API_SECONDS (5) per wrk run, BENCH_API_RATE_SECONDS (10) per vegeta run,
  *   BENCH_API_RATE (1000) req/s, BENCH_API_ROUNDS (3), BENCH_API_ENDPOINTS (get,list,create),
  *   BENCH_API_PEER2 (1; 0 skips the two-worker peer), BENCH_API_NODE_ARGS (extra node flags for
- *   ours, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_API_ENV (extra env for ours, "K=V,K=V").
+ *   ours, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_API_ENV (extra env for ours, "K=V,K=V"),
+ *   BENCH_API_BASELINE_DIR (a directory with another build of services/api, e.g. an earlier commit's
+ *   `git archive` built with tsc: measured as "baseline" in the same interleaved rounds) and
+ *   BENCH_API_BASELINE_ENV (its extra env, "K=V,K=V"; "K=" unsets a container setting).
  */
 import { cpus, loadavg } from 'node:os';
 import { MongoClient } from 'mongodb';
@@ -40,16 +43,21 @@ const endpoints = (process.env.BENCH_API_ENDPOINTS ?? ENDPOINTS.join(',')).split
   return e as Endpoint;
 });
 const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const oursEnv = Object.fromEntries(
-  (process.env.BENCH_API_ENV ?? '')
-    .split(',')
-    .filter(Boolean)
-    .map((pair) => {
-      const eq = pair.indexOf('=');
-      if (eq < 1) throw new Error(`BENCH_API_ENV takes KEY=VALUE pairs separated by commas (got "${pair}")`);
-      return [pair.slice(0, eq), pair.slice(eq + 1)];
-    }),
-);
+const envPairs = (name: string): NodeJS.ProcessEnv =>
+  Object.fromEntries(
+    (process.env[name] ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => {
+        const eq = pair.indexOf('=');
+        if (eq < 1) throw new Error(`${name} takes KEY=VALUE pairs separated by commas (got "${pair}")`);
+        // An empty value unsets the variable (e.g. a container setting the baseline did not have).
+        return [pair.slice(0, eq), pair.slice(eq + 1) || undefined];
+      }),
+  );
+const oursEnv = envPairs('BENCH_API_ENV');
+const baselineDir = process.env.BENCH_API_BASELINE_DIR;
+const baselineEnv = envPairs('BENCH_API_BASELINE_ENV');
 
 /** The document every stack serves for `get`: the same 1044-byte JSON answer as the earlier benchmark. */
 const document = { title: 'Benchmark document', body: 'Lorem ipsum dolor sit amet. '.repeat(30), author: 'bench', tags: ['bench', 'nginx'] };
@@ -95,11 +103,15 @@ async function main(): Promise<void> {
   try {
     const ours = await startOurs({ mongoUri: mongo.uri, dbName: 'bench_ours', nodeArgs, env: oursEnv });
     stacks.push(ours);
+    const baseline = baselineDir
+      ? await startOurs({ mongoUri: mongo.uri, dbName: 'bench_baseline', apiDir: baselineDir, name: 'baseline', env: baselineEnv })
+      : undefined;
+    if (baseline) stacks.push(baseline);
     const peer = oursOnly ? undefined : await startPeer({ mongoUri: mongo.uri, dbName: 'bench_peer', workers: 1 });
     if (peer) stacks.push(peer);
     const peer2 = withPeer2 && !oursOnly ? await startPeer({ mongoUri: mongo.uri, dbName: 'bench_peer2', workers: 2 }) : undefined;
     if (peer2) stacks.push(peer2);
-    const dbOf = new Map<BenchStack | undefined, string>([[ours, 'bench_ours'], [peer, 'bench_peer'], [peer2, 'bench_peer2']]);
+    const dbOf = new Map<BenchStack | undefined, string>([[ours, 'bench_ours'], [baseline, 'bench_baseline'], [peer, 'bench_peer'], [peer2, 'bench_peer2']]);
 
     const ids = new Map<BenchStack, string>();
     for (const stack of stacks) ids.set(stack, await seed(stack));
@@ -127,7 +139,8 @@ async function main(): Promise<void> {
     };
     for (let round = 0; round < rounds; round++) {
       // Alternate who goes first, so a burst of outside load does not always land on the same stack.
-      const order = !peer ? [ours] : round % 2 === 0 ? [ours, peer] : [peer, ours];
+      const compared = [ours, ...(baseline ? [baseline] : []), ...(peer ? [peer] : [])];
+      const order = round % 2 === 0 ? compared : [...compared].reverse();
       for (const endpoint of endpoints) {
         for (const stack of [...order, ...(peer2 ? [peer2] : [])]) {
           const target = targetFor(stack, endpoint, ids.get(stack)!);
@@ -148,7 +161,7 @@ async function main(): Promise<void> {
         }
       }
     }
-    if (peer) printReport(results, [ours, peer, ...(peer2 ? [peer2] : [])], ids.get(ours)!, bodies[0].length);
+    if (peer) printReport(results, [ours, peer, ...(baseline ? [baseline] : []), ...(peer2 ? [peer2] : [])], ids.get(ours)!, bodies[0].length);
   } catch (error) {
     for (const stack of stacks) process.stderr.write(`--- ${stack.name} output (tail) ---\n${stack.output().slice(-3000)}\n`);
     throw error;

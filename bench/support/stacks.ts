@@ -46,16 +46,21 @@ export interface OursOptions {
   env?: NodeJS.ProcessEnv;
   /** Also append everything the API writes to this file (e.g. for --trace-gc). */
   logFile?: string;
+  /** Another build of services/api (its directory, with dist/ built) to run instead, e.g. a baseline. */
+  apiDir?: string;
+  /** @default 'ours' */
+  name?: string;
 }
 
 export async function startOurs(options: OursOptions): Promise<BenchStack> {
-  const entry = join(apiDir, 'dist', 'server.js');
-  if (!existsSync(entry)) throw new Error(`${entry} is missing; buildApi() first`);
-  return startBehindNginx('ours', options.logFile, (socketPath, dir) => {
-    const uriFile = join(dir, 'mongodb-uri');
+  const dir = options.apiDir ?? apiDir;
+  const entry = join(dir, 'dist', 'server.js');
+  if (!existsSync(entry)) throw new Error(`${entry} is missing; build it first (buildApi() for this checkout)`);
+  return startBehindNginx(options.name ?? 'ours', options.logFile, (socketPath, nginxDir) => {
+    const uriFile = join(nginxDir, 'mongodb-uri');
     writeFileSync(uriFile, options.mongoUri);
     const env = { PATH: process.env.PATH, ...apiContainerEnv({ socketPath, mongodbUriFile: uriFile }), MONGODB_DB: options.dbName, ...options.env };
-    return spawn(process.execPath, [...(options.nodeArgs ?? []), entry], { cwd: apiDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    return spawn(process.execPath, [...(options.nodeArgs ?? []), entry], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   });
 }
 
@@ -120,7 +125,8 @@ async function startBehindNginx(name: string, logFile: string | undefined, spawn
   return {
     name,
     nginx,
-    appPids: () => (name === 'ours' ? [app.pid!] : [app.pid!, ...childPids(app.pid!)]),
+    // The Node process alone, or the Gunicorn master and its workers.
+    appPids: () => [app.pid!, ...childPids(app.pid!)],
     output: () => output,
     stop: async () => {
       if (app.exitCode === null && app.signalCode === null) {
