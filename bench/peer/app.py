@@ -12,7 +12,7 @@ requestId, status, referer, host, durationMs), queued in memory and written in b
 unordered insert_many, as the API does. Run:
 
   gunicorn --chdir bench/peer 'app:create_app()' -k aiohttp.GunicornUVLoopWebWorker \\
-      --bind unix:/path/app.sock --workers 1
+      --bind unix:/path/app.sock --workers 1 --keep-alive 75 --umask 0
   with MONGODB_URI, MONGODB_DB (and optionally ANALYTICS_BATCH_SIZE, ANALYTICS_FLUSH_INTERVAL_MS).
 """
 

@@ -85,6 +85,9 @@ export async function startPeer(options: PeerOptions): Promise<BenchStack> {
         // NGINX runs as another user: the socket must be connectable by others, as ours is.
         '--umask', '0',
         '--graceful-timeout', '5',
+        // aiohttp's worker takes its idle keep-alive from Gunicorn (default 2 s): it must outlast
+        // NGINX's upstream keepalive_timeout (60 s), or NGINX reuses connections the app just closed (502).
+        '--keep-alive', '75',
         'app:create_app()',
       ],
       { env: { PATH: process.env.PATH, MONGODB_URI: options.mongoUri, MONGODB_DB: options.dbName, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
