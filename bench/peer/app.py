@@ -19,6 +19,7 @@ unordered insert_many, as the API does. Run:
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import os
 import re
@@ -33,6 +34,11 @@ from aiohttp import web
 from bson import ObjectId
 from pymongo import AsyncMongoClient
 from pymongo.errors import BulkWriteError, ConnectionFailure, PyMongoError
+
+# aiohttp's Gunicorn worker opens its site with listen(128), replacing Gunicorn's --backlog (2048).
+# On a unix socket a full backlog refuses a connection at once (EAGAIN; NGINX answers 502), so a
+# burst of new upstream connections fails instead of queueing. Give the site Gunicorn's default.
+web.SockSite.__init__ = functools.partialmethod(web.SockSite.__init__, backlog=2048)  # type: ignore[method-assign]
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
