@@ -6,6 +6,9 @@ import { requestLogCollection } from '../src/analytics/request-log';
 import { startApp, testDbName, testEnv, waitFor } from './support/app';
 import { MongoWireServer, startMongoWireServer } from './support/mongo-wire';
 
+// Real processes and a real server killed and restarted: seconds each, more on a busy shared machine.
+jest.setTimeout(30_000);
+
 const dbName = testDbName('outage');
 let server: MongoWireServer;
 let app: FastifyInstance | undefined;
