@@ -411,7 +411,8 @@ function planOverrides(stack: string, json: StackJson, upstream: Record<string, 
           standIns.push({ target: `${address}.outputs.${output}`, value: from.values[output], reason: `${upstreamStackOf(stack, name)}: ${reason}` });
         }
       } else if (DATA_SOURCE_STAND_INS[type]) {
-        values = DATA_SOURCE_STAND_INS[type].values;
+        const standIn = DATA_SOURCE_STAND_INS[type].values;
+        values = typeof standIn === 'function' ? standIn((instances as Record<string, Record<string, unknown>>)[name]) : standIn;
         standIns.push({ target: address, value: values, reason: DATA_SOURCE_STAND_INS[type].reason });
       } else {
         offlineReads.push(address);
@@ -445,6 +446,15 @@ function plannedOutputs(
     const m = typeof output.value === 'string' ? /^\$\{([A-Za-z0-9_.\-[\]]+)\}$/.exec(output.value) : null;
     if (!m) throw new Error(`${stack}: output ${name} is ${JSON.stringify(output.value)}, not a single resource attribute reference`);
     const path = parseReference(m[1]);
+    if (path[0] === 'data') {
+      // An output that passes on a data source's attribute: offline, that is its stand-in's value.
+      const [, dataType, dataName, ...attr] = path;
+      const standIn = inputs.find((s) => s.target === `data.${dataType}.${dataName}`);
+      if (!standIn) throw new Error(`${stack}: output ${name} reads data.${dataType}.${dataName}, which has no stand-in value to pass on`);
+      values[name] = walk(standIn.value, undefined, attr).value;
+      standIns[name] = `${m[1]} comes from a data source's stand-in (${standIn.reason})`;
+      continue;
+    }
     const [type, resourceName, ...rest] = path;
     const index = typeof rest[0] === 'number' ? `[${rest.shift()}]` : '';
     const address = `${type}.${resourceName}${index}`;
