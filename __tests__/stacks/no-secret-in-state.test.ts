@@ -77,6 +77,11 @@ describe('the scan fails, naming the stack and address', () => {
     expect(secretsInState({ resource: { kubernetes_deployment_v1: { a: { spec: { token: '${var.x}' } } } } })).toEqual([]);
   });
 
+  it('a certificate is public: a literal PEM certificate (a trust anchor) is not a finding', () => {
+    const anchor = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    expect(secretsInState({ resource: { google_certificate_manager_trust_config: { t: { trust_stores: [{ trust_anchors: [{ pem_certificate: anchor }] }] } } } })).toEqual([]);
+  });
+
   it('an accepted entry no stack uses any more fails, so the list only shrinks deliberately', () => {
     expect(stateSecretViolations(stacks, { ...ACCEPTED_STATE_SECRETS, random_password: 'stale' })).toEqual([
       'ACCEPTED_STATE_SECRETS lists random_password, which no stack uses any more: remove the entry',

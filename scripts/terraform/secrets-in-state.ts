@@ -5,7 +5,7 @@
  * - data sources and resources whose type reads or generates secret material (STATE_SECRET_TYPES);
  *   a data source's result is stored in state whatever it is used for;
  * - a literal value in an attribute named like a secret (`password = "..."`), or a literal that looks
- *   like key material whatever its name (PEM block, JWT, known token formats, a URL with a password).
+ *   like key material whatever its name (PEM private key, JWT, known token formats, a URL with a password).
  *   Narrower than synth-diff's masking (scripts/synth-diff/sensitive.ts), which hides anything
  *   key-shaped (zone ids, `topology_key`) because hiding costs nothing there; here every finding fails.
  * References (`${...}`) are not values: what they point at is checked where it is declared.
@@ -93,7 +93,7 @@ const SECRET_VALUE_NAME =
 const SECRET_PAYLOAD = /^(data|binary_data|string_data)$/;
 
 const KEY_MATERIAL = [
-  /-----BEGIN [A-Z0-9 ]*-----/, // PEM
+  /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/, // a PEM private key (certificates are public: a trust anchor may be literal)
   /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/, // JWT
   /\bAIza[0-9A-Za-z_-]{35}\b|\bya29\.[0-9A-Za-z_-]{20,}|\bgh[pousr]_[0-9A-Za-z]{30,}|\bgithub_pat_\w{30,}/, // Google, GitHub tokens
   /[a-z][a-z0-9+.-]*:\/\/[^\s:@/]+:[^\s@/]+@/i, // scheme://user:password@host
