@@ -2,8 +2,24 @@ import type { EnvironmentInput } from './schema';
 
 /** Values every environment shares unless it says otherwise. */
 
-/** The unprivileged NGINX build listens on 8080 and runs as uid 101: it fits `runAsNonRoot`. */
-export const NGINX_IMAGE = { repository: 'nginxinc/nginx-unprivileged', tag: '1.28.0-alpine' } as const;
+/** The Docker Hub remote repository of every project (bootstrap creates it next to `isoscribe`). */
+export const DOCKER_HUB_REMOTE_REPOSITORY = 'docker-hub';
+
+/**
+ * A Docker Hub image pulled through the project's Artifact Registry remote repository: Docker Hub's
+ * tags move and its anonymous pulls are rate-limited per (shared Cloud NAT) address.
+ */
+export function dockerHubImageRepository(projectId: string, location: string, dockerHubPath: string): string {
+  return `${location}-docker.pkg.dev/${projectId}/${DOCKER_HUB_REMOTE_REPOSITORY}/${dockerHubPath}`;
+}
+
+/**
+ * The unprivileged NGINX build listens on 8080 and runs as uid 101: it fits `runAsNonRoot`. The tag is
+ * the reviewed version; CI resolves it to a digest at release (ISOSCRIBE_NGINX_IMAGE_DIGEST).
+ */
+export function nginxImage(projectId: string, location: string) {
+  return { repository: dockerHubImageRepository(projectId, location, 'nginxinc/nginx-unprivileged'), tag: '1.28.0-alpine' };
+}
 
 /** Artifact Registry path of one of our images (services/<service>), in the registry's region. */
 export function appImageRepository(projectId: string, region: string, service: string): string {
