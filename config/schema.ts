@@ -18,7 +18,7 @@ const labelKey = /^[a-z][a-z0-9_-]{0,62}$/;
 const labelValue = /^[a-z0-9_-]{0,63}$/;
 
 export const imageSchema = z.object({
-  /** Registry and path, e.g. `us-central1-docker.pkg.dev/isoscribe-prod/isoscribe/api`. */
+  /** Registry and path, e.g. `us-docker.pkg.dev/isoscribe-prod/isoscribe/api`. */
   repository: z
     .string()
     .regex(/^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z]{2,}(:\d+)?)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, {

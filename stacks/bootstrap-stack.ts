@@ -11,6 +11,7 @@ import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucke
 import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
+import { REGISTRY_MULTI_REGIONS } from '../config/common';
 import type { DeliveryConfig } from '../config/delivery';
 import { GitHubActor, GitHubWorkloadIdentity } from '../constructs/gcp/github-workload-identity';
 import { ServiceAccount } from '../constructs/gcp/service-account';
@@ -199,6 +200,7 @@ function artifactRepository(env: EnvironmentConfig, workloads: readonly Workload
   if (other) {
     throw new Error(`config/${env.name}.ts › workloads.${other.workload}.image.repository: in ${other.location}/${other.repositoryId}, but workloads.${first.workload} is in ${first.location}/${first.repositoryId}; bootstrap creates one repository, so put every workload's image in it`);
   }
+  requireMultiRegion(env, `workloads.${first.workload}.image.repository`, first.location);
   return first;
 }
 
@@ -217,7 +219,15 @@ function dockerHubRemoteRepository(env: EnvironmentConfig, images: { location: s
   if (m[3] === images.repositoryId && m[1] === images.location) {
     throw new Error(`config/${env.name}.ts › nginxImage.repository "${path}" is in the workloads' repository ${images.repositoryId}; Docker Hub images come through their own remote repository (config/common.ts: dockerHubImageRepository)`);
   }
+  requireMultiRegion(env, 'nginxImage.repository', m[1]);
   return { location: m[1], repositoryId: m[3] };
+}
+
+/** A regional repository is a single point of failure for every pull of every region: refuse it. */
+function requireMultiRegion(env: EnvironmentConfig, field: string, location: string): void {
+  if (!(REGISTRY_MULTI_REGIONS as readonly string[]).includes(location)) {
+    throw new Error(`config/${env.name}.ts › ${field}: the registry location "${location}" is one region, and its outage stops every image pull; use a multi-region (${REGISTRY_MULTI_REGIONS.join(', ')}): registryLocation(region) in config/common.ts`);
+  }
 }
 
 /**

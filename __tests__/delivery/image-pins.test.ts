@@ -97,7 +97,7 @@ describe('image pins from push to synth (docker is a stand-in: no container runt
     const [staging] = loadEnvironments(ENVIRONMENTS.filter((e) => e.name === 'staging'));
     const calls = fs.readFileSync(path.join(dir, 'docker.log'), 'utf8').split('\n').filter((l) => l.includes('nginx'));
     expect(calls).toEqual([`buildx imagetools inspect --format {{.Manifest.Digest}} ${staging.nginxImage.repository}:${staging.nginxImage.tag}`]);
-    expect(staging.nginxImage.repository).toMatch(/^europe-west1-docker\.pkg\.dev\/isoscribe-staging\/docker-hub\//);
+    expect(staging.nginxImage.repository).toMatch(/^europe-docker\.pkg\.dev\/isoscribe-staging\/docker-hub\//);
   });
 
   it('fails, naming the image and where to look, when a third-party tag does not resolve to a digest', () => {
@@ -109,7 +109,7 @@ exec "${dir}/docker" "$@"
 `, { mode: 0o755 });
     const run = spawnSync('bash', ['scripts/ci-push-images.sh', 'staging', SHA], { cwd: root, env: { ...process.env, PATH: `${broken}:${process.env.PATH}` }, encoding: 'utf8' });
     expect(run.status).not.toBe(0);
-    expect(run.stderr).toMatch(/ci-push-images: could not resolve europe-west1-docker\.pkg\.dev\/isoscribe-staging\/docker-hub\/nginxinc\/nginx-unprivileged:1\.28\.0-alpine to a digest \(got "ERROR: not found"\); is the Docker Hub remote repository there \(bootstrap\)/);
+    expect(run.stderr).toMatch(/ci-push-images: could not resolve europe-docker\.pkg\.dev\/isoscribe-staging\/docker-hub\/nginxinc\/nginx-unprivileged:1\.28\.0-alpine to a digest \(got "ERROR: not found"\); is the Docker Hub remote repository there \(bootstrap\)/);
     expect(run.stdout).not.toContain('image_pins');
   }, 60_000);
 

@@ -91,7 +91,7 @@ describe('image overrides from environment variables', () => {
     const unpinned = synth({});
     fs.rmSync(path.dirname(unpinned.outdir), { recursive: true, force: true });
     expect(unpinned.run.status).not.toBe(0);
-    expect(unpinned.run.stdout + unpinned.run.stderr).toMatch(/\[POD-020\][^\n]*container "nginx": image "europe-west1-docker\.pkg\.dev\/isoscribe-staging\/docker-hub\/nginxinc\/nginx-unprivileged:1\.28\.0-alpine" has no digest/);
+    expect(unpinned.run.stdout + unpinned.run.stderr).toMatch(/\[POD-020\][^\n]*container "nginx": image "europe-docker\.pkg\.dev\/isoscribe-staging\/docker-hub\/nginxinc\/nginx-unprivileged:1\.28\.0-alpine" has no digest/);
 
     const pinned = synth({ [NGINX_DIGEST_VARIABLE]: DIGEST });
     try {
