@@ -1,4 +1,4 @@
-import { appImageRepository, DEFAULT_RESOURCES, NGINX_IMAGE, WEEKEND_NIGHTS } from './common';
+import { appImageRepository, nginxImage, DEFAULT_RESOURCES, WEEKEND_NIGHTS } from './common';
 import type { EnvironmentInput } from './schema';
 
 const project = 'isoscribe-dev';
@@ -34,7 +34,7 @@ export const dev: EnvironmentInput = {
     maintenanceWindow: WEEKEND_NIGHTS,
     deletionProtection: false,
   },
-  nginxImage: NGINX_IMAGE,
+  nginxImage: nginxImage(project, region),
   workloads: {
     api: {
       image: { repository: appImageRepository(project, region, 'api'), tag: '0.1.0' },

@@ -1,4 +1,4 @@
-import { appImageRepository, NGINX_IMAGE, WEEKEND_NIGHTS } from './common';
+import { appImageRepository, nginxImage, WEEKEND_NIGHTS } from './common';
 import { trustedOriginPullCas } from './origin-pull-ca';
 import type { EnvironmentInput, RegionConfig } from './schema';
 
@@ -52,7 +52,7 @@ export const production: EnvironmentInput = {
     masterAuthorizedNetworks: [],
     maintenanceWindow: WEEKEND_NIGHTS,
   },
-  nginxImage: NGINX_IMAGE,
+  nginxImage: nginxImage(project, primaryRegion),
   workloads: {
     api: {
       image: { repository: appImageRepository(project, primaryRegion, 'api'), tag: '0.1.0' },

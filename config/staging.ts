@@ -1,4 +1,4 @@
-import { appImageRepository, DEFAULT_RESOURCES, NGINX_IMAGE, WEEKEND_NIGHTS } from './common';
+import { appImageRepository, nginxImage, DEFAULT_RESOURCES, WEEKEND_NIGHTS } from './common';
 import { trustedOriginPullCas } from './origin-pull-ca';
 import type { EnvironmentInput } from './schema';
 
@@ -33,7 +33,7 @@ export const staging: EnvironmentInput = {
     masterAuthorizedNetworks: [],
     maintenanceWindow: WEEKEND_NIGHTS,
   },
-  nginxImage: NGINX_IMAGE,
+  nginxImage: nginxImage(project, region),
   workloads: {
     api: {
       image: { repository: appImageRepository(project, region, 'api'), tag: '0.1.0' },

@@ -128,6 +128,8 @@ export class GkeCluster extends Construct {
       masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
       enableLegacyAbac: false,
       enableShieldedNodes: true,
+      // Admission by the project's Binary Authorization policy (bootstrap stack): only our images.
+      binaryAuthorization: { evaluationMode: 'PROJECT_SINGLETON_POLICY_ENFORCE' },
       enableIntranodeVisibility: true,
       workloadIdentityConfig: { workloadPool: `${props.project}.svc.id.goog` },
       releaseChannel: { channel: props.releaseChannel },
