@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { overlaps, parseIpv4Cidr, prefixLength, type Ipv4Range } from './cidr';
 import { GCP_REGIONS } from './gcp-regions';
-import { edgeSchema, ingressSchema } from './schema-edge';
+import { checkEdge, edgeSchema, ingressSchema } from './schema-edge';
 import { formatPath } from './path';
 
 /*
@@ -150,6 +150,7 @@ export const environmentSchema = z
     checkBackend(env, ctx);
     checkRegions(env, ctx);
     checkMasterAuthorizedNetworks(env, ctx);
+    checkEdge(env, ctx);
     if (!env.regions.some((r) => r.name === env.primaryRegion)) {
       issue(ctx, ['primaryRegion'], `"${env.primaryRegion}" is not one of this environment's regions (${env.regions.map((r) => r.name).join(', ')}); name one of them`);
     }

@@ -66,7 +66,7 @@ export const DEPLOYER_ROLES: readonly RoleGrant[] = [
     reason: 'the MongoDB secret and its IAM; workloads read its value (added out of band) into a Kubernetes secret',
     covers: ['google_secret_manager_secret*', 'data.google_secret_manager_secret_version'],
   },
-  { role: 'roles/certificatemanager.editor', reason: 'DNS authorizations, managed certificates and certificate maps', covers: ['google_certificate_manager_*'] },
+  { role: 'roles/certificatemanager.editor', reason: 'DNS authorizations, managed certificates and certificate maps', covers: ['google_certificate_manager_*', 'data.google_certificate_manager_certificates'] },
   // Cloudflare resources are authorized by a Cloudflare API token (a GitHub environment secret), not by Google IAM.
   { role: '(Cloudflare API token)', reason: 'edge stack: zone settings, DNS, rulesets', covers: ['cloudflare_*', 'data.cloudflare_*'] },
   { role: '(state bucket: roles/storage.objectAdmin on the bucket)', reason: 'read other stacks\' outputs (cross-stack references)', covers: ['data.terraform_remote_state'] },
@@ -96,7 +96,7 @@ export const PLANNER_ROLES: readonly RoleGrant[] = [
     reason: 'workloads stacks read the MongoDB URI while planning; it is in the state the planner reads anyway',
     covers: ['data.google_secret_manager_secret_version'],
   },
-  { role: 'roles/certificatemanager.viewer', reason: 'read certificates, maps and DNS authorizations', covers: ['google_certificate_manager_*'] },
+  { role: 'roles/certificatemanager.viewer', reason: 'read certificates, maps and DNS authorizations', covers: ['google_certificate_manager_*', 'data.google_certificate_manager_certificates'] },
   { role: '(Cloudflare read-only API token)', reason: 'edge stack', covers: ['cloudflare_*', 'data.cloudflare_*'] },
   { role: '(state bucket: roles/storage.objectViewer on the bucket)', reason: 'read other stacks\' outputs (cross-stack references)', covers: ['data.terraform_remote_state'] },
   { role: '(none)', reason: 'the caller\'s own access token for the Kubernetes provider', covers: ['data.google_client_config'] },

@@ -93,7 +93,7 @@ describe('verify:terraform with the real providers, offline (no GCP or Cloudflar
     expect(intact.ok).toBe(true);
     const core = stackOf(intact, 'isoscribe-dev-core');
     const cluster = stackOf(intact, 'isoscribe-dev-cluster-us-central1');
-    expect([core.plan, core.add, core.errors]).toEqual(['ok', 30, []]);
+    expect([core.plan, core.add, core.errors]).toEqual(['ok', 31, []]);
     expect([cluster.plan, cluster.add, cluster.errors]).toEqual(['ok', 2, []]);
     // The cluster reads three core outputs: the node account's email is known at plan time and passed
     // as planned; the network and subnetwork ids exist only after apply, so they are stand-ins.

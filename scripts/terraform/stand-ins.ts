@@ -13,10 +13,20 @@
  *   validates what it receives: a bare placeholder string fails its checks).
  */
 import { CLOUDFLARE_IPV4_RANGES, CLOUDFLARE_IPV6_RANGES } from '../../config/cloudflare-ips';
+import { EXPECTED_PLAN_LOCAL } from '../../constructs/cloudflare/zone';
+
+// A zone id's shape (32 hex); spells "stand-in" in no way Cloudflare would ever assign.
+const STAND_IN_ZONE_ID = '5a4d1a5a4d1a5a4d1a5a4d1a5a4d1a00';
+
+/** What a stand-in may derive its values from: the data source's own configuration and the stack's locals. */
+export interface DataSourceContext {
+  readonly config: Record<string, unknown>;
+  readonly locals: Record<string, unknown>;
+}
 
 export interface DataSourceStandIn {
   /** Attribute values the data source is overridden with. */
-  readonly values: Record<string, unknown>;
+  readonly values: Record<string, unknown> | ((context: DataSourceContext) => Record<string, unknown>);
   /** What the real read does, and where the stand-in comes from. */
   readonly reason: string;
 }
@@ -30,6 +40,27 @@ export const DATA_SOURCE_STAND_INS: Readonly<Record<string, DataSourceStandIn>> 
   google_secret_manager_secret_version: {
     values: { secret_data: 'mongodb://stand-in.invalid:27017/isoscribe' },
     reason: 'reads the latest secret version from Secret Manager; stand-in: a placeholder MongoDB URI',
+  },
+  cloudflare_zone: {
+    values: ({ config, locals }) => {
+      const name = (config.filter as { name?: string } | undefined)?.name;
+      const plan = locals[EXPECTED_PLAN_LOCAL];
+      if (!name || typeof plan !== 'string') throw new Error(`cloudflare_zone stand-in: needs filter.name and local.${EXPECTED_PLAN_LOCAL} (constructs/cloudflare/zone.ts)`);
+      return { id: STAND_IN_ZONE_ID, zone_id: STAND_IN_ZONE_ID, name, status: 'active', plan: { legacy_id: plan } };
+    },
+    reason: 'looks the zone up by name in the Cloudflare API; stand-in: an active zone of that name on the plan config says, with a made-up id',
+  },
+  cloudflare_rulesets: {
+    // Left to Terraform's mock: a literal set of objects cannot be given (terraform test rejects it for
+    // nested-attribute sets: "expected object type, found tuple"), and generated elements carry random
+    // kinds and phases, never a zone entry point of a managed phase, so the check passes as on a new zone.
+    values: {},
+    reason: "lists the zone's rulesets in the Cloudflare API; stand-in: Terraform's generated mock (no zone entry point, as in a new zone)",
+  },
+  google_certificate_manager_certificates: {
+    // The filter names the certificate through a cross-stack reference, which override_data cannot hold.
+    values: { certificates: [{ name: 'projects/stand-in/locations/global/certificates/stand-in', managed: [{ state: 'ACTIVE', authorization_attempt_info: [] }] }] },
+    reason: 'reads the certificate from Certificate Manager; stand-in: one certificate, ACTIVE (as once issued after dns-authorization applied)',
   },
   cloudflare_ip_ranges: {
     values: { ipv4_cidrs: CLOUDFLARE_IPV4_RANGES, ipv6_cidrs: CLOUDFLARE_IPV6_RANGES },
@@ -70,6 +101,10 @@ export const OUTPUT_STAND_INS: Readonly<Record<string, OutputStandIn>> = {
   'google_container_cluster.master_auth.cluster_ca_certificate': {
     value: () => PLACEHOLDER_CA,
     reason: "the cluster CA exists after apply; stand-in: an empty PEM, base64-encoded like the real one",
+  },
+  'google_certificate_manager_certificate.id': {
+    value: (r) => `projects/${r.project}/locations/${r.location ?? 'global'}/certificates/${r.name}`,
+    reason: 'set on create; stand-in in the documented id format',
   },
   'google_compute_network.id': {
     value: (r) => `projects/${r.project}/global/networks/${r.name}`,

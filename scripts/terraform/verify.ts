@@ -99,6 +99,7 @@ export interface VerifyOptions {
 interface StackJson {
   terraform?: { required_providers?: Record<string, { source?: string; version?: string }> };
   data?: Record<string, Record<string, unknown>>;
+  locals?: Record<string, unknown>;
   output?: Record<string, { value?: unknown }>;
 }
 
@@ -411,7 +412,8 @@ function planOverrides(stack: string, json: StackJson, upstream: Record<string, 
           standIns.push({ target: `${address}.outputs.${output}`, value: from.values[output], reason: `${upstreamStackOf(stack, name)}: ${reason}` });
         }
       } else if (DATA_SOURCE_STAND_INS[type]) {
-        values = DATA_SOURCE_STAND_INS[type].values;
+        const standIn = DATA_SOURCE_STAND_INS[type].values;
+        values = typeof standIn === 'function' ? standIn({ config: instances[name] as Record<string, unknown>, locals: json.locals ?? {} }) : standIn;
         standIns.push({ target: address, value: values, reason: DATA_SOURCE_STAND_INS[type].reason });
       } else {
         offlineReads.push(address);
