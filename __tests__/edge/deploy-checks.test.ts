@@ -1,6 +1,9 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { stackOrder } from '../../scripts/stack-order';
 import { DATA_SOURCE_STAND_INS } from '../../scripts/terraform/stand-ins';
 import { terraformEval, unwrapInterpolation } from '../ingress/terraform-console';
-import { dataSources, environment, synthEnvironment, type TfJson } from '../support/topology';
+import { dataSources, environment, synthEnvironment, synthesized, type TfJson } from '../support/topology';
 
 /*
  * Issue 11 items 4, 5 and 8: what only the real Cloudflare and GCP can answer (the zone exists, is
@@ -123,5 +126,16 @@ describe('certificate before traffic (no 526 window)', () => {
 
   it('the offline plan stands in an ACTIVE certificate, labeled as such', () => {
     expect(DATA_SOURCE_STAND_INS.google_certificate_manager_certificates.reason).toMatch(/stand-in: .*ACTIVE/);
+  });
+});
+
+describe('docs/deploy.md, "Certificate before traffic"', () => {
+  it('documents the order the manifest deploys in: ingress → dns-authorization → edge', () => {
+    const doc = readFileSync(join(__dirname, '../../docs/deploy.md'), 'utf8');
+    const section = doc.split('### Certificate before traffic')[1]?.split('\n## ')[0] ?? '';
+    const documented = [...section.matchAll(/^\d+\. `([a-z-]+)`/gm)].map((m) => m[1]);
+    const order = stackOrder(synthesized().manifest, { environment: 'production' }).map((s) => s.replace('isoscribe-production-', ''));
+    expect(documented).toEqual(['ingress', 'dns-authorization', 'edge']);
+    expect(order.filter((layer) => documented.includes(layer))).toEqual(documented);
   });
 });

@@ -37,7 +37,7 @@ export class CloudflareZone extends Construct {
             condition: '${self.status == "active"}',
             errorMessage:
               `The Cloudflare zone ${props.name} is \${self.status}, not active: point the domain's nameservers at the ones the ` +
-              'zone Overview lists, wait for Cloudflare to activate it, then run again (docs/deploy.md, step 1).',
+              'zone Overview lists, wait for Cloudflare to activate it, then run again (docs/deploy.md, "The Cloudflare zone").',
           },
           {
             condition: `\${self.plan.legacy_id == local.${EXPECTED_PLAN_LOCAL}}`,
