@@ -1,107 +1,234 @@
 /**
- * API benchmark: GET /api/v1/documents/:id through the api pod's setup (NGINX on the rendered api
- * config, proxying over the unix socket to the API process, which reads MongoDB and queues a
- * request_log record) beside the same NGINX binary on the rendered static-files config serving a
- * JSON file with the same bytes. Prints a Markdown table with throughput, p50/p99 latency and ratios.
- * Run: `npm run bench:api` (needs nginx, wrk, and the MongoDB-wire server: scripts/ci-install-mongo-wire.sh).
- * BENCH_API_SECONDS (default 5) per run, BENCH_API_ROUNDS (default 3) interleaved rounds; medians count.
- * The database is mongo-java-server (in memory, on the same CPUs), so the API column includes a
- * MongoDB round trip to it.
+ * API benchmark: our API (the shipped artifact, `node dist/server.js`, NODE_ENV=production) side by
+ * side with the seed's stack (bench/peer: aiohttp + Gunicorn uvloop worker + PyMongo async), each
+ * behind a real NGINX on the api config the workloads stack renders, on the same MongoDB-wire server,
+ * same documents, same request tracking. For each endpoint (get, list, create):
+ *
+ * - throughput: wrk -t1 -c32 (saturation), and the app's CPU time per request during it;
+ * - latency at a fixed rate: vegeta at BENCH_API_RATE req/s (open loop), p50/p99/max, CPU per request;
+ *
+ * in interleaved rounds (ours and the peer alternate, so noise from other jobs hits both), with the
+ * load average before every run. The peer runs one worker (equal CPU: one API process) and, for
+ * throughput, also two workers.
+ *
+ * Run: `npm run bench -- --only api` or `npm run bench:api` (needs nginx, wrk, Java, and
+ * scripts/ci-install-bench-tools.sh for vegeta and the peer's venv). Settings:
+ *   BENCH_API_SECONDS (5) per wrk run, BENCH_API_RATE_SECONDS (10) per vegeta run,
+ *   BENCH_API_RATE (1000) req/s, BENCH_API_ROUNDS (3), BENCH_API_ENDPOINTS (get,list,create),
+ *   BENCH_API_PEER2 (1; 0 skips the two-worker peer), BENCH_API_NODE_ARGS (extra node flags for
+ *   ours, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_API_ENV (extra env for ours, "K=V,K=V"),
+ *   BENCH_API_BASELINE_DIR (a directory with another build of services/api, e.g. an earlier commit's
+ *   `git archive` built with tsc: measured as "baseline" in the same interleaved rounds) and
+ *   BENCH_API_BASELINE_ENV (its extra env, "K=V,K=V"; "K=" unsets a container setting) and
+ *   BENCH_API_BASELINE_LABEL (what it is, for the report).
  */
-import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
-import { NginxBackend, renderNginxConfig } from '../constructs/nginx';
-import { startApiWithDatabase } from '../testing/pods';
+import { MongoClient } from 'mongodb';
 import { httpRequest } from '../__tests__/support/http';
-import { startNginx } from '../testing/nginx';
+import { startMongoWireServer } from '../services/api/test/support/mongo-wire';
+import { RateRun, Target, ThroughputRun, vegeta, withCpu, wrk } from './support/load';
+import { BenchStack, buildApi, startOurs, startPeer } from './support/stacks';
 
 const seconds = Number(process.env.BENCH_API_SECONDS ?? 5);
+const rateSeconds = Number(process.env.BENCH_API_RATE_SECONDS ?? 10);
+const rate = Number(process.env.BENCH_API_RATE ?? 1000);
 const rounds = Number(process.env.BENCH_API_ROUNDS ?? 3);
+const withPeer2 = process.env.BENCH_API_PEER2 !== '0';
+/** BENCH_API_OURS_ONLY=1: no peer at all (profiling and A/B runs of our own changes; no comparison table). */
+const oursOnly = process.env.BENCH_API_OURS_ONLY === '1';
 const connections = 32;
+const ENDPOINTS = ['get', 'list', 'create'] as const;
+type Endpoint = (typeof ENDPOINTS)[number];
+const endpoints = (process.env.BENCH_API_ENDPOINTS ?? ENDPOINTS.join(',')).split(',').map((e) => {
+  if (!(ENDPOINTS as readonly string[]).includes(e)) throw new Error(`BENCH_API_ENDPOINTS takes a comma-separated subset of ${ENDPOINTS.join(',')} (got "${e}")`);
+  return e as Endpoint;
+});
+const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const envPairs = (name: string): NodeJS.ProcessEnv =>
+  Object.fromEntries(
+    (process.env[name] ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => {
+        const eq = pair.indexOf('=');
+        if (eq < 1) throw new Error(`${name} takes KEY=VALUE pairs separated by commas (got "${pair}")`);
+        // An empty value unsets the variable (e.g. a container setting the baseline did not have).
+        return [pair.slice(0, eq), pair.slice(eq + 1) || undefined];
+      }),
+  );
+const oursEnv = envPairs('BENCH_API_ENV');
+const baselineDir = process.env.BENCH_API_BASELINE_DIR;
+const baselineEnv = envPairs('BENCH_API_BASELINE_ENV');
+const baselineLabel = process.env.BENCH_API_BASELINE_LABEL ?? baselineDir;
 
-interface Run {
-  rps: number;
-  p50Ms: number;
-  p99Ms: number;
+/** The document every stack serves for `get`: the same 1044-byte JSON answer as the earlier benchmark. */
+const document = { title: 'Benchmark document', body: 'Lorem ipsum dolor sit amet. '.repeat(30), author: 'bench', tags: ['bench', 'nginx'] };
+/** Documents each stack's list pages over (newest 20 of them per request). */
+const seedDocuments = 50;
+/** Created by the `create` runs; removed after each run so every list run sees the same collection. */
+const createdAuthor = 'bench-create';
+const createBody = JSON.stringify({ title: 'Created by the benchmark', body: 'Lorem ipsum dolor sit amet. '.repeat(30), author: createdAuthor, tags: ['bench'] });
+
+interface Measured {
+  throughput: Array<ThroughputRun & { cpuUsPerRequest: number; load: number }>;
+  fixedRate: Array<RateRun & { cpuUsPerRequest: number; load: number }>;
 }
 
-/** One wrk run with the latency distribution; throws on socket errors or non-2xx answers. */
-function wrk(url: string): Run {
-  const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
-  if (run.error) throw new Error(`wrk not runnable (${run.error.message}); install it (Debian package "wrk")`);
-  if (run.status !== 0) throw new Error(`wrk failed:\n${run.stderr}`);
-  if (/Socket errors|Non-2xx/.test(run.stdout)) throw new Error(`failed requests during the run:\n${run.stdout}`);
-  const rps = /Requests\/sec:\s+([\d.]+)/.exec(run.stdout);
-  if (!rps) throw new Error(`no Requests/sec in wrk output:\n${run.stdout}`);
-  return { rps: Number(rps[1]), p50Ms: percentile(run.stdout, '50'), p99Ms: percentile(run.stdout, '99') };
+const log = (line: string) => process.stderr.write(`bench api: ${line}\n`);
+const load1 = () => loadavg()[0];
+
+async function seed(stack: BenchStack): Promise<string> {
+  const post = (body: object) =>
+    httpRequest(stack.nginx.baseUrl, '/api/v1/documents', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  for (let i = 0; i < seedDocuments - 1; i++) {
+    const res = await post({ ...document, title: `Seed document ${i}`, tags: ['bench', `t${i % 5}`] });
+    if (res.status !== 201) throw new Error(`${stack.name}: seeding failed: ${res.status} ${res.body}`);
+  }
+  const created = await post(document);
+  if (created.status !== 201) throw new Error(`${stack.name}: could not create the document: ${created.status} ${created.body}`);
+  return JSON.parse(created.body).id;
 }
 
-function percentile(output: string, which: string): number {
-  const match = new RegExp(`^\\s+${which}%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(output);
-  if (!match) throw new Error(`no ${which}% latency in wrk output:\n${output}`);
-  return Number(match[1]) * { us: 0.001, ms: 1, s: 1000 }[match[2] as 'us' | 'ms' | 's'];
+function targetFor(stack: BenchStack, endpoint: Endpoint, id: string): Target {
+  const base = stack.nginx.baseUrl;
+  if (endpoint === 'get') return { method: 'GET', url: `${base}/api/v1/documents/${id}` };
+  if (endpoint === 'list') return { method: 'GET', url: `${base}/api/v1/documents?limit=20` };
+  return { method: 'POST', url: `${base}/api/v1/documents`, body: createBody };
+}
+
+async function main(): Promise<void> {
+  log('building services/api (dist/, as the image ships it)');
+  buildApi();
+  const mongo = await startMongoWireServer({ fullJit: true });
+  const client = await new MongoClient(mongo.uri, { serverSelectionTimeoutMS: 5000 }).connect();
+  const stacks: BenchStack[] = [];
+  try {
+    const ours = await startOurs({ mongoUri: mongo.uri, dbName: 'bench_ours', nodeArgs, env: oursEnv });
+    stacks.push(ours);
+    const baseline = baselineDir
+      ? await startOurs({ mongoUri: mongo.uri, dbName: 'bench_baseline', apiDir: baselineDir, name: 'baseline', env: baselineEnv })
+      : undefined;
+    if (baseline) stacks.push(baseline);
+    const peer = oursOnly ? undefined : await startPeer({ mongoUri: mongo.uri, dbName: 'bench_peer', workers: 1 });
+    if (peer) stacks.push(peer);
+    const peer2 = withPeer2 && !oursOnly ? await startPeer({ mongoUri: mongo.uri, dbName: 'bench_peer2', workers: 2 }) : undefined;
+    if (peer2) stacks.push(peer2);
+    const dbOf = new Map<BenchStack | undefined, string>([[ours, 'bench_ours'], [baseline, 'bench_baseline'], [peer, 'bench_peer'], [peer2, 'bench_peer2']]);
+
+    const ids = new Map<BenchStack, string>();
+    for (const stack of stacks) ids.set(stack, await seed(stack));
+    // The same bytes from both: the comparison is of serving, not of different answers.
+    const bodies = await Promise.all([ours, peer ?? ours].map(async (s) => (await httpRequest(s.nginx.baseUrl, `/api/v1/documents/${ids.get(s)}`)).body));
+    const shape = (body: string) => JSON.stringify(Object.keys(JSON.parse(body)));
+    if (bodies[0].length !== bodies[1].length || shape(bodies[0]) !== shape(bodies[1])) {
+      throw new Error(`ours and the peer answer GET differently:\n${bodies[0]}\n${bodies[1]}`);
+    }
+    const removeCreated = async (stack: BenchStack) => {
+      await client.db(dbOf.get(stack)).collection('documents').deleteMany({ author: createdAuthor });
+    };
+
+    log('warm-up (JIT, connection pools)');
+    for (const stack of stacks) {
+      for (const endpoint of endpoints) wrk(targetFor(stack, endpoint, ids.get(stack)!), connections, 2);
+      await removeCreated(stack);
+    }
+
+    const results = new Map<string, Measured>();
+    const measured = (stack: BenchStack, endpoint: Endpoint) => {
+      const key = `${stack.name}|${endpoint}`;
+      if (!results.has(key)) results.set(key, { throughput: [], fixedRate: [] });
+      return results.get(key)!;
+    };
+    for (let round = 0; round < rounds; round++) {
+      // Alternate who goes first, so a burst of outside load does not always land on the same stack.
+      const compared = [ours, ...(baseline ? [baseline] : []), ...(peer ? [peer] : [])];
+      const order = round % 2 === 0 ? compared : [...compared].reverse();
+      for (const endpoint of endpoints) {
+        for (const stack of [...order, ...(peer2 ? [peer2] : [])]) {
+          const target = targetFor(stack, endpoint, ids.get(stack)!);
+          let load = load1();
+          const t = withCpu(stack.appPids(), () => wrk(target, connections, seconds));
+          measured(stack, endpoint).throughput.push({ ...t, load });
+          log(`round ${round + 1}/${rounds} ${endpoint} ${stack.name}: ${Math.round(t.rps)} req/s, ${t.cpuUsPerRequest.toFixed(0)} µs CPU/req (load ${load.toFixed(1)})`);
+          await removeCreated(stack);
+          if (stack === peer2) continue;
+          load = load1();
+          const r = withCpu(stack.appPids(), () => vegeta(target, rate, rateSeconds));
+          measured(stack, endpoint).fixedRate.push({ ...r, load });
+          log(
+            `round ${round + 1}/${rounds} ${endpoint} ${stack.name} @${rate}/s: p50 ${r.p50Ms.toFixed(2)} p99 ${r.p99Ms.toFixed(2)} max ${r.maxMs.toFixed(1)} ms, ` +
+              `${(r.success * 100).toFixed(2)}% ok, ${r.cpuUsPerRequest.toFixed(0)} µs CPU/req (load ${load.toFixed(1)})`,
+          );
+          await removeCreated(stack);
+        }
+      }
+    }
+    if (peer) printReport(results, [ours, peer, ...(baseline ? [baseline] : []), ...(peer2 ? [peer2] : [])], ids.get(ours)!, bodies[0].length);
+  } catch (error) {
+    for (const stack of stacks) process.stderr.write(`--- ${stack.name} output (tail) ---\n${stack.output().slice(-3000)}\n`);
+    throw error;
+  } finally {
+    await client.close();
+    for (const stack of stacks) await stack.stop();
+    await mongo.stop();
+  }
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const range = (values: number[], digits: number) =>
+  values.length > 1 ? ` (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})` : '';
 
-async function main(): Promise<void> {
-  // A quiet log level: the benchmark measures serving, not log formatting.
-  const stack = await startApiWithDatabase({ trustedProxies: ['127.0.0.1'] });
-  const load = loadavg()[0];
-  try {
-    const created = await httpRequest(stack.pod.baseUrl, '/api/v1/documents', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ title: 'Benchmark document', body: 'Lorem ipsum dolor sit amet. '.repeat(30), author: 'bench', tags: ['bench', 'nginx'] }),
-    });
-    if (created.status !== 201) throw new Error(`could not create the document: ${created.status} ${created.body}`);
-    const apiPath = `/api/v1/documents/${JSON.parse(created.body).id}`;
-    const apiBody = (await httpRequest(stack.pod.baseUrl, apiPath)).body;
-
-    const staticNginx = await startNginx({
-      config: (layout) => {
-        writeFileSync(join(layout.htmlDir, 'index.html'), 'ok');
-        writeFileSync(join(layout.htmlDir, 'document.json'), apiBody);
-        return renderNginxConfig({ ...layout.testProps, backend: NginxBackend.staticFiles({ root: layout.htmlDir }), trustedProxies: [] });
-      },
-    });
-    try {
-      const staticBody = (await httpRequest(staticNginx.baseUrl, '/document.json')).body;
-      if (staticBody !== apiBody) throw new Error('the static file and the API response differ');
-
-      const apiUrl = `${stack.pod.baseUrl}${apiPath}`;
-      const staticUrl = `${staticNginx.baseUrl}/document.json`;
-      wrk(apiUrl); // warm-up: JIT, connection pools, page cache
-      wrk(staticUrl);
-      const apiRuns: Run[] = [];
-      const staticRuns: Run[] = [];
-      for (let round = 0; round < rounds; round++) {
-        apiRuns.push(wrk(apiUrl));
-        staticRuns.push(wrk(staticUrl));
-      }
-      const summary = (runs: Run[]) => ({ rps: median(runs.map((r) => r.rps)), p50: median(runs.map((r) => r.p50Ms)), p99: median(runs.map((r) => r.p99Ms)) });
-      const a = summary(apiRuns);
-      const s = summary(staticRuns);
-      const ms = (value: number) => value.toFixed(2);
-
-      console.log(`### API: GET /api/v1/documents/:id through NGINX + unix socket vs the same NGINX serving the same JSON as a file\n`);
-      console.log(
-        `wrk -t1 -c${connections}, ${seconds} s per run, median of ${rounds} interleaved rounds; 1 NGINX worker each; ${apiBody.length} B body; ` +
-          `${cpus().length} CPUs (${cpus()[0]?.model.trim()}), load average ${load.toFixed(1)} at start.\n`,
-      );
-      console.log('| target | req/s | p50 ms | p99 ms |');
-      console.log('| --- | ---: | ---: | ---: |');
-      console.log(`| API through NGINX (socket, MongoDB read, analytics) | ${Math.round(a.rps)} | ${ms(a.p50)} | ${ms(a.p99)} |`);
-      console.log(`| NGINX static JSON file | ${Math.round(s.rps)} | ${ms(s.p50)} | ${ms(s.p99)} |`);
-      console.log(`| ratio API / static | ${(a.rps / s.rps).toFixed(3)} | ${(a.p50 / s.p50).toFixed(1)}x | ${(a.p99 / s.p99).toFixed(1)}x |`);
-    } finally {
-      await staticNginx.stop();
+function printReport(results: Map<string, Measured>, stacks: BenchStack[], _id: string, bodyBytes: number): void {
+  const [ours, peer] = stacks;
+  const loads = [...results.values()].flatMap((m) => [...m.throughput, ...m.fixedRate].map((r) => r.load));
+  const paths: Record<Endpoint, string> = { get: 'GET /api/v1/documents/:id', list: 'GET /api/v1/documents?limit=20', create: 'POST /api/v1/documents' };
+  console.log('### API: ours vs the seed\'s stack (aiohttp + Gunicorn + PyMongo async), same NGINX, same MongoDB-wire server\n');
+  console.log(
+    `Each stack: a real NGINX on the rendered api config → unix socket → the app → mongo-java-server (one for all, in memory, same CPUs), request tracking on. ` +
+      `Ours: \`node dist/server.js\`, NODE_ENV=production (one process). Peer: bench/peer/app.py, Gunicorn with aiohttp's uvloop worker. ` +
+      `Throughput: wrk -t1 -c${connections}, ${seconds} s; fixed rate: vegeta ${rate} req/s for ${rateSeconds} s (open loop); medians of ${rounds} interleaved rounds, range in brackets; ` +
+      `CPU = user+system time of the app process(es) per request. GET body ${bodyBytes} B; list: 20 of ${seedDocuments} documents. ` +
+      `${baselineDir ? `Baseline: ${baselineLabel}, same harness. ` : ''}` +
+      `${cpus().length} CPUs, load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} over the runs (other jobs share the machine).\n`,
+  );
+  console.log(`| endpoint | stack | req/s | CPU µs/req | p50 ms @${rate}/s | p99 ms @${rate}/s | max ms @${rate}/s | CPU µs/req @${rate}/s |`);
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const verdicts: string[] = [];
+  for (const endpoint of endpoints) {
+    for (const stack of stacks) {
+      const m = results.get(`${stack.name}|${endpoint}`);
+      if (!m) continue;
+      const rps = m.throughput.map((r) => r.rps);
+      const cpu = m.throughput.map((r) => r.cpuUsPerRequest);
+      const cells = [`${Math.round(median(rps))}${range(rps, 0)}`, `${median(cpu).toFixed(0)}`];
+      if (m.fixedRate.length > 0) {
+        const p50 = m.fixedRate.map((r) => r.p50Ms);
+        const p99 = m.fixedRate.map((r) => r.p99Ms);
+        const max = m.fixedRate.map((r) => r.maxMs);
+        const rateCpu = m.fixedRate.map((r) => r.cpuUsPerRequest);
+        cells.push(median(p50).toFixed(2), `${median(p99).toFixed(2)}${range(p99, 1)}`, `${median(max).toFixed(1)}${range(max, 1)}`, median(rateCpu).toFixed(0));
+      } else cells.push('', '', '', '');
+      console.log(`| ${paths[endpoint]} | ${stack.name} | ${cells.join(' | ')} |`);
     }
-  } finally {
-    await stack.stop();
+    const o = results.get(`${ours.name}|${endpoint}`)!;
+    const p = results.get(`${peer.name}|${endpoint}`)!;
+    const ratio = median(o.throughput.map((r) => r.rps)) / median(p.throughput.map((r) => r.rps));
+    const cpuRatio = median(p.throughput.map((r) => r.cpuUsPerRequest)) / median(o.throughput.map((r) => r.cpuUsPerRequest));
+    const p99 = median(o.fixedRate.map((r) => r.p99Ms));
+    const max = median(o.fixedRate.map((r) => r.maxMs));
+    const worstMax = Math.max(...o.fixedRate.map((r) => r.maxMs));
+    const failedShare = (runs: RateRun[]) => 1 - runs.reduce((sum, r) => sum + r.success * r.requests, 0) / runs.reduce((sum, r) => sum + r.requests, 0);
+    const failures = [
+      ...(failedShare(o.fixedRate) > 0 ? [`ours ${(failedShare(o.fixedRate) * 100).toFixed(2)}%`] : []),
+      ...(failedShare(p.fixedRate) > 0 ? [`peer ${(failedShare(p.fixedRate) * 100).toFixed(2)}%`] : []),
+    ];
+    verdicts.push(
+      `- ${paths[endpoint]}: throughput ${ratio.toFixed(2)}× the peer's (target ≥ 2×: ${ratio >= 2 ? 'met' : 'missed'}); ` +
+        `peer CPU per request ${cpuRatio.toFixed(2)}× ours; at ${rate} req/s p99 ${p99.toFixed(2)} ms (≤ 10: ${p99 <= 10 ? 'met' : 'missed'}), ` +
+        `max ${max.toFixed(1)} ms, worst round ${worstMax.toFixed(1)} ms (≤ 25: ${max <= 25 ? 'met' : 'missed'})${failures.length > 0 ? `; fixed-rate requests that failed (errors or timeouts): ${failures.join(', ')}` : ''}`,
+    );
   }
+  console.log(`\n${verdicts.join('\n')}`);
 }
 
 main().catch((error) => {

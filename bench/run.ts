@@ -8,7 +8,8 @@
  *   npm run bench -- --only api,frontend # a subset
  *   npm run bench -- --update-readme
  *
- * Each benchmark reads its own BENCH_* variables (see the top of bench/<name>.ts).
+ * Each benchmark reads its own BENCH_* variables (see the top of bench/<name>.ts). The api benchmark
+ * also needs scripts/ci-install-bench-tools.sh (vegeta, the peer stack's venv).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -78,6 +79,9 @@ function machine(): string {
     ['NGINX', version(findNginx(), ['-v'], /nginx\/(\S+)/)],
     ['wrk', version('wrk', ['--version'], /wrk (\S+)/)],
     ['Java (mongo-java-server)', version('java', ['-version'], /version "([^"]+)"/)],
+    // `go install` builds carry no version string; the install script records the pinned one.
+    ['vegeta', version('cat', [join(root, '.tools', 'bin', '.vegeta-version')], /^(v\S+)/)],
+    ['Python (peer stack)', version(join(root, '.venv', 'bench-peer', 'bin', 'python'), ['--version'], /Python (\S+)/)],
     ['load average at start', loadavg().map((l) => l.toFixed(2)).join(', ')],
     ['date', new Date().toISOString().replace(/\.\d+Z$/, 'Z')],
   ];

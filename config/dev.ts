@@ -29,7 +29,8 @@ export const dev: EnvironmentInput = {
   ],
   cluster: {
     releaseChannel: 'RAPID',
-    masterAuthorizedNetworks: [{ cidr: '203.0.113.0/24', displayName: 'developer-vpn' }],
+    // None: CI and people reach the control plane through its IAM-checked DNS endpoint (docs/deploy.md).
+    masterAuthorizedNetworks: [],
     maintenanceWindow: WEEKEND_NIGHTS,
     deletionProtection: false,
   },

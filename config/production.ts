@@ -47,10 +47,8 @@ export const production: EnvironmentInput = {
   ],
   cluster: {
     releaseChannel: 'STABLE',
-    masterAuthorizedNetworks: [
-      { cidr: '198.51.100.0/24', displayName: 'ci-runners' },
-      { cidr: '203.0.113.0/24', displayName: 'office-vpn' },
-    ],
+    // None: CI and people reach the control plane through its IAM-checked DNS endpoint (docs/deploy.md).
+    masterAuthorizedNetworks: [],
     maintenanceWindow: WEEKEND_NIGHTS,
   },
   nginxImage: NGINX_IMAGE,

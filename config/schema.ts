@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { authorizedNetworkProblem } from '../constructs/gcp/control-plane-networks';
 import { overlaps, parseIpv4Cidr, prefixLength, type Ipv4Range } from './cidr';
 import { GCP_REGIONS } from './gcp-regions';
 import { checkEdge, edgeSchema, ingressSchema } from './schema-edge';
@@ -120,10 +121,11 @@ export const environmentSchema = z
     regions: z.array(regionSchema).min(1, { message: 'configure at least one region' }),
     cluster: z.object({
       releaseChannel: z.enum(['RAPID', 'REGULAR', 'STABLE']),
-      /** Who may reach the (public, IP-restricted) control-plane endpoint: CI runners, the VPN. */
-      masterAuthorizedNetworks: z
-        .array(z.object({ cidr: ipv4Cidr, displayName: z.string().min(1) }))
-        .min(1, { message: 'list at least one network (CI egress or VPN); the control plane must not be open' }),
+      /**
+       * Networks (VPN, bastion) that may reach the control plane's private IP endpoint; usually none:
+       * CI and people use the IAM-checked DNS endpoint (constructs/gcp/gke-cluster.ts).
+       */
+      masterAuthorizedNetworks: z.array(z.object({ cidr: ipv4Cidr, displayName: z.string().min(1) })).default([]),
       /** Recurring maintenance window (RFC 5545 RRULE); GKE needs at least 48h of availability in 32 days. */
       maintenanceWindow: z.object({
         startTime: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, { message: 'must be RFC 3339 UTC, e.g. "2026-01-01T02:00:00Z"' }),
@@ -231,10 +233,8 @@ function checkRegions(env: EnvironmentConfig, ctx: Ctx): void {
 
 function checkMasterAuthorizedNetworks(env: EnvironmentConfig, ctx: Ctx): void {
   env.cluster.masterAuthorizedNetworks.forEach((net, i) => {
-    if (parseIpv4Cidr(net.cidr) && prefixLength(net.cidr) < 8) {
-      issue(ctx, ['cluster', 'masterAuthorizedNetworks', i, 'cidr'],
-        `${net.cidr} opens the control plane to (a large part of) the internet; list the CI egress or VPN ranges instead`);
-    }
+    const problem = parseIpv4Cidr(net.cidr) ? authorizedNetworkProblem(net.cidr) : undefined;
+    if (problem) issue(ctx, ['cluster', 'masterAuthorizedNetworks', i, 'cidr'], problem);
   });
 }
 

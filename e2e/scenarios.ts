@@ -155,14 +155,37 @@ export async function mongoOutage(pod: RunningPod, mongo: MongoWireServer, lb: B
   let killedAt = 0;
   let backAt = 0;
   let recoveredAt = 0;
-  let lbHealthyDuringOutage = true;
   let result: LoadResult;
+  // While MongoDB is down: the pod's readiness as the probe sees it (through its NGINX), the LB's
+  // view of the pod, and what a client gets from a data endpoint (the API's JSON 503, not a generic one).
+  const outage = { readiness: [] as Array<{ status: number; mongodb: string }>, lbHealthy: 0, lbUnhealthy: 0, jsonUnavailable: 0, other503: 0 };
+  let watching = false;
+  const watchOutage = async () => {
+    while (watching) {
+      const [ready, data] = await Promise.all([
+        get(pod.baseUrl + READINESS_PATH, { localAddress: CLIENT_ADDRESS }).catch(() => undefined),
+        get(pod.baseUrl + listDocuments.path, { localAddress: CLIENT_ADDRESS }).catch(() => undefined),
+      ]);
+      outage.readiness.push({ status: ready?.status ?? 0, mongodb: jsonField(ready?.body, 'mongodb') ?? '?' });
+      if (lb.stats().find((e) => e.name === pod.name)?.healthy) outage.lbHealthy++;
+      else outage.lbUnhealthy++;
+      if (data?.status === 503) {
+        if (jsonField(data.body, 'error') === 'unavailable') outage.jsonUnavailable++;
+        else outage.other503++;
+      }
+      await sleep(options.healthIntervalMs);
+    }
+  };
+  let watcher: Promise<void> = Promise.resolve();
   try {
     await sleep(1000);
     killedAt = Date.now();
     await mongo.kill();
+    watching = true;
+    watcher = watchOutage();
     await sleep(options.outageMs);
-    lbHealthyDuringOutage = lb.stats().find((e) => e.name === pod.name)?.healthy ?? false;
+    watching = false;
+    await watcher;
     await mongo.restart();
     backAt = Date.now();
     await waitUntil('a data request answered 200 after MongoDB returned', options.recoveryTimeoutMs, () =>
@@ -172,9 +195,12 @@ export async function mongoOutage(pod: RunningPod, mongo: MongoWireServer, lb: B
     await sleep(1000);
   } finally {
     polling = false;
-    await poller;
+    watching = false;
+    await Promise.all([poller, watcher]);
     result = await load.stop();
   }
+  const notReady = outage.readiness.filter((r) => r.status !== 200);
+  const sawDown = outage.readiness.filter((r) => r.mongodb === 'down').length;
 
   const afterKill = result.samples.filter((s) => s.start >= killedAt);
   const unexpected = result.samples.filter((s) => s.status !== 200 && s.status !== 503);
@@ -195,11 +221,13 @@ export async function mongoOutage(pod: RunningPod, mongo: MongoWireServer, lb: B
     title: 'MongoDB killed mid-load (requests straight to the pod)',
     figures: [
       `requests sent: ${result.samples.length} in ${ms(result.durationMs)}, statuses: ${formatCounts(result.counts)}`,
-      `MongoDB down ${ms(backAt - killedAt)}; first 503 ${ms(first503 - killedAt)} after the kill; 503 latency p50 ${ms(quantile(latencies, 0.5))}, p99 ${ms(quantile(latencies, 0.99))}, max ${ms(quantile(latencies, 1))}; 503s that took over 1 s: ${slow503}`,
+      `MongoDB down ${ms(backAt - killedAt)}; first 503 ${ms(first503 - killedAt)} after the kill; 503 latency p50 ${ms(quantile(latencies, 0.5))}, p99 ${ms(quantile(latencies, 0.99))}, max ${ms(quantile(latencies, 1))} (deadline of a MongoDB operation: MONGODB_OPERATION_TIMEOUT_MS ${config.mongo.operationTimeoutMs}); 503s that took over 1 s: ${slow503}`,
       `recovery: first 200 ${ms(recoveredAt - backAt)} after MongoDB was back (MONGODB_HEARTBEAT_MS ${config.mongo.heartbeatMs})`,
       `/healthz polls: ${health.length}, non-200: ${healthFailures.length}`,
       `request_log: ${tracked.size} requests answered after the kill, ${found} records found, ${dropped} dropped by the api (queue bound ANALYTICS_QUEUE_MAX ${config.analytics.queueMax}; ${outageSent} requests during the outage)`,
-      `the LB meanwhile saw pod ${pod.name} ${lbHealthyDuringOutage ? 'healthy' : 'unhealthy (its /readyz pings MongoDB)'} at the end of the outage`,
+      `during the outage: ${READINESS_PATH} polled ${outage.readiness.length} times through the pod's NGINX, ${outage.readiness.length - notReady.length} answered 200 (${sawDown} reporting "mongodb":"down"), ${notReady.length} did not; ` +
+        `the LB saw pod ${pod.name} healthy ${outage.lbHealthy} times, unhealthy ${outage.lbUnhealthy} times`,
+      `data requests polled during the outage: ${outage.jsonUnavailable} got the API's JSON 503 ("error":"unavailable"), ${outage.other503} another 503`,
     ],
     checks: [
       check('data endpoints answered only 200 or 503', unexpected.length === 0, describeFailures(unexpected)),
@@ -210,6 +238,17 @@ export async function mongoOutage(pod: RunningPod, mongo: MongoWireServer, lb: B
         `p99 ${ms(quantile(latencies, 0.99))}`,
       ),
       check('/healthz stayed 200', healthFailures.length === 0 && health.length > 0, `${healthFailures.length} of ${health.length} failed`),
+      check(
+        'the pod stayed ready and in the LB through the outage (readiness does not depend on MongoDB)',
+        outage.readiness.length > 0 && notReady.length === 0 && outage.lbUnhealthy === 0,
+        `${notReady.length} of ${outage.readiness.length} readiness polls not 200, LB unhealthy ${outage.lbUnhealthy} times`,
+      ),
+      check('readiness reported MongoDB down', sawDown > 0, `${sawDown} of ${outage.readiness.length} polls`),
+      check(
+        "clients got the API's JSON 503, never a generic one",
+        outage.jsonUnavailable > 0 && outage.other503 === 0,
+        `${outage.jsonUnavailable} JSON "unavailable", ${outage.other503} other 503s`,
+      ),
       check('the api recovered by itself', recoveredAt > 0, `${ms(recoveredAt - backAt)}`),
       check(
         'request_log lost nothing beyond the queue bound',
@@ -362,4 +401,14 @@ function describeFailures(samples: Sample[]): string {
   if (samples.length === 0) return 'none';
   const first = samples.slice(0, 3).map((s) => `${s.method} ${s.requestId}: ${s.status || s.error}`);
   return `${samples.length}: ${first.join('; ')}`;
+}
+
+/** A top-level string field of a JSON body, or undefined when the body is not JSON. */
+function jsonField(body: string | undefined, field: string): string | undefined {
+  try {
+    const value = (JSON.parse(body ?? '') as Record<string, unknown>)[field];
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }

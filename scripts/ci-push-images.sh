@@ -21,7 +21,15 @@ while read -r workload _service tag_variable digest_variable repository; do
     echo "ci-push-images: $repository:$tag already exists; reusing it" >&2
   else
     docker tag "isoscribe/$workload:$tag" "$repository:$tag"
-    docker push --quiet "$repository:$tag" >&2
+    if ! pushed="$(docker push --quiet "$repository:$tag" 2>&1)"; then
+      echo "$pushed" >&2
+      if grep -qiE 'name unknown|not found' <<< "$pushed"; then
+        # The bootstrap stack creates the repository, by hand, before CI's first run.
+        echo "ci-push-images: the repository of $repository does not exist; apply isoscribe-$environment-bootstrap first (docs/deploy.md, step 1)" >&2
+      fi
+      exit 1
+    fi
+    echo "$pushed" >&2
   fi
   digest="$(docker inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$repository:$tag" | grep -F "$repository@" | head -n1 | cut -d@ -f2)"
   if [[ ! "$digest" =~ ^sha256:[0-9a-f]{64}$ ]]; then

@@ -53,7 +53,7 @@ export function renderMermaid(manifest: StackManifest, environments: readonly st
     lines.push('  end');
     const roots = order.filter((stack) => (manifest.stacks[stack].dependencies ?? []).length === 0);
     if (bootstrap in manifest.stacks) {
-      for (const root of roots) edges.push(`  ${nodeId(bootstrap)} -. state bucket, CI identities .-> ${nodeId(root)}`);
+      for (const root of roots) edges.push(`  ${nodeId(bootstrap)} -. state bucket, registry, accounts, CI identities .-> ${nodeId(root)}`);
     }
     for (const stack of order) {
       for (const dependency of [...(manifest.stacks[stack].dependencies ?? [])].sort()) {

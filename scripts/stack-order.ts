@@ -1,4 +1,4 @@
-// npx tsx scripts/stack-order.ts [--manifest cdktf.out/manifest.json] [--env staging] [--include-bootstrap] [--json]
+// npx tsx scripts/stack-order.ts [--manifest cdktf.out/manifest.json] [--env staging] [--include-bootstrap] [--json | --waves]
 // Prints the stacks of a cdktf synth output in dependency order (one per line, or a JSON array), so
 // CI diffs and deploys in the order the app's cross-stack references dictate rather than a list
 // written into the workflow by hand.
@@ -71,6 +71,23 @@ export function stackOrder(manifest: StackManifest, options: StackOrderOptions =
   return order;
 }
 
+/**
+ * The same stacks in waves: every stack of a wave depends only on stacks of earlier waves, so the
+ * stacks of one wave (e.g. the clusters of every region) can be planned and applied in parallel.
+ * A stack goes in the earliest wave its dependencies allow.
+ */
+export function stackWaves(manifest: StackManifest, options: StackOrderOptions = {}): string[][] {
+  const order = stackOrder(manifest, options);
+  const waveOf = new Map<string, number>();
+  for (const name of order) {
+    const dependencies = manifest.stacks[name].dependencies ?? [];
+    waveOf.set(name, Math.max(-1, ...dependencies.map((d) => waveOf.get(d)!)) + 1);
+  }
+  const waves: string[][] = [];
+  for (const name of order) (waves[waveOf.get(name)!] ??= []).push(name);
+  return waves;
+}
+
 export function readManifest(file: string): StackManifest {
   if (!fs.existsSync(file)) throw new StackOrderError(`${file} not found; run \`npm run synth\` first`);
   try {
@@ -88,9 +105,15 @@ function main(argv: string[]): void {
       env: { type: 'string' },
       'include-bootstrap': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      waves: { type: 'boolean', default: false },
     },
   });
-  const order = stackOrder(readManifest(values.manifest), { environment: values.env, includeBootstrap: values['include-bootstrap'] });
+  const options = { environment: values.env, includeBootstrap: values['include-bootstrap'] };
+  if (values.waves) {
+    process.stdout.write(`${JSON.stringify(stackWaves(readManifest(values.manifest), options))}\n`);
+    return;
+  }
+  const order = stackOrder(readManifest(values.manifest), options);
   process.stdout.write(values.json ? `${JSON.stringify(order)}\n` : `${order.join('\n')}\n`);
 }
 

@@ -1,6 +1,9 @@
+import { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-registry-repository';
+import { ArtifactRegistryRepositoryIamMember } from '@cdktf/provider-google/lib/artifact-registry-repository-iam-member';
 import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ProjectService } from '@cdktf/provider-google/lib/project-service';
+import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
@@ -13,6 +16,8 @@ import { ServiceAccount } from '../constructs/gcp/service-account';
 import { NODE_PROJECT_ROLES } from './core-stack';
 import { environmentLabels } from './environment-stack';
 import { stackName } from './naming';
+import { serviceAccountIds } from './service-accounts';
+import { WORKLOADS, type WorkloadDefinition } from '../workloads';
 
 export const BOOTSTRAP_LAYER = 'bootstrap';
 
@@ -31,7 +36,7 @@ export interface RoleGrant {
 
 /**
  * What the deployer needs to apply every stack but this one, and nothing wider: no owner/editor,
- * no organisation roles. __tests__/delivery/bootstrap.test.ts checks that every resource type in
+ * no organisation roles. __tests__/delivery/app.test.ts checks that every resource type in
  * the synthesized topology is covered, so a new resource type fails a test until its role is named.
  */
 export const DEPLOYER_ROLES: readonly RoleGrant[] = [
@@ -51,10 +56,18 @@ export const DEPLOYER_ROLES: readonly RoleGrant[] = [
     reason: 'firewall rules for health checkers, Cloud Armor policies, SSL policies',
     covers: ['google_compute_firewall', 'google_compute_security_policy', 'google_compute_ssl_policy'],
   },
-  { role: 'roles/container.admin', reason: 'GKE clusters and node pools, and the Kubernetes objects of the workloads stacks (RBAC included)', covers: ['google_container_*', 'kubernetes_*'] },
-  { role: 'roles/artifactregistry.admin', reason: 'the image repository, its cleanup policies and its IAM (node pull access)', covers: ['google_artifact_registry_repository*'] },
-  { role: 'roles/iam.serviceAccountAdmin', reason: 'node and workload service accounts and their IAM (Workload Identity bindings)', covers: ['google_service_account', 'google_service_account_iam_*'] },
-  { role: 'roles/iam.serviceAccountUser', reason: 'node pools run as the node service account (iam.serviceAccounts.actAs)', covers: [] },
+  {
+    role: 'roles/container.admin',
+    reason: 'GKE clusters and node pools, and the Kubernetes objects of the workloads stacks (RBAC included); container.clusters.connect for the DNS endpoint',
+    covers: ['google_container_*', 'kubernetes_*'],
+  },
+  { role: 'roles/iam.serviceAccountViewer', reason: 'read the service accounts the bootstrap stack created (data sources in core)', covers: ['data.google_service_account'] },
+  // Acting as the node account and the Workload Identity bindings are granted on those accounts only: RESOURCE_GRANTS.
+  {
+    role: '(on each workload\'s account: SERVICE_ACCOUNT_IAM_PERMISSIONS)',
+    reason: 'Workload Identity bindings of the workloads stacks',
+    covers: ['google_service_account_iam_member'],
+  },
   {
     role: 'roles/resourcemanager.projectIamAdmin',
     reason: 'project roles of the node service account; the IAM condition below limits it to granting exactly those roles',
@@ -82,31 +95,73 @@ export const PLANNER_ROLES: readonly RoleGrant[] = [
   { role: 'roles/compute.viewer', reason: 'read network, load-balancer and security resources', covers: ['google_compute_*'] },
   { role: 'roles/container.viewer', reason: 'read clusters, node pools and Kubernetes objects except secrets', covers: ['google_container_*', 'kubernetes_*'], except: ['kubernetes_secret*'] },
   {
-    role: '(custom role: PLANNER_KUBERNETES_SECRET_PERMISSIONS)',
-    reason: 'refresh Kubernetes secrets; their values are in the state the planner reads anyway',
-    covers: ['kubernetes_secret*'],
+    role: '(custom role: CONTROL_PLANE_CONNECT_PERMISSIONS)',
+    reason: 'reach the clusters\' DNS endpoint to refresh Kubernetes objects (granted explicitly, whatever container.viewer carries)',
+    covers: [],
   },
-  { role: 'roles/artifactregistry.reader', reason: 'read the image repository', covers: ['google_artifact_registry_repository'] },
-  { role: 'roles/iam.serviceAccountViewer', reason: 'read service accounts', covers: ['google_service_account'] },
+  { role: 'roles/iam.serviceAccountViewer', reason: 'read service accounts', covers: ['google_service_account', 'data.google_service_account'] },
   { role: 'roles/iam.securityReviewer', reason: 'read the IAM policies that *_iam_member resources manage', covers: ['google_*_iam_member'] },
   { role: 'roles/storage.bucketViewer', reason: 'read bucket settings (objects only in the state bucket, granted there)', covers: ['google_storage_bucket'] },
-  { role: 'roles/secretmanager.viewer', reason: 'read secret metadata', covers: ['google_secret_manager_secret'] },
-  {
-    role: 'roles/secretmanager.secretAccessor',
-    reason: 'workloads stacks read the MongoDB URI while planning; it is in the state the planner reads anyway',
-    covers: ['data.google_secret_manager_secret_version'],
-  },
+  { role: 'roles/secretmanager.viewer', reason: 'read secret metadata, never a value', covers: ['google_secret_manager_secret'] },
   { role: 'roles/certificatemanager.viewer', reason: 'read certificates, maps and DNS authorizations', covers: ['google_certificate_manager_*', 'data.google_certificate_manager_certificates'] },
   { role: '(Cloudflare read-only API token)', reason: 'edge stack', covers: ['cloudflare_*', 'data.cloudflare_*'] },
   { role: '(state bucket: roles/storage.objectViewer on the bucket)', reason: 'read other stacks\' outputs (cross-stack references)', covers: ['data.terraform_remote_state'] },
   { role: '(none)', reason: 'the caller\'s own access token for the Kubernetes provider', covers: ['data.google_client_config'] },
 ];
 
-/** GKE has no predefined read-only role that includes secrets, short of write access (container.developer). */
-export const PLANNER_KUBERNETES_SECRET_PERMISSIONS = ['container.secrets.get', 'container.secrets.list'] as const;
+/**
+ * Types the planner must never read: secret values. Anyone who can push a branch can make a pull
+ * request run any code as the planner, so it holds no secret access at all. Until the workloads
+ * stacks stop holding the MongoDB URI (issue 13, no secret in state), their pull-request plans
+ * stop at these with a 403; the synth diff still shows every change.
+ */
+export const PLANNER_DENIED = ['kubernetes_secret*', 'data.google_secret_manager_secret_version'] as const;
+
+/** Exactly what reaching a cluster's DNS endpoint needs; Kubernetes RBAC/IAM decide the rest. */
+export const CONTROL_PLANE_CONNECT_PERMISSIONS = ['container.clusters.connect'] as const;
+
+/** Exactly what Workload Identity bindings on an account need: no actAs, no keys, no create. */
+export const SERVICE_ACCOUNT_IAM_PERMISSIONS = ['iam.serviceAccounts.getIamPolicy', 'iam.serviceAccounts.setIamPolicy'] as const;
+
+/** The identities the bootstrap stack creates. */
+export type BootstrapIdentity = 'deployer' | 'planner' | 'imagePusher' | 'node';
+
+/** The resources the bootstrap stack grants roles on, besides the project. */
+export type GrantTarget = 'state bucket' | 'image repository' | 'node account' | 'each workload account';
+
+/** A role held on one resource (not the project), and why. */
+export interface ResourceGrant {
+  readonly identity: BootstrapIdentity;
+  /** A predefined role, or `custom:<roleId>` for a custom role of the bootstrap stack. */
+  readonly role: string;
+  readonly on: GrantTarget;
+  readonly reason: string;
+}
+
+/** Every grant on a resource the bootstrap stack makes; __tests__/delivery/bootstrap.test.ts holds the stack to exactly this list. */
+export const RESOURCE_GRANTS: readonly ResourceGrant[] = [
+  { identity: 'deployer', role: 'roles/storage.objectAdmin', on: 'state bucket', reason: 'state and its locks of every stack, saved plans under plans/' },
+  { identity: 'planner', role: 'roles/storage.objectViewer', on: 'state bucket', reason: 'read other stacks\' outputs; plans run with -lock=false' },
+  { identity: 'deployer', role: 'roles/iam.serviceAccountUser', on: 'node account', reason: 'node pools (and the transient default pool) run as it: actAs on this account only' },
+  { identity: 'deployer', role: 'custom:isoscribeServiceAccountIam', on: 'each workload account', reason: 'Workload Identity binding of the workload\'s Kubernetes service account' },
+  { identity: 'imagePusher', role: 'roles/artifactregistry.writer', on: 'image repository', reason: 'push every workload\'s image' },
+  { identity: 'node', role: 'roles/artifactregistry.reader', on: 'image repository', reason: 'nodes pull the images' },
+];
+
+/** The project roles of the planner that are custom roles of this stack. */
+export const PLANNER_CUSTOM_PROJECT_ROLES = ['custom:isoscribeControlPlaneConnect'] as const;
+
+/** Where the deploy jobs that may act as the deployer are defined (CI_ROLE.deploy). */
+export const DEPLOY_WORKFLOW = '.github/workflows/deploy-stacks.yml';
+
+/** The GitHub environment whose jobs plan an environment on main; `<env>` itself gates the applies. */
+export function planEnvironment(envName: string): string {
+  return `${envName}-plan`;
+}
 
 /** APIs the bootstrap stack itself needs; the core stack enables the rest, as the deployer. */
 export const BOOTSTRAP_SERVICES = [
+  'artifactregistry.googleapis.com',
   'cloudresourcemanager.googleapis.com',
   'iam.googleapis.com',
   'iamcredentials.googleapis.com',
@@ -120,13 +175,25 @@ export function stateBucketName(env: EnvironmentConfig): string {
   return env.backend.type === 'gcs' ? env.backend.bucket : `${env.project.id}-tfstate`;
 }
 
-/** `<location>-docker.pkg.dev/<project>/<repository>/<image>` -> the repository's IAM resource name. */
-function artifactRepositoryResourceName(imageRepository: string): string {
-  const m = /^([a-z0-9-]+)-docker\.pkg\.dev\/([a-z0-9-]+)\/([a-z0-9-]+)\/[a-z0-9._/-]+$/.exec(imageRepository);
-  if (!m) {
-    throw new Error(`workloads.api.image.repository "${imageRepository}" is not an Artifact Registry path (<region>-docker.pkg.dev/<project>/<repository>/<image>); CI pushes images there, so config/<env>.ts must use one`);
+/**
+ * The one Artifact Registry repository every workload's image lives in, read from the workloads'
+ * `<location>-docker.pkg.dev/<project>/<repository>/<image>` paths; they must all name the same one.
+ */
+function artifactRepository(env: EnvironmentConfig, workloads: readonly WorkloadDefinition[]): { location: string; repositoryId: string } {
+  const found = workloads.map((w) => {
+    const path = env.workloads[w.name].image.repository;
+    const m = /^([a-z0-9-]+)-docker\.pkg\.dev\/([a-z0-9-]+)\/([a-z0-9-]+)\/[a-z0-9._/-]+$/.exec(path);
+    if (!m) {
+      throw new Error(`config/${env.name}.ts › workloads.${w.name}.image.repository "${path}" is not an Artifact Registry path (<region>-docker.pkg.dev/<project>/<repository>/<image>); CI pushes images there, so use one`);
+    }
+    return { workload: w.name, location: m[1], repositoryId: m[3] };
+  });
+  const [first] = found;
+  const other = found.find((f) => f.location !== first.location || f.repositoryId !== first.repositoryId);
+  if (other) {
+    throw new Error(`config/${env.name}.ts › workloads.${other.workload}.image.repository: in ${other.location}/${other.repositoryId}, but workloads.${first.workload} is in ${first.location}/${first.repositoryId}; bootstrap creates one repository, so put every workload's image in it`);
   }
-  return `projects/${m[2]}/locations/${m[1]}/repositories/${m[3]}`;
+  return first;
 }
 
 function googleRoles(grants: readonly RoleGrant[]): string[] {
@@ -135,8 +202,9 @@ function googleRoles(grants: readonly RoleGrant[]): string[] {
 
 /**
  * Run once per GCP project, by a human with project-owner rights, before anything else
- * (docs/deploy.md): the state bucket every other stack of the environment keeps its state in, and
- * the keyless trust that lets GitHub Actions plan, push images and deploy.
+ * (docs/deploy.md): what the first deploy uses before it could create it (the state bucket, the
+ * image registry CI pushes to before `core`, the service accounts the deployer must not be able to
+ * create), and the keyless trust that lets GitHub Actions plan, push images and deploy.
  *
  * It keeps local state, since the bucket it creates cannot hold its own state before it exists,
  * and no other stack depends on it: they name the bucket in their backend, not by reference.
@@ -148,8 +216,10 @@ export class BootstrapStack extends TerraformStack {
   readonly deployer: ServiceAccount;
   readonly planner: ServiceAccount;
   readonly imagePusher: ServiceAccount;
+  readonly nodeAccount: ServiceAccount;
+  readonly imageRepository: ArtifactRegistryRepository;
 
-  constructor(scope: Construct, env: EnvironmentConfig, delivery: DeliveryConfig) {
+  constructor(scope: Construct, env: EnvironmentConfig, delivery: DeliveryConfig, workloads: readonly WorkloadDefinition[] = WORKLOADS) {
     const name = stackName(env, BOOTSTRAP_LAYER);
     super(scope, name);
     this.stackName = name;
@@ -172,6 +242,8 @@ export class BootstrapStack extends TerraformStack {
       lifecycleRule: [
         { action: { type: 'Delete' }, condition: { numNewerVersions: 20, withState: 'ARCHIVED' } },
         { action: { type: 'Delete' }, condition: { daysSinceNoncurrentTime: 90, withState: 'ARCHIVED' } },
+        // Saved plans (deploy-stacks.yml) hold what state holds; they are only useful for one run.
+        { action: { type: 'Delete' }, condition: { age: 7, matchesPrefix: ['plans/'] } },
       ],
       forceDestroy: false,
       // Losing this bucket loses track of every resource of the environment.
@@ -180,14 +252,43 @@ export class BootstrapStack extends TerraformStack {
     });
 
     const { repository, mainBranch } = delivery.github;
-    this.identity = new GitHubWorkloadIdentity(this, 'github', { project, repository, poolId: `${prefix}-github` });
+    this.identity = new GitHubWorkloadIdentity(this, 'github', { project, repository, mainBranch, poolId: `${prefix}-github`, deployWorkflow: DEPLOY_WORKFLOW });
     this.identity.node.addDependency(...services);
+
+    // The accounts the topology's workloads run as (stacks/service-accounts.ts says why they live here).
+    const ids = serviceAccountIds(env, workloads);
+    this.nodeAccount = new ServiceAccount(this, 'node', {
+      project,
+      accountId: ids.node,
+      displayName: `GKE nodes (${env.name})`,
+      description: 'Dedicated least-privilege identity of GKE nodes: logs, metrics, image pulls (project roles: core stack).',
+    });
+    const workloadAccounts = workloads.map((w) => ({
+      name: w.name,
+      account: new ServiceAccount(this, w.name, { project, accountId: ids.workloads[w.name], displayName: `${w.service} workload (${env.name})` }),
+    }));
+
+    // The registry exists before the first image push, which comes before the first deploy.
+    const { location, repositoryId } = artifactRepository(env, workloads);
+    this.imageRepository = new ArtifactRegistryRepository(this, 'images', {
+      project,
+      repositoryId,
+      location,
+      format: 'DOCKER',
+      description: 'Container images of every workload',
+      // Tags are written once by CI (the commit SHA); a moved tag would make a rollout non-reproducible.
+      dockerConfig: { immutableTags: true },
+      cleanupPolicies: [
+        { id: 'delete-untagged', action: 'DELETE', condition: { tagState: 'UNTAGGED', olderThan: '2592000s' } },
+      ],
+      dependsOn: services,
+    });
 
     this.deployer = new ServiceAccount(this, 'deployer', {
       project,
       accountId: `${prefix}-ci-deploy`,
       displayName: `CI deployer (${env.name})`,
-      description: `cdktf deploy from GitHub Actions (${repository}, environment ${env.name}); no key`,
+      description: `deploys from GitHub Actions (${repository}@${mainBranch}, environments ${env.name} and ${planEnvironment(env.name)}); no key`,
       // projectIamAdmin is granted below, with its condition.
       projectRoles: googleRoles(DEPLOYER_ROLES).filter((r) => r !== 'roles/resourcemanager.projectIamAdmin'),
     });
@@ -203,35 +304,27 @@ export class BootstrapStack extends TerraformStack {
         expression: `api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([${NODE_PROJECT_ROLES.map((r) => `'${r}'`).join(', ')}])`,
       },
     });
-    new StorageBucketIamMember(this, 'deployer-state', {
-      bucket: this.stateBucket.name,
-      role: 'roles/storage.objectAdmin',
-      member: this.deployer.member,
-    });
-    this.identity.grantImpersonation('deployer-from-github', this.deployer.account.name, GitHubActor.environment(env.name));
+    // Plans run in <env>-plan before anyone approves; applies in <env> after (deploy-stacks.yml).
+    this.identity.grantImpersonation('deployer-from-deploy-jobs', this.deployer.account.name, GitHubActor.deployJob(env.name));
+    this.identity.grantImpersonation('deployer-from-plan-jobs', this.deployer.account.name, GitHubActor.deployJob(planEnvironment(env.name)));
 
     this.planner = new ServiceAccount(this, 'planner', {
       project,
       accountId: `${prefix}-ci-plan`,
       displayName: `CI planner (${env.name})`,
-      description: `read-only cdktf diff on pull requests of ${repository}; no key`,
+      description: `read-only plans on pull requests of ${repository}; no secret access; no key`,
       projectRoles: googleRoles(PLANNER_ROLES),
     });
-    const secretReader = new ProjectIamCustomRole(this, 'planner-kubernetes-secret-reader', {
+    const connect = new ProjectIamCustomRole(this, 'control-plane-connect', {
       project,
-      roleId: 'isoscribeKubernetesSecretReader',
-      title: 'Kubernetes secret reader (cdktf plans)',
-      description: 'Refresh Kubernetes secrets during read-only plans',
-      permissions: [...PLANNER_KUBERNETES_SECRET_PERMISSIONS],
+      roleId: 'isoscribeControlPlaneConnect',
+      title: 'GKE DNS endpoint access (CI plans)',
+      description: 'Reach the clusters\' DNS-based control-plane endpoint; Kubernetes authorization still applies',
+      permissions: [...CONTROL_PLANE_CONNECT_PERMISSIONS],
       dependsOn: services,
     });
-    new ProjectIamMember(this, 'planner-kubernetes-secrets', { project, role: secretReader.name, member: this.planner.member });
-    new StorageBucketIamMember(this, 'planner-state', {
-      bucket: this.stateBucket.name,
-      role: 'roles/storage.objectViewer',
-      member: this.planner.member,
-    });
-    this.identity.grantImpersonation('planner-from-github', this.planner.account.name, GitHubActor.anyWorkflow());
+    new ProjectIamMember(this, 'planner-control-plane-connect', { project, role: connect.name, member: this.planner.member });
+    this.identity.grantImpersonation('planner-from-pull-requests', this.planner.account.name, GitHubActor.pullRequests());
 
     this.imagePusher = new ServiceAccount(this, 'image-pusher', {
       project,
@@ -239,20 +332,46 @@ export class BootstrapStack extends TerraformStack {
       displayName: `CI image pusher (${env.name})`,
       description: `pushes api and frontend-server images from ${repository}@${mainBranch}; no key`,
     });
-    // The repository is created later by the core stack, so the grant is project-level with a
-    // condition naming that one repository, rather than on a resource that does not exist yet.
-    const imageRepository = artifactRepositoryResourceName(env.workloads.api.image.repository);
-    new ProjectIamMember(this, 'image-pusher-writer', {
+    this.identity.grantImpersonation('image-pusher-from-main', this.imagePusher.account.name, GitHubActor.mainBranchPush());
+
+    // Grants on single resources: RESOURCE_GRANTS is the written list, this is the wiring.
+    const serviceAccountIam = new ProjectIamCustomRole(this, 'service-account-iam', {
       project,
-      role: 'roles/artifactregistry.writer',
-      member: this.imagePusher.member,
-      condition: {
-        title: 'isoscribe-repository-only',
-        description: `Only ${imageRepository}`,
-        expression: `resource.name.startsWith('${imageRepository}')`,
-      },
+      roleId: 'isoscribeServiceAccountIam',
+      title: 'Service account IAM (Workload Identity bindings)',
+      description: 'Read and set the IAM policy of the service accounts it is granted on; no actAs, no keys',
+      permissions: [...SERVICE_ACCOUNT_IAM_PERMISSIONS],
+      dependsOn: services,
     });
-    this.identity.grantImpersonation('image-pusher-from-github', this.imagePusher.account.name, GitHubActor.branch(mainBranch));
+    const identities: Record<BootstrapIdentity, ServiceAccount> = {
+      deployer: this.deployer, planner: this.planner, imagePusher: this.imagePusher, node: this.nodeAccount,
+    };
+    const accountTargets: Partial<Record<GrantTarget, { name: string; account: ServiceAccount }[]>> = {
+      'node account': [{ name: 'node', account: this.nodeAccount }],
+      'each workload account': workloadAccounts,
+    };
+    const role = (name: string) => (name === 'custom:isoscribeServiceAccountIam' ? serviceAccountIam.name : name);
+    for (const grant of RESOURCE_GRANTS) {
+      const roleId = grant.role.replace(/^(roles|custom)[/:]/, '');
+      const id = `${grant.identity}-${grant.on.replace(/ /g, '-')}-${roleId}`.replace(/\./g, '-');
+      const member = identities[grant.identity].member;
+      const accounts = accountTargets[grant.on];
+      if (grant.on === 'state bucket') {
+        new StorageBucketIamMember(this, id, { bucket: this.stateBucket.name, role: role(grant.role), member });
+      } else if (grant.on === 'image repository') {
+        new ArtifactRegistryRepositoryIamMember(this, id, {
+          project, location: this.imageRepository.location, repository: this.imageRepository.name, role: role(grant.role), member,
+        });
+      } else if (accounts) {
+        for (const { name, account } of accounts) {
+          new ServiceAccountIamMember(this, `${grant.identity}-${name}-account-${roleId}`.replace(/\./g, '-'), {
+            serviceAccountId: account.account.name, role: role(grant.role), member,
+          });
+        }
+      } else {
+        throw new Error(`RESOURCE_GRANTS: no resource for target "${grant.on}"`);
+      }
+    }
 
     // The values GitHub needs (docs/deploy.md sets them as repository variables).
     new TerraformOutput(this, 'workload_identity_provider', { value: this.identity.provider.name });

@@ -1,7 +1,6 @@
-import { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-registry-repository';
-import { ArtifactRegistryRepositoryIamMember } from '@cdktf/provider-google/lib/artifact-registry-repository-iam-member';
 import { ComputeGlobalAddress } from '@cdktf/provider-google/lib/compute-global-address';
 import { ComputeNetwork } from '@cdktf/provider-google/lib/compute-network';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ProjectService } from '@cdktf/provider-google/lib/project-service';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { SecretManagerSecret } from '@cdktf/provider-google/lib/secret-manager-secret';
@@ -11,9 +10,10 @@ import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucke
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
 import { RegionalNetwork } from '../constructs/gcp/regional-network';
-import { ServiceAccount } from '../constructs/gcp/service-account';
+import { ExistingServiceAccount } from '../constructs/gcp/service-account';
 import type { WorkloadDefinition } from '../workloads';
 import { EnvironmentStack, environmentLabels } from './environment-stack';
+import { serviceAccountIds } from './service-accounts';
 
 /** APIs the topology uses; enabled once per project and never disabled by Terraform. */
 export const PROJECT_SERVICES = [
@@ -43,7 +43,7 @@ export const NODE_PROJECT_ROLES = [
 
 /**
  * Project-wide foundations every other stack builds on: APIs, the VPC with one subnet, router and NAT
- * per region, Artifact Registry, service accounts, the static-bundle bucket, the workloads' secrets
+ * per region, the node account's project roles, the static-bundle bucket, the workloads' secrets
  * (their values are added out of band) and the global IP address.
  *
  * The global address lives here, not in `ingress`, because the NGINX config in every workload must
@@ -53,10 +53,9 @@ export const NODE_PROJECT_ROLES = [
 export class CoreStack extends EnvironmentStack {
   readonly network: ComputeNetwork;
   readonly regions: Record<string, RegionalNetwork>;
-  readonly nodeServiceAccount: ServiceAccount;
-  /** The Google identity of each workload, by name; the workloads stacks bind them to Kubernetes service accounts. */
-  readonly workloadServiceAccounts: Record<string, ServiceAccount>;
-  readonly artifactRepository: ArtifactRegistryRepository;
+  readonly nodeServiceAccount: ExistingServiceAccount;
+  /** The Google identity of each workload, by name (created by bootstrap); the workloads stacks bind them to Kubernetes service accounts. */
+  readonly workloadServiceAccounts: Record<string, ExistingServiceAccount>;
   readonly bundleBucket: StorageBucket;
   /** Secret Manager secrets the workloads read (CoreAccess.secret), by name; values are added out of band. */
   readonly secrets: Record<string, SecretManagerSecret> = {};
@@ -94,40 +93,15 @@ export class CoreStack extends EnvironmentStack {
       });
     }
 
-    this.artifactRepository = new ArtifactRegistryRepository(this, 'images', {
-      repositoryId: 'isoscribe',
-      location: primaryRegion,
-      format: 'DOCKER',
-      description: 'Container images of the api and frontend-server',
-      // Tags are written once by CI (the commit SHA); a moved tag would make a rollout non-reproducible.
-      dockerConfig: { immutableTags: true },
-      cleanupPolicies: [
-        { id: 'delete-untagged', action: 'DELETE', condition: { tagState: 'UNTAGGED', olderThan: '2592000s' } },
-      ],
-      dependsOn: services,
-    });
-
-    this.nodeServiceAccount = new ServiceAccount(this, 'node-sa', {
-      project,
-      accountId: `${prefix}-gke-node`,
-      displayName: `GKE nodes (${env.name})`,
-      description: 'Dedicated least-privilege identity of GKE nodes: logs, metrics, image pulls.',
-      projectRoles: NODE_PROJECT_ROLES,
-    });
-    new ArtifactRegistryRepositoryIamMember(this, 'node-sa-image-pull', {
-      project,
-      location: this.artifactRepository.location,
-      repository: this.artifactRepository.name,
-      role: 'roles/artifactregistry.reader',
-      member: this.nodeServiceAccount.member,
-    });
-
+    // The service accounts and the image repository come from the bootstrap stack (stacks/service-accounts.ts says why).
+    const accounts = serviceAccountIds(env, workloads);
+    this.nodeServiceAccount = new ExistingServiceAccount(this, 'node-sa', { project, accountId: accounts.node });
+    for (const role of NODE_PROJECT_ROLES) {
+      new ProjectIamMember(this, `node-sa-${role.replace(/^roles\//, '')}`, { project, role, member: this.nodeServiceAccount.member });
+    }
     // Workload identities: bound to Kubernetes service accounts by the workloads stacks.
-    this.workloadServiceAccounts = Object.fromEntries(workloads.map((w) => [w.name, new ServiceAccount(this, `${w.name}-sa`, {
-      project,
-      accountId: `${prefix}-${w.name}`,
-      displayName: `${w.service} workload (${env.name})`,
-    })]));
+    this.workloadServiceAccounts = Object.fromEntries(workloads.map((w) => [w.name,
+      new ExistingServiceAccount(this, `${w.name}-sa`, { project, accountId: accounts.workloads[w.name] })]));
 
     this.bundleBucket = new StorageBucket(this, 'bundle-bucket', {
       name: `${project}-static-bundles`,

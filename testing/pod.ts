@@ -58,6 +58,12 @@ export interface StartPodOptions {
   readonly workerProcesses?: number;
   /** Wait until the readiness probe passes through NGINX. @default true */
   readonly waitReady?: boolean;
+  /**
+   * How the app container starts, given its environment (the pod's, rebased, plus appEnv) and the
+   * shared socket: e.g. the built `dist/` artifact, or another program in the app's place behind the
+   * same NGINX (bench/peer). @default - the service's source through tsx, as its own tests run it
+   */
+  readonly appCommand?: (app: { env: Record<string, string>; socketPath: string }) => { command: string; args: string[]; cwd: string };
 }
 
 export interface TerminationReport {
@@ -124,8 +130,13 @@ export async function startPod(definition: WorkloadDefinition, options: StartPod
   try {
     const files = mountFiles(pod!, context!.paths, options);
     const env = { ...pod!.env, ...options.appEnv };
-    app = spawn(process.execPath, ['--require', 'tsx/cjs', appEntry(definition.service)], {
+    const start = options.appCommand?.({ env, socketPath: nginx.layout.socketPath }) ?? {
+      command: process.execPath,
+      args: ['--require', 'tsx/cjs', appEntry(definition.service)],
       cwd: path.join(SERVICES_DIR, definition.service),
+    };
+    app = spawn(start.command, start.args, {
+      cwd: start.cwd,
       env: { PATH: process.env.PATH, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

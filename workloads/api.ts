@@ -35,6 +35,9 @@ export const api: WorkloadDefinition = {
     sharedDir: POD_LAYOUT.socketDir,
     env: {
       NODE_ENV: 'production',
+      // Young generation of 32 MiB instead of 16: half the scavenges under load, and records queued
+      // for request_log die young instead of being promoted (services/api/README.md, "GC").
+      NODE_OPTIONS: '--max-semi-space-size=32',
       LISTEN_SOCKET: paths.socketPath,
       MONGODB_URI_FILE: mongodbUri.pathIn(paths),
       BODY_LIMIT_BYTES: String(API_BODY_LIMIT_KIB * 1024),

@@ -47,7 +47,8 @@ describe('the committed environments', () => {
 });
 
 describe('config rules: each rejects a bad value and says how to fix it', () => {
-  const cases: [string, (e: EnvironmentInput) => void, RegExp][] = [
+  type Case = [string, (e: EnvironmentInput) => void, RegExp];
+  const cases: Case[] = [
     ['project id format', (e) => { e.project.id = 'Isoscribe_Prod'; },
       /production\.ts › project\.id: must be a GCP project id/],
     ['unknown region', (e) => { e.regions[1].name = 'europe-middle9'; },
@@ -83,9 +84,14 @@ describe('config rules: each rejects a bad value and says how to fix it', () => 
     ['node pool min above max', (e) => { e.regions[0].nodePool = { ...e.regions[0].nodePool, minNodesPerZone: 9 }; },
       /regions\[0\]\.nodePool\.minNodesPerZone: minNodesPerZone \(9\) exceeds maxNodesPerZone \(5\)/],
     ['control plane open to the internet', (e) => { e.cluster.masterAuthorizedNetworks = [{ cidr: '0.0.0.0/0', displayName: 'anyone' }]; },
-      /cluster\.masterAuthorizedNetworks\[0\]\.cidr: 0\.0\.0\.0\/0 opens the control plane/],
-    ['no master authorized networks', (e) => { e.cluster.masterAuthorizedNetworks = []; },
-      /cluster\.masterAuthorizedNetworks: list at least one network/],
+      /cluster\.masterAuthorizedNetworks\[0\]\.cidr: 0\.0\.0\.0\/0 is wider than \/24 .* list the exact ranges, at most \/24 each/],
+    ['control plane open to a /8', (e) => { e.cluster.masterAuthorizedNetworks = [{ cidr: '10.0.0.0/8', displayName: 'corp' }]; },
+      /cluster\.masterAuthorizedNetworks\[0\]\.cidr: 10\.0\.0\.0\/8 is wider than \/24/],
+    ...(['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24', '203.0.113.8/29'] as const).map((cidr): Case => [
+      `documentation range ${cidr}`,
+      (e) => { e.cluster.masterAuthorizedNetworks = [{ cidr: '10.20.0.0/24', displayName: 'vpn' }, { cidr, displayName: 'copied-example' }]; },
+      new RegExp(`cluster\\.masterAuthorizedNetworks\\[1\\]\\.cidr: ${cidr.replace(/\./g, '\\.')} is in .* a documentation range \\(RFC 5737\\) .* list your VPN or bastion range, or none`),
+    ]),
     ['shared environment on local state', (e) => { e.backend = { type: 'local' }; },
       /production\.ts › backend: a production environment must keep state in GCS/],
     ['unknown tier', (e) => { (e as { tier: string }).tier = 'prod'; },
@@ -105,6 +111,12 @@ describe('config rules: each rejects a bad value and says how to fix it', () => 
       'config/staging.ts › backend: a shared environment must keep state in GCS: set { type: "gcs", bucket: "<state bucket>" } (local state is for tier "disposable" only)',
     ]);
     expect(() => loadEnvironments([variant('staging', (e) => { e.backend = { type: 'local' }; e.tier = 'disposable'; })])).not.toThrow();
+  });
+
+  it('accepts real internal ranges (/24 or narrower) and an empty list', () => {
+    const accepted = (networks: { cidr: string; displayName: string }[]) => loadEnvironments([variant('production', (e) => { e.cluster.masterAuthorizedNetworks = networks; })]);
+    expect(accepted([{ cidr: '10.20.0.0/24', displayName: 'vpn' }, { cidr: '192.168.7.4/32', displayName: 'bastion' }])[0].cluster.masterAuthorizedNetworks).toHaveLength(2);
+    expect(accepted([])[0].cluster.masterAuthorizedNetworks).toEqual([]);
   });
 
   it.each(cases)('%s', (_rule, mutate, expected) => {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { ENVIRONMENTS, loadEnvironments } from '../../config';
 import { END_MARKER, renderBlock, renderMermaid, START_MARKER } from '../../scripts/diagram';
 import { stackOrder, type StackManifest } from '../../scripts/stack-order';
-import { DEPLOYER_ROLES, PLANNER_ROLES, type RoleGrant } from '../../stacks/bootstrap-stack';
+import { DEPLOYER_ROLES, PLANNER_DENIED, PLANNER_ROLES, type RoleGrant } from '../../stacks/bootstrap-stack';
 import { NODE_PROJECT_ROLES } from '../../stacks/core-stack';
 import { synthesized, type TfJson } from '../support/topology';
 
@@ -88,9 +88,17 @@ describe('CI service accounts against the topology they act on', () => {
     expect(missing).toEqual([]); // add the role that manages it to DEPLOYER_ROLES in stacks/bootstrap-stack.ts
   });
 
-  it('the planner can read every resource type of every stack', () => {
-    const missing = [...topologyTypes()].filter(([type]) => !covered(type, PLANNER_ROLES)).map(([type, stack]) => `${type} (${stack})`);
+  it('the planner can read every resource type of every stack but secret values', () => {
+    const denied = (type: string) => PLANNER_DENIED.some((p) => matches(p, type));
+    const missing = [...topologyTypes()].filter(([type]) => !denied(type) && !covered(type, PLANNER_ROLES)).map(([type, stack]) => `${type} (${stack})`);
     expect(missing).toEqual([]); // add a read-only role for it to PLANNER_ROLES in stacks/bootstrap-stack.ts
+  });
+
+  it('no planner role covers a secret value (anyone who can open a pull request acts as the planner)', () => {
+    const leaking = [...topologyTypes().keys()].filter((type) => PLANNER_DENIED.some((p) => matches(p, type)) && covered(type, PLANNER_ROLES));
+    expect(leaking).toEqual([]);
+    expect(covered('data.google_secret_manager_secret_version', PLANNER_ROLES)).toBe(false);
+    expect(covered('kubernetes_secret_v1', PLANNER_ROLES)).toBe(false);
   });
 
   it('the deployer may grant every project role the topology grants (its IAM condition lists them)', () => {

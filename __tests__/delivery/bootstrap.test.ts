@@ -1,8 +1,19 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { loadDelivery } from '../../config/delivery';
-import { GitHubWorkloadIdentity } from '../../constructs/gcp/github-workload-identity';
-import { BootstrapStack, PLANNER_ROLES, DEPLOYER_ROLES } from '../../stacks/bootstrap-stack';
+import { ciRoleMapping, GitHubWorkloadIdentity } from '../../constructs/gcp/github-workload-identity';
+import {
+  BootstrapStack,
+  CONTROL_PLANE_CONNECT_PERMISSIONS,
+  DEPLOY_WORKFLOW,
+  DEPLOYER_ROLES,
+  PLANNER_ROLES,
+  RESOURCE_GRANTS,
+  SERVICE_ACCOUNT_IAM_PERMISSIONS,
+  type BootstrapIdentity,
+  type GrantTarget,
+} from '../../stacks/bootstrap-stack';
 import { NODE_PROJECT_ROLES } from '../../stacks/core-stack';
+import { WORKLOADS } from '../../workloads';
 import { environment, resources, onlyResource, type TfJson } from '../support/topology';
 
 const delivery = loadDelivery();
@@ -24,6 +35,40 @@ function impersonators(stack: TfJson, accountId: string): string[] {
       expect(m.role).toBe('roles/iam.workloadIdentityUser');
       return m.member;
     });
+}
+
+interface Grant { identity: BootstrapIdentity | string; role: string; on: GrantTarget | string; condition?: unknown }
+
+/**
+ * Every IAM grant on a single resource, read back from the synthesized JSON: who (by the account's
+ * id suffix), which role (custom roles as `custom:<roleId>`), on what. Workload Identity
+ * impersonation (principalSet members) is checked separately.
+ */
+function grantsOf(stack: TfJson): Grant[] {
+  const accounts = new Map(resources(stack, 'google_service_account').map((a) => [a.__id as string, a.account_id as string]));
+  const customRoles = new Map(resources(stack, 'google_project_iam_custom_role').map((r) => [`\${google_project_iam_custom_role.${r.__id}.name}`, `custom:${r.role_id}`]));
+  const identityOf = (member: string): string => {
+    const id = /^\$\{google_service_account\.([^.]+)\.member\}$/.exec(member)?.[1];
+    const accountId = id ? accounts.get(id) : undefined;
+    const suffix = accountId?.replace(/^isoscribe-[a-z0-9]+-/, '').replace(/^ci-/, '');
+    const byName: Record<string, string> = { deploy: 'deployer', plan: 'planner', push: 'imagePusher', 'gke-node': 'node' };
+    return (suffix && byName[suffix]) ?? `unknown member ${member}`;
+  };
+  const targetOfAccount = (ref: string): string => {
+    const id = /^\$\{google_service_account\.([^.]+)\.name\}$/.exec(ref)?.[1];
+    const accountId = id ? accounts.get(id) : undefined;
+    const suffix = accountId?.replace(/^isoscribe-[a-z0-9]+-/, '');
+    if (suffix === 'gke-node') return 'node account';
+    return suffix && WORKLOADS.some((w) => w.name === suffix) ? `${suffix} account` : `unknown account ${ref}`;
+  };
+  const role = (r: string) => customRoles.get(r) ?? r;
+  return [
+    ...resources(stack, 'google_storage_bucket_iam_member').map((m) => ({ identity: identityOf(m.member), role: role(m.role), on: 'state bucket', condition: m.condition })),
+    ...resources(stack, 'google_artifact_registry_repository_iam_member').map((m) => ({ identity: identityOf(m.member), role: role(m.role), on: 'image repository', condition: m.condition })),
+    ...resources(stack, 'google_service_account_iam_member')
+      .filter((m) => m.role !== 'roles/iam.workloadIdentityUser')
+      .map((m) => ({ identity: identityOf(m.member), role: role(m.role), on: targetOfAccount(m.service_account_id), condition: m.condition })),
+  ];
 }
 
 function projectRoles(stack: TfJson, accountId: string): string[] {
@@ -52,38 +97,32 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
     expect(bucket.force_destroy).toBe(false);
     expect(bucket.lifecycle).toEqual({ prevent_destroy: true });
     // Old versions expire, the live one never does.
-    for (const rule of bucket.lifecycle_rule) {
+    const versionRules = bucket.lifecycle_rule.filter((r: TfJson) => !r.condition.matches_prefix);
+    for (const rule of versionRules) {
       expect(rule.action.type).toBe('Delete');
       expect(rule.condition.with_state).toBe('ARCHIVED');
     }
-    expect(bucket.lifecycle_rule.map((r: TfJson) => r.condition.num_newer_versions ?? r.condition.days_since_noncurrent_time)).toEqual([20, 90]);
+    expect(versionRules.map((r: TfJson) => r.condition.num_newer_versions ?? r.condition.days_since_noncurrent_time)).toEqual([20, 90]);
   });
 
-  it('trusts GitHub OIDC tokens of this repository only', () => {
+  it('trusts GitHub OIDC tokens of this repository only, and maps what each job may do to attribute.ci_role', () => {
     const provider = onlyResource(stack, 'google_iam_workload_identity_pool_provider');
     expect(provider.oidc).toEqual({ issuer_uri: 'https://token.actions.githubusercontent.com' });
     expect(provider.attribute_condition).toBe(`assertion.repository == '${REPO}'`);
-    expect(provider.attribute_mapping).toMatchObject({
-      'google.subject': 'assertion.sub',
-      'attribute.repository': 'assertion.repository',
-      'attribute.ref': 'assertion.ref',
-      'attribute.environment': 'assertion.environment',
-    });
+    expect(provider.attribute_mapping).toMatchObject({ 'google.subject': 'assertion.sub', 'attribute.repository': 'assertion.repository' });
+    expect(provider.attribute_mapping['attribute.ci_role']).toBe(ciRoleMapping({ repository: REPO, mainBranch: 'main', deployWorkflow: DEPLOY_WORKFLOW }));
   });
 
-  it('lets only the GitHub environment of the same name impersonate the deployer', () => {
-    expect(impersonators(stack, `isoscribe-${envName}-ci-deploy`)).toEqual([
-      `principal://iam.googleapis.com/${pool}/subject/repo:${REPO}:environment:${envName}`,
+  it('lets only the deploy workflow\'s jobs of this environment (and its -plan environment) on main impersonate the deployer', () => {
+    expect(impersonators(stack, `isoscribe-${envName}-ci-deploy`).sort()).toEqual([
+      `principalSet://iam.googleapis.com/${pool}/attribute.ci_role/deploy-${envName}`,
+      `principalSet://iam.googleapis.com/${pool}/attribute.ci_role/deploy-${envName}-plan`,
     ]);
   });
 
-  it('lets only the main branch impersonate the image pusher, and any workflow of the repository the planner', () => {
-    expect(impersonators(stack, `isoscribe-${envName}-ci-push`)).toEqual([
-      `principal://iam.googleapis.com/${pool}/subject/repo:${REPO}:ref:refs/heads/main`,
-    ]);
-    expect(impersonators(stack, `isoscribe-${envName}-ci-plan`)).toEqual([
-      `principalSet://iam.googleapis.com/${pool}/attribute.repository/${REPO}`,
-    ]);
+  it('lets only pull requests impersonate the planner, and only pushes to main the image pusher', () => {
+    expect(impersonators(stack, `isoscribe-${envName}-ci-plan`)).toEqual([`principalSet://iam.googleapis.com/${pool}/attribute.ci_role/plan`]);
+    expect(impersonators(stack, `isoscribe-${envName}-ci-push`)).toEqual([`principalSet://iam.googleapis.com/${pool}/attribute.ci_role/main`]);
   });
 
   it('creates no service-account key and grants no primitive role', () => {
@@ -94,7 +133,7 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
     expect(roles).not.toEqual(expect.arrayContaining(['roles/viewer']));
   });
 
-  it('grants the deployer its listed roles; project IAM admin only for the roles the topology hands out', () => {
+  it('grants the deployer its listed project roles; project IAM admin only for the roles the topology hands out', () => {
     expect(projectRoles(stack, `isoscribe-${envName}-ci-deploy`)).toEqual(
       DEPLOYER_ROLES.map((g) => g.role).filter((r) => r.startsWith('roles/')).sort(),
     );
@@ -104,36 +143,80 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
     );
   });
 
-  it('lets the pusher write to the one image repository the workloads pull from, nothing else', () => {
-    expect(projectRoles(stack, `isoscribe-${envName}-ci-push`)).toEqual(['roles/artifactregistry.writer']);
-    const writer = resources(stack, 'google_project_iam_member').find((m) => m.role === 'roles/artifactregistry.writer')!;
-    const [, location, project, repo] = /^([a-z0-9-]+)-docker\.pkg\.dev\/([^/]+)\/([^/]+)\//.exec(env.workloads.api.image.repository)!;
-    expect(writer.condition.expression).toBe(`resource.name.startsWith('projects/${project}/locations/${location}/repositories/${repo}')`);
-    expect(env.workloads.frontend.image.repository.startsWith(`${location}-docker.pkg.dev/${project}/${repo}/`)).toBe(true);
+  it('never lets the deployer act as, or set IAM on, any account project-wide (the default compute account is Editor)', () => {
+    const deployerProject = projectRoles(stack, `isoscribe-${envName}-ci-deploy`);
+    for (const role of ['roles/iam.serviceAccountUser', 'roles/iam.serviceAccountAdmin', 'roles/iam.serviceAccountTokenCreator', 'roles/iam.securityAdmin', 'roles/iam.serviceAccountKeyAdmin']) {
+      expect(deployerProject).not.toContain(role);
+    }
+    const actAs = grantsOf(stack).filter((g) => g.identity === 'deployer' && g.role === 'roles/iam.serviceAccountUser');
+    expect(actAs.map((g) => g.on)).toEqual(['node account']);
   });
 
-  it('gives the planner read-only roles and read access to state', () => {
+  it('creates the image repository (the first push precedes every deploy) with immutable tags; pusher writes, nodes read, on it only', () => {
+    const repo = onlyResource(stack, 'google_artifact_registry_repository');
+    const [, location, , repositoryId] = /^([a-z0-9-]+)-docker\.pkg\.dev\/([^/]+)\/([^/]+)\//.exec(env.workloads.api.image.repository)!;
+    expect(repo).toMatchObject({ format: 'DOCKER', repository_id: repositoryId, location, docker_config: { immutable_tags: true } });
+    expect(env.workloads.frontend.image.repository.startsWith(`${location}-docker.pkg.dev/${env.project.id}/${repositoryId}/`)).toBe(true);
+    expect(grantsOf(stack).filter((g) => g.on === 'image repository').map((g) => `${g.identity} ${g.role}`).sort()).toEqual([
+      'imagePusher roles/artifactregistry.writer', 'node roles/artifactregistry.reader',
+    ]);
+    expect(projectRoles(stack, `isoscribe-${envName}-ci-push`)).toEqual([]);
+  });
+
+  it('gives the planner read-only roles, DNS-endpoint access and read access to state, and no secret at all', () => {
     const roles = projectRoles(stack, `isoscribe-${envName}-ci-plan`);
-    const custom = onlyResource(stack, 'google_project_iam_custom_role');
-    expect(roles).toEqual([...PLANNER_ROLES.map((g) => g.role).filter((r) => r.startsWith('roles/')), `\${google_project_iam_custom_role.${custom.__id}.name}`].sort());
+    const connect = resources(stack, 'google_project_iam_custom_role').find((r) => r.role_id === 'isoscribeControlPlaneConnect')!;
+    expect(roles).toEqual([...PLANNER_ROLES.map((g) => g.role).filter((r) => r.startsWith('roles/')), `\${google_project_iam_custom_role.${connect.__id}.name}`].sort());
     for (const role of roles.filter((r) => r.startsWith('roles/'))) {
-      expect(role).toMatch(/\.(viewer|reader|securityReviewer|serviceUsageViewer|serviceAccountViewer|bucketViewer|secretAccessor)$/);
+      expect(role).toMatch(/\.(viewer|reader|securityReviewer|serviceUsageViewer|serviceAccountViewer|bucketViewer)$/);
+      expect(role).not.toMatch(/secretAccessor|secretmanager\.admin/);
     }
-    // The custom role reads Kubernetes secrets and nothing else.
-    expect(custom.permissions).toEqual(['container.secrets.get', 'container.secrets.list']);
-    const stateGrants = resources(stack, 'google_storage_bucket_iam_member').map((m) => [m.member.split('.')[1], m.role]);
-    expect(stateGrants).toEqual(expect.arrayContaining([[expect.stringMatching(/^planner/), 'roles/storage.objectViewer']]));
-    expect(stateGrants).toEqual(expect.arrayContaining([[expect.stringMatching(/^deployer/), 'roles/storage.objectAdmin']]));
+    expect(connect.permissions).toEqual(['container.clusters.connect']);
+    expect(grantsOf(stack).filter((g) => g.identity === 'planner').map((g) => `${g.role} on ${g.on}`)).toEqual(['roles/storage.objectViewer on state bucket']);
+  });
+
+  it('lets only the deployer and the planner reach the clusters\' DNS endpoint (container.clusters.connect)', () => {
+    const connectRole = resources(stack, 'google_project_iam_custom_role').find((r) => r.role_id === 'isoscribeControlPlaneConnect')!;
+    // Predefined roles that carry (or may carry) container.clusters.connect, and the custom one.
+    const carriers = ['roles/container.admin', 'roles/container.clusterAdmin', 'roles/container.developer', 'roles/container.viewer', `\${google_project_iam_custom_role.${connectRole.__id}.name}`];
+    const holders = resources(stack, 'google_project_iam_member').filter((m) => carriers.includes(m.role)).map((m) => m.member);
+    const accountOf = (member: string) => resources(stack, 'google_service_account').find((a) => member === `\${google_service_account.${a.__id}.member}`)?.account_id;
+    expect([...new Set(holders.map(accountOf))].sort()).toEqual([`isoscribe-${envName}-ci-deploy`, `isoscribe-${envName}-ci-plan`]);
+  });
+
+  it('custom roles carry exactly the permissions their purpose names', () => {
+    const custom = Object.fromEntries(resources(stack, 'google_project_iam_custom_role').map((r) => [r.role_id, r.permissions]));
+    expect(custom).toEqual({ isoscribeControlPlaneConnect: [...CONTROL_PLANE_CONNECT_PERMISSIONS], isoscribeServiceAccountIam: [...SERVICE_ACCOUNT_IAM_PERMISSIONS] });
+    expect(SERVICE_ACCOUNT_IAM_PERMISSIONS).not.toContain('iam.serviceAccounts.actAs');
+  });
+
+  it('every IAM grant the stack makes is a written one (RESOURCE_GRANTS), with no condition, and every written one is made', () => {
+    const actual = grantsOf(stack).map((g) => `${g.identity} | ${g.role} | ${g.on}`).sort();
+    // 'each workload account' is one grant on every workload definition's account.
+    const written = RESOURCE_GRANTS.flatMap((g) => (g.on === 'each workload account' ? WORKLOADS.map((w) => ({ ...g, on: `${w.name} account` })) : [g]));
+    expect(actual).toEqual(written.map((g) => `${g.identity} | ${g.role} | ${g.on}`).sort());
+    for (const g of grantsOf(stack)) expect(g.condition).toBeUndefined();
+    // Conditions at project level: only the deployer's projectIamAdmin carries one, and it must.
+    const conditioned = resources(stack, 'google_project_iam_member').filter((m) => m.condition).map((m) => m.role);
+    expect(conditioned).toEqual(['roles/resourcemanager.projectIamAdmin']);
+    // Only these IAM resource kinds exist: a new one must be added to grantsOf (and RESOURCE_GRANTS) first.
+    const iamTypes = Object.keys(stack.resource).filter((t) => /_iam_(member|binding|policy)$/.test(t)).sort();
+    expect(iamTypes).toEqual(['google_artifact_registry_repository_iam_member', 'google_project_iam_member', 'google_service_account_iam_member', 'google_storage_bucket_iam_member']);
+  });
+
+  it('keeps saved plans in the state bucket for a week only', () => {
+    const bucket = onlyResource(stack, 'google_storage_bucket');
+    expect(bucket.lifecycle_rule).toEqual(expect.arrayContaining([{ action: { type: 'Delete' }, condition: { age: 7, matches_prefix: ['plans/'] } }]));
   });
 });
 
 describe('GitHubWorkloadIdentity', () => {
   it('rejects a repository that is not owner/name, saying how to write it', () => {
     const stack = new TerraformStack(Testing.app(), 's');
-    expect(() => new GitHubWorkloadIdentity(stack, 'id', { project: 'p', repository: 'https://github.com/a/b' })).toThrow(
+    expect(() => new GitHubWorkloadIdentity(stack, 'id', { project: 'p', repository: 'https://github.com/a/b', deployWorkflow: DEPLOY_WORKFLOW })).toThrow(
       'GitHubWorkloadIdentity repository "https://github.com/a/b" must be "owner/name", e.g. "isoscribe/isoscribe-stack"',
     );
-    expect(() => new GitHubWorkloadIdentity(stack, 'id2', { project: 'p', repository: 'a/b', poolId: 'gcp-x' })).toThrow(/poolId "gcp-x"/);
+    expect(() => new GitHubWorkloadIdentity(stack, 'id2', { project: 'p', repository: 'a/b', poolId: 'gcp-x', deployWorkflow: DEPLOY_WORKFLOW })).toThrow(/poolId "gcp-x"/);
   });
 });
 

@@ -42,8 +42,11 @@ function pushImages(environment: string) {
 
 /** The deploy job's pin step, run by bash as the runner would, with a GITHUB_ENV file. */
 function pinStep(imagePins: string): { status: number | null; githubEnv: string } {
-  const workflow = parse(fs.readFileSync(path.join(root, '.github/workflows/deploy-environment.yml'), 'utf8'));
-  const step = workflow.jobs.deploy.steps.find((s: { name?: string }) => s.name === "Pin every workload's image");
+  // The plan and the apply job of every wave synthesize with the same pins, through the same step.
+  const workflow = parse(fs.readFileSync(path.join(root, '.github/workflows/deploy-stacks.yml'), 'utf8'));
+  const [step, applyStep] = ['plan', 'apply'].map((job) =>
+    workflow.jobs[job].steps.find((s: { name?: string }) => s.name === "Pin every workload's image"));
+  expect(applyStep).toEqual(step);
   const githubEnv = path.join(dir, 'github-env');
   fs.writeFileSync(githubEnv, '');
   const run = spawnSync('bash', ['-e', '-c', step.run], { env: { PATH: process.env.PATH, IMAGE_PINS: imagePins, GITHUB_ENV: githubEnv }, encoding: 'utf8' });

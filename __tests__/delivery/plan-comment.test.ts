@@ -1,4 +1,5 @@
-import { combinePlans, MAX_COMMENT_CHARS, PLAN_COMMENT_MARKER, planSummary, renderEnvironmentPlans } from '../../scripts/plan-comment';
+import { combinePlans, MAX_COMMENT_CHARS, PLAN_COMMENT_MARKER, planSummary, renderEnvironmentPlans, secretValueTypes } from '../../scripts/plan-comment';
+import { synthesized } from '../support/topology';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { findMarkedComment } = require('../../.github/scripts/upsert-comment.js');
 
@@ -59,5 +60,16 @@ describe('plan comment', () => {
     ];
     expect(findMarkedComment(comments, PLAN_COMMENT_MARKER)).toEqual(comments[1]);
     expect(findMarkedComment([{ id: 4, body: null }], PLAN_COMMENT_MARKER)).toBeUndefined();
+  });
+});
+
+describe('pull-request plans and secret values', () => {
+  it('finds the secret-holding types of the synthesized stacks, so they are reported as not planned rather than failing on a 403', () => {
+    const shared = synthesized();
+    expect(secretValueTypes(shared.read('isoscribe-staging-core'))).toEqual([]);
+    expect(secretValueTypes({ resource: { kubernetes_secret_v1: {}, kubernetes_deployment_v1: {} }, data: { google_secret_manager_secret_version: {} } }))
+      .toEqual(['data.google_secret_manager_secret_version', 'kubernetes_secret_v1']);
+    const skipped = { stack: 's', status: 0, output: 'Not planned', skipped: 'reads secrets' };
+    expect(planSummary(skipped)).toBe('not planned (reads secret values)');
   });
 });

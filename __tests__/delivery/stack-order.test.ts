@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { stackOrder, StackOrderError, type StackManifest } from '../../scripts/stack-order';
+import { deployWaves, DEPLOY_WAVE_JOBS, githubOutputs, layerOf } from '../../scripts/deploy-waves';
+import { stackOrder, StackOrderError, stackWaves, type StackManifest } from '../../scripts/stack-order';
 
 const manifest = (stacks: Record<string, string[]>): StackManifest => ({
   stacks: Object.fromEntries(Object.entries(stacks).map(([name, dependencies]) => [name, { dependencies }])),
@@ -81,5 +82,31 @@ describe('scripts/stack-order.ts', () => {
     const result = run(['--manifest', path.join(os.tmpdir(), 'no-such-dir-stack-order', 'manifest.json')]);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/manifest\.json not found; run `npm run synth` first/);
+  });
+});
+
+describe('stackWaves and the deploy waves', () => {
+  it('groups stacks that can be applied together: every wave depends only on earlier ones', () => {
+    expect(stackWaves(app, { environment: 'prod' })).toEqual([
+      ['isoscribe-prod-core'],
+      ['isoscribe-prod-cluster-a', 'isoscribe-prod-cluster-b'],
+      ['isoscribe-prod-workloads-a', 'isoscribe-prod-workloads-b'],
+      ['isoscribe-prod-ingress'],
+      ['isoscribe-prod-edge'],
+    ]);
+  });
+
+  it('gives each wave the apply timeout of its slowest layer, and GitHub outputs for every wave job', () => {
+    const waves = deployWaves(stackWaves(app, { environment: 'prod' }));
+    expect(waves.map((w) => w.applyTimeoutMinutes)).toEqual([30, 100, 45, 45, 20]);
+    const outputs = githubOutputs(deployWaves([['isoscribe-dev-core']]));
+    expect(outputs.split('\n')).toEqual(expect.arrayContaining(['wave1=["isoscribe-dev-core"]', 'wave1_timeout=30', 'wave2=[]', `wave${DEPLOY_WAVE_JOBS}=[]`]));
+  });
+
+  it('fails loudly for a topology with more waves than the workflow runs, or a layer without a timeout', () => {
+    const deep = Array.from({ length: DEPLOY_WAVE_JOBS + 1 }, () => ['isoscribe-prod-core']);
+    expect(() => deployWaves(deep)).toThrow(/need 7 deploy waves but \.github\/workflows\/deploy-environment\.yml runs 6; add wave jobs there and raise DEPLOY_WAVE_JOBS/);
+    expect(() => deployWaves([['isoscribe-prod-monitoring']])).toThrow(/"isoscribe-prod-monitoring" has no apply timeout: add its layer to APPLY_TIMEOUT_MINUTES/);
+    expect(layerOf('isoscribe-production-cluster-us-central1')).toBe('cluster');
   });
 });

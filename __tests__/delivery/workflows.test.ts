@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
+import { APPLY_TIMEOUT_MINUTES, DEPLOY_WAVE_JOBS } from '../../scripts/deploy-waves';
+import { DEPLOY_WORKFLOW, planEnvironment } from '../../stacks/bootstrap-stack';
 
 const root = path.resolve(__dirname, '../..');
 const workflowDir = path.join(root, '.github/workflows');
@@ -56,7 +58,8 @@ describe('GitHub Actions workflows', () => {
     for (const [file, wf] of Object.entries(workflows)) {
       expect([file, wf.permissions]).toEqual([file, {}]);
       for (const [name, job] of Object.entries<Yaml>(wf.jobs)) {
-        const authenticates = JSON.stringify(job.steps ?? []).includes('google-github-actions/auth@') || job.uses === './.github/workflows/deploy-environment.yml';
+        const authenticates = JSON.stringify(job.steps ?? []).includes('google-github-actions/auth@') ||
+          ['./.github/workflows/deploy-environment.yml', './.github/workflows/deploy-stacks.yml'].includes(job.uses);
         expect([file, name, job.permissions?.['id-token'] === 'write']).toEqual([file, name, authenticates]);
         expect(Object.values(job.permissions ?? {}).every((level) => level === 'read' || level === 'write')).toBe(true);
       }
@@ -94,15 +97,67 @@ describe('GitHub Actions workflows', () => {
     }
     // Every workload's image is built and pinned by the scripts that iterate over workloads/index.ts.
     expect(deploy.jobs.images.steps.find((s: Yaml) => s.name === 'Build').run).toContain('scripts/ci-build-images.sh');
-    const job = workflows['deploy-environment.yml'].jobs.deploy;
-    expect(job.environment).toBe('${{ inputs.environment }}');
-    expect(job.concurrency['cancel-in-progress']).toBe(false);
-    const pin = job.steps.find((s: Yaml) => s.name === "Pin every workload's image");
-    expect(pin.env).toEqual({ IMAGE_PINS: '${{ inputs.image_pins }}' });
-    expect(pin.run).toContain('GITHUB_ENV');
-    const deployStep = job.steps.find((s: Yaml) => String(s.run).includes('cdktf deploy'));
-    // The order comes from the synthesized manifest, not from stack names written here.
-    expect(deployStep.run).toContain('scripts/stack-order.ts');
-    expect(deployStep.run).not.toMatch(/isoscribe-(staging|production)-/);
+  });
+
+  it('deploy an environment in the manifest\'s waves, each wave after the one before, with no stack named in YAML', () => {
+    const wf = workflows['deploy-environment.yml'];
+    expect(wf.jobs.waves.steps.find((st: Yaml) => String(st.run).includes('scripts/deploy-waves.ts'))).toBeDefined();
+    const waveJobs = Object.keys(wf.jobs).filter((n) => /^wave\d+$/.test(n));
+    expect(waveJobs).toHaveLength(DEPLOY_WAVE_JOBS);
+    for (const [i, name] of waveJobs.entries()) {
+      const job = wf.jobs[name];
+      expect(job.uses).toBe('./.github/workflows/deploy-stacks.yml');
+      expect(job.needs).toEqual(i === 0 ? 'waves' : ['waves', `wave${i}`]);
+      expect(job.with.stacks).toBe(`\${{ needs.waves.outputs.${name} }}`);
+      expect(job.with.apply_timeout_minutes).toBe(`\${{ fromJSON(needs.waves.outputs.${name}_timeout) }}`);
+      expect(job.with.image_pins).toBe('${{ inputs.image_pins }}');
+    }
+    expect(fs.readFileSync(path.join(workflowDir, 'deploy-environment.yml'), 'utf8')).not.toMatch(/isoscribe-(staging|production)-/);
+  });
+
+  it('plan before approval, show the plan, then apply exactly the saved plan behind the environment\'s reviewers', () => {
+    const wf = workflows['deploy-stacks.yml'];
+    const { plan, apply } = wf.jobs;
+    expect(`.github/workflows/deploy-stacks.yml`).toBe(DEPLOY_WORKFLOW); // the deployer trusts this file's jobs only
+    expect(plan.environment).toBe(`\${{ inputs.environment }}${planEnvironment('')}`);
+    expect(apply.environment).toBe('${{ inputs.environment }}');
+    expect(apply.needs).toBe('plan');
+    const runs = (job: Yaml) => job.steps.map((st: Yaml) => String(st.run ?? '')).join('\n');
+    expect(runs(plan)).toContain('scripts/ci-saved-plan.sh plan "$STACK"');
+    expect(runs(apply)).toContain('scripts/ci-saved-plan.sh apply "$STACK"');
+    expect(plan.steps.some((st: Yaml) => String(st.uses).startsWith('actions/upload-artifact@'))).toBe(true);
+    // Nothing applies but the saved plan: no `cdktf deploy` (it plans again), no -auto-approve.
+    for (const file of ['deploy.yml', 'deploy-environment.yml', 'deploy-stacks.yml']) {
+      const commands = Object.values<Yaml>(workflows[file].jobs).flatMap((job) => (job.steps ?? []).map((st: Yaml) => String(st.run ?? '')));
+      expect([file, commands.filter((c) => /auto-approve|cdktf (deploy|apply)|terraform (-chdir=\S+ )?apply/.test(c))]).toEqual([file, []]);
+    }
+    // Same commit, same images in both jobs: the apply re-synthesizes what was planned.
+    for (const job of [plan, apply]) {
+      const pin = job.steps.find((st: Yaml) => st.name === "Pin every workload's image");
+      expect(pin.env).toEqual({ IMAGE_PINS: '${{ inputs.image_pins }}' });
+      expect(pin.run).toContain('GITHUB_ENV');
+      const synth = job.steps.findIndex((st: Yaml) => String(st.run) === 'npm run synth');
+      expect(job.steps.indexOf(pin)).toBeLessThan(synth);
+    }
+  });
+
+  it('apply a wave\'s stacks in parallel, never cancel a sibling apply, and report a state lock left behind', () => {
+    const { plan, apply } = workflows['deploy-stacks.yml'].jobs;
+    for (const job of [plan, apply]) {
+      expect(job.strategy.matrix.stack).toBe('${{ fromJSON(inputs.stacks) }}');
+      expect(job.strategy['fail-fast']).toBe(false);
+      const check = job.steps.find((st: Yaml) => String(st.run).includes('ci-saved-plan.sh check-lock'));
+      expect(check.if).toBe('cancelled() || failure()');
+    }
+    expect(apply.concurrency).toBeUndefined(); // deploy.yml runs one deploy at a time already
+    expect(apply['timeout-minutes']).toBe('${{ inputs.apply_timeout_minutes }}');
+  });
+
+  it('give each apply longer than Terraform\'s own timeouts, so Terraform gives up (and unlocks) first', () => {
+    // google 6.50.0: cluster create 40 / update 60 min, then node pool 30 min.
+    expect(APPLY_TIMEOUT_MINUTES.cluster).toBeGreaterThan(60 + 30);
+    // kubernetes 2.38.0: a Deployment waits 10 min for its rollout.
+    expect(APPLY_TIMEOUT_MINUTES.workloads).toBeGreaterThan(10);
+    expect(workflows['deploy.yml'].concurrency['cancel-in-progress']).toBe(false);
   });
 });

@@ -30,10 +30,10 @@ const logRecord = (requestId: string) =>
   waitFor(`request_log record ${requestId}`, () => client.db(stack.dbName).collection(requestLogCollection).findOne({ requestId }));
 
 describe('api behind real NGINX', () => {
-  it('is ready through NGINX once MongoDB answers', async () => {
+  it('is ready through NGINX and reports MongoDB up', async () => {
     const res = await httpRequest(base, '/readyz');
     expect(res.status).toBe(200);
-    expect(JSON.parse(res.body)).toEqual({ status: 'ready' });
+    expect(JSON.parse(res.body)).toEqual({ status: 'ready', mongodb: 'up' });
   });
 
   it('creates and reads a document through NGINX', async () => {

@@ -1,4 +1,4 @@
-import { Testing } from 'cdktf';
+import { TerraformStack, Testing } from 'cdktf';
 import { GkeCluster, type GkeClusterProps } from '../../constructs/gcp/gke-cluster';
 import { environment, onlyResource, resources, synthEnvironment } from '../support/topology';
 
@@ -18,13 +18,20 @@ describe.each(prodRegions.map((r) => [r.name, r] as const))('production cluster 
     expect(pool.node_locations).toEqual(region.zones);
   });
 
-  it('has private nodes and a control plane reachable only from authorized networks', () => {
-    expect(cluster.private_cluster_config.enable_private_nodes).toBe(true);
-    expect(cluster.private_cluster_config.master_ipv4_cidr_block).toBe(region.masterCidr);
-    const blocks = cluster.master_authorized_networks_config.cidr_blocks.map((b: { cidr_block: string }) => b.cidr_block);
-    expect(blocks.length).toBeGreaterThan(0);
-    expect(blocks).not.toContain('0.0.0.0/0');
-    expect(cluster.master_authorized_networks_config.gcp_public_cidrs_access_enabled).toBe(false);
+  it('has private nodes and no public IP endpoint; the private one only for the nodes and listed networks', () => {
+    expect(cluster.private_cluster_config).toEqual({ enable_private_nodes: true, enable_private_endpoint: true, master_ipv4_cidr_block: region.masterCidr });
+    expect(cluster.control_plane_endpoints_config.ip_endpoints_config).toEqual({ enabled: true });
+    expect(cluster.master_authorized_networks_config).toEqual({
+      cidr_blocks: environment('production').cluster.masterAuthorizedNetworks.map((n) => ({ cidr_block: n.cidr, display_name: n.displayName })),
+      gcp_public_cidrs_access_enabled: false,
+    });
+  });
+
+  it('is reached from outside the VPC (CI) through the IAM-checked DNS endpoint, which the workloads stack uses', () => {
+    expect(cluster.control_plane_endpoints_config.dns_endpoint_config).toEqual({ allow_external_traffic: true });
+    expect(Object.values<{ value: string }>(stack.output).map((o) => o.value)).toContain(
+      `\${google_container_cluster.${cluster.__id}.control_plane_endpoints_config[0].dns_endpoint_config[0].endpoint}`,
+    );
   });
 
   it('is VPC-native on the region subnet from core (a cross-stack reference)', () => {
@@ -60,12 +67,19 @@ describe.each(prodRegions.map((r) => [r.name, r] as const))('production cluster 
 
   it('removes the default node pool in favour of a separate pool', () => {
     expect(cluster.remove_default_node_pool).toBe(true);
-    expect(cluster.node_config).toBeUndefined();
     expect(pool.cluster).toBe(`\${google_container_cluster.${cluster.__id}.id}`);
   });
 
+  it('runs even the transient default pool as the node service account, hardened like the real pool, never replaced over it', () => {
+    expect(cluster.node_config.service_account).toBe(pool.node_config.service_account);
+    expect(cluster.node_config.service_account).not.toMatch(/compute@developer|^default$/);
+    const { machine_type: _m, disk_size_gb: _s, disk_type: _t, ...hardened } = pool.node_config;
+    expect(cluster.node_config).toEqual(hardened);
+    expect(cluster.lifecycle).toEqual({ ignore_changes: ['node_config'] });
+  });
+
   it('runs nodes as the dedicated node service account from core, on COS_CONTAINERD', () => {
-    expect(pool.node_config.service_account).toMatch(/cross-stack-output-google_service_accountnode-sa_account_.*email/);
+    expect(pool.node_config.service_account).toMatch(/cross-stack-output-datagoogle_service_accountnode-sa_account_.*email/);
     expect(pool.node_config.image_type).toBe('COS_CONTAINERD');
     expect(pool.node_config.metadata['disable-legacy-endpoints']).toBe('true');
   });
@@ -106,15 +120,24 @@ describe('GkeCluster validation', () => {
   const base = (): GkeClusterProps => ({
     name: 'c', project: 'p-123456', location: 'us-central1', nodeLocations: ['us-central1-a'], network: 'n', subnetwork: 's',
     podRangeName: 'pods', serviceRangeName: 'services', masterIpv4CidrBlock: '172.16.0.0/28',
-    masterAuthorizedNetworks: [{ cidrBlock: '10.0.0.0/8', displayName: 'vpn' }], releaseChannel: 'STABLE',
+    masterAuthorizedNetworks: [{ cidrBlock: '10.8.0.0/24', displayName: 'vpn' }], releaseChannel: 'STABLE',
     nodeServiceAccount: 'sa@p.iam.gserviceaccount.com', nodePool: { machineType: 'e2-small', minNodesPerZone: 1, maxNodesPerZone: 2 },
     maintenanceWindow: { startTime: 'a', endTime: 'b', recurrence: 'FREQ=DAILY' }, deletionProtection: true,
   });
-  const build = (props: GkeClusterProps) => new GkeCluster(Testing.stubVersion(Testing.app()), 'gke', props);
+  const build = (props: GkeClusterProps) => new GkeCluster(new TerraformStack(Testing.app(), 's'), 'gke', props);
 
-  it('refuses a control plane open to the internet', () => {
+  it('accepts real ranges of /24 or narrower, or none', () => {
+    expect(() => build(base())).not.toThrow();
+    expect(() => build({ ...base(), masterAuthorizedNetworks: undefined })).not.toThrow();
+  });
+
+  it('refuses the networks the config schema and the policy pack refuse (one rule)', () => {
     expect(() => build({ ...base(), masterAuthorizedNetworks: [{ cidrBlock: '0.0.0.0/0', displayName: 'all' }] }))
-      .toThrow(/masterAuthorizedNetworks "all" is 0\.0\.0\.0\/0; the control plane must not be open to the internet/);
+      .toThrow(/masterAuthorizedNetworks "all": 0\.0\.0\.0\/0 is wider than \/24/);
+    expect(() => build({ ...base(), masterAuthorizedNetworks: [{ cidrBlock: '10.0.0.0/8', displayName: 'corp' }] }))
+      .toThrow(/masterAuthorizedNetworks "corp": 10\.0\.0\.0\/8 is wider than \/24/);
+    expect(() => build({ ...base(), masterAuthorizedNetworks: [{ cidrBlock: '198.51.100.0/24', displayName: 'ci-runners' }] }))
+      .toThrow(/masterAuthorizedNetworks "ci-runners": 198\.51\.100\.0\/24 is in 198\.51\.100\.0\/24, a documentation range \(RFC 5737\)/);
   });
 
   it('refuses nodes outside the cluster region and over-long names', () => {

@@ -1,5 +1,5 @@
 import { NODE_PROJECT_ROLES, PROJECT_SERVICES } from '../../stacks/core-stack';
-import { environment, onlyResource, resources, synthEnvironment } from '../support/topology';
+import { dataSources, environment, onlyResource, resources, synthEnvironment } from '../support/topology';
 
 const prodEnv = environment('production');
 const core = synthEnvironment(prodEnv).json['isoscribe-production-core'];
@@ -43,23 +43,21 @@ describe('core stack (production)', () => {
     }
   });
 
-  it('has a Docker Artifact Registry with immutable tags that the node account may only read', () => {
-    const repo = onlyResource(core, 'google_artifact_registry_repository');
-    expect(repo).toMatchObject({ format: 'DOCKER', repository_id: 'isoscribe', docker_config: { immutable_tags: true } });
-    const pull = onlyResource(core, 'google_artifact_registry_repository_iam_member');
-    expect(pull.role).toBe('roles/artifactregistry.reader');
-    expect(pull.member).toMatch(/google_service_account\.node-sa_account_.*\.member/);
+  it('creates no image repository: the bootstrap stack does, before the first image push', () => {
+    expect(resources(core, 'google_artifact_registry_repository')).toEqual([]);
+    expect(resources(core, 'google_artifact_registry_repository_iam_member')).toEqual([]);
   });
 
   it('gives the node service account only the logging/monitoring roles it needs', () => {
     const bindings = resources(core, 'google_project_iam_member');
     expect(bindings.map((b) => b.role).sort()).toEqual([...NODE_PROJECT_ROLES].sort());
-    for (const b of bindings) expect(b.member).toMatch(/node-sa_account/);
+    for (const b of bindings) expect(b.member).toMatch(/data\.google_service_account\.node-sa_account_.*\.member/);
     expect(bindings.map((b) => b.role)).not.toEqual(expect.arrayContaining(['roles/editor']));
   });
 
-  it('creates the node and workload service accounts with predictable ids', () => {
-    const ids = resources(core, 'google_service_account').map((a) => a.account_id).sort();
+  it('creates no service account (the deployer may not): it reads the node and workload accounts the bootstrap stack made', () => {
+    expect(resources(core, 'google_service_account')).toEqual([]);
+    const ids = dataSources(core, 'google_service_account').map((a) => a.account_id).sort();
     expect(ids).toEqual(['isoscribe-production-api', 'isoscribe-production-frontend', 'isoscribe-production-gke-node']);
   });
 

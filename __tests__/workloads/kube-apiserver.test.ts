@@ -66,6 +66,7 @@ describe('a broken value is refused by the API server, naming the object', () =>
       firstService(stack).spec.selector['app.kubernetes.io/name'] = 'api server';
     });
     expect(stderr).toMatch(/Service "\w[\w-]*" is invalid: spec\.selector: Invalid value: "api server": a valid label must be/);
+    expect(stderr).toMatch(/with kubernetes_service_v1\.\S+,/);
   }, STACK_TIMEOUT_MS);
 
   test('a port name over 15 characters (a Service targetPort)', async () => {
@@ -73,6 +74,7 @@ describe('a broken value is refused by the API server, naming the object', () =>
       firstService(stack).spec.port[0].target_port = 'http-upstream-api';
     });
     expect(stderr).toMatch(/Service "\w[\w-]*" is invalid: spec\.ports\[0\]\.targetPort: Invalid value: "http-upstream-api": must be no more than 15 characters/);
+    expect(stderr).toMatch(/with kubernetes_service_v1\.\S+,/);
   }, STACK_TIMEOUT_MS);
 });
 

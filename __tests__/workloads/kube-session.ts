@@ -231,13 +231,14 @@ export async function withCleanup<T>(body: () => Promise<T>, cleanup: () => Prom
   return result;
 }
 
-/** Destroys the stack and checks nothing of it is left. */
+/** Destroys the stack and checks nothing of it is left; then deletes its temp dir (kept when this fails, to look into). */
 export async function destroyAndCheck(stack: PreparedStack, synth: Json): Promise<number> {
   const destroyed = expectExit(`${stack.name}: destroy`, await stack.terraform(['destroy', '-input=false', '-no-color', '-auto-approve']));
   const namespace = namespaceOf(synth);
   await kube.waitFor(`namespace ${namespace} gone`, async () => ((await kube.get(`/api/v1/namespaces/${namespace}`)).status === 404 ? true : undefined));
   const state = JSON.parse((await stack.terraform(['show', '-json'])).stdout || '{}');
   expect(state.values?.root_module?.resources?.filter((r: Json) => r.mode === 'managed') ?? []).toEqual([]);
+  stack.remove();
   return destroyed.seconds;
 }
 

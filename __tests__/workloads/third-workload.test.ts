@@ -9,7 +9,9 @@ import { appImageRepository, DEFAULT_RESOURCES } from '../../config/common';
 import { defineEnvironment } from '../../main';
 import { negName } from '../../stacks/naming';
 import { EdgeCache, PathMatch, routeTable, WORKLOADS, type WorkloadDefinition } from '../../workloads';
-import { environment, resources, synthEnvironment, type TfJson } from '../support/topology';
+import { loadDelivery } from '../../config/delivery';
+import { BootstrapStack } from '../../stacks/bootstrap-stack';
+import { dataSources, environment, resources, synthEnvironment, type TfJson } from '../support/topology';
 import { search } from './fixtures/search';
 import { named, workload } from './support';
 import { Testing } from 'cdktf';
@@ -40,9 +42,17 @@ describe('a third workload: config entry + one definition file', () => {
     expect(named(workloadsStack, 'kubernetes_network_policy_v1', 'search').spec.egress).toHaveLength(1);
   });
 
-  it('gets its own Google identity and secret in core, bound by Workload Identity in the primary region', () => {
+  it('gets its own Google identity from bootstrap, which only the deployer may bind (no actAs), read by core', () => {
+    const bootstrap = JSON.parse(Testing.synth(new BootstrapStack(Testing.app(), env, loadDelivery(), [...WORKLOADS, search])));
+    const account = resources(bootstrap, 'google_service_account').find((a) => a.account_id === 'isoscribe-dev-search')!;
+    expect(account).toBeDefined();
+    const grants = resources(bootstrap, 'google_service_account_iam_member').filter((g) => g.service_account_id === `\${google_service_account.${account.__id}.name}`);
+    expect(grants.map((g) => g.role)).toEqual(['${google_project_iam_custom_role.service-account-iam.name}']);
+    expect(dataSources(stack('core'), 'google_service_account').map((a) => a.account_id)).toContain('isoscribe-dev-search');
+  });
+
+  it('gets its own secret in core, bound by Workload Identity in the primary region', () => {
     const core = stack('core');
-    expect(resources(core, 'google_service_account').map((a) => a.account_id)).toContain('isoscribe-dev-search');
     const secret = resources(core, 'google_secret_manager_secret').find((s) => s.secret_id === 'isoscribe-dev-search-api-key')!;
     const grants = resources(core, 'google_secret_manager_secret_iam_member').filter((g) => g.secret_id === `\${google_secret_manager_secret.${secret.__id}.id}`);
     expect(grants).toHaveLength(1);

@@ -24,10 +24,10 @@ describe.each(ENV_REGIONS)('%s workloads in %s', (envName, regionName) => {
   const cluster = `isoscribe-${envName}-cluster-${regionName}`;
 
   describe('providers', () => {
-    it('configures Kubernetes from the cluster stack endpoint and CA, with a token read in this stack', () => {
+    it('configures Kubernetes from the cluster stack DNS endpoint (publicly trusted certificate: no CA), with a token read in this stack', () => {
       const [k8s] = stack.provider.kubernetes;
-      expect(k8s.host).toMatch(new RegExp(`^https://${remoteOutput(cluster, 'endpoint').source}$`));
-      expect(k8s.cluster_ca_certificate).toMatch(new RegExp(`^\\$\\{base64decode\\(${remoteOutput(cluster, 'cluster_ca_certificate').source.slice(4, -2)}\\)\\}$`));
+      expect(k8s.host).toMatch(new RegExp(`^https://${remoteOutput(cluster, 'control_plane_endpoints_config0dns_endpoint_config0endpoint').source}$`));
+      expect(k8s).not.toHaveProperty('cluster_ca_certificate');
       const [client] = dataSources(stack, 'google_client_config');
       expect(k8s.token).toBe(`\${data.google_client_config.${client.__id}.access_token}`);
       expect(k8s).not.toHaveProperty('config_path');

@@ -8,39 +8,75 @@ export const GITHUB_OIDC_ISSUER = 'https://token.actions.githubusercontent.com';
 
 const REPOSITORY = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$/;
 
+/** What a GitHub Actions job may do, as the provider's `attribute.ci_role` mapping computes it from the token. */
+export const CI_ROLE = {
+  /** A `pull_request` event of the repository (forks get no OIDC token at all). */
+  plan: 'plan',
+  /** A push to the main branch, outside the deploy workflow's environment jobs (e.g. pushing images). */
+  main: 'main',
+  /** Anything else: a manual run, a schedule, another branch, `pull_request_target`. */
+  none: 'none',
+  /** A job of the deploy workflow, on a push to the main branch, in GitHub environment `environment`. */
+  deploy: (environment: string) => `deploy-${environment}`,
+} as const;
+
+/** The provider's view of one GitHub token, from which the `ci_role` mapping is computed. */
+export interface CiRoleInputs {
+  /** `owner/name`. */
+  readonly repository: string;
+  /** e.g. `main`. */
+  readonly mainBranch: string;
+  /** Path of the workflow whose environment jobs deploy, e.g. `.github/workflows/deploy-stacks.yml`. */
+  readonly deployWorkflow: string;
+}
+
 /**
- * Which GitHub workflow runs may act as a service account. Built from the token's claims:
- * `sub` is `repo:<owner/name>:environment:<env>` for a job that declares a GitHub environment, and
- * `repo:<owner/name>:ref:<ref>` otherwise (GitHub's default subject format).
+ * The CEL mapping of `attribute.ci_role`. Its claims are ones GitHub puts in every token
+ * (`event_name`, `ref`, `job_workflow_ref`, `sub`); `environment` is read only when `sub` says the
+ * job has one. `job_workflow_ref` names the workflow file that defines the job, at the commit's ref,
+ * so a job some other workflow (or branch) adds under the same environment gets no deploy role.
  */
+export function ciRoleMapping(inputs: CiRoleInputs): string {
+  const main = `refs/heads/${inputs.mainBranch}`;
+  return [
+    `assertion.event_name == 'pull_request' ? '${CI_ROLE.plan}' :`,
+    `(assertion.event_name == 'push' && assertion.ref == '${main}') ?`,
+    `  ((assertion.job_workflow_ref == '${inputs.repository}/${inputs.deployWorkflow}@${main}' && assertion.sub.startsWith('repo:${inputs.repository}:environment:'))`,
+    `    ? 'deploy-' + assertion.environment : '${CI_ROLE.main}') :`,
+    `'${CI_ROLE.none}'`,
+  ].join(' ');
+}
+
+/** Which GitHub workflow runs may act as a service account: one value of `attribute.ci_role`. */
 export class GitHubActor {
-  /** Any workflow run of the repository (pull requests from forks get no OIDC token at all). */
-  static anyWorkflow(): GitHubActor {
-    return new GitHubActor('any workflow of the repository', (pool, repo) => `principalSet://iam.googleapis.com/${pool}/attribute.repository/${repo}`);
+  /** Jobs of pull requests of the repository. */
+  static pullRequests(): GitHubActor {
+    return new GitHubActor('pull requests of the repository', CI_ROLE.plan);
   }
 
-  /** Jobs without a GitHub environment running on this branch (e.g. pushes to `main`). */
-  static branch(name: string): GitHubActor {
-    return new GitHubActor(`jobs on branch ${name}`, (pool, repo) => `principal://iam.googleapis.com/${pool}/subject/repo:${repo}:ref:refs/heads/${name}`);
+  /** Jobs of a push to the main branch that are not deploy jobs. */
+  static mainBranchPush(): GitHubActor {
+    return new GitHubActor('pushes to the main branch', CI_ROLE.main);
   }
 
   /**
-   * Jobs that declare this GitHub environment. The environment's protection rules (required
-   * reviewers, deployment branches) then gate every use of the service account.
+   * The deploy workflow's jobs in this GitHub environment, on a push to the main branch. The
+   * environment's protection rules (required reviewers, deployment branches) gate them as well.
    */
-  static environment(name: string): GitHubActor {
-    return new GitHubActor(`jobs in GitHub environment ${name}`, (pool, repo) => `principal://iam.googleapis.com/${pool}/subject/repo:${repo}:environment:${name}`);
+  static deployJob(environment: string): GitHubActor {
+    return new GitHubActor(`deploy jobs in GitHub environment ${environment}`, CI_ROLE.deploy(environment));
   }
 
   private constructor(
     /** Human-readable, for descriptions and docs. */
     readonly description: string,
-    private readonly toMember: (poolName: string, repository: string) => string,
+    /** The `attribute.ci_role` value. */
+    readonly ciRole: string,
   ) {}
 
   /** The IAM member string for a pool (its `name`, `projects/<number>/locations/global/workloadIdentityPools/<id>`). */
-  member(poolName: string, repository: string): string {
-    return this.toMember(poolName, repository);
+  member(poolName: string): string {
+    return `principalSet://iam.googleapis.com/${poolName}/attribute.ci_role/${this.ciRole}`;
   }
 }
 
@@ -52,6 +88,10 @@ export interface GitHubWorkloadIdentityProps {
   readonly poolId?: string;
   /** @default 'github-actions' */
   readonly providerId?: string;
+  /** The branch that pushes images and deploys. @default 'main' */
+  readonly mainBranch?: string;
+  /** Path of the workflow whose environment jobs may deploy, e.g. `.github/workflows/deploy-stacks.yml`. */
+  readonly deployWorkflow: string;
 }
 
 /**
@@ -63,6 +103,7 @@ export class GitHubWorkloadIdentity extends Construct {
   readonly pool: IamWorkloadIdentityPool;
   readonly provider: IamWorkloadIdentityPoolProvider;
   readonly repository: string;
+  readonly mainBranch: string;
 
   constructor(scope: Construct, id: string, props: GitHubWorkloadIdentityProps) {
     super(scope, id);
@@ -74,6 +115,7 @@ export class GitHubWorkloadIdentity extends Construct {
       throw new Error(`GitHubWorkloadIdentity poolId "${poolId}" must be 4-32 lowercase letters, digits or hyphens, not starting with "gcp-"`);
     }
     this.repository = props.repository;
+    this.mainBranch = props.mainBranch ?? 'main';
 
     this.pool = new IamWorkloadIdentityPool(this, 'pool', {
       project: props.project,
@@ -93,10 +135,10 @@ export class GitHubWorkloadIdentity extends Construct {
         'attribute.repository': 'assertion.repository',
         'attribute.repository_id': 'assertion.repository_id',
         'attribute.ref': 'assertion.ref',
-        // Present only for jobs that declare a GitHub environment; unset for the others.
-        'attribute.environment': 'assertion.environment',
         'attribute.event_name': 'assertion.event_name',
         'attribute.actor': 'assertion.actor',
+        // What the job may do; service accounts trust one value each (GitHubActor).
+        'attribute.ci_role': ciRoleMapping({ repository: props.repository, mainBranch: this.mainBranch, deployWorkflow: props.deployWorkflow }),
       },
       // Every token GitHub issues is signed by the same issuer: without this condition, any
       // repository on github.com could exchange its tokens in this pool.
@@ -109,7 +151,7 @@ export class GitHubWorkloadIdentity extends Construct {
     return new ServiceAccountIamMember(this, id, {
       serviceAccountId: serviceAccountName,
       role: 'roles/iam.workloadIdentityUser',
-      member: actor.member(this.pool.name, this.repository),
+      member: actor.member(this.pool.name),
     });
   }
 }

@@ -1,6 +1,7 @@
 import { ContainerCluster } from '@cdktf/provider-google/lib/container-cluster';
 import { ContainerNodePool } from '@cdktf/provider-google/lib/container-node-pool';
 import { Construct } from 'constructs';
+import { authorizedNetworkProblem } from './control-plane-networks';
 
 export interface AuthorizedNetwork {
   readonly cidrBlock: string;
@@ -36,8 +37,12 @@ export interface GkeClusterProps {
   readonly serviceRangeName: string;
   /** The control plane's private /28. */
   readonly masterIpv4CidrBlock: string;
-  /** Networks allowed to reach the control plane's endpoint; 0.0.0.0/0 is refused. */
-  readonly masterAuthorizedNetworks: AuthorizedNetwork[];
+  /**
+   * Networks (a VPN, a bastion subnet) allowed to reach the control plane's private IP endpoint,
+   * each passing `authorizedNetworkProblem` (at most a /24, no documentation range). Clients
+   * outside the VPC, CI included, use the DNS endpoint instead. @default - none: only the nodes
+   */
+  readonly masterAuthorizedNetworks?: AuthorizedNetwork[];
   readonly releaseChannel: 'RAPID' | 'REGULAR' | 'STABLE';
   /** Email of the dedicated, least-privilege node service account. */
   readonly nodeServiceAccount: string;
@@ -55,7 +60,8 @@ export interface GkeClusterProps {
 /**
  * A private, hardened, regional GKE Standard cluster with one separately managed node pool.
  *
- * What it enforces, whatever the props: private nodes, VPC-native networking, Workload Identity
+ * What it enforces, whatever the props: private nodes, no public IP endpoint (clients outside the
+ * VPC use the IAM-checked DNS endpoint), VPC-native networking, Workload Identity
  * (GKE_METADATA on nodes), shielded nodes with secure boot and integrity monitoring, Dataplane V2
  * (the legacy network_policy block explicitly disabled, because Dataplane V2 enforces policies
  * itself), no client certificate, no legacy ABAC, the default node pool removed, COS_CONTAINERD,
@@ -66,6 +72,12 @@ export class GkeCluster extends Construct {
   readonly nodePool: ContainerNodePool;
   /** Network tags the nodes carry. */
   readonly nodeTags: string[];
+  /**
+   * The control plane's DNS name (`gke-<id>.<region>.gke.goog`): reachable from anywhere, served
+   * with a publicly trusted certificate, and answered only for callers holding
+   * `container.clusters.connect` on the cluster's project.
+   */
+  readonly dnsEndpoint: string;
 
   constructor(scope: Construct, id: string, props: GkeClusterProps) {
     super(scope, id);
@@ -83,20 +95,35 @@ export class GkeCluster extends Construct {
       // The default pool cannot be hardened independently; a separate pool can be replaced safely.
       removeDefaultNodePool: true,
       initialNodeCount: 1,
+      // The default pool still runs for a few minutes at creation: without its own node config it
+      // would run as the project's default compute account (Editor), and the deployer would need
+      // actAs on that account. GKE reports this config inconsistently once the pool is gone, and
+      // service_account is ForceNew: never let a diff here replace the cluster.
+      nodeConfig: hardenedNodeConfig(props.nodeServiceAccount, labels, this.nodeTags),
+      lifecycle: { ignoreChanges: ['node_config'] },
       networkingMode: 'VPC_NATIVE',
       ipAllocationPolicy: {
         clusterSecondaryRangeName: props.podRangeName,
         servicesSecondaryRangeName: props.serviceRangeName,
       },
+      // Control-plane access: the DNS endpoint for everyone outside the VPC (CI runners have no fixed
+      // address), checked by IAM (container.clusters.connect) before Kubernetes authentication.
+      // The IP endpoints stay on for the nodes, but the public one is off, so no address list of the
+      // internet ever needs to be right.
+      controlPlaneEndpointsConfig: {
+        dnsEndpointConfig: { allowExternalTraffic: true },
+        ipEndpointsConfig: { enabled: true },
+      },
       privateClusterConfig: {
         enablePrivateNodes: true,
-        // The endpoint stays reachable for CI, but only from masterAuthorizedNetworks.
-        enablePrivateEndpoint: false,
+        enablePrivateEndpoint: true,
         masterIpv4CidrBlock: props.masterIpv4CidrBlock,
       },
       masterAuthorizedNetworksConfig: {
-        cidrBlocks: props.masterAuthorizedNetworks.map((n) => ({ cidrBlock: n.cidrBlock, displayName: n.displayName })),
+        cidrBlocks: (props.masterAuthorizedNetworks ?? []).map((n) => ({ cidrBlock: n.cidrBlock, displayName: n.displayName })),
         gcpPublicCidrsAccessEnabled: false,
+        // A VPC-peering private cluster (master_ipv4_cidr_block) applies this list to its private
+        // endpoint already; private_endpoint_enforcement_enabled is for Private Service Connect ones.
       },
       masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
       enableLegacyAbac: false,
@@ -135,29 +162,35 @@ export class GkeCluster extends Construct {
         machineType: pool.machineType,
         diskSizeGb: pool.diskSizeGb ?? 50,
         diskType: pool.diskType ?? 'pd-balanced',
-        imageType: 'COS_CONTAINERD',
-        serviceAccount: props.nodeServiceAccount,
-        // Access is limited by the service account's IAM roles; the scope only allows IAM to decide.
-        oauthScopes: ['https://www.googleapis.com/auth/cloud-platform'],
-        workloadMetadataConfig: { mode: 'GKE_METADATA' },
-        shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
-        metadata: { 'disable-legacy-endpoints': 'true' },
-        labels,
-        resourceLabels: labels,
-        tags: this.nodeTags,
+        ...hardenedNodeConfig(props.nodeServiceAccount, labels, this.nodeTags),
       },
     });
+    this.dnsEndpoint = this.cluster.controlPlaneEndpointsConfig.dnsEndpointConfig.endpoint;
   }
+}
+
+/** What every node of the cluster runs with, the transient default pool's included. */
+function hardenedNodeConfig(serviceAccount: string, labels: Record<string, string>, tags: string[]) {
+  return {
+    imageType: 'COS_CONTAINERD',
+    serviceAccount,
+    // Access is limited by the service account's IAM roles; the scope only allows IAM to decide.
+    oauthScopes: ['https://www.googleapis.com/auth/cloud-platform'],
+    workloadMetadataConfig: { mode: 'GKE_METADATA' },
+    shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+    metadata: { 'disable-legacy-endpoints': 'true' },
+    labels,
+    resourceLabels: labels,
+    tags,
+  };
 }
 
 function validate(props: GkeClusterProps): void {
   const problems: string[] = [];
   if (props.name.length > 40) problems.push(`name "${props.name}" is ${props.name.length} characters; GKE allows 40`);
-  if (props.masterAuthorizedNetworks.length === 0) {
-    problems.push('masterAuthorizedNetworks is empty; list the CI and VPN ranges that may reach the control plane');
-  }
-  for (const n of props.masterAuthorizedNetworks) {
-    if (/\/0$/.test(n.cidrBlock)) problems.push(`masterAuthorizedNetworks "${n.displayName}" is ${n.cidrBlock}; the control plane must not be open to the internet`);
+  for (const n of props.masterAuthorizedNetworks ?? []) {
+    const problem = authorizedNetworkProblem(n.cidrBlock);
+    if (problem) problems.push(`masterAuthorizedNetworks "${n.displayName}": ${problem}`);
   }
   if (props.nodeLocations.length === 0) problems.push('nodeLocations is empty; list the zones of the region that run nodes');
   for (const zone of props.nodeLocations) {

@@ -1,3 +1,4 @@
+import { DataGoogleServiceAccount } from '@cdktf/provider-google/lib/data-google-service-account';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ServiceAccount as GoogleServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { Construct } from 'constructs';
@@ -44,5 +45,29 @@ export class ServiceAccount extends Construct {
     for (const role of props.projectRoles ?? []) {
       new ProjectIamMember(this, role.replace(/^roles\//, ''), { project: props.project, role, member: this.member });
     }
+  }
+}
+
+export interface ExistingServiceAccountProps {
+  readonly project: string;
+  /** The account id (the part before `@`) of an account another stack created. */
+  readonly accountId: string;
+}
+
+/**
+ * A service account created elsewhere (the bootstrap stack), read by a data source: the plan fails
+ * with "not found" when that stack has not run yet, instead of creating a second account.
+ * Same shape as ServiceAccount (`account.name`, `email`, `member`).
+ */
+export class ExistingServiceAccount extends Construct {
+  readonly account: DataGoogleServiceAccount;
+  readonly member: string;
+  readonly email: string;
+
+  constructor(scope: Construct, id: string, props: ExistingServiceAccountProps) {
+    super(scope, id);
+    this.account = new DataGoogleServiceAccount(this, 'account', { project: props.project, accountId: props.accountId });
+    this.email = this.account.email;
+    this.member = this.account.member;
   }
 }

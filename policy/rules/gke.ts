@@ -1,4 +1,5 @@
 import { at, isFalse, isTrue, many, one, show, stringMap } from '../attributes';
+import { authorizedNetworkProblem } from '../../constructs/gcp/control-plane-networks';
 import type { PolicyRule, ResourceView } from '../rule';
 
 const CLUSTER = 'google_container_cluster';
@@ -25,19 +26,36 @@ export const GKE_RULES: PolicyRule[] = [
   {
     id: 'GKE-002',
     resourceTypes: [CLUSTER],
-    description: 'The control plane is reachable only from listed networks, never from 0.0.0.0/0 or Google Cloud public ranges.',
-    fix: 'list CI and VPN ranges in masterAuthorizedNetworksConfig.cidrBlocks and set gcpPublicCidrsAccessEnabled: false.',
+    description:
+      'The control plane has no public IP endpoint; authorized networks are at most /24 each and never documentation ranges (RFC 5737), ' +
+      'and Google Cloud public ranges are not authorized.',
+    fix:
+      'set privateClusterConfig.enablePrivateEndpoint: true (clients outside the VPC use controlPlaneEndpointsConfig.dnsEndpointConfig), ' +
+      'list only real VPN or bastion ranges in masterAuthorizedNetworksConfig.cidrBlocks and set gcpPublicCidrsAccessEnabled: false.',
     check: (r) => {
       const config = one(r.attributes.master_authorized_networks_config);
       if (!config) return ['master_authorized_networks_config is absent'];
       const problems: string[] = [];
-      const blocks = many(config.cidr_blocks);
-      if (blocks.length === 0) problems.push('master_authorized_networks_config.cidr_blocks is empty');
-      for (const block of blocks) {
-        if (/\/0$/.test(String(block.cidr_block))) problems.push(`cidr_blocks contains ${block.cidr_block}`);
+      const ipEndpointsOff = isFalse(at(r.attributes, 'control_plane_endpoints_config.ip_endpoints_config.enabled'));
+      if (!ipEndpointsOff && !isTrue(at(r.attributes, 'private_cluster_config.enable_private_endpoint'))) {
+        problems.push(`private_cluster_config.enable_private_endpoint is ${show(at(r.attributes, 'private_cluster_config.enable_private_endpoint'))}: the public IP endpoint is on`);
+      }
+      for (const block of many(config.cidr_blocks)) {
+        const problem = authorizedNetworkProblem(String(block.cidr_block));
+        if (problem) problems.push(`cidr_blocks: ${problem}`);
       }
       if (isTrue(config.gcp_public_cidrs_access_enabled)) problems.push('gcp_public_cidrs_access_enabled is true');
       return problems;
+    },
+  },
+  {
+    id: 'GKE-018',
+    resourceTypes: [CLUSTER],
+    description: 'The control plane has a DNS endpoint open to authorized callers: CI without a fixed address reaches it, IAM decides who may.',
+    fix: 'set controlPlaneEndpointsConfig.dnsEndpointConfig.allowExternalTraffic: true and grant container.clusters.connect only to the identities that apply workloads.',
+    check: (r) => {
+      const allow = at(r.attributes, 'control_plane_endpoints_config.dns_endpoint_config.allow_external_traffic');
+      return isTrue(allow) ? [] : [`control_plane_endpoints_config.dns_endpoint_config.allow_external_traffic is ${show(allow)}`];
     },
   },
   {
@@ -148,11 +166,13 @@ export const GKE_RULES: PolicyRule[] = [
   {
     id: 'GKE-013',
     resourceTypes: [NODE_POOL, CLUSTER],
-    description: 'Nodes run as a dedicated least-privilege service account, not the Compute Engine default account.',
-    fix: 'set nodeConfig.serviceAccount to the email of a dedicated account (core stack: nodeServiceAccount).',
+    description: 'Nodes run as a dedicated least-privilege service account, not the Compute Engine default account, the transient default pool\'s included.',
+    fix: 'set nodeConfig.serviceAccount to the email of a dedicated account (core stack: nodeServiceAccount), on the node pool and on the cluster.',
     check: (r) => {
       const configs = nodeConfigs(r);
-      if (r.type === NODE_POOL && configs.length === 0) return ['node_config is absent'];
+      if (configs.length === 0) {
+        return [r.type === NODE_POOL ? 'node_config is absent' : 'node_config is absent: the default node pool, even one removeDefaultNodePool deletes, runs as the Compute Engine default account'];
+      }
       const problems: string[] = [];
       for (const c of configs) {
         const account = c.service_account;

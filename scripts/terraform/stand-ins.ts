@@ -18,15 +18,12 @@ import { EXPECTED_PLAN_LOCAL } from '../../constructs/cloudflare/zone';
 // A zone id's shape (32 hex); spells "stand-in" in no way Cloudflare would ever assign.
 const STAND_IN_ZONE_ID = '5a4d1a5a4d1a5a4d1a5a4d1a5a4d1a00';
 
-/** What a stand-in may derive its values from: the data source's own configuration and the stack's locals. */
-export interface DataSourceContext {
-  readonly config: Record<string, unknown>;
-  readonly locals: Record<string, unknown>;
-}
-
 export interface DataSourceStandIn {
-  /** Attribute values the data source is overridden with. */
-  readonly values: Record<string, unknown> | ((context: DataSourceContext) => Record<string, unknown>);
+  /**
+   * Attribute values the data source is overridden with, fixed or shaped from its own arguments (and,
+   * where config decides what the real read must return, the stack's locals).
+   */
+  readonly values: Record<string, unknown> | ((config: Record<string, unknown>, stack: { locals: Record<string, unknown> }) => Record<string, unknown>);
   /** What the real read does, and where the stand-in comes from. */
   readonly reason: string;
 }
@@ -42,7 +39,7 @@ export const DATA_SOURCE_STAND_INS: Readonly<Record<string, DataSourceStandIn>> 
     reason: 'reads the latest secret version from Secret Manager; stand-in: a placeholder MongoDB URI',
   },
   cloudflare_zone: {
-    values: ({ config, locals }) => {
+    values: (config, { locals }) => {
       const name = (config.filter as { name?: string } | undefined)?.name;
       const plan = locals[EXPECTED_PLAN_LOCAL];
       if (!name || typeof plan !== 'string') throw new Error(`cloudflare_zone stand-in: needs filter.name and local.${EXPECTED_PLAN_LOCAL} (constructs/cloudflare/zone.ts)`);
@@ -62,6 +59,19 @@ export const DATA_SOURCE_STAND_INS: Readonly<Record<string, DataSourceStandIn>> 
     values: { certificates: [{ name: 'projects/stand-in/locations/global/certificates/stand-in', managed: [{ state: 'ACTIVE', authorization_attempt_info: [] }] }] },
     reason: 'reads the certificate from Certificate Manager; stand-in: one certificate, ACTIVE (as once issued after dns-authorization applied)',
   },
+  google_service_account: {
+    // The bootstrap stack creates the accounts (by hand, once per project); core only reads them.
+    values: (config) => {
+      const email = `${config.account_id}@${config.project}.iam.gserviceaccount.com`;
+      return {
+        email,
+        member: `serviceAccount:${email}`,
+        name: `projects/${config.project}/serviceAccounts/${email}`,
+        unique_id: '100000000000000000000',
+      };
+    },
+    reason: 'reads an account the bootstrap stack created from the IAM API; stand-in: its email, member and name in the documented formats',
+  },
   cloudflare_ip_ranges: {
     values: { ipv4_cidrs: CLOUDFLARE_IPV4_RANGES, ipv6_cidrs: CLOUDFLARE_IPV6_RANGES },
     reason: "reads Cloudflare's published ranges from the Cloudflare API; stand-in: the copy in config/cloudflare-ips.ts",
@@ -78,8 +88,6 @@ export interface OutputStandIn {
 
 // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): a real address shape that can never be a real origin.
 const TEST_NET_ADDRESS = '192.0.2.10';
-const TEST_NET_ENDPOINT = '192.0.2.20';
-const PLACEHOLDER_CA = Buffer.from('-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n').toString('base64');
 
 /**
  * Unknown-until-apply attributes, keyed by `<resource type>.<attribute path without indexes>`. Ids
@@ -94,13 +102,9 @@ export const OUTPUT_STAND_INS: Readonly<Record<string, OutputStandIn>> = {
     value: () => TEST_NET_ADDRESS,
     reason: 'GCP assigns the address on create; stand-in from 192.0.2.0/24 (documentation range)',
   },
-  'google_container_cluster.endpoint': {
-    value: () => TEST_NET_ENDPOINT,
-    reason: "the control plane's address exists after apply; stand-in from 192.0.2.0/24 (documentation range)",
-  },
-  'google_container_cluster.master_auth.cluster_ca_certificate': {
-    value: () => PLACEHOLDER_CA,
-    reason: "the cluster CA exists after apply; stand-in: an empty PEM, base64-encoded like the real one",
+  'google_container_cluster.control_plane_endpoints_config.dns_endpoint_config.endpoint': {
+    value: (r) => `gke-0123456789abcdef0123456789abcdef0123-123456789012.${r.location}.gke.goog`,
+    reason: "GKE assigns the control plane's DNS name on create; stand-in in its documented shape (gke-<id>-<project number>.<location>.gke.goog)",
   },
   'google_certificate_manager_certificate.id': {
     value: (r) => `projects/${r.project}/locations/${r.location ?? 'global'}/certificates/${r.name}`,

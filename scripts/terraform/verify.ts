@@ -413,7 +413,7 @@ function planOverrides(stack: string, json: StackJson, upstream: Record<string, 
         }
       } else if (DATA_SOURCE_STAND_INS[type]) {
         const standIn = DATA_SOURCE_STAND_INS[type].values;
-        values = typeof standIn === 'function' ? standIn({ config: instances[name] as Record<string, unknown>, locals: json.locals ?? {} }) : standIn;
+        values = typeof standIn === 'function' ? standIn((instances as Record<string, Record<string, unknown>>)[name], { locals: json.locals ?? {} }) : standIn;
         standIns.push({ target: address, value: values, reason: DATA_SOURCE_STAND_INS[type].reason });
       } else {
         offlineReads.push(address);
@@ -447,6 +447,15 @@ function plannedOutputs(
     const m = typeof output.value === 'string' ? /^\$\{([A-Za-z0-9_.\-[\]]+)\}$/.exec(output.value) : null;
     if (!m) throw new Error(`${stack}: output ${name} is ${JSON.stringify(output.value)}, not a single resource attribute reference`);
     const path = parseReference(m[1]);
+    if (path[0] === 'data') {
+      // An output that passes on a data source's attribute: offline, that is its stand-in's value.
+      const [, dataType, dataName, ...attr] = path;
+      const standIn = inputs.find((s) => s.target === `data.${dataType}.${dataName}`);
+      if (!standIn) throw new Error(`${stack}: output ${name} reads data.${dataType}.${dataName}, which has no stand-in value to pass on`);
+      values[name] = walk(standIn.value, undefined, attr).value;
+      standIns[name] = `${m[1]} comes from a data source's stand-in (${standIn.reason})`;
+      continue;
+    }
     const [type, resourceName, ...rest] = path;
     const index = typeof rest[0] === 'number' ? `[${rest.shift()}]` : '';
     const address = `${type}.${resourceName}${index}`;

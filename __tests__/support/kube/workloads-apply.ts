@@ -43,18 +43,24 @@ const UPSTREAM_VALUES: Record<string, (args: Json, project: string) => string> =
   // Assigned by Google: a documentation address (TEST-NET-1).
   'google_compute_global_address.address': () => '192.0.2.10',
   // Read only by the kubernetes provider's configuration, which the override replaces with the kubeconfig.
-  'google_container_cluster.endpoint': () => '127.0.0.1',
-  'google_container_cluster.master_auth0cluster_ca_certificate': () => Buffer.from('stand-in CA, unused: the kubeconfig has the test CA').toString('base64'),
+  'google_container_cluster.control_plane_endpoints_config0dns_endpoint_config0endpoint': () => 'stand-in-unused.invalid',
+  // Accounts the bootstrap stack created, read by core's data sources.
+  'data.google_service_account.email': (a, p) => `${a.account_id}@${p}.iam.gserviceaccount.com`,
+  'data.google_service_account.member': (a, p) => `serviceAccount:${a.account_id}@${p}.iam.gserviceaccount.com`,
+  'data.google_service_account.name': (a, p) => `projects/${p}/serviceAccounts/${a.account_id}@${p}.iam.gserviceaccount.com`,
 };
 
 function upstreamValue(upstream: Json, upstreamName: string, output: string): string {
   const project: string = upstream.provider?.google?.[0]?.project;
-  for (const [type, byId] of Object.entries<Record<string, Json>>(upstream.resource ?? {})) {
-    for (const [id, args] of Object.entries(byId)) {
-      const prefix = `cross-stack-output-${type}${id}`;
-      if (!output.startsWith(prefix)) continue;
-      const rule = UPSTREAM_VALUES[`${type}.${output.slice(prefix.length)}`];
-      if (rule) return rule(args, project);
+  const blocks: [string, Record<string, Record<string, Json>>][] = [['', upstream.resource ?? {}], ['data', upstream.data ?? {}]];
+  for (const [mode, types] of blocks) {
+    for (const [type, byId] of Object.entries(types)) {
+      for (const [id, args] of Object.entries(byId)) {
+        const prefix = `cross-stack-output-${mode}${type}${id}`;
+        if (!output.startsWith(prefix)) continue;
+        const rule = UPSTREAM_VALUES[`${mode ? `${mode}.` : ''}${type}.${output.slice(prefix.length)}`];
+        if (rule) return rule(args, project);
+      }
     }
   }
   throw new Error(`no value for output "${output}" of ${upstreamName}: add its resource type and attribute to UPSTREAM_VALUES in ${__filename}`);
@@ -79,6 +85,8 @@ export interface PreparedStack {
   terraform(args: string[]): Promise<TerraformResult>;
   /** `-target=<address>` for every kubernetes resource. */
   readonly targets: string[];
+  /** Deletes the temp dir (state, plans, override). */
+  remove(): void;
 }
 
 let providers: ProviderInstall | undefined;
@@ -213,6 +221,7 @@ export function prepareStack(opts: PrepareStackOptions): PreparedStack {
     project,
     terraform,
     targets: kubernetesAddresses.map((a) => `-target=${a}`),
+    remove: () => fs.rmSync(root, { recursive: true, force: true }),
   };
 }
 

@@ -47,7 +47,7 @@ export function buildApp(config: Config): FastifyInstance {
     max: config.analytics.queueMax,
     batchSize: config.analytics.batchSize,
     flushIntervalMs: config.analytics.flushIntervalMs,
-    write: (batch) => writeRequestLog(mongo.db, batch),
+    write: (batch) => mongo.run(() => writeRequestLog(mongo.db, batch)),
     canWrite: () => mongo.isAvailable(),
     onWriteError: (err) => app.log.warn({ err: errorSummary(err) }, 'request_log write failed; batch kept for retry'),
     onDropped: (count, total) => app.log.warn({ dropped: count, droppedTotal: total }, 'request_log queue full; dropped oldest records'),
@@ -59,12 +59,15 @@ export function buildApp(config: Config): FastifyInstance {
   // resolved the true client IP from trusted hops. Over TCP (local runs) the peer is the client.
   const trustRealIpHeader = 'socketPath' in config.listen;
   app.decorateRequest('clientIp', null);
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks on every request are callback-style: an async hook costs a promise and a microtask turn.
+  app.addHook('onRequest', (request, reply, done) => {
     request.clientIp = trustRealIpHeader ? realIpHeader(request) : (request.socket.remoteAddress ?? null);
     reply.header('x-request-id', request.id);
+    done();
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
+    done();
     // Only API requests are tracked (as in the article); probes are not.
     if (!request.url.startsWith('/api/')) return;
     analytics.push(
@@ -95,10 +98,11 @@ export function buildApp(config: Config): FastifyInstance {
     // Leave a second of the shutdown budget for closing MongoDB after the last flush.
     shutdownDeadline = Date.now() + config.shutdownTimeoutMs - 1000;
   });
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     // Requests already in flight when shutdown starts finish normally, but their keep-alive
     // connection (NGINX's upstream pool) must not hold the server open until it times out.
     if (shutdownDeadline !== 0) reply.header('connection', 'close');
+    done(null, payload);
   });
   app.addHook('onClose', async () => {
     const lost = await analytics.drain(shutdownDeadline || Date.now() + 1000);
@@ -109,24 +113,30 @@ export function buildApp(config: Config): FastifyInstance {
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    try {
-      await mongo.ping();
-      return { status: 'ready' };
-    } catch (err) {
-      return reply.code(503).send({ status: 'unavailable', reason: errorSummary(err) });
-    }
+  // Readiness is this process serving, never a shared dependency: a MongoDB blip must not unready
+  // every pod at once (the LB would then answer its own generic 503 instead of ours). MongoDB's
+  // state is reported here and in every data answer (503 "unavailable") instead. Only a pod's own
+  // start-up (its first connection attempt, up or down) and its shutdown hold readiness back.
+  app.get('/readyz', (_request, reply) => {
+    const mongodb = mongo.state();
+    if (shutdownDeadline !== 0) return reply.code(503).send({ status: 'draining', mongodb });
+    if (!mongo.startupSettled()) return reply.code(503).send({ status: 'starting', mongodb });
+    return reply.send({ status: 'ready', mongodb });
   });
 
   // The API speaks JSON only: other bodies get 415 instead of reaching the schemas as strings.
   app.removeContentTypeParser('text/plain');
 
-  const store = new DocumentStore(() => mongo.db);
+  const store = new DocumentStore(
+    () => mongo.db,
+    (operation) => mongo.run(operation),
+  );
   app.register(
     async (api) => {
-      // Fail fast while MongoDB is known to be away instead of waiting out server selection.
-      api.addHook('preHandler', async () => {
-        if (!mongo.isAvailable()) throw new HttpError(503, unavailableMessage);
+      // Fail fast while MongoDB is known to be away instead of waiting out server selection, and
+      // until the indexes exist (traffic would otherwise race their creation).
+      api.addHook('preHandler', (_request, _reply, done) => {
+        done(mongo.isReady() ? undefined : new HttpError(503, unavailableMessage));
       });
       await api.register(documentRoutes, { store });
     },

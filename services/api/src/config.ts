@@ -10,10 +10,12 @@ export interface Config {
   mongo: {
     uri: string;
     dbName: string;
-    /** Connect, server-selection and readiness-ping timeout. */
+    /** Connect and server-selection timeout of the background connection (selection is capped by operationTimeoutMs). */
     timeoutMs: number;
     /** How often the driver re-checks MongoDB, so recovery after an outage is noticed. */
     heartbeatMs: number;
+    /** Deadline of every MongoDB operation (retries and server selection included). */
+    operationTimeoutMs: number;
   };
   bodyLimitBytes: number;
   analytics: {
@@ -43,11 +45,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       dbName: text(env, 'MONGODB_DB', 'isoscribe', /^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, "_" or "-", at most 63'),
       timeoutMs: int(env, 'MONGODB_TIMEOUT_MS', 2000, 100, 60_000),
       heartbeatMs: int(env, 'MONGODB_HEARTBEAT_MS', 5000, 500, 60_000),
+      operationTimeoutMs: int(env, 'MONGODB_OPERATION_TIMEOUT_MS', 1000, 50, 60_000),
     },
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     analytics: {
       queueMax: int(env, 'ANALYTICS_QUEUE_MAX', 10_000, 1, 1_000_000),
-      batchSize: int(env, 'ANALYTICS_BATCH_SIZE', 500, 1, 10_000),
+      batchSize: int(env, 'ANALYTICS_BATCH_SIZE', 250, 1, 10_000),
       flushIntervalMs: int(env, 'ANALYTICS_FLUSH_INTERVAL_MS', 1000, 10, 60_000),
       ttlDays: int(env, 'ANALYTICS_TTL_DAYS', 30, 1, 3650),
       redactedKeys: keyList(env, 'ANALYTICS_REDACTED_KEYS', defaultRedactedKeys),

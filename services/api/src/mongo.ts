@@ -1,6 +1,7 @@
 // The MongoDB connection: connects in the background (the API starts even when MongoDB is down),
 // tracks whether a data-bearing server is reachable so requests can fail fast instead of waiting
-// for server selection, and runs one-time setup (indexes) after the first successful connect.
+// for server selection, runs one-time setup (indexes) after the first successful connect, and gives
+// every operation a deadline (run()) so none outlives the answer the API owes its client.
 import {
   Db,
   MongoClient,
@@ -13,17 +14,27 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config';
 
-/** Longest a single MongoDB round trip may take before the request fails (503). */
-const socketTimeoutMs = 10_000;
+/** A MongoDB operation that did not settle within MONGODB_OPERATION_TIMEOUT_MS, or was cut off because MongoDB became unreachable. */
+export class MongoUnavailableError extends Error {
+  override name = 'MongoUnavailableError';
+}
+
+interface PendingOperation {
+  timer: NodeJS.Timeout;
+  reject(err: Error): void;
+}
 
 export class MongoConnection {
   readonly client: MongoClient;
   private available = false;
   private setupDone = false;
+  private firstAttemptSettled = false;
   private closing = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private wakeRetry: (() => void) | undefined;
   private connecting: Promise<void> | undefined;
+  private readonly pending = new Set<PendingOperation>();
+  private database: Db | undefined;
 
   constructor(
     private readonly options: Config['mongo'],
@@ -32,28 +43,86 @@ export class MongoConnection {
   ) {
     this.client = new MongoClient(options.uri, {
       appName: 'isoscribe-api',
-      serverSelectionTimeoutMS: options.timeoutMs,
+      // A retried read waits for server selection; never longer than an operation may take.
+      serverSelectionTimeoutMS: Math.min(options.timeoutMs, options.operationTimeoutMs),
       connectTimeoutMS: options.timeoutMs,
       heartbeatFrequencyMS: options.heartbeatMs,
-      socketTimeoutMS: socketTimeoutMs,
+      // run() answers at the deadline; this frees the connection of an operation it gave up on.
+      socketTimeoutMS: Math.max(options.operationTimeoutMs * 2, options.timeoutMs),
     });
     this.client.on('topologyDescriptionChanged', (event) => {
       const available = [...event.newDescription.servers.values()].some((server) => server.isDataBearing);
       if (available !== this.available) {
         this.available = available;
         if (available) this.log.info('mongodb reachable');
-        else this.log.warn('mongodb unreachable; data endpoints answer 503 until it returns');
+        else {
+          this.log.warn('mongodb unreachable; data endpoints answer 503 until it returns');
+          // Operations in flight would wait out the driver's retry and server selection: answer now.
+          this.abandonPending('mongodb became unreachable');
+        }
       }
     });
   }
 
+  /** One Db for the process: client.db() builds a new object (options resolved) on every call. */
   get db(): Db {
-    return this.client.db(this.options.dbName);
+    this.database ??= this.client.db(this.options.dbName);
+    return this.database;
   }
 
   /** True while the driver sees a reachable data-bearing server. */
   isAvailable(): boolean {
     return this.available && !this.closing;
+  }
+
+  /** True once setup (indexes) has run and while MongoDB is reachable: data requests may go ahead. */
+  isReady(): boolean {
+    return this.setupDone && this.isAvailable();
+  }
+
+  /**
+   * True once the first connect-and-setup attempt has succeeded or failed. Before that a new pod
+   * would only answer 503s, so it is not ready yet; after it, MongoDB's state never changes readiness.
+   */
+  startupSettled(): boolean {
+    return this.firstAttemptSettled;
+  }
+
+  /** `up`, `down`, or `starting` (reachable, indexes not ensured yet): what /readyz reports. */
+  state(): 'up' | 'down' | 'starting' {
+    if (!this.isAvailable()) return 'down';
+    return this.setupDone ? 'up' : 'starting';
+  }
+
+  /**
+   * Runs one MongoDB operation with a deadline: it rejects with MongoUnavailableError after
+   * MONGODB_OPERATION_TIMEOUT_MS, or as soon as the driver reports MongoDB unreachable, whichever
+   * comes first. The driver may still finish the operation in the background (a write can land).
+   */
+  run<T>(operation: () => Promise<T>): Promise<T> {
+    if (!this.isAvailable()) return Promise.reject(new MongoUnavailableError('mongodb unreachable'));
+    return new Promise<T>((resolve, reject) => {
+      const entry: PendingOperation = {
+        reject,
+        timer: setTimeout(() => {
+          this.pending.delete(entry);
+          reject(new MongoUnavailableError(`mongodb operation took over ${this.options.operationTimeoutMs} ms`));
+        }, this.options.operationTimeoutMs),
+      };
+      this.pending.add(entry);
+      operation().then(
+        (value) => {
+          if (!this.pending.delete(entry)) return;
+          clearTimeout(entry.timer);
+          resolve(value);
+        },
+        (err) => {
+          if (!this.pending.delete(entry)) return;
+          clearTimeout(entry.timer);
+          reject(err);
+        },
+      );
+    });
   }
 
   /** Connects and runs setup in the background, retrying until it succeeds or close() is called. */
@@ -62,20 +131,12 @@ export class MongoConnection {
     return this.connecting;
   }
 
-  /** Resolves when setup has run and MongoDB answers a ping within the timeout; rejects otherwise. */
-  async ping(): Promise<void> {
-    if (!this.isAvailable()) throw new Error('mongodb unreachable');
-    // Not ready before the indexes exist: traffic would otherwise race their creation.
-    if (!this.setupDone) throw new Error('mongodb setup (indexes) not finished');
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`mongodb ping took over ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
-    });
-    try {
-      await Promise.race([this.db.command({ ping: 1 }), timeout]);
-    } finally {
-      clearTimeout(timer);
+  private abandonPending(reason: string): void {
+    for (const entry of this.pending) {
+      clearTimeout(entry.timer);
+      entry.reject(new MongoUnavailableError(reason));
     }
+    this.pending.clear();
   }
 
   async close(): Promise<void> {
@@ -92,9 +153,11 @@ export class MongoConnection {
         await this.client.connect();
         await this.setup(this.db);
         this.setupDone = true;
+        this.firstAttemptSettled = true;
         this.log.info({ db: this.options.dbName }, 'mongodb connected and indexes ensured');
         return;
       } catch (err) {
+        this.firstAttemptSettled = true;
         if (this.closing) return;
         this.log.warn({ err: errorSummary(err) }, `mongodb setup failed; retrying in ${this.options.heartbeatMs} ms`);
         await new Promise<void>((resolve) => {
@@ -117,6 +180,7 @@ export function isUnavailableError(err: unknown): boolean {
     err instanceof MongoNotConnectedError ||
     err instanceof MongoTopologyClosedError ||
     err instanceof MongoServerClosedError ||
+    err instanceof MongoUnavailableError ||
     socketErrorCodes.has((err as NodeJS.ErrnoException | undefined)?.code ?? '')
   );
 }

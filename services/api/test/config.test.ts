@@ -9,9 +9,9 @@ describe('loadConfig defaults', () => {
   it('needs only a listen address and a connection string', () => {
     expect(loadConfig(minimal)).toEqual({
       listen: { socketPath: '/run/api/api.sock' },
-      mongo: { uri: 'mongodb://db.internal:27017/', dbName: 'isoscribe', timeoutMs: 2000, heartbeatMs: 5000 },
+      mongo: { uri: 'mongodb://db.internal:27017/', dbName: 'isoscribe', timeoutMs: 2000, heartbeatMs: 5000, operationTimeoutMs: 1000 },
       bodyLimitBytes: 262144,
-      analytics: { queueMax: 10000, batchSize: 500, flushIntervalMs: 1000, ttlDays: 30, redactedKeys: defaultRedactedKeys },
+      analytics: { queueMax: 10000, batchSize: 250, flushIntervalMs: 1000, ttlDays: 30, redactedKeys: defaultRedactedKeys },
       shutdownTimeoutMs: 20000,
       logLevel: 'info',
     });
@@ -52,6 +52,7 @@ describe('loadConfig errors name the variable', () => {
     ['tiny body limit', { ...minimal, BODY_LIMIT_BYTES: '10' }, /BODY_LIMIT_BYTES must be a whole number from 1024/],
     ['unknown log level', { ...minimal, LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent \(got "verbose"\)/],
     ['empty redaction list', { ...minimal, ANALYTICS_REDACTED_KEYS: ' , ' }, /ANALYTICS_REDACTED_KEYS must be a comma-separated list/],
+    ['operation deadline of zero', { ...minimal, MONGODB_OPERATION_TIMEOUT_MS: '0' }, /MONGODB_OPERATION_TIMEOUT_MS must be a whole number from 50 to 60000 \(got "0"\)/],
     ['short shutdown budget', { ...minimal, SHUTDOWN_TIMEOUT_MS: '10' }, /SHUTDOWN_TIMEOUT_MS must be a whole number from 1000/],
   ];
   it.each(cases)('%s', (_name, env, message) => {

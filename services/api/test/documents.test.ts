@@ -127,6 +127,11 @@ describe('list', () => {
     expect(third.nextCursor).toBeNull();
   });
 
+  it('serializes exactly the document fields per item (the stored _id never leaves)', async () => {
+    const page = await list(`author=${author}&limit=1`);
+    expect(Object.keys(page.items[0]).sort()).toEqual(['author', 'body', 'createdAt', 'id', 'tags', 'title', 'updatedAt', 'version']);
+  });
+
   it('filters by author and tag together', async () => {
     const page = await list(`author=${author}&tag=odd`);
     expect(page.items.map((d) => d.id)).toEqual([ids[3], ids[1]]);

@@ -10,6 +10,9 @@ import { testDbName, waitFor } from './support/app';
 import { ApiProcess, socketGet, spawnApi, startApi } from './support/api-process';
 import { MongoWireServer, startMongoWireServer } from './support/mongo-wire';
 
+// Real processes and a real server killed and restarted: seconds each, more on a busy shared machine.
+jest.setTimeout(30_000);
+
 const dbName = testDbName('shutdown');
 let server: MongoWireServer;
 let dir: string;

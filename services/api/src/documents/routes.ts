@@ -64,9 +64,15 @@ export async function documentRoutes(app: FastifyInstance, { store }: { store: D
   );
 }
 
-function toApi(document: DocumentRecord) {
-  const { _id, ...fields } = document;
-  return { id: _id.toHexString(), ...fields };
+/**
+ * The API shape of a stored document: `id` (hex) instead of `_id`. Added in place rather than
+ * copied (a list answer would copy 20 documents): the response schema serializes only its declared
+ * fields, so `_id` never leaves the service.
+ */
+function toApi(document: DocumentRecord): DocumentRecord & { id: string } {
+  const shaped = document as DocumentRecord & { id: string };
+  shaped.id = document._id.toHexString();
+  return shaped;
 }
 
 function notFound(id: string): HttpError {

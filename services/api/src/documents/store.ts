@@ -34,22 +34,32 @@ export async function ensureDocumentIndexes(db: Db): Promise<void> {
   ]);
 }
 
-export class DocumentStore {
-  constructor(private readonly db: () => Db) {}
+/** Runs one MongoDB operation under the connection's deadline (MongoConnection.run). */
+export type RunWithDeadline = <T>(operation: () => Promise<T>) => Promise<T>;
 
+export class DocumentStore {
+  private cached: Collection<DocumentRecord> | undefined;
+
+  constructor(
+    private readonly db: () => Db,
+    private readonly run: RunWithDeadline,
+  ) {}
+
+  // Built once: db.collection() resolves options into a new object on every call.
   private get collection(): Collection<DocumentRecord> {
-    return this.db().collection<DocumentRecord>(documentsCollection);
+    this.cached ??= this.db().collection<DocumentRecord>(documentsCollection);
+    return this.cached;
   }
 
   async create(input: NewDocument): Promise<DocumentRecord> {
     const now = new Date();
     const document: DocumentRecord = { _id: new ObjectId(), ...input, tags: input.tags ?? [], version: 1, createdAt: now, updatedAt: now };
-    await this.collection.insertOne(document);
+    await this.run(() => this.collection.insertOne(document));
     return document;
   }
 
   get(id: ObjectId): Promise<DocumentRecord | null> {
-    return this.collection.findOne({ _id: id });
+    return this.run(() => this.collection.findOne({ _id: id }));
   }
 
   /** One page, newest first, plus one extra to tell whether another page follows. */
@@ -58,17 +68,19 @@ export class DocumentStore {
     if (query.after) filter._id = { $lt: query.after };
     if (query.tag !== undefined) filter.tags = query.tag;
     if (query.author !== undefined) filter.author = query.author;
-    const found = await this.collection.find(filter).sort({ _id: -1 }).limit(query.limit + 1).toArray();
+    const found = await this.run(() => this.collection.find(filter).sort({ _id: -1 }).limit(query.limit + 1).toArray());
     const items = found.slice(0, query.limit);
     return { items, next: found.length > query.limit ? items[items.length - 1]._id : undefined };
   }
 
   /** Applies `changes` only if the stored version is still `expectedVersion`. */
   async update(id: ObjectId, expectedVersion: number, changes: DocumentChanges): Promise<{ status: 'updated'; document: DocumentRecord } | Miss> {
-    const updated = await this.collection.findOneAndUpdate(
-      { _id: id, version: expectedVersion },
-      { $set: { ...changes, updatedAt: new Date() }, $inc: { version: 1 } },
-      { returnDocument: 'after' },
+    const updated = await this.run(() =>
+      this.collection.findOneAndUpdate(
+        { _id: id, version: expectedVersion },
+        { $set: { ...changes, updatedAt: new Date() }, $inc: { version: 1 } },
+        { returnDocument: 'after' },
+      ),
     );
     if (updated) return { status: 'updated', document: updated };
     return this.missOutcome(id);
@@ -77,13 +89,13 @@ export class DocumentStore {
   /** Deletes; with `expectedVersion`, only if the stored version still matches. */
   async delete(id: ObjectId, expectedVersion?: number): Promise<{ status: 'deleted' } | Miss> {
     const filter: Filter<DocumentRecord> = expectedVersion === undefined ? { _id: id } : { _id: id, version: expectedVersion };
-    const { deletedCount } = await this.collection.deleteOne(filter);
+    const { deletedCount } = await this.run(() => this.collection.deleteOne(filter));
     if (deletedCount === 1) return { status: 'deleted' };
     return this.missOutcome(id);
   }
 
   private async missOutcome(id: ObjectId): Promise<Miss> {
-    const current = await this.collection.findOne({ _id: id }, { projection: { version: 1 } });
+    const current = await this.run(() => this.collection.findOne({ _id: id }, { projection: { version: 1 } }));
     return current ? { status: 'conflict', currentVersion: current.version } : { status: 'not_found' };
   }
 }

@@ -22,7 +22,15 @@ const apiDir = join(__dirname, '..', '..');
 const wireDir = join(apiDir, '.mongo-wire');
 const readyLine = /MONGO_WIRE_READY (\d+)/;
 
-export async function startMongoWireServer(): Promise<MongoWireServer> {
+export interface MongoWireOptions {
+  /**
+   * Full JIT (C2) instead of C1 only: slower to start, faster under sustained load. Benchmarks set
+   * it so the test database costs both compared stacks as little CPU as it can.
+   */
+  fullJit?: boolean;
+}
+
+export async function startMongoWireServer(options: MongoWireOptions = {}): Promise<MongoWireServer> {
   const external = process.env.MONGODB_URL;
   if (external) {
     const notOwned = async () => {
@@ -31,7 +39,8 @@ export async function startMongoWireServer(): Promise<MongoWireServer> {
     return { uri: external, owned: false, stop: async () => {}, kill: notOwned, restart: notOwned };
   }
 
-  let child = await launch(0);
+  const jvmArgs = options.fullJit ? [] : ['-XX:TieredStopAtLevel=1'];
+  let child = await launch(0, jvmArgs);
   const port = child.port;
   const stopWith = async (signal: NodeJS.Signals) => {
     const proc = child.proc;
@@ -47,12 +56,12 @@ export async function startMongoWireServer(): Promise<MongoWireServer> {
     kill: () => stopWith('SIGKILL'),
     restart: async () => {
       await stopWith('SIGKILL');
-      child = await launch(port);
+      child = await launch(port, jvmArgs);
     },
   };
 }
 
-async function launch(port: number): Promise<{ proc: ChildProcess; port: number }> {
+async function launch(port: number, jvmArgs: string[]): Promise<{ proc: ChildProcess; port: number }> {
   const jars = join(wireDir, 'jars');
   if (!existsSync(jars)) {
     throw new Error(`mongo-java-server jars not found in ${jars}; run scripts/ci-install-mongo-wire.sh first`);
@@ -61,8 +70,8 @@ async function launch(port: number): Promise<{ proc: ChildProcess; port: number 
   const compiled = existsSync(join(wireDir, 'classes', 'MongoWireServer.class'));
   const main = compiled ? ['MongoWireServer'] : [join(apiDir, 'test', 'mongo-wire', 'MongoWireServer.java')];
   const classpath = compiled ? `${join(wireDir, 'classes')}:${jars}/*` : `${jars}/*`;
-  // C1 only: the server lives for seconds, so fast start beats peak speed.
-  const args = ['-XX:TieredStopAtLevel=1', '-Xss512k', '-cp', classpath, ...main, String(port)];
+  // Tests: C1 only (jvmArgs), since the server lives for seconds and fast start beats peak speed.
+  const args = [...jvmArgs, '-Xss512k', '-cp', classpath, ...main, String(port)];
   // stdin stays open as a lifeline: the server exits when it closes, i.e. when this process dies.
   const proc = spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'] });
 

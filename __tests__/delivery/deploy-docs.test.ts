@@ -1,0 +1,58 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { deployWaves, renderWaveTable } from '../../scripts/deploy-waves';
+import { stackWaves } from '../../scripts/stack-order';
+import { planEnvironment } from '../../stacks/bootstrap-stack';
+import { synthesized } from '../support/topology';
+
+/* docs/deploy.md against the app it documents: the deploy order, the names and the commands. */
+
+const root = path.resolve(__dirname, '../..');
+const doc = fs.readFileSync(path.join(root, 'docs/deploy.md'), 'utf8');
+
+function block(name: string): string {
+  const start = `<!-- ${name}:start -->\n`;
+  const from = doc.indexOf(start);
+  const to = doc.indexOf(`\n<!-- ${name}:end -->`);
+  if (from < 0 || to < from) throw new Error(`docs/deploy.md has no ${name} block`);
+  return doc.slice(from + start.length, to);
+}
+
+describe('docs/deploy.md', () => {
+  it.each(['staging', 'production'])('documents the %s deploy waves exactly as the manifest orders them', (env) => {
+    const waves = deployWaves(stackWaves(synthesized().manifest, { environment: env }));
+    // After changing stacks: npx tsx scripts/deploy-waves.ts --env <env> --markdown
+    expect(block(`deploy-waves:${env}`)).toBe(renderWaveTable(waves));
+  });
+
+  it('fails when the documented order is not the manifest\'s (the check above can fail)', () => {
+    const waves = deployWaves(stackWaves(synthesized().manifest, { environment: 'production' }));
+    const swapped = renderWaveTable([waves[1], waves[0], ...waves.slice(2)]);
+    expect(block('deploy-waves:production')).not.toBe(swapped);
+  });
+
+  it('walks a new environment in order: bootstrap, GitHub settings, secret, first deploy', () => {
+    const steps = ['npx cdktf deploy "$STACK"', 'gh variable set', 'gh api -X PUT', 'gcloud secrets versions add', 'scripts/ci-saved-plan.sh apply'];
+    const positions = steps.map((s) => doc.indexOf(s));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  });
+
+  it('names every GitHub environment and repository variable the workflows use', () => {
+    const workflows = fs.readdirSync(path.join(root, '.github/workflows')).map((f) => fs.readFileSync(path.join(root, '.github/workflows', f), 'utf8')).join('\n');
+    for (const env of ['staging', 'production']) {
+      expect(doc).toContain(`Environment \`${env}\``);
+      expect(doc).toContain(`Environment \`${planEnvironment(env)}\``);
+    }
+    const variables = [...new Set([...workflows.matchAll(/'\{0\}(_GCP_[A-Z_]+)'/g)].map((m) => m[1]))];
+    expect(variables.length).toBeGreaterThan(0);
+    for (const suffix of variables) expect(doc).toContain(`"\${P}${suffix}"`);
+  });
+
+  it('reads only outputs the bootstrap stack has', () => {
+    const outputs = Object.keys(synthesized().read('isoscribe-staging-bootstrap').output);
+    const read = [...doc.matchAll(/\$\(out ([a-z_]+)\)|output -raw ([a-z_]+)/g)].map((m) => m[1] ?? m[2]);
+    expect(read.length).toBeGreaterThan(0);
+    expect(read.filter((o) => !outputs.includes(o))).toEqual([]);
+  });
+});

@@ -1,0 +1,13 @@
+// `npm run test:real`: the slow checks against real components (jest.real-tests.js says which).
+const iac = require('./jest.iac.config.js');
+
+/** @type {import('jest').Config} */
+module.exports = {
+  ...iac,
+  displayName: 'real',
+  // Two workers: each suite mostly waits on its own real processes (terraform, the API server, npm).
+  maxWorkers: 2,
+  testMatch: undefined,
+  testRegex: require('./jest.real-tests.js'),
+  testPathIgnorePatterns: ['/node_modules/'],
+};
