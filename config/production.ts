@@ -1,4 +1,5 @@
 import { appImageRepository, NGINX_IMAGE, WEEKEND_NIGHTS } from './common';
+import { trustedOriginPullCas } from './origin-pull-ca';
 import type { EnvironmentInput, RegionConfig } from './schema';
 
 const project = 'isoscribe-prod';
@@ -72,6 +73,13 @@ export const production: EnvironmentInput = {
     logSampleRate: 0.1,
     connectionDrainingTimeoutSec: 30,
     rateLimit: { requests: 600, intervalSec: 60 },
+    originPull: {
+      // Placeholders until the one-time step in docs/deploy.md replaces both: the CA file was made by
+      // scripts/origin-pull-cert.ts with its key discarded and no client certificate uploaded anywhere,
+      // so it admits nobody; the id names no certificate yet, and the ingress plan says so.
+      trustedCaCertificates: trustedOriginPullCas('production'),
+      cloudflareCertificateId: '7e6d5c4b-3a29-4180-9f8e-7d6c5b4a3928',
+    },
   },
   edge: {
     // The zone (named `domain`) is looked up by name; its plan decides edge TTLs, rate limits and the WAF.

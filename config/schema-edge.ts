@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 
 /*
@@ -17,7 +18,43 @@ function oneOf<T extends number>(values: readonly T[], hint: string) {
   });
 }
 
+/** A PEM CA certificate that parses, is a CA, and has not expired. */
+const caCertificatePem = z.string().superRefine((pem, ctx) => {
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(pem);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a PEM certificate ("-----BEGIN CERTIFICATE-----"), as scripts/origin-pull-cert.ts writes it' });
+    return;
+  }
+  if (!certificate.ca) ctx.addIssue({ code: 'custom', message: `"${certificate.subject}" is not a CA certificate; trust the CA that signed the client certificate, not the client certificate` });
+  if (Date.parse(certificate.validTo) <= Date.now()) {
+    ctx.addIssue({ code: 'custom', message: `"${certificate.subject}" expired on ${certificate.validTo}; issue a new one with scripts/origin-pull-cert.ts (docs/deploy.md)` });
+  }
+});
+
+/**
+ * The origin lock: Cloudflare presents our client certificate (zone-level Authenticated Origin Pulls
+ * with a certificate we uploaded) and the load balancer accepts only certificates from our CA.
+ */
+export const originPullSchema = z.object({
+  /** CA certificates (PEM) the load balancer trusts: one, or two while rotating. */
+  trustedCaCertificates: z
+    .array(caCertificatePem)
+    .min(1, { message: 'list at least one CA certificate; run scripts/origin-pull-cert.ts issue (docs/deploy.md)' })
+    .max(2, { message: 'trust at most two CAs (the old and the new one while rotating); remove the retired CA file' }),
+  /** Id of the client certificate uploaded to the zone by scripts/origin-pull-cert.ts, which prints it. */
+  cloudflareCertificateId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, {
+    message: 'must be the certificate id (a UUID) that scripts/origin-pull-cert.ts issue printed',
+  }),
+});
+
 export const ingressSchema = z.object({
+  /**
+   * Mutual TLS between Cloudflare and the load balancer. Required outside the `disposable` tier.
+   * @default - none: any client that Cloud Armor lets through completes the TLS handshake
+   */
+  originPull: originPullSchema.optional(),
   /**
    * Requests per second one pod takes before the load balancer spills traffic to other pods, zones
    * or regions (RATE balancing). Size it from the workload's benchmark, below its saturation point.
@@ -28,8 +65,8 @@ export const ingressSchema = z.object({
   /** Seconds the load balancer waits for a backend's response. @default 30 */
   backendTimeoutSec: z.number().int().min(1).max(86_400).default(30),
   /**
-   * Seconds a removed endpoint keeps serving its in-flight requests. Keep it at or below the pods'
-   * termination grace period, or draining is cut short. @default 30
+   * Seconds a removed endpoint keeps serving its in-flight requests. The pods' drain (and so their
+   * termination grace period) derives from it: drainSecondsFor in workloads/workload.ts. @default 30
    */
   connectionDrainingTimeoutSec: z.number().int().min(0).max(3600, { message: 'must be at most 3600 seconds' }).default(30),
   /**
@@ -162,6 +199,8 @@ export const edgeSchema = z.object({
   ipv6: z.boolean(),
 });
 
+export type OriginPullConfig = z.output<typeof originPullSchema>;
+
 type Ctx = z.RefinementCtx;
 
 /**
@@ -201,6 +240,5 @@ export function checkEdge(env: { tier: string; domain: string; edge: z.output<ty
 export function managedWafEnabled(edge: z.output<typeof edgeSchema>): boolean {
   return edge.managedWaf ?? CLOUDFLARE_PLAN_LIMITS[edge.plan].managedWaf;
 }
-
 export type IngressConfig = z.output<typeof ingressSchema>;
 export type EdgeConfig = z.output<typeof edgeSchema>;

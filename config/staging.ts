@@ -1,4 +1,5 @@
 import { appImageRepository, DEFAULT_RESOURCES, NGINX_IMAGE, WEEKEND_NIGHTS } from './common';
+import { trustedOriginPullCas } from './origin-pull-ca';
 import type { EnvironmentInput } from './schema';
 
 const project = 'isoscribe-staging';
@@ -48,7 +49,17 @@ export const staging: EnvironmentInput = {
     },
   },
   mongodb: { cidrs: ['10.200.0.0/29'] },
-  ingress: { maxRatePerEndpoint: 100, logSampleRate: 1 },
+  ingress: {
+    maxRatePerEndpoint: 100,
+    logSampleRate: 1,
+    originPull: {
+      // Placeholders until the one-time step in docs/deploy.md replaces both: the CA file was made by
+      // scripts/origin-pull-cert.ts with its key discarded and no client certificate uploaded anywhere,
+      // so it admits nobody; the id names no certificate yet, and the ingress plan says so.
+      trustedCaCertificates: trustedOriginPullCas('staging'),
+      cloudflareCertificateId: '3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b',
+    },
+  },
   edge: {
     // The zone (named `domain`) is looked up by name; its plan decides edge TTLs, rate limits and the WAF.
     plan: 'free',

@@ -18,7 +18,7 @@ export interface E2eOptions {
   apiLoad: LoadSettings;
   /** Load on the frontend pod for the whole run. */
   frontendLoad: LoadSettings;
-  /** The stack's DRAIN_SECONDS, shortened for the run. */
+  /** The stack's drainSecondsFor(env), shortened for the run. */
   drainSeconds: number;
   detachLagMs: number;
   /** The LB's health check, scaled from the ingress stack's seconds to milliseconds. */

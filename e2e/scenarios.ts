@@ -45,7 +45,7 @@ const createDocument = (i: number) => ({
 
 export interface RollingRestartOptions {
   load: LoadSettings;
-  /** Replaces DRAIN_SECONDS in both preStop hooks (the stack's parameter, shortened). */
+  /** Replaces drainSecondsFor(env) in both preStop hooks (the stack's parameter, shortened). */
   drainSeconds: number;
   /** Delay between the pod's deletion and the NEG detaching its endpoint from the LB. */
   detachLagMs: number;

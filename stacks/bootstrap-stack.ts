@@ -53,8 +53,8 @@ export const DEPLOYER_ROLES: readonly RoleGrant[] = [
   },
   {
     role: 'roles/compute.securityAdmin',
-    reason: 'firewall rules for health checkers, Cloud Armor policies, SSL policies',
-    covers: ['google_compute_firewall', 'google_compute_security_policy', 'google_compute_ssl_policy'],
+    reason: 'firewall rules for health checkers, Cloud Armor policies, SSL policies, the server TLS policy (mTLS) on the HTTPS proxy',
+    covers: ['google_compute_firewall', 'google_compute_security_policy', 'google_compute_ssl_policy', 'google_network_security_server_tls_policy'],
   },
   {
     role: 'roles/container.admin',
@@ -92,7 +92,7 @@ export const DEPLOYER_ROLES: readonly RoleGrant[] = [
  */
 export const PLANNER_ROLES: readonly RoleGrant[] = [
   { role: 'roles/serviceusage.serviceUsageViewer', reason: 'read which APIs are enabled', covers: ['google_project_service'] },
-  { role: 'roles/compute.viewer', reason: 'read network, load-balancer and security resources', covers: ['google_compute_*'] },
+  { role: 'roles/compute.viewer', reason: 'read network, load-balancer and security resources (and the server TLS policy)', covers: ['google_compute_*', 'google_network_security_server_tls_policy'] },
   { role: 'roles/container.viewer', reason: 'read clusters, node pools and Kubernetes objects except secrets', covers: ['google_container_*', 'kubernetes_*'], except: ['kubernetes_secret*'] },
   {
     role: '(custom role: CONTROL_PLANE_CONNECT_PERMISSIONS)',

@@ -28,6 +28,8 @@ export const PROJECT_SERVICES = [
   'iamcredentials.googleapis.com',
   'logging.googleapis.com',
   'monitoring.googleapis.com',
+  // Server TLS policies: the HTTPS proxy's client-certificate check (ingress).
+  'networksecurity.googleapis.com',
   'secretmanager.googleapis.com',
   'storage.googleapis.com',
 ] as const;

@@ -1,4 +1,6 @@
 import { DataCloudflareIpRanges } from '@cdktf/provider-cloudflare/lib/data-cloudflare-ip-ranges';
+import { AuthenticatedOriginPullsSettings } from '@cdktf/provider-cloudflare/lib/authenticated-origin-pulls-settings';
+import { DataCloudflareAuthenticatedOriginPullsCertificate } from '@cdktf/provider-cloudflare/lib/data-cloudflare-authenticated-origin-pulls-certificate';
 import { CloudflareProvider } from '@cdktf/provider-cloudflare/lib/provider';
 import { ComputeBackendBucket } from '@cdktf/provider-google/lib/compute-backend-bucket';
 import { ComputeFirewall } from '@cdktf/provider-google/lib/compute-firewall';
@@ -10,11 +12,13 @@ import type { EnvironmentConfig } from '../config';
 import { CLOUDFLARE_RANGES } from '../config/cloudflare-ips';
 import { GOOGLE_FRONT_END_RANGES, GOOGLE_HEALTH_CHECK_RANGES } from '../config/google-ranges';
 import { CertificateManagerManagedCertificate, type DnsAuthorizationRecord } from '../constructs/gcp/certificate-manager-certificate';
+import { ClientCertificatePolicy } from '../constructs/gcp/client-certificate-policy';
 import { CloudArmorPolicy } from '../constructs/gcp/cloud-armor-policy';
 import { GlobalLoadBalancer } from '../constructs/gcp/global-load-balancer';
 import { NegBackendService } from '../constructs/gcp/neg-backend-service';
 import { NGINX_PORT, READINESS_PATH } from '../constructs/nginx';
 import type { CoreStack } from './core-stack';
+import { CloudflareZone } from '../constructs/cloudflare/zone';
 import { EnvironmentStack, environmentLabels } from './environment-stack';
 import type { Route, WorkloadDefinition } from '../workloads';
 import { negName, nodeNetworkTag } from './naming';
@@ -36,6 +40,19 @@ export function cloudflareRangesAgree(trusted: readonly string[]): { condition: 
   };
 }
 
+/**
+ * The postcondition on the uploaded origin-pull certificate: Cloudflare must have it deployed before
+ * the load balancer starts requiring it, or every request from the zone fails the handshake.
+ */
+export function originPullCertificateActive(env: EnvironmentConfig): { condition: string; errorMessage: string } {
+  return {
+    condition: '${self.status == "active"}',
+    errorMessage:
+      `The origin-pull client certificate ${env.ingress.originPull?.cloudflareCertificateId} of zone ${env.edge.zoneName ?? env.domain} is not active in Cloudflare: ` +
+      `run scripts/origin-pull-cert.ts issue --env ${env.name} and put the id it prints in config/${env.name}.ts (docs/deploy.md), or wait until Cloudflare reports it active.`,
+  };
+}
+
 /** The hostnames the load balancer serves: the apex and `www`. */
 export function servedHostnames(env: EnvironmentConfig): string[] {
   return [env.domain, `www.${env.domain}`];
@@ -53,6 +70,10 @@ export class IngressStack extends EnvironmentStack {
   readonly backendServices: Record<string, NegBackendService>;
   readonly securityPolicy: CloudArmorPolicy;
   readonly certificate: CertificateManagerManagedCertificate;
+  /** Bucket-path Cloud Armor (CLOUD_ARMOR_EDGE): backend buckets take no backend-service policy. */
+  readonly edgeSecurityPolicy: CloudArmorPolicy;
+  /** Mutual TLS with Cloudflare's origin-pull certificate; absent in a disposable environment without `ingress.originPull`. */
+  readonly clientCertificatePolicy?: ClientCertificatePolicy;
 
   /**
    * @param after stacks that must be deployed first although nothing here references them: the
@@ -94,16 +115,24 @@ export class IngressStack extends EnvironmentStack {
     const cloudflare = new DataCloudflareIpRanges(this, 'cloudflare-ip-ranges', {
       lifecycle: { postcondition: [cloudflareRangesAgree(CLOUDFLARE_RANGES)] },
     });
+    const allowedSourceRanges = Fn.concat([cloudflare.ipv4Cidrs, cloudflare.ipv6Cidrs]);
     this.securityPolicy = new CloudArmorPolicy(this, 'cloud-armor', {
       name: `${prefix}-cloudflare-only`,
       description: 'Only Cloudflare reaches the origin; Log4Shell probes are denied',
-      allowedSourceRanges: Fn.concat([cloudflare.ipv4Cidrs, cloudflare.ipv6Cidrs]),
+      allowedSourceRanges,
       preconfiguredWafRules: ['cve-canary'],
       throttle: ingress.rateLimit && {
         requests: ingress.rateLimit.requests,
         intervalSec: ingress.rateLimit.intervalSec,
         keyHeader: CLOUDFLARE_CLIENT_IP_HEADER,
       },
+    });
+
+    this.edgeSecurityPolicy = new CloudArmorPolicy(this, 'cloud-armor-edge', {
+      name: `${prefix}-cloudflare-only-edge`,
+      description: 'Only Cloudflare reaches the static bundle bucket',
+      type: 'CLOUD_ARMOR_EDGE',
+      allowedSourceRanges,
     });
 
     const backend = (workload: string) =>
@@ -136,6 +165,7 @@ export class IngressStack extends EnvironmentStack {
       bucketName: core.bundleBucket.name,
       // Cloudflare caches /static/* at the edge (cache rules in `edge`); a second cache adds cost, not hits.
       enableCdn: false,
+      edgeSecurityPolicy: this.edgeSecurityPolicy.id,
     });
 
     const serviceOf = (route: Route) => ('workload' in route.target ? this.backendServices[route.target.workload].id : bundles.id);
@@ -146,11 +176,39 @@ export class IngressStack extends EnvironmentStack {
       labels,
     });
 
+    // The origin lock: Cloud Armor admits every Cloudflare customer's traffic (the ranges are shared),
+    // so the HTTPS proxy also requires the client certificate only our zone presents. Cloudflare must
+    // present it before the proxy requires it: the certificate is checked, AOP enabled, then the proxy.
+    let originPulls: AuthenticatedOriginPullsSettings | undefined;
+    if (ingress.originPull) {
+      // Looked up by name, as in edge: no zone id in config.
+      const zoneId = new CloudflareZone(this, 'zone', { name: env.edge.zoneName ?? env.domain, plan: env.edge.plan }).id;
+      const uploaded = new DataCloudflareAuthenticatedOriginPullsCertificate(this, 'origin-pull-certificate', {
+        zoneId,
+        certificateId: ingress.originPull.cloudflareCertificateId,
+        lifecycle: { postcondition: [originPullCertificateActive(env)] },
+      });
+      // Zone-level AOP: with a custom certificate uploaded, Cloudflare presents it instead of its shared one.
+      originPulls = new AuthenticatedOriginPullsSettings(this, 'origin-pulls', {
+        zoneId,
+        enabled: true,
+        dependsOn: [uploaded],
+      });
+      this.clientCertificatePolicy = new ClientCertificatePolicy(this, 'client-certificate', {
+        namePrefix: prefix,
+        trustedCaCertificates: ingress.originPull.trustedCaCertificates,
+        labels,
+      });
+    }
+
     this.loadBalancer = new GlobalLoadBalancer(this, 'lb', {
       namePrefix: prefix,
       ipAddress: core.globalAddress.address,
       certificateMapId: this.certificate.map.id,
+      hostnames: servedHostnames(env),
       defaultService: serviceOf(routes.find((r) => r.match === undefined)!),
+      serverTlsPolicy: this.clientCertificatePolicy?.id,
+      httpsProxyDependsOn: originPulls && [originPulls],
       routes: routes.flatMap((r) => (r.match ? [{ paths: [...r.match.urlMapPaths], service: serviceOf(r) }] : [])),
       labels,
     });

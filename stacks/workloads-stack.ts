@@ -19,7 +19,7 @@ import {
   type TrafficRule,
 } from '../constructs/kubernetes';
 import { NGINX_PORT } from '../constructs/nginx';
-import { BUNDLE_MANIFEST_OBJECT, DRAIN_SECONDS, POD_PATHS, podTrustedProxies, type PodContext, type WorkloadDefinition } from '../workloads';
+import { BUNDLE_MANIFEST_OBJECT, drainSecondsFor, POD_PATHS, podTrustedProxies, type PodContext, type WorkloadDefinition } from '../workloads';
 import type { ClusterStack } from './cluster-stack';
 import type { CoreStack } from './core-stack';
 import { EnvironmentStack, environmentLabels } from './environment-stack';
@@ -67,13 +67,14 @@ export class WorkloadsStack extends EnvironmentStack {
     const loadBalancerSources = [...new Set([...GOOGLE_FRONT_END_RANGES, ...GOOGLE_HEALTH_CHECK_RANGES])];
     const fromLoadBalancer: TrafficRule = { peer: Peer.cidrs(loadBalancerSources), ports: [{ port: NGINX_PORT }] };
     const nginxImage = imageReference(env.nginxImage);
+    const drainSeconds = drainSecondsFor(env);
 
     const context: PodContext = {
       env,
       trustedProxies: podTrustedProxies(core.globalAddress.address),
       paths: POD_PATHS,
       bundleManifestUrl: `https://storage.googleapis.com/${core.bundleBucket.name}/${BUNDLE_MANIFEST_OBJECT}`,
-      drainSeconds: DRAIN_SECONDS,
+      drainSeconds,
     };
 
     for (const workload of workloads) {
@@ -132,7 +133,7 @@ export class WorkloadsStack extends EnvironmentStack {
         autoscaling: sizing.autoscaling,
         negName: negName(env, name),
         podAnnotations: Object.keys(podAnnotations).length > 0 ? podAnnotations : undefined,
-        drainSeconds: DRAIN_SECONDS,
+        drainSeconds,
         terminationGracePeriodSeconds: pod.terminationGracePeriodSeconds,
       });
       if (workload.suppressions?.length) PolicySuppressions.add(app.deployment, [...workload.suppressions]);

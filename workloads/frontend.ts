@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from '../config';
-import { DNS_RULE, Peer } from '../constructs/kubernetes';
+import { DNS_RULE, Peer, type TrafficRule } from '../constructs/kubernetes';
 import { NginxBackend, POD_LAYOUT } from '../constructs/nginx';
 import { EdgeCache, STATIC_PATH_PREFIX } from './routes';
 import { CoreAccess, PodFile, type WorkloadDefinition } from './workload';
@@ -20,6 +20,16 @@ export const HTML_EDGE_TTL_SECONDS = 60;
  * metadata server and link-local addresses, carrier-grade NAT.
  */
 export const NON_PUBLIC_IPV4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16'];
+
+/**
+ * The GKE metadata server, where a Workload Identity pod gets its Google account's access tokens:
+ * GKE's Workload Identity docs name 169.254.169.254:80 for Dataplane V2 clusters (this one) and
+ * 169.254.169.252:988 for the others. With GKE_METADATA on the nodes it serves no node credentials.
+ */
+export const GKE_METADATA_SERVER: TrafficRule = {
+  peer: Peer.cidrs(['169.254.169.254/32', '169.254.169.252/32']),
+  ports: [{ port: 80 }, { port: 988 }],
+};
 
 /** The page definitions frontend-server renders (JSON, which its YAML parser reads as well). */
 export function frontendPages(env: EnvironmentConfig): string {
@@ -53,6 +63,10 @@ export const frontend: WorkloadDefinition = {
         NODE_ENV: 'production',
         PAGES_FILE: pages.pathIn(paths),
         MANIFEST_URL: bundleManifestUrl,
+        // The bucket is private to the LB and this pod's own identity (core grants it objectViewer),
+        // so the pods read it before ingress exists. A 404 (no bundle uploaded yet) renders
+        // placeholder pages, so a first deploy's rollout completes (services/frontend-server).
+        MANIFEST_AUTH: 'metadata',
         ASSET_BASE_URL: STATIC_PATH_PREFIX,
         OUTPUT_DIR: paths.htmlDir,
         LOG_LEVEL: 'info',
@@ -60,7 +74,7 @@ export const frontend: WorkloadDefinition = {
       files: [pages],
       // Cloud Storage has no fixed, publishable addresses, so the manifest fetch may reach any public
       // address on 443; the except list keeps the cluster, the VPC and the metadata server out.
-      egress: [DNS_RULE, { peer: Peer.cidrs(['0.0.0.0/0'], NON_PUBLIC_IPV4), ports: [{ port: 443 }] }],
+      egress: [DNS_RULE, { peer: Peer.cidrs(['0.0.0.0/0'], NON_PUBLIC_IPV4), ports: [{ port: 443 }] }, GKE_METADATA_SERVER],
     };
   },
   suppressions: [

@@ -35,8 +35,23 @@ export function podTrustedProxies(loadBalancerAddress: string): string[] {
   return [...GOOGLE_FRONT_END_RANGES, loadBalancerAddress, ...CLOUDFLARE_RANGES];
 }
 
-/** Seconds pods keep serving after termination starts, while the load balancer detaches them. */
-export const DRAIN_SECONDS = 15;
+/**
+ * Seconds between a pod turning Terminating and the global LB no longer picking its endpoint: GKE's
+ * NEG controller detaches endpoints asynchronously (Service endpoints → NEG API → every Google
+ * front end), and GKE's guidance for container-native load balancing is to keep the pod serving
+ * 10–15 s beyond that, before the LB's own connection draining starts counting.
+ */
+export const NEG_DETACH_SECONDS = 15;
+
+/**
+ * Seconds pods keep serving after termination starts: the NEG detach, then the backend services'
+ * connection draining (`ingress.connectionDrainingTimeoutSec`), during which the LB still finishes
+ * in-flight requests on the detached endpoint. One config value drives both the LB and the pods;
+ * NginxFrontedApp refuses a drain shorter than the LB's draining.
+ */
+export function drainSecondsFor(env: Pick<EnvironmentConfig, 'ingress'>): number {
+  return NEG_DETACH_SECONDS + env.ingress.connectionDrainingTimeoutSec;
+}
 
 export interface PodContext {
   readonly env: EnvironmentConfig;

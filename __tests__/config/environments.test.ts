@@ -1,3 +1,4 @@
+import { issueOriginPullCertificates } from '../../scripts/origin-pull-cert';
 import { ConfigError, ENVIRONMENTS, loadEnvironments, selectEnvironments, type EnvironmentInput } from '../../config';
 
 function variant(name: string, mutate: (e: EnvironmentInput) => void): EnvironmentInput {
@@ -117,6 +118,38 @@ describe('config rules: each rejects a bad value and says how to fix it', () => 
     const accepted = (networks: { cidr: string; displayName: string }[]) => loadEnvironments([variant('production', (e) => { e.cluster.masterAuthorizedNetworks = networks; })]);
     expect(accepted([{ cidr: '10.20.0.0/24', displayName: 'vpn' }, { cidr: '192.168.7.4/32', displayName: 'bastion' }])[0].cluster.masterAuthorizedNetworks).toHaveLength(2);
     expect(accepted([])[0].cluster.masterAuthorizedNetworks).toEqual([]);
+  });
+
+  it('the origin lock is required outside the disposable tier, and its CA certificates are checked', () => {
+    expect(problemsOf('staging', (e) => { delete e.ingress.originPull; })).toEqual([
+      'config/staging.ts › ingress.originPull: is required in the "shared" tier: without it any Cloudflare zone can reach the origin; run scripts/origin-pull-cert.ts issue --env staging (docs/deploy.md)',
+    ]);
+    const issued = issueOriginPullCertificates('example.test', 1);
+    expect(problemsOf('staging', (e) => { e.ingress.originPull!.trustedCaCertificates = [issued.clientCertificatePem]; })).toEqual([
+      expect.stringMatching(/ingress\.originPull\.trustedCaCertificates\[0\]: "CN=example.test" is not a CA certificate/),
+    ]);
+    expect(problemsOf('staging', (e) => { e.ingress.originPull!.trustedCaCertificates = ['not a certificate']; })).toEqual([
+      expect.stringMatching(/trustedCaCertificates\[0\]: must be a PEM certificate/),
+    ]);
+    expect(problemsOf('staging', (e) => { e.ingress.originPull!.trustedCaCertificates = []; })).toEqual([
+      expect.stringMatching(/trustedCaCertificates: list at least one CA certificate; run scripts\/origin-pull-cert.ts issue/),
+    ]);
+    expect(problemsOf('staging', (e) => { e.ingress.originPull!.cloudflareCertificateId = 'abc'; })).toEqual([
+      expect.stringMatching(/cloudflareCertificateId: must be the certificate id \(a UUID\)/),
+    ]);
+    expect(() => loadEnvironments([variant('staging', (e) => { delete e.ingress.originPull; e.tier = 'disposable'; })])).not.toThrow();
+  });
+
+  it('an expired CA certificate is rejected with the step that replaces it', () => {
+    // The committed staging CA, read on a day after it expires.
+    const now = jest.spyOn(Date, 'now').mockReturnValue(Date.parse('2040-01-01T00:00:00Z'));
+    try {
+      expect(problemsOf('staging', () => {})).toEqual([
+        expect.stringMatching(/trustedCaCertificates\[0\]: "CN=isoscribe-staging.com origin-pull CA" expired on .*; issue a new one with scripts\/origin-pull-cert.ts/),
+      ]);
+    } finally {
+      now.mockRestore();
+    }
   });
 
   it.each(cases)('%s', (_rule, mutate, expected) => {

@@ -24,7 +24,7 @@ describe('frontend-server image (build reproduced without a container runtime)',
     expect(result.image.user).toEqual({ uid: 65532, gid: 65532 });
     expect(result.image.env).toMatchObject({ NODE_ENV: 'production', OUTPUT_DIR: '/srv/www' });
     expect(fs.readdirSync(result.image.hostPath('/app/node_modules')).filter((name) => !name.startsWith('.'))).toEqual(['yaml']);
-    expect(result.verified).toEqual(["rendered /200.html and index.html into the output volume as uid 65532, linking the manifest's bundle", 'SIGTERM: exited 0']);
+    expect(result.verified).toEqual(["rendered /200.html and index.html into the output volume as uid 65532, linking the manifest's bundle read with a metadata-server token", 'SIGTERM: exited 0']);
   });
 
   it('fails, naming the path, when CMD points at a file the image does not have', async () => {

@@ -1,6 +1,6 @@
 import { CLOUDFLARE_IPV4_RANGES, CLOUDFLARE_IPV6_RANGES, CLOUDFLARE_RANGES } from '../../config/cloudflare-ips';
 import { CLOUD_ARMOR_PRIORITIES, MAX_RANGES_PER_RULE } from '../../constructs/gcp/cloud-armor-policy';
-import { dataSources, environment, onlyResource, synthEnvironment } from '../support/topology';
+import { dataSources, environment, resources, synthEnvironment } from '../support/topology';
 import { terraformEval, unwrapInterpolation } from './terraform-console';
 
 /*
@@ -28,7 +28,8 @@ interface EvaluatedRule {
 }
 
 const ingress = synthEnvironment(environment('production')).json['isoscribe-production-ingress'];
-const policy = onlyResource(ingress, 'google_compute_security_policy');
+// The backend services' policy; the bundle bucket's CLOUD_ARMOR_EDGE policy chunks the same list the same way.
+const policy = resources(ingress, 'google_compute_security_policy').find((p) => p.type === 'CLOUD_ARMOR')!;
 const dynamicRule = policy.dynamic.rule;
 const [ipRanges] = dataSources(ingress, 'cloudflare_ip_ranges');
 const dataRef = `data.cloudflare_ip_ranges.${ipRanges.__id}`;

@@ -10,6 +10,13 @@ function referenced(stack: TfJson, ref: string): TfJson | undefined {
   return m ? stack.resource?.[m[1]]?.[m[2]] : undefined;
 }
 
+/** The backend services' Cloud Armor policy (the other one, CLOUD_ARMOR_EDGE, guards the bucket). */
+function serviceArmor(stack: TfJson): TfJson {
+  const policies = resources(stack, 'google_compute_security_policy').filter((p) => p.type === 'CLOUD_ARMOR');
+  if (policies.length !== 1) throw new Error(`expected one CLOUD_ARMOR policy, found ${policies.length}`);
+  return policies[0];
+}
+
 describe('ingress stack (production: three regions, three zones each)', () => {
   const env = environment('production');
   const { json } = synthEnvironment(env);
@@ -21,7 +28,7 @@ describe('ingress stack (production: three regions, three zones each)', () => {
 
     it('exist once per workload, EXTERNAL_MANAGED over HTTP, behind Cloud Armor, with logging and draining', () => {
       expect(services.map((s) => s.name).sort()).toEqual(['isoscribe-production-api', 'isoscribe-production-frontend']);
-      const policy = onlyResource(ingress, 'google_compute_security_policy');
+      const policy = serviceArmor(ingress);
       for (const s of services) {
         expect(s).toMatchObject({
           load_balancing_scheme: 'EXTERNAL_MANAGED',
@@ -77,10 +84,9 @@ describe('ingress stack (production: three regions, three zones each)', () => {
     const redirect = maps.find((m) => m.name === 'isoscribe-production-http-redirect')!;
     const serviceName = (ref: string) => referenced(ingress, ref)?.name;
 
-    it('route /api/* to api, /static/* to the bundle bucket and everything else to frontend', () => {
+    it('route /api/* to api, /static/* to the bundle bucket and everything else to frontend, for our hostnames only', () => {
       const matcher = https.path_matcher[0];
-      expect(https.host_rule).toEqual([{ hosts: ['*'], path_matcher: matcher.name }]);
-      expect(serviceName(https.default_service)).toBe('isoscribe-production-frontend');
+      expect(https.host_rule).toEqual([{ hosts: ['isoscribe.com', 'www.isoscribe.com'], path_matcher: matcher.name }]);
       expect(serviceName(matcher.default_service)).toBe('isoscribe-production-frontend');
       const byPath = Object.fromEntries(matcher.path_rule.flatMap((r: TfJson) => r.paths.map((p: string) => [p, serviceName(r.service)])));
       expect(byPath).toEqual({
@@ -147,10 +153,11 @@ describe('ingress stack (production: three regions, three zones each)', () => {
       );
     });
 
-    it('maps each hostname (and clients without SNI) to the certificate', () => {
+    it('maps each hostname to the certificate, and no other SNI (no PRIMARY entry)', () => {
       const cert = onlyResource(ingress, 'google_certificate_manager_certificate');
       const entries = resources(ingress, 'google_certificate_manager_certificate_map_entry');
-      expect(entries.map((e) => e.hostname ?? e.matcher).sort()).toEqual(['PRIMARY', ...hostnames]);
+      expect(entries.map((e) => e.hostname ?? e.matcher).sort()).toEqual(hostnames);
+      expect(entries.filter((e) => e.matcher !== undefined)).toEqual([]);
       for (const e of entries) expect(e.certificates).toEqual([`\${google_certificate_manager_certificate.${cert.__id}.id}`]);
     });
   });
@@ -164,7 +171,7 @@ describe('ingress stack (production: three regions, three zones each)', () => {
   });
 
   it('throttles allowed clients by CF-Connecting-IP only when configured', () => {
-    const withThrottle = onlyResource(ingress, 'google_compute_security_policy').dynamic.rule.content;
+    const withThrottle = serviceArmor(ingress).dynamic.rule.content;
     expect(withThrottle.action).toBe('throttle');
     expect(withThrottle.rate_limit_options).toEqual({
       conform_action: 'allow',
@@ -174,13 +181,13 @@ describe('ingress stack (production: three regions, three zones each)', () => {
       rate_limit_threshold: { count: env.ingress.rateLimit!.requests, interval_sec: env.ingress.rateLimit!.intervalSec },
     });
     const dev = synthEnvironment(environment('dev')).json['isoscribe-dev-ingress'];
-    const plain = onlyResource(dev, 'google_compute_security_policy').dynamic.rule.content;
+    const plain = serviceArmor(dev).dynamic.rule.content;
     expect(plain.action).toBe('allow');
     expect(plain.rate_limit_options).toBeUndefined();
   });
 
   it('denies by default and denies Log4Shell probes before any allow', () => {
-    const policy = onlyResource(ingress, 'google_compute_security_policy');
+    const policy = serviceArmor(ingress);
     expect(policy.type).toBe('CLOUD_ARMOR');
     const byPriority = Object.fromEntries(policy.rule.map((r: TfJson) => [r.priority, r]));
     expect(byPriority[2147483647]).toMatchObject({ action: 'deny(403)', match: { versioned_expr: 'SRC_IPS_V1', config: { src_ip_ranges: ['*'] } } });
@@ -189,5 +196,59 @@ describe('ingress stack (production: three regions, three zones each)', () => {
     expect(waf[0].priority).toBeLessThan(CLOUD_ARMOR_PRIORITIES.allow);
     // Every static rule is the WAF or the default: nothing else is allowed statically.
     expect(policy.rule).toHaveLength(2);
+  });
+
+  describe('origin lock: only our Cloudflare zone gets through', () => {
+    const https = resources(ingress, 'google_compute_url_map').find((m) => m.name === 'isoscribe-production-https')!;
+    const proxy = onlyResource(ingress, 'google_compute_target_https_proxy');
+
+    it('requires a client certificate from the CAs in config/origin-pull-ca/production (REJECT_INVALID)', () => {
+      const policy = referenced(ingress, proxy.server_tls_policy);
+      expect(policy).toMatchObject({ location: 'global', mtls_policy: { client_validation_mode: 'REJECT_INVALID' } });
+      const trust = referenced(ingress, policy!.mtls_policy.client_validation_trust_config);
+      expect(trust).toMatchObject({ location: 'global' });
+      const anchors = trust!.trust_stores.flatMap((t: TfJson) => t.trust_anchors.map((a: TfJson) => a.pem_certificate));
+      expect(anchors).toEqual(env.ingress.originPull!.trustedCaCertificates);
+      expect(anchors[0]).toMatch(/^-----BEGIN CERTIFICATE-----/);
+      expect(JSON.stringify(ingress)).not.toMatch(/PRIVATE KEY/);
+    });
+
+    it('enables Authenticated Origin Pulls with the uploaded certificate before the proxy requires it, and fails the plan naming the script if it is not active', () => {
+      const aop = onlyResource(ingress, 'cloudflare_authenticated_origin_pulls_settings');
+      expect(aop).toMatchObject({ zone_id: `\${data.cloudflare_zone.${dataSources(ingress, 'cloudflare_zone')[0].__id}.id}`, enabled: true });
+      expect(proxy.depends_on).toEqual([`cloudflare_authenticated_origin_pulls_settings.${aop.__id}`]);
+      const [certificate] = dataSources(ingress, 'cloudflare_authenticated_origin_pulls_certificate');
+      expect(certificate).toMatchObject({ zone_id: `\${data.cloudflare_zone.${dataSources(ingress, 'cloudflare_zone')[0].__id}.id}`, certificate_id: env.ingress.originPull!.cloudflareCertificateId });
+      expect(aop.depends_on).toEqual([`data.cloudflare_authenticated_origin_pulls_certificate.${certificate.__id}`]);
+      const [postcondition] = certificate.lifecycle.postcondition;
+      expect(postcondition.condition).toBe('${self.status == "active"}');
+      expect(postcondition.error_message).toContain('scripts/origin-pull-cert.ts issue --env production');
+      // Terraform never holds the certificate's key: no resource uploads it.
+      expect(resources(ingress, 'cloudflare_authenticated_origin_pulls_certificate')).toEqual([]);
+    });
+
+    it('answers any Host but ours with 404 at the load balancer: the default route aborts every request', () => {
+      expect(https.default_service).toBeUndefined();
+      expect(https.default_route_action.fault_injection_policy).toEqual({ abort: { http_status: 404, percentage: 100 } });
+      expect(https.host_rule.flatMap((r: TfJson) => r.hosts)).not.toContain('*');
+    });
+
+    it('guards the bundle bucket with a CLOUD_ARMOR_EDGE policy that allows only Cloudflare\'s ranges', () => {
+      const bucket = onlyResource(ingress, 'google_compute_backend_bucket');
+      const edge = referenced(ingress, bucket.edge_security_policy);
+      expect(edge).toMatchObject({ type: 'CLOUD_ARMOR_EDGE' });
+      expect(edge!.rule).toEqual([expect.objectContaining({ priority: 2147483647, action: 'deny(403)' })]);
+      expect(edge!.dynamic.rule.content.action).toBe('allow');
+      expect(edge!.dynamic.rule.for_each).toBe(serviceArmor(ingress).dynamic.rule.for_each);
+      expect(edge!.dynamic.rule.for_each).toMatch(/data\.cloudflare_ip_ranges/);
+    });
+
+    it('dev (disposable tier, placeholder zone) has no mutual TLS: any Cloudflare zone reaches it, by choice', () => {
+      const dev = synthEnvironment(environment('dev')).json['isoscribe-dev-ingress'];
+      expect(onlyResource(dev, 'google_compute_target_https_proxy').server_tls_policy).toBeUndefined();
+      expect(resources(dev, 'cloudflare_authenticated_origin_pulls_settings')).toEqual([]);
+      // Host rules and the bucket's edge policy hold in every tier.
+      expect(onlyResource(dev, 'google_compute_backend_bucket').edge_security_policy).toMatch(/google_compute_security_policy/);
+    });
   });
 });

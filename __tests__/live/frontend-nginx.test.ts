@@ -95,7 +95,7 @@ describe('frontend: generator daemon behind real NGINX', () => {
     // that already sent the new ETag, which the daemon only keeps once the pages are written.
     await waitFor('the second poll after the change', () => stack.manifest.requests[changedAt + 1]);
     expect(stack.manifest.requests[changedAt].status).toBe(200);
-    expect(stack.manifest.requests[changedAt + 1]).toEqual({ ifNoneMatch: etagOf(viteManifest('v2')), status: 304 });
+    expect(stack.manifest.requests[changedAt + 1]).toEqual({ ifNoneMatch: etagOf(viteManifest('v2')), authorization: 'Bearer ya29.pod-stand-in-token', status: 304 });
     expect((await httpRequest(base, '/about')).body).toBe(v2.get('about/index.html'));
   });
 

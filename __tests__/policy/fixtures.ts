@@ -1,6 +1,10 @@
 import { DnsRecord } from '@cdktf/provider-cloudflare/lib/dns-record';
 import { Ruleset, type RulesetConfig } from '@cdktf/provider-cloudflare/lib/ruleset';
 import { ZoneSetting } from '@cdktf/provider-cloudflare/lib/zone-setting';
+import { CertificateManagerCertificateMapEntry } from '@cdktf/provider-google/lib/certificate-manager-certificate-map-entry';
+import { CertificateManagerTrustConfig } from '@cdktf/provider-google/lib/certificate-manager-trust-config';
+import { ComputeBackendBucket } from '@cdktf/provider-google/lib/compute-backend-bucket';
+import { NetworkSecurityServerTlsPolicy, type NetworkSecurityServerTlsPolicyConfig } from '@cdktf/provider-google/lib/network-security-server-tls-policy';
 import { ComputeBackendService, type ComputeBackendServiceConfig } from '@cdktf/provider-google/lib/compute-backend-service';
 import { ComputeGlobalForwardingRule, type ComputeGlobalForwardingRuleConfig } from '@cdktf/provider-google/lib/compute-global-forwarding-rule';
 import { ComputeSecurityPolicy, type ComputeSecurityPolicyConfig } from '@cdktf/provider-google/lib/compute-security-policy';
@@ -170,7 +174,17 @@ export interface LbProps {
   armor: Mutable<ComputeSecurityPolicyConfig> & Loose;
   attachArmor: boolean;
   attachSslPolicy: boolean;
+  urlMap: Mutable<Omit<ComputeUrlMapConfig, 'defaultRouteAction'>> & Loose;
+  serverTlsPolicy: Mutable<Omit<NetworkSecurityServerTlsPolicyConfig, 'mtlsPolicy'>> & Loose;
+  clientValidationMode: string;
+  attachServerTlsPolicy: boolean;
+  edgeArmor: Mutable<ComputeSecurityPolicyConfig> & Loose;
+  attachEdgeArmor: boolean;
+  certificateMapEntry: Record<string, unknown>;
 }
+
+/** A public CA certificate (shape only: the policy reads attributes, not certificates). */
+const CA_PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
 export function loadBalancer(stack: TerraformStack, mutate: (p: LbProps) => void = () => {}) {
   const props: LbProps = {
@@ -189,14 +203,47 @@ export function loadBalancer(stack: TerraformStack, mutate: (p: LbProps) => void
     },
     attachArmor: true,
     attachSslPolicy: true,
+    urlMap: { name: 'https', hostRule: [{ hosts: ['isoscribe.example', 'www.isoscribe.example'], pathMatcher: 'routes' }] },
+    serverTlsPolicy: { name: 'client-certificate', location: 'global' },
+    clientValidationMode: 'REJECT_INVALID',
+    attachServerTlsPolicy: true,
+    edgeArmor: {
+      name: 'cloudflare-only-edge',
+      type: 'CLOUD_ARMOR_EDGE',
+      rule: [
+        { priority: 2000, action: 'allow', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['173.245.48.0/20'] } } },
+        { priority: 2147483647, action: 'deny(403)', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['*'] } } },
+      ],
+    },
+    attachEdgeArmor: true,
+    certificateMapEntry: { name: 'apex', map: 'cert-map', hostname: 'isoscribe.example', certificates: ['projects/p/locations/global/certificates/c'] },
   };
   mutate(props);
   provider(stack, 'google');
   const ssl = new ComputeSslPolicy(stack, 'ssl-policy', props.sslPolicy);
   const armor = new ComputeSecurityPolicy(stack, 'armor', props.armor);
   const backend = new ComputeBackendService(stack, 'backend', { ...props.backend, securityPolicy: props.attachArmor ? armor.id : undefined });
-  const urlMap = new ComputeUrlMap(stack, 'url-map', { name: 'https', defaultService: backend.id });
-  const https = new ComputeTargetHttpsProxy(stack, 'https-proxy', { ...props.httpsProxy, urlMap: urlMap.id, sslPolicy: props.attachSslPolicy ? ssl.id : undefined });
+  const urlMap = new ComputeUrlMap(stack, 'url-map', {
+    ...props.urlMap,
+    defaultRouteAction: props.urlMap.defaultService
+      ? undefined
+      : { weightedBackendServices: [{ backendService: backend.id, weight: 100 }], faultInjectionPolicy: { abort: { httpStatus: 404, percentage: 100 } } },
+    pathMatcher: [{ name: 'routes', defaultService: backend.id }],
+  });
+  const trust = new CertificateManagerTrustConfig(stack, 'trust-config', { name: 'client-ca', location: 'global', trustStores: [{ trustAnchors: [{ pemCertificate: CA_PEM }] }] });
+  const tls = new NetworkSecurityServerTlsPolicy(stack, 'server-tls-policy', {
+    ...props.serverTlsPolicy,
+    mtlsPolicy: { clientValidationMode: props.clientValidationMode, clientValidationTrustConfig: trust.id },
+  });
+  const https = new ComputeTargetHttpsProxy(stack, 'https-proxy', {
+    ...props.httpsProxy,
+    urlMap: urlMap.id,
+    sslPolicy: props.attachSslPolicy ? ssl.id : undefined,
+    serverTlsPolicy: props.attachServerTlsPolicy ? tls.id : undefined,
+  });
+  const edgeArmor = new ComputeSecurityPolicy(stack, 'edge-armor', props.edgeArmor);
+  new ComputeBackendBucket(stack, 'bucket', { name: 'static', bucketName: 'bundles', edgeSecurityPolicy: props.attachEdgeArmor ? edgeArmor.id : undefined });
+  new CertificateManagerCertificateMapEntry(stack, 'map-entry', props.certificateMapEntry as never);
   const redirect = new ComputeUrlMap(stack, 'redirect-map', props.redirectMap);
   new ComputeTargetHttpProxy(stack, 'http-proxy', { name: 'http', urlMap: redirect.id });
   new ComputeGlobalForwardingRule(stack, 'forwarding-rule', { ...props.forwardingRule, target: https.id });

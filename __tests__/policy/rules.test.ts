@@ -1,4 +1,4 @@
-import type { TerraformStack } from 'cdktf';
+import { TerraformStack, Testing } from 'cdktf';
 import { HARDENING_RULES, HardeningPolicy, type PolicyFinding } from '../../policy';
 import { API_EXPRESSION, container, edge, gke, loadBalancer, newStack, pods, type EdgeProps, type GkeProps, type LbProps, type PodProps } from './fixtures';
 
@@ -69,6 +69,10 @@ const VIOLATIONS: [ruleId: string, what: string, findings: () => PolicyFinding[]
   ['LB-008', 'default rule allows', () => families.lb((p) => { p.armor.rule[2].action = 'allow'; })],
   ['LB-009', 'no Log4Shell rule', () => families.lb((p) => { p.armor.rule.splice(0, 1); })],
   ['LB-010', '11 ranges in one rule', () => families.lb((p) => { p.armor.rule[1].match.config.srcIpRanges = Array.from({ length: 11 }, (_, i) => `198.51.${i}.0/24`); })],
+  ['LB-011', 'no client certificate required', () => families.lb((p) => { p.attachServerTlsPolicy = false; })],
+  ['LB-012', 'any Host served by the default service', () => families.lb((p) => { p.urlMap.defaultService = 'projects/p/global/backendServices/frontend'; p.urlMap.hostRule[0].hosts = ['*']; })],
+  ['LB-013', 'backend bucket without an edge policy', () => families.lb((p) => { p.attachEdgeArmor = false; })],
+  ['LB-014', 'PRIMARY certificate map entry', () => families.lb((p) => { p.certificateMapEntry = { name: 'primary', map: 'cert-map', matcher: 'PRIMARY', certificates: ['projects/p/locations/global/certificates/c'] }; })],
   ['CF-001', 'SSL Flexible', () => families.edge((p) => { p.settings.ssl = 'flexible'; })],
   ['CF-002', 'TLS 1.0 allowed', () => families.edge((p) => { p.settings.min_tls_version = '1.0'; })],
   ['CF-003', 'TLS 1.3 off', () => families.edge((p) => { delete p.settings.tls_1_3; })],
@@ -112,6 +116,35 @@ describe('rules that need more than one fixture', () => {
   it('GKE-017 lets a dev cluster be deleted', () => {
     const findings = families.gke((p) => { p.cluster.deletionProtection = false; p.cluster.resourceLabels = { environment: 'dev' }; });
     expect(findings).toEqual([]);
+  });
+
+  it('LB-011 lets the server TLS policy only reject: ALLOW_INVALID_OR_MISSING_CLIENT_CERT is a finding', () => {
+    const findings = families.lb((p) => { p.clientValidationMode = 'ALLOW_INVALID_OR_MISSING_CLIENT_CERT'; });
+    expect(findings.map((f) => `${f.ruleId}: ${f.problems.join()}`)).toEqual([expect.stringMatching(/^LB-011: .*client_validation_mode is "ALLOW_INVALID_OR_MISSING_CLIENT_CERT"/)]);
+  });
+
+  it('LB-011 exempts disposable environments (dev), LB-012 and LB-013 do not', () => {
+    const dev = (mutate: (p: LbProps) => void) => {
+      const stack = new TerraformStack(Testing.app(), 'isoscribe-dev-ingress');
+      loadBalancer(stack, mutate);
+      return new HardeningPolicy().checkStack(stack).map((f) => f.ruleId);
+    };
+    expect(dev((p) => { p.attachServerTlsPolicy = false; })).toEqual([]);
+    expect(dev((p) => { p.attachEdgeArmor = false; })).toEqual(['LB-013']);
+  });
+
+  it('LB-012 wants the abort at 100%: 50% still sends every other request to a pod', () => {
+    const findings = families.lb((p) => { p.urlMap.defaultService = undefined; });
+    expect(findings).toEqual([]);
+    const stack = newStack();
+    loadBalancer(stack);
+    const map = stack.node.findAll().find((c) => c.node.id === 'url-map') as unknown as { addOverride: (path: string, value: unknown) => void };
+    map.addOverride('default_route_action.fault_injection_policy.abort.percentage', 50);
+    expect(new HardeningPolicy().checkStack(stack).map((f) => f.ruleId)).toEqual(['LB-012']);
+  });
+
+  it('LB-009 asks no WAF rule of a CLOUD_ARMOR_EDGE policy (edge policies have none); LB-013 rejects a CLOUD_ARMOR one on a bucket', () => {
+    expect(families.lb((p) => { p.edgeArmor.type = 'CLOUD_ARMOR'; }).map((f) => f.ruleId).sort()).toEqual(['LB-009', 'LB-013']);
   });
 
   it('POD-007 asks no readiness probe of a container without ports, but a liveness probe of every container', () => {

@@ -1,5 +1,5 @@
 import { TerraformStack, Testing } from 'cdktf';
-import { GkeCluster, type GkeClusterProps } from '../../constructs/gcp/gke-cluster';
+import { GkeCluster, INITIAL_NODES_PER_ZONE, type GkeClusterProps } from '../../constructs/gcp/gke-cluster';
 import { environment, onlyResource, resources, synthEnvironment } from '../support/topology';
 
 const production = synthEnvironment(environment('production'));
@@ -113,6 +113,34 @@ describe('dev cluster', () => {
     const cluster = onlyResource(stack, 'google_container_cluster');
     expect(cluster.private_cluster_config.enable_private_nodes).toBe(true);
     expect(resources(stack, 'google_container_node_pool')[0].node_config.shielded_instance_config.enable_secure_boot).toBe(true);
+  });
+});
+
+describe('node pool sizing', () => {
+  const poolOf = (minNodesPerZone: number) => {
+    const env = environment('dev', (input) => ({
+      ...input,
+      regions: input.regions.map((r) => ({ ...r, nodePool: { ...r.nodePool, minNodesPerZone, maxNodesPerZone: 4 } })),
+    }));
+    return onlyResource(synthEnvironment(env).json['isoscribe-dev-cluster-us-central1'], 'google_container_node_pool');
+  };
+
+  it('starts every pool at a fixed size and never diffs initial_node_count (ForceNew: a change would replace the regional pool)', () => {
+    for (const stack of [...Object.values(production.json), ...Object.values(dev.json)]) {
+      for (const pool of resources(stack, 'google_container_node_pool')) {
+        expect(pool.initial_node_count).toBe(INITIAL_NODES_PER_ZONE);
+        expect(pool.lifecycle.ignore_changes).toContain('initial_node_count');
+      }
+    }
+  });
+
+  it('changing minNodesPerZone changes only the autoscaling block (updated in place)', () => {
+    const one = poolOf(1);
+    const three = poolOf(3);
+    expect(three.autoscaling).toEqual({ ...one.autoscaling, min_node_count: 3 });
+    const { autoscaling: _a, ...restOne } = one;
+    const { autoscaling: _b, ...restThree } = three;
+    expect(restThree).toEqual(restOne);
   });
 });
 

@@ -4,6 +4,7 @@ import { imageReference } from '../../constructs/kubernetes';
 import { NGINX_HEALTH_PATH, NGINX_PORT, NginxBackend, POD_LAYOUT, READINESS_PATH, nginxArgs, nginxQuitArgs, renderNginxConfig } from '../../constructs/nginx';
 import { negName, WORKLOADS_NAMESPACE } from '../../stacks/naming';
 import { API_BODY_LIMIT_KIB, MONGODB_SECRET_DIR, MONGODB_SECRET_KEY } from '../../workloads/api';
+import { NEG_DETACH_SECONDS } from '../../workloads';
 import { FRONTEND_SPA_FALLBACK, NON_PUBLIC_IPV4, PAGES_DIR, PAGES_KEY } from '../../workloads/frontend';
 import { dataSources, environment, onlyResource, resources, synthEnvironment, type TfJson } from '../support/topology';
 import { ENV_REGIONS, named, nginxConfigOf, quantity, restrictedViolations, WORKLOAD_NAMES, workload, workloadsStackName, type WorkloadName } from './support';
@@ -192,6 +193,9 @@ describe.each(ENV_REGIONS)('%s workloads in %s', (envName, regionName) => {
       for (const s of spread) {
         expect(s.max_skew).toBe(1);
         expect(s.label_selector).toEqual([{ match_labels: labels }]);
+        // A failed zone's nodes are tainted unreachable: Honor drops them from the skew, or DoNotSchedule leaves pods Pending.
+        expect(s.node_taints_policy).toBe('Honor');
+        expect(s.node_affinity_policy).toBe('Honor');
       }
       expect(deployment.spec.strategy).toEqual({ type: 'RollingUpdate', rolling_update: { max_unavailable: '0', max_surge: '25%' } });
     });
@@ -202,6 +206,9 @@ describe.each(ENV_REGIONS)('%s workloads in %s', (envName, regionName) => {
       const drain = Number(/sleep (\d+);/.exec(script)![1]);
       expect(drain).toBeGreaterThan(0);
       expect(script).toContain(['nginx', ...nginxQuitArgs()].map((a) => `'${a}'`).join(' '));
+      // The LB keeps sending until the NEG detach lands, then finishes in-flight requests for its connection draining.
+      expect(drain).toBe(NEG_DETACH_SECONDS + env.ingress.connectionDrainingTimeoutSec);
+      expect(drain).toBeGreaterThanOrEqual(env.ingress.connectionDrainingTimeoutSec + 10);
       const workerShutdown = Number(/worker_shutdown_timeout (\d+)s;/.exec(nginxConfig)![1]);
       expect(pod.termination_grace_period_seconds).toBeGreaterThan(drain + workerShutdown);
       if (w === 'api') {
@@ -307,15 +314,23 @@ describe.each(ENV_REGIONS)('%s workloads in %s', (envName, regionName) => {
     const { app } = workload(stack, 'frontend');
     const env_ = Object.fromEntries(app.env.map((e: TfJson) => [e.name, e.value]));
 
-    it('may reach public addresses on 443 (the bundle bucket) besides DNS, never private ones or the metadata server', () => {
+    it('may reach public addresses on 443 (the bundle bucket) and the GKE metadata server (its identity) besides DNS, never private ones', () => {
       const policy = named(stack, 'kubernetes_network_policy_v1', 'frontend');
       const other = policy.spec.egress.filter((e: TfJson) => !e.to.some((t: TfJson) => t.namespace_selector));
-      expect(other).toEqual([{ to: [{ ip_block: { cidr: '0.0.0.0/0', except: NON_PUBLIC_IPV4 } }], ports: [{ port: '443', protocol: 'TCP' }] }]);
+      expect(other).toEqual([
+        { to: [{ ip_block: { cidr: '0.0.0.0/0', except: NON_PUBLIC_IPV4 } }], ports: [{ port: '443', protocol: 'TCP' }] },
+        {
+          to: [{ ip_block: { cidr: '169.254.169.254/32' } }, { ip_block: { cidr: '169.254.169.252/32' } }],
+          ports: [{ port: '80', protocol: 'TCP' }, { port: '988', protocol: 'TCP' }],
+        },
+      ]);
       for (const blocked of ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16']) expect(NON_PUBLIC_IPV4).toContain(blocked);
     });
 
-    it('fetches the manifest from the bundle bucket over HTTPS and writes into the dir NGINX serves', () => {
+    it('fetches the manifest from the bundle bucket over HTTPS with its own identity and writes into the dir NGINX serves', () => {
       expect(env_.MANIFEST_URL).toMatch(new RegExp(`^https://storage\\.googleapis\\.com/${remoteOutput(core, 'name').source}/`));
+      // Core grants the frontend's account objectViewer on the bucket; the public read comes later, with ingress.
+      expect(env_.MANIFEST_AUTH).toBe('metadata');
       expect(env_.OUTPUT_DIR).toBe(POD_LAYOUT.htmlDir);
       expect(nginxConfigOf(stack, 'frontend')).toContain(`root ${POD_LAYOUT.htmlDir};`);
       expect(env_.PAGES_FILE).toBe(`${PAGES_DIR}/${PAGES_KEY}`);
@@ -339,5 +354,18 @@ describe.each(['dev', 'staging', 'production'])('%s Workload Identity bindings',
       expect(b.service_account_id).toMatch(remoteOutput(`isoscribe-${envName}-core`, 'name'));
     }
     expect(resources(json[workloadsStackName(envName, env.primaryRegion)], 'google_service_account_iam_member')).toHaveLength(WORKLOAD_NAMES.length);
+  });
+});
+
+describe('drain follows the load balancer', () => {
+  it('a longer connectionDrainingTimeoutSec lengthens both preStop hooks and the grace period (one fact drives both)', () => {
+    const env = environment('dev', (input) => ({ ...input, ingress: { ...input.ingress, connectionDrainingTimeoutSec: 60 } }));
+    const stack = synthEnvironment(env).json[workloadsStackName('dev', env.primaryRegion)];
+    for (const w of WORKLOAD_NAMES) {
+      const pod = named(stack, 'kubernetes_deployment_v1', w).spec.template.spec;
+      const nginx = pod.container.find((c: TfJson) => c.name === 'nginx');
+      expect(nginx.lifecycle.pre_stop[0].exec.command[2]).toMatch(new RegExp(`^sleep ${NEG_DETACH_SECONDS + 60};`));
+      expect(pod.termination_grace_period_seconds).toBeGreaterThan(NEG_DETACH_SECONDS + 60);
+    }
   });
 });

@@ -88,13 +88,7 @@ export class CertificateManagerManagedCertificate extends Construct {
         labels,
       });
     }
-    // Clients without SNI (rare; Cloudflare always sends it) get the same certificate.
-    new CertificateManagerCertificateMapEntry(this, 'entry-primary', {
-      name: `${namePrefix}-primary`,
-      map: this.map.name,
-      matcher: 'PRIMARY',
-      certificates: [this.certificate.id],
-      labels,
-    });
+    // No PRIMARY entry: it would be served for any SNI the map does not list, so a TLS handshake
+    // for a hostname we do not serve (another Cloudflare zone's) fails here instead of succeeding.
   }
 }

@@ -29,6 +29,12 @@ export interface CloudArmorThrottle {
 
 export interface CloudArmorPolicyProps {
   readonly name: string;
+  /**
+   * `CLOUD_ARMOR` (backend services: WAF rules, throttles) or `CLOUD_ARMOR_EDGE` (backend buckets and
+   * Cloud CDN: evaluated at Google's edge, source-range rules only, no WAF and no throttle).
+   * @default 'CLOUD_ARMOR'
+   */
+  readonly type?: 'CLOUD_ARMOR' | 'CLOUD_ARMOR_EDGE';
   /** @default - none */
   readonly description?: string;
   /**
@@ -56,7 +62,12 @@ export class CloudArmorPolicy extends Construct {
 
   constructor(scope: Construct, id: string, props: CloudArmorPolicyProps) {
     super(scope, id);
-    const wafRules = props.preconfiguredWafRules ?? ['cve-canary'];
+    const type = props.type ?? 'CLOUD_ARMOR';
+    const edge = type === 'CLOUD_ARMOR_EDGE';
+    if (edge && (props.throttle || props.preconfiguredWafRules?.length)) {
+      throw new Error(`${this.node.path}: a CLOUD_ARMOR_EDGE policy supports neither throttle nor preconfiguredWafRules; remove them or use type 'CLOUD_ARMOR'`);
+    }
+    const wafRules = edge ? [] : (props.preconfiguredWafRules ?? ['cve-canary']);
 
     const staticRules: ComputeSecurityPolicyRule[] = [
       ...wafRules.map((ruleSet, i) => ({
@@ -76,7 +87,7 @@ export class CloudArmorPolicy extends Construct {
     this.policy = new ComputeSecurityPolicy(this, 'policy', {
       name: props.name,
       description: props.description,
-      type: 'CLOUD_ARMOR',
+      type,
       rule: staticRules,
     });
 

@@ -153,7 +153,13 @@ export class GkeCluster extends Construct {
       cluster: this.cluster.id,
       location: props.location,
       nodeLocations: props.nodeLocations,
-      initialNodeCount: Math.max(1, pool.minNodesPerZone),
+      // initial_node_count is ForceNew in the provider: derived from the minimum, raising the minimum
+      // would replace the whole regional pool (every node at once). It is fixed instead, and only
+      // autoscaling (updated in place) follows the config; the autoscaler adds nodes for Pending
+      // pods. ignore_changes keeps an edit of this constant, or GKE's report of it after a resize,
+      // from ever replacing a live pool.
+      initialNodeCount: INITIAL_NODES_PER_ZONE,
+      lifecycle: { ignoreChanges: ['initial_node_count'] },
       autoscaling: { minNodeCount: pool.minNodesPerZone, maxNodeCount: pool.maxNodesPerZone, locationPolicy: 'BALANCED' },
       management: { autoRepair: true, autoUpgrade: true },
       // Surge upgrades: a new node joins before an old one drains, so capacity never dips.
@@ -168,6 +174,9 @@ export class GkeCluster extends Construct {
     this.dnsEndpoint = this.cluster.controlPlaneEndpointsConfig.dnsEndpointConfig.endpoint;
   }
 }
+
+/** Nodes per zone a new pool starts with; afterwards the autoscaler (min/max from config) sizes it. */
+export const INITIAL_NODES_PER_ZONE = 1;
 
 /** What every node of the cluster runs with, the transient default pool's included. */
 function hardenedNodeConfig(serviceAccount: string, labels: Record<string, string>, tags: string[]) {

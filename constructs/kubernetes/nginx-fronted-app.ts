@@ -121,6 +121,13 @@ export interface NginxFrontedAppProps {
    */
   readonly drainSeconds?: number;
   /**
+   * The backend services' connection draining (`connection_draining_timeout_sec`): after the NEG
+   * detach the LB still finishes in-flight requests on the endpoint for up to this long, so the pod
+   * must keep serving at least as long. Checked against `drainSeconds`.
+   * @default - no load balancer: not checked
+   */
+  readonly loadBalancerDrainingSeconds?: number;
+  /**
    * Must exceed drain + NGINX's worker_shutdown_timeout, so SIGKILL never cuts a graceful stop.
    * @default - drainSeconds + worker_shutdown_timeout + 10
    */
@@ -234,6 +241,13 @@ export class NginxFrontedApp extends Construct {
       topologyKey,
       maxSkew: 1,
       whenUnsatisfiable,
+      // Honor: nodes carrying a taint the pod does not tolerate leave the skew count. When a zone
+      // fails, its nodes get node.kubernetes.io/unreachable:NoSchedule; with the default (Ignore)
+      // that zone still counts as a domain with zero pods, so DoNotSchedule leaves every new pod
+      // Pending until the zone returns. Node affinity is honoured already (the default), said here
+      // so both policies are explicit.
+      nodeTaintsPolicy: 'Honor',
+      nodeAffinityPolicy: 'Honor',
       labelSelector: [{ matchLabels: this.selectorLabels }],
       // Count only pods of the same revision, so a rolling update is not blocked by the old ones.
       matchLabelKeys: ['pod-template-hash'],
@@ -387,6 +401,10 @@ function validate(props: NginxFrontedAppProps, config: string, drain: number, wo
     }
   }
   if (!Number.isInteger(drain) || drain < 0) fail('drainSeconds', `must be an integer >= 0 (got ${drain})`);
+  const lbDraining = props.loadBalancerDrainingSeconds;
+  if (lbDraining !== undefined && drain < lbDraining) {
+    fail('drainSeconds', `(${drain}) is shorter than the load balancer's connection draining (ingress.connectionDrainingTimeoutSec ${lbDraining}): NGINX would quit while the LB still sends it requests; derive it with drainSecondsFor(env)`);
+  }
   if (!Number.isInteger(grace) || grace <= drain + workerShutdown) {
     fail('terminationGracePeriodSeconds', `(${grace}) must exceed drainSeconds (${drain}) + NGINX worker_shutdown_timeout (${workerShutdown}); raise it`);
   }

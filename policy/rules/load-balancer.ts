@@ -1,5 +1,6 @@
 import { at, isTrue, many, show, strings, type Attributes } from '../attributes';
 import type { PolicyRule, ResourceView, StackView } from '../rule';
+import { DISPOSABLE_ENVIRONMENTS } from './gke';
 
 const BACKEND_SERVICE = 'google_compute_backend_service';
 const FORWARDING_RULE = 'google_compute_global_forwarding_rule';
@@ -108,6 +109,8 @@ export const LOAD_BALANCER_RULES: PolicyRule[] = [
     description: 'Cloud Armor blocks Log4Shell (the preconfigured cve-canary rule).',
     fix: 'add a rule with action "deny(403)" matching expr evaluatePreconfiguredWaf(\'cve-canary\', {\'sensitivity\': 3}).',
     check: (r, stack) => {
+      // Edge policies (backend buckets) evaluate source ranges at Google's edge; they have no WAF rules.
+      if (r.attributes.type === 'CLOUD_ARMOR_EDGE') return [];
       const found = securityRules(r, stack).some((rule) => denies(rule) && String(at(rule, 'match.expr.expression')).includes('cve-canary'));
       return found ? [] : ['no deny rule evaluates the preconfigured cve-canary expression'];
     },
@@ -121,5 +124,62 @@ export const LOAD_BALANCER_RULES: PolicyRule[] = [
       .filter((rule) => strings(at(rule, 'match.config.src_ip_ranges')).length > MAX_RANGES_PER_RULE)
       .map((rule) => `rule ${show(rule.priority)} lists ${strings(at(rule, 'match.config.src_ip_ranges')).length} source ranges`),
   },
+  {
+    id: 'LB-011',
+    resourceTypes: ['google_compute_target_https_proxy'],
+    description: `The HTTPS proxy requires a client certificate from a trusted CA (mutual TLS), except in disposable environments (${DISPOSABLE_ENVIRONMENTS.join(', ')}): Cloudflare's ranges are shared by every Cloudflare customer.`,
+    fix: 'set serverTlsPolicy to a global server TLS policy with mtlsPolicy { clientValidationMode: "REJECT_INVALID", clientValidationTrustConfig: <trust config with our CA> } (config: ingress.originPull).',
+    check: (r, stack) => {
+      if (DISPOSABLE_ENVIRONMENTS.includes(environmentOf(stack))) return [];
+      const policy = stack.referenced(r.attributes.server_tls_policy);
+      if (!policy) return [`server_tls_policy is ${show(r.attributes.server_tls_policy)}, not a server TLS policy of this stack`];
+      const problems: string[] = [];
+      const mode = at(policy.attributes, 'mtls_policy.client_validation_mode');
+      if (mode !== 'REJECT_INVALID') problems.push(`${policy.name}: mtls_policy.client_validation_mode is ${show(mode)}, so a client without our certificate still gets through`);
+      const trust = stack.referenced(at(policy.attributes, 'mtls_policy.client_validation_trust_config'));
+      const anchors = trust ? many(trust.attributes.trust_stores).flatMap((store) => many(store.trust_anchors)) : [];
+      if (anchors.length === 0) problems.push(`${policy.name}: client_validation_trust_config is not a trust config of this stack with a trust anchor`);
+      return problems;
+    },
+  },
+  {
+    id: 'LB-012',
+    resourceTypes: ['google_compute_url_map'],
+    description: 'A serving URL map answers only its hostnames: host rules list them (no "*"), and any other Host is refused at the load balancer (a 100% fault-injection abort), never sent to a backend.',
+    fix: 'list the hostnames in hostRule, drop defaultService and set defaultRouteAction.faultInjectionPolicy.abort { httpStatus: 404, percentage: 100 }.',
+    check: (r) => {
+      if (r.attributes.default_url_redirect !== undefined) return [];
+      const problems: string[] = [];
+      const hosts = many(r.attributes.host_rule).flatMap((rule) => strings(rule.hosts));
+      if (hosts.length === 0) problems.push('no host_rule lists a hostname');
+      if (hosts.some((h) => h.includes('*'))) problems.push(`host_rule hosts ${show(hosts)} include a wildcard`);
+      if (r.attributes.default_service !== undefined) problems.push(`default_service ${show(r.attributes.default_service)} serves every other Host`);
+      const percentage = Number(at(r.attributes, 'default_route_action.fault_injection_policy.abort.percentage'));
+      if (percentage !== 100) problems.push(`default_route_action.fault_injection_policy.abort.percentage is ${show(at(r.attributes, 'default_route_action.fault_injection_policy.abort.percentage'))}, so other Hosts reach a backend`);
+      return problems;
+    },
+  },
+  {
+    id: 'LB-013',
+    resourceTypes: ['google_compute_backend_bucket'],
+    description: 'Backend buckets are protected by a CLOUD_ARMOR_EDGE security policy (a backend service\'s policy does not cover them).',
+    fix: 'set edgeSecurityPolicy to the id of a ComputeSecurityPolicy of type "CLOUD_ARMOR_EDGE" that allows only the proxy\'s ranges.',
+    check: (r, stack) => {
+      const policy = stack.referenced(r.attributes.edge_security_policy);
+      if (!policy) return [`edge_security_policy is ${show(r.attributes.edge_security_policy)}, not a security policy of this stack`];
+      return policy.attributes.type === 'CLOUD_ARMOR_EDGE' ? [] : [`${policy.name} has type ${show(policy.attributes.type)}, not CLOUD_ARMOR_EDGE`];
+    },
+  },
+  {
+    id: 'LB-014',
+    resourceTypes: ['google_certificate_manager_certificate_map_entry'],
+    description: 'No certificate map entry is served for every SNI (PRIMARY): a TLS handshake for a hostname we do not serve fails.',
+    fix: 'give every entry a hostname and remove matcher "PRIMARY".',
+    check: (r) => (r.attributes.matcher === 'PRIMARY' ? ['matcher is "PRIMARY"'] : []),
+  },
 ];
 
+/** The environment of an `isoscribe-<env>-<layer>` stack. */
+function environmentOf(stack: StackView): string {
+  return stack.stackName.split('-')[1] ?? '';
+}

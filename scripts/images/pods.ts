@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { ENVIRONMENTS, loadEnvironments } from '../../config';
 import { socketGet } from '../../services/api/test/support/api-process';
 import { startMongoWireServer } from '../../services/api/test/support/mongo-wire';
-import { startManifestServer, viteManifest } from '../../services/frontend-server/test/support/manifest-server';
-import { DRAIN_SECONDS, POD_PATHS, type WorkloadDefinition, type WorkloadPod } from '../../workloads';
+import { startManifestServer, startMetadataServer, viteManifest } from '../../services/frontend-server/test/support/manifest-server';
+import { drainSecondsFor, POD_PATHS, type WorkloadDefinition, type WorkloadPod } from '../../workloads';
 import { api } from '../../workloads/api';
 import { frontend, FRONTEND_SPA_FALLBACK } from '../../workloads/frontend';
 import { ImageBuildError, ImageBuilder, type Image } from './build';
@@ -106,7 +106,7 @@ function podFor(definition: WorkloadDefinition, image: Image, podDir: string, op
     trustedProxies: [],
     paths: { socketPath: path.join(shared, 'app.sock'), htmlDir: shared, mountRoot: podDir, nodeBin: POD_PATHS.nodeBin },
     bundleManifestUrl: options.bundleManifestUrl ?? 'http://127.0.0.1:9/.vite/manifest.json',
-    drainSeconds: DRAIN_SECONDS,
+    drainSeconds: drainSecondsFor(dev),
   });
   for (const file of pod.files ?? []) {
     const { source } = file;
@@ -149,12 +149,15 @@ async function checkApiPod(image: Image, podDir: string): Promise<string[]> {
 
 async function checkFrontendPod(image: Image, podDir: string): Promise<string[]> {
   const manifest = await startManifestServer(viteManifest('image0001'));
+  // The GKE metadata server's stand-in: the pod reads the private bucket with its own identity's token.
+  const metadata = await startMetadataServer('ya29.image-check-token');
+  manifest.requireBearer('ya29.image-check-token');
   let proc: RunningImage | undefined;
   try {
     // With the frontend-pages ConfigMap of the dev environment, as the pod mounts it.
     const pod = podFor(frontend, image, podDir, { bundleManifestUrl: manifest.url });
     const outputDir = pod.env.OUTPUT_DIR;
-    proc = runImage(image, { env: pod.env });
+    proc = runImage(image, { env: { ...pod.env, GCE_METADATA_HOST: metadata.host } });
     const running = proc;
     const fallback = path.join(outputDir, FRONTEND_SPA_FALLBACK);
     const index = path.join(outputDir, 'index.html');
@@ -166,12 +169,13 @@ async function checkFrontendPod(image: Image, podDir: string): Promise<string[]>
     if (!html.includes('/static/assets/index-image0001.js')) throw new ImageBuildError(`${image.dockerfile}: index.html does not link the manifest's bundle:\n${html}`);
     const owner = fs.statSync(index).uid;
     if (owner !== image.user.uid) throw new ImageBuildError(`${image.dockerfile}: index.html belongs to uid ${owner}, not the image's user ${image.user.uid}`);
-    const checks = [`rendered ${FRONTEND_SPA_FALLBACK} and index.html into the output volume as uid ${owner}, linking the manifest's bundle`];
+    const checks = [`rendered ${FRONTEND_SPA_FALLBACK} and index.html into the output volume as uid ${owner}, linking the manifest's bundle read with a metadata-server token`];
     checks.push(await stopGracefully(image, running));
     return checks;
   } finally {
     await proc?.stop(1000);
     await manifest.close();
+    await metadata.close();
   }
 }
 

@@ -72,6 +72,10 @@ export const DATA_SOURCE_STAND_INS: Readonly<Record<string, DataSourceStandIn>> 
     },
     reason: 'reads an account the bootstrap stack created from the IAM API; stand-in: its email, member and name in the documented formats',
   },
+  cloudflare_authenticated_origin_pulls_certificate: {
+    values: { status: 'active', enabled: true, issuer: 'CN=stand-in origin-pull CA', expires_on: '2029-01-01T00:00:00Z' },
+    reason: "reads the uploaded origin-pull client certificate's status from the Cloudflare API; stand-in: an active certificate (the postcondition that it is active still runs)",
+  },
   cloudflare_ip_ranges: {
     values: { ipv4_cidrs: CLOUDFLARE_IPV4_RANGES, ipv6_cidrs: CLOUDFLARE_IPV6_RANGES },
     reason: "reads Cloudflare's published ranges from the Cloudflare API; stand-in: the copy in config/cloudflare-ips.ts",

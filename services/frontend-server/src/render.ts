@@ -34,3 +34,32 @@ export function renderSite(site: Site, assets: Assets, assetBaseUrl: string): Ar
   files.unshift([FALLBACK_FILE, renderPage(site.lang, site.fallback, assets, assetBaseUrl)]);
   return files.sort(([a], [b]) => Number(a === 'index.html') - Number(b === 'index.html'));
 }
+
+/**
+ * The site before any bundle exists (the manifest answers 404): every page a valid, script-free
+ * document saying so, with its title and `noindex`, refreshed by the browser. Written so NGINX
+ * answers 200 and the pod turns ready on a first deploy; the first manifest replaces every file.
+ */
+export function renderPlaceholderSite(site: Site): Array<[string, string]> {
+  const e = escapeHtml;
+  const page = (meta: PageMeta): string =>
+    [
+      '<!doctype html>',
+      `<html lang="${e(site.lang)}">`,
+      '<head>',
+      '<meta charset="utf-8">',
+      '<meta name="viewport" content="width=device-width, initial-scale=1">',
+      '<meta name="robots" content="noindex">',
+      '<meta http-equiv="refresh" content="60">',
+      `<title>${e(meta.title)}</title>`,
+      '</head>',
+      '<body>',
+      `<main><h1>${e(meta.title)}</h1><p>This site is being deployed. Please try again in a minute.</p></main>`,
+      '</body>',
+      '</html>',
+      '',
+    ].join('\n');
+  const files: Array<[string, string]> = site.pages.map((p) => [routeFile(p.route), page(p)]);
+  files.unshift([FALLBACK_FILE, page(site.fallback)]);
+  return files.sort(([a], [b]) => Number(a === 'index.html') - Number(b === 'index.html'));
+}

@@ -37,12 +37,20 @@ export function readSettings(env: Record<string, string | undefined>) {
   } catch {
     throw new Error(`OUTPUT_DIR "${outputDir}" must be an existing directory this user can write (mount the shared emptyDir there)`);
   }
+  const manifestAuth = get('MANIFEST_AUTH', 'none');
+  if (manifestAuth !== 'none' && manifestAuth !== 'metadata') {
+    throw new Error(`MANIFEST_AUTH must be "metadata" (a bearer token of the pod's Google identity from the metadata server) or "none" (got "${manifestAuth}")`);
+  }
+  const metadataHost = get('GCE_METADATA_HOST', '169.254.169.254');
+  if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(metadataHost)) throw new Error(`GCE_METADATA_HOST must be a host or host:port (got "${metadataHost}")`);
   const logLevel = get('LOG_LEVEL', 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
 
   return {
     pagesFile: get('PAGES_FILE'),
     manifestUrl,
+    manifestAuth,
+    metadataHost,
     assetBaseUrl,
     outputDir,
     pollIntervalMs: millis('POLL_INTERVAL_MS', 30_000, 100, 86_400_000),

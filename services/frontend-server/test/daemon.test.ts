@@ -5,7 +5,7 @@ import { runDaemon } from '../src/daemon';
 import { createLogger } from '../src/log';
 import { parsePages } from '../src/pages';
 import { readSettings } from '../src/settings';
-import { ManifestServer, startManifestServer, viteManifest, waitFor } from './support/manifest-server';
+import { ManifestServer, startManifestServer, startMetadataServer, viteManifest, waitFor } from './support/manifest-server';
 
 const site = parsePages('pages: [{ route: /, title: Home }, { route: /about, title: About }]', 'pages.yaml');
 
@@ -97,6 +97,68 @@ describe('runDaemon', () => {
     expect((await event('manifest_failed')).error).toMatch(/fetch failed: .*ECONNREFUSED/);
     expect(await event('manifest_failed')).toMatchObject({ action: 'not ready until a manifest renders' });
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('serves script-free placeholder pages (so the pod turns ready) while no manifest exists, then the first bundle', async () => {
+    manifest.serve({ status: 404 });
+    start();
+    expect(await event('waiting_for_bundle')).toMatchObject({ level: 'warn', changed: 3 });
+    expect(readdirSync(dir).sort()).toEqual(['200.html', 'about', 'index.html']);
+    for (const name of ['index.html', '200.html', 'about/index.html']) {
+      expect(page(name)).toMatch(/^<!doctype html>\n<html lang="en">/);
+      expect(page(name)).toContain('<meta name="robots" content="noindex">');
+      expect(page(name)).toContain('This site is being deployed');
+      expect(page(name)).not.toMatch(/<script|<link rel="(stylesheet|modulepreload)"/);
+    }
+    expect(page('about/index.html')).toContain('<title>About</title>');
+    await polls(2);
+    expect(events.filter((e) => e.event === 'waiting_for_bundle')).toHaveLength(1);
+
+    manifest.serve({ body: viteManifest('first') });
+    await event('rendered');
+    expect(page()).toContain('<script type="module" src="/static/assets/index-first.js"></script>');
+    expect(page('about/index.html')).not.toContain('being deployed');
+  });
+
+  it('writes nothing on any other failure before the first render (e.g. 403: the identity cannot read the bucket)', async () => {
+    manifest.serve({ status: 403 });
+    start();
+    expect(await event('manifest_failed')).toMatchObject({ error: 'answered HTTP 403', action: 'not ready until a manifest renders' });
+    await polls(2);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('reads a private bucket with the pod identity: a metadata-server token (fetched once, reused) on every request', async () => {
+    const metadata = await startMetadataServer('ya29.pod-token');
+    try {
+      manifest.requireBearer('ya29.pod-token');
+      start({ MANIFEST_AUTH: 'metadata', GCE_METADATA_HOST: metadata.host });
+      await event('rendered');
+      await polls(2);
+      expect(manifest.requests.every((r) => r.authorization === 'Bearer ya29.pod-token' && r.status !== 401)).toBe(true);
+      expect(metadata.requests).toEqual([{ flavor: 'Google' }]);
+    } finally {
+      await metadata.close();
+    }
+  });
+
+  it('is refused by a private bucket without MANIFEST_AUTH=metadata, and says why when the metadata server refuses a token', async () => {
+    manifest.requireBearer('ya29.pod-token');
+    start();
+    expect(await event('manifest_failed')).toMatchObject({ error: 'answered HTTP 401' });
+    stop.abort();
+    await running;
+
+    stop = new AbortController();
+    const metadata = await startMetadataServer('unused', 3599, 404);
+    try {
+      const seen = events.length;
+      start({ MANIFEST_AUTH: 'metadata', GCE_METADATA_HOST: metadata.host });
+      expect((await event('manifest_failed', seen)).error).toMatch(/metadata server answered HTTP 404 for an access token \(is Workload Identity bound/);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      await metadata.close();
+    }
   });
 
   it('retries a failed write on the next poll even though the manifest is unchanged', async () => {

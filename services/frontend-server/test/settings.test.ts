@@ -16,6 +16,8 @@ describe('readSettings', () => {
     expect(readSettings(env)).toEqual({
       pagesFile: '/etc/frontend/pages.yaml',
       manifestUrl: new URL(env.MANIFEST_URL),
+      manifestAuth: 'none',
+      metadataHost: '169.254.169.254',
       assetBaseUrl: '/static/',
       outputDir: dir,
       pollIntervalMs: 30_000,
@@ -49,6 +51,8 @@ describe('readSettings', () => {
     ['POLL_INTERVAL_MS', '50', /POLL_INTERVAL_MS must be a whole number/],
     ['POLL_INTERVAL_MS', '1.5e3', /POLL_INTERVAL_MS must be a whole number/],
     ['FETCH_TIMEOUT_MS', '-1', /FETCH_TIMEOUT_MS must be a whole number/],
+    ['MANIFEST_AUTH', 'gcloud', /MANIFEST_AUTH must be "metadata" .* or "none" \(got "gcloud"\)/],
+    ['GCE_METADATA_HOST', 'http://169.254.169.254/', /GCE_METADATA_HOST must be a host or host:port/],
     ['LOG_LEVEL', 'verbose', /LOG_LEVEL must be one of debug, info, warn, error \(got "verbose"\)/],
   ])('rejects %s=%s, naming it', (name, value, message) => {
     const next: Record<string, string | undefined> = { ...env, [name]: value };
