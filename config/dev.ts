@@ -50,10 +50,10 @@ export const dev: EnvironmentInput = {
     },
   },
   mongodb: { cidrs: ['10.200.0.10/32'] },
-  // Placeholder zone id: dev synthesizes without credentials; put your own sandbox zone here to deploy.
   ingress: { maxRatePerEndpoint: 50, logSampleRate: 1 },
   edge: {
-    cloudflareZoneId: '00000000000000000000000000000000',
+    // A sandbox zone of your own: set `domain` (or edge.zoneName) to it and `plan` to its plan.
+    plan: 'free',
     // Short while a sandbox domain may still change hands.
     hstsMaxAgeSeconds: 300,
     managedWaf: false,

@@ -82,8 +82,8 @@ export const production: EnvironmentInput = {
     },
   },
   edge: {
-    // The isoscribe.com zone's id (placeholder until the zone is created).
-    cloudflareZoneId: '9f4c2e1d8b7a6c5d4e3f2a1b0c9d8e7f',
+    // The zone (named `domain`) is looked up by name; its plan decides edge TTLs, rate limits and the WAF.
+    plan: 'pro',
     hstsMaxAgeSeconds: 31_536_000,
     managedWaf: true,
     apiRateLimit: { requestsPerPeriod: 300, periodSeconds: 60 },

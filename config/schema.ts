@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { authorizedNetworkProblem } from '../constructs/gcp/control-plane-networks';
 import { overlaps, parseIpv4Cidr, prefixLength, type Ipv4Range } from './cidr';
 import { GCP_REGIONS } from './gcp-regions';
-import { edgeSchema, ingressSchema } from './schema-edge';
+import { checkEdge, edgeSchema, ingressSchema } from './schema-edge';
 import { formatPath } from './path';
 
 /*
@@ -158,6 +158,7 @@ export const environmentSchema = z
     checkBackend(env, ctx);
     checkRegions(env, ctx);
     checkMasterAuthorizedNetworks(env, ctx);
+    checkEdge(env, ctx);
     if (env.tier !== 'disposable' && !env.ingress.originPull) {
       issue(ctx, ['ingress', 'originPull'], `is required in the "${env.tier}" tier: without it any Cloudflare zone can reach the origin; run scripts/origin-pull-cert.ts issue --env ${env.name} (docs/deploy.md)`);
     }

@@ -81,7 +81,7 @@ export const DEPLOYER_ROLES: readonly RoleGrant[] = [
     reason: 'the MongoDB secret and its IAM; workloads read its value (added out of band) into a Kubernetes secret',
     covers: ['google_secret_manager_secret*', 'data.google_secret_manager_secret_version'],
   },
-  { role: 'roles/certificatemanager.editor', reason: 'DNS authorizations, managed certificates and certificate maps', covers: ['google_certificate_manager_*'] },
+  { role: 'roles/certificatemanager.editor', reason: 'DNS authorizations, managed certificates and certificate maps', covers: ['google_certificate_manager_*', 'data.google_certificate_manager_certificates'] },
   // Cloudflare resources are authorized by a Cloudflare API token (a GitHub environment secret), not by Google IAM.
   { role: '(Cloudflare API token)', reason: 'edge stack: zone settings, DNS, rulesets', covers: ['cloudflare_*', 'data.cloudflare_*'] },
   { role: '(state bucket: roles/storage.objectAdmin on the bucket)', reason: 'read other stacks\' outputs (cross-stack references)', covers: ['data.terraform_remote_state'] },
@@ -105,7 +105,7 @@ export const PLANNER_ROLES: readonly RoleGrant[] = [
   { role: 'roles/iam.securityReviewer', reason: 'read the IAM policies that *_iam_member resources manage', covers: ['google_*_iam_member'] },
   { role: 'roles/storage.bucketViewer', reason: 'read bucket settings (objects only in the state bucket, granted there)', covers: ['google_storage_bucket'] },
   { role: 'roles/secretmanager.viewer', reason: 'read secret metadata, never a value', covers: ['google_secret_manager_secret'] },
-  { role: 'roles/certificatemanager.viewer', reason: 'read certificates, maps and DNS authorizations', covers: ['google_certificate_manager_*'] },
+  { role: 'roles/certificatemanager.viewer', reason: 'read certificates, maps and DNS authorizations', covers: ['google_certificate_manager_*', 'data.google_certificate_manager_certificates'] },
   { role: '(Cloudflare read-only API token)', reason: 'edge stack', covers: ['cloudflare_*', 'data.cloudflare_*'] },
   { role: '(state bucket: roles/storage.objectViewer on the bucket)', reason: 'read other stacks\' outputs (cross-stack references)', covers: ['data.terraform_remote_state'] },
   { role: '(none)', reason: 'the caller\'s own access token for the Kubernetes provider', covers: ['data.google_client_config'] },

@@ -142,7 +142,7 @@ export class GkeCluster extends Construct {
       },
       loggingConfig: { enableComponents: ['SYSTEM_COMPONENTS', 'WORKLOADS'] },
       monitoringConfig: { enableComponents: ['SYSTEM_COMPONENTS'], managedPrometheus: { enabled: true } },
-      securityPostureConfig: { mode: 'BASIC', vulnerabilityMode: 'VULNERABILITY_BASIC' },
+      securityPostureConfig: { mode: 'BASIC', vulnerabilityMode: 'VULNERABILITY_DISABLED' }, // basic tier retired; images are scanned in the registry (docs/deploy.md)
       maintenancePolicy: { recurringWindow: { ...props.maintenanceWindow } },
       resourceLabels: labels,
       deletionProtection: props.deletionProtection,
