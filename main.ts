@@ -5,6 +5,7 @@ import { loadDelivery, type DeliveryConfig } from './config/delivery';
 import { applyImageOverrides } from './config/overrides';
 import { BootstrapStack } from './stacks/bootstrap-stack';
 import { ClusterStack } from './stacks/cluster-stack';
+import { DnsAuthorizationStack } from './stacks/dns-authorization-stack';
 import { CoreStack } from './stacks/core-stack';
 import { EdgeStack } from './stacks/edge-stack';
 import { IngressStack } from './stacks/ingress-stack';
@@ -14,7 +15,7 @@ import { checkWorkloadsConfigured, routeTable, WORKLOADS, type WorkloadDefinitio
 /**
  * The whole Isoscribe topology of one environment. Deploy order follows the references:
  *
- *   core ─► cluster-<region> (one per region) ─► workloads-<region> ─► ingress ─► edge
+ *   core ─► cluster-<region> (one per region) ─► workloads-<region> ─► ingress ─► dns-authorization ─► edge
  */
 export function defineEnvironment(app: App, env: EnvironmentConfig, definitions: readonly WorkloadDefinition[] = WORKLOADS) {
   checkWorkloadsConfigured([env], definitions);
@@ -28,11 +29,14 @@ export function defineEnvironment(app: App, env: EnvironmentConfig, definitions:
   const workloads = clusters.map((cluster) => new WorkloadsStack(app, env, cluster.region, core, cluster, definitions));
   // Global LB: certificate, URL map, NEG backend services in every zone, Cloud Armor (Cloudflare only)
   const ingress = new IngressStack(app, env, core, workloads, definitions, routes);
-  // Cloudflare zone: TLS settings, proxied DNS to the LB, cache rules, rate limit, managed WAF
-  const edge = new EdgeStack(app, env, ingress, routes);
+  // The certificate's DNS-authorization records in the Cloudflare zone: issuance starts here
+  const dnsAuthorization = new DnsAuthorizationStack(app, env, ingress);
+  // Cloudflare zone: TLS settings, proxied DNS to the LB, cache rules, rate limit, managed WAF; plans
+  // only once the certificate is ACTIVE, so no visitor meets Full (strict) without it (no 526)
+  const edge = new EdgeStack(app, env, ingress, routes, dnsAuthorization);
   // Every resource of every stack against the hardening rules (docs/policy.md); a violation fails synth
   HardeningPolicy.applyTo(app);
-  return { core, clusters, workloads, ingress, edge };
+  return { core, clusters, workloads, ingress, dnsAuthorization, edge };
 }
 
 /** Every environment: its bootstrap stack and its topology. */

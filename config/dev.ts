@@ -1,4 +1,4 @@
-import { appImageRepository, DEFAULT_RESOURCES, NGINX_IMAGE, WEEKEND_NIGHTS } from './common';
+import { appImageRepository, nginxImage, DEFAULT_RESOURCES, WEEKEND_NIGHTS } from './common';
 import type { EnvironmentInput } from './schema';
 
 const project = 'isoscribe-dev';
@@ -34,7 +34,7 @@ export const dev: EnvironmentInput = {
     maintenanceWindow: WEEKEND_NIGHTS,
     deletionProtection: false,
   },
-  nginxImage: NGINX_IMAGE,
+  nginxImage: nginxImage(project, region),
   workloads: {
     api: {
       image: { repository: appImageRepository(project, region, 'api'), tag: '0.1.0' },
@@ -50,10 +50,10 @@ export const dev: EnvironmentInput = {
     },
   },
   mongodb: { cidrs: ['10.200.0.10/32'] },
-  // Placeholder zone id: dev synthesizes without credentials; put your own sandbox zone here to deploy.
   ingress: { maxRatePerEndpoint: 50, logSampleRate: 1 },
   edge: {
-    cloudflareZoneId: '00000000000000000000000000000000',
+    // A sandbox zone of your own: set `domain` (or edge.zoneName) to it and `plan` to its plan.
+    plan: 'free',
     // Short while a sandbox domain may still change hands.
     hstsMaxAgeSeconds: 300,
     managedWaf: false,

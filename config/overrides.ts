@@ -14,6 +14,15 @@ export function imageOverrideVariables(workload: string): { tag: string; digest:
   return { tag: `${stem}_TAG`, digest: `${stem}_DIGEST` };
 }
 
+/** NGINX's digest, resolved by CI from the configured tag through the Docker Hub remote repository. */
+export const NGINX_DIGEST_VARIABLE = imageOverrideVariables('nginx').digest;
+
+/**
+ * Set to `1` by the deploy workflows' synth: a release, whose shared and production images must all
+ * be pinned by digest (policy POD-020). Pull-request synth leaves it unset: it reviews tags.
+ */
+export const RELEASE_VARIABLE = 'ISOSCRIBE_RELEASE';
+
 type Variables = Readonly<Record<string, string | undefined>>;
 
 function read(vars: Variables, name: string, field: 'tag' | 'digest', problems: string[]): string | undefined {
@@ -40,8 +49,14 @@ export function applyImageOverrides(inputs: readonly EnvironmentInput[], vars: V
     const names = imageOverrideVariables(workload);
     return { workload, tag: read(vars, names.tag, 'tag', problems), digest: read(vars, names.digest, 'digest', problems) };
   });
+  const nginxDigest = read(vars, NGINX_DIGEST_VARIABLE, 'digest', problems);
+  const releaseValue = vars[RELEASE_VARIABLE];
+  if (releaseValue !== undefined && releaseValue !== '' && releaseValue !== '1') {
+    problems.push(`${RELEASE_VARIABLE}: must be "1" (a release synth) or unset (got "${releaseValue}")`);
+  }
+  const release = releaseValue === '1';
   if (problems.length > 0) throw new ConfigError(problems);
-  if (pins.every((pin) => pin.tag === undefined && pin.digest === undefined)) return [...inputs];
+  if (!release && nginxDigest === undefined && pins.every((pin) => pin.tag === undefined && pin.digest === undefined)) return [...inputs];
 
   return inputs.map((input) => {
     const copy = structuredClone(input);
@@ -54,6 +69,9 @@ export function applyImageOverrides(inputs: readonly EnvironmentInput[], vars: V
       }
       if (pin.digest !== undefined) image.digest = pin.digest;
     }
+    // The digest belongs to the configured tag: CI resolved that tag (scripts/ci-push-images.sh).
+    if (nginxDigest !== undefined) copy.nginxImage.digest = nginxDigest;
+    if (release) copy.release = true;
     return copy;
   });
 }

@@ -1,4 +1,4 @@
-import { appImageRepository, NGINX_IMAGE, WEEKEND_NIGHTS } from './common';
+import { appImageRepository, nginxImage, WEEKEND_NIGHTS } from './common';
 import { trustedOriginPullCas } from './origin-pull-ca';
 import type { EnvironmentInput, RegionConfig } from './schema';
 
@@ -52,7 +52,7 @@ export const production: EnvironmentInput = {
     masterAuthorizedNetworks: [],
     maintenanceWindow: WEEKEND_NIGHTS,
   },
-  nginxImage: NGINX_IMAGE,
+  nginxImage: nginxImage(project, primaryRegion),
   workloads: {
     api: {
       image: { repository: appImageRepository(project, primaryRegion, 'api'), tag: '0.1.0' },
@@ -82,8 +82,8 @@ export const production: EnvironmentInput = {
     },
   },
   edge: {
-    // The isoscribe.com zone's id (placeholder until the zone is created).
-    cloudflareZoneId: '9f4c2e1d8b7a6c5d4e3f2a1b0c9d8e7f',
+    // The zone (named `domain`) is looked up by name; its plan decides edge TTLs, rate limits and the WAF.
+    plan: 'pro',
     hstsMaxAgeSeconds: 31_536_000,
     managedWaf: true,
     apiRateLimit: { requestsPerPeriod: 300, periodSeconds: 60 },

@@ -9,7 +9,7 @@ import { z } from 'zod';
 /** Cloud Armor's allowed `rate_limit_threshold.interval_sec` values. */
 export const CLOUD_ARMOR_INTERVALS = [10, 30, 60, 120, 180, 240, 300, 600, 900, 1200, 1800, 2700, 3600] as const;
 
-/** Cloudflare rate-limiting periods (seconds); the Free plan allows only 10, higher plans the rest. */
+/** Every Cloudflare rate-limiting period (seconds); CLOUDFLARE_PLAN_LIMITS says which plan offers which. */
 export const CLOUDFLARE_RATE_PERIODS = [10, 60, 120, 300, 600, 3600] as const;
 
 function oneOf<T extends number>(values: readonly T[], hint: string) {
@@ -81,28 +81,164 @@ export const ingressSchema = z.object({
     .optional(),
 });
 
+/** Cloudflare's plans, by the name the API reports as the zone's `plan.legacy_id`. */
+export const CLOUDFLARE_PLANS = ['free', 'pro', 'business', 'enterprise'] as const;
+export type CloudflarePlan = (typeof CLOUDFLARE_PLANS)[number];
+
+/** What a zone's plan allows of the features the edge stack uses; anything beyond is refused by the API. */
+export interface CloudflarePlanLimits {
+  /** Smallest edge TTL a cache rule may override with (Cache Rules › Edge TTL, minimum by plan). */
+  readonly minEdgeTtlSeconds: number;
+  /** The Cloudflare Managed Ruleset (managed WAF) is included. */
+  readonly managedWaf: boolean;
+  readonly rateLimit: {
+    /** Rate-limiting rules per zone. */
+    readonly rules: number;
+    /** Counting periods (seconds) the plan offers. */
+    readonly periods: readonly number[];
+    /** Longest mitigation timeout (seconds). */
+    readonly maxMitigationTimeoutSeconds: number;
+    /** Fields a rule's expression may use; undefined: every request field. */
+    readonly expressionFields?: readonly string[];
+  };
+}
+
+const FREE_RATE_LIMIT_FIELDS = ['http.request.uri.path', 'cf.bot_management.verified_bot'];
+const PRO_RATE_LIMIT_FIELDS = [...FREE_RATE_LIMIT_FIELDS, 'http.host', 'http.request.uri', 'http.request.full_uri', 'http.request.uri.query'];
+
+/**
+ * Per plan, from Cloudflare's documentation (Cache Rules › Edge TTL; WAF › Rate limiting rules ›
+ * availability; Managed Rules). Counting characteristics are "IP" (cf.colo.id + ip.src) on every
+ * plan, and counting expressions and `requests_to_origin` are not used, so neither is listed.
+ */
+export const CLOUDFLARE_PLAN_LIMITS: Readonly<Record<CloudflarePlan, CloudflarePlanLimits>> = {
+  free: {
+    minEdgeTtlSeconds: 7200,
+    managedWaf: false,
+    rateLimit: { rules: 1, periods: [10], maxMitigationTimeoutSeconds: 10, expressionFields: FREE_RATE_LIMIT_FIELDS },
+  },
+  pro: {
+    minEdgeTtlSeconds: 3600,
+    managedWaf: true,
+    rateLimit: { rules: 2, periods: [10, 60], maxMitigationTimeoutSeconds: 3600, expressionFields: PRO_RATE_LIMIT_FIELDS },
+  },
+  business: {
+    minEdgeTtlSeconds: 1,
+    managedWaf: true,
+    rateLimit: {
+      rules: 5,
+      periods: [10, 60, 120, 300, 600],
+      maxMitigationTimeoutSeconds: 86_400,
+      expressionFields: [...PRO_RATE_LIMIT_FIELDS, 'http.request.method', 'ip.src', 'http.user_agent'],
+    },
+  },
+  enterprise: {
+    minEdgeTtlSeconds: 1,
+    managedWaf: true,
+    rateLimit: { rules: 5, periods: CLOUDFLARE_RATE_PERIODS, maxMitigationTimeoutSeconds: 86_400 },
+  },
+};
+
+/** The request fields (`http.host`, `ip.src`, ...) a rules-language expression reads. */
+export function expressionFields(expression: string): string[] {
+  const withoutStrings = expression.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  return [...new Set(withoutStrings.match(/\b(?:http|ip|cf|ssl|raw)\.[a-z0-9_.]*[a-z0-9_]/g) ?? [])];
+}
+
+/** The phases whose zone entry-point rulesets the edge stack manages. */
+export const ENTRY_POINT_PHASES = ['http_request_cache_settings', 'http_ratelimit', 'http_request_firewall_managed'] as const;
+
+/**
+ * Names reserved for documentation and tests (RFC 2606, RFC 6761): they can never be a Cloudflare
+ * zone, so a domain under one is a placeholder.
+ */
+const RESERVED_DOMAIN = /(^|\.)(example|test|invalid|localhost)$|(^|\.)example\.(com|net|org)$/;
+
 export const edgeSchema = z.object({
-  /** The Cloudflare zone of `domain` (Overview page of the zone → API → Zone ID). */
-  cloudflareZoneId: z.string().regex(/^[0-9a-f]{32}$/, {
-    message: 'must be the 32-character lowercase hex Zone ID from the Cloudflare dashboard (zone Overview → API)',
-  }),
+  /**
+   * The zone's plan (zone Overview › Plan, or the API's `plan.legacy_id`). Edge TTLs, rate limiting
+   * and the managed WAF are checked against it, and the edge stack fails its plan when the zone's
+   * real plan differs.
+   */
+  plan: z.enum(CLOUDFLARE_PLANS, { message: `must be the zone's Cloudflare plan: ${CLOUDFLARE_PLANS.map((p) => `"${p}"`).join(', ')} (zone Overview › Plan)` }),
+  /**
+   * The Cloudflare zone (its name, e.g. `isoscribe.com`) that holds `domain`. The edge stacks look its
+   * id up by name, so no zone id is written in config. @default - `domain`
+   */
+  zoneName: z
+    .string()
+    .regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/, { message: 'must be the zone\'s name as Cloudflare lists it, e.g. "isoscribe.com"' })
+    .optional(),
   /** HSTS `max-age`. Browsers pin HTTPS for this long, so start small and raise it once HTTPS is proven. */
   hstsMaxAgeSeconds: z
     .number()
     .int()
     .min(0, { message: 'must be 0 or more seconds' })
     .max(31_536_000, { message: 'must be at most 31536000 (one year), the most Cloudflare accepts' }),
-  /** Whether the zone's plan (Pro or higher) includes the Cloudflare Managed Ruleset. */
-  managedWaf: z.boolean(),
+  /**
+   * Run the Cloudflare Managed Ruleset. Needs a Pro plan or higher. @default - on where the plan
+   * includes it
+   */
+  managedWaf: z.boolean().optional(),
   /** Requests one visitor may send to `/api/*` per period, counted at each Cloudflare data center. */
   apiRateLimit: z.object({
     requestsPerPeriod: z.number().int().min(1, { message: 'must be at least 1 request per period' }),
-    periodSeconds: oneOf(CLOUDFLARE_RATE_PERIODS, 'Cloudflare rate-limiting periods; the Free plan allows only 10'),
+    /** Counting period; the plan decides which are offered (CLOUDFLARE_PLAN_LIMITS, checked in checkEdge). */
+    periodSeconds: z.number().int(),
   }),
+  /**
+   * Existing entry-point rulesets to adopt, by phase (`http_request_cache_settings`,
+   * `http_ratelimit`, `http_request_firewall_managed`) → ruleset id. A zone has one entry point per
+   * phase; one made in the dashboard makes creating ours fail, so the edge plan stops and names the
+   * ids to put here; they are then imported, not created (docs/deploy.md, "Adopting a zone").
+   */
+  adoptRulesets: z
+    .record(z.string(), z.string().regex(/^[0-9a-f]{32}$/, { message: 'must be the 32-character hex ruleset id the edge plan printed' }))
+    .default({}),
   /** Answer AAAA queries for the proxied names (Cloudflare's "IPv6 Compatibility"). */
   ipv6: z.boolean(),
 });
 
 export type OriginPullConfig = z.output<typeof originPullSchema>;
+
+type Ctx = z.RefinementCtx;
+
+/**
+ * Cross-field checks of the edge: the domain is real and in the zone, and what config asks of the
+ * zone is within its plan. Paths are relative to the environment.
+ */
+export function checkEdge(env: { tier: string; domain: string; edge: z.output<typeof edgeSchema> }, ctx: Ctx): void {
+  const { edge } = env;
+  const limits = CLOUDFLARE_PLAN_LIMITS[edge.plan];
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+
+  // A sandbox may keep a reserved placeholder so it synthesizes with no account; its edge plan then
+  // fails at the zone lookup. Environments others use must name their real domain.
+  if (env.tier !== 'disposable' && RESERVED_DOMAIN.test(env.domain)) {
+    issue(['domain'], `"${env.domain}" is a reserved placeholder name (RFC 2606); set the domain of the environment's Cloudflare zone (Cloudflare dashboard › Websites)`);
+  }
+  const zoneName = edge.zoneName ?? env.domain;
+  if (env.domain !== zoneName && !env.domain.endsWith(`.${zoneName}`)) {
+    issue(['edge', 'zoneName'], `"${zoneName}" does not contain the domain "${env.domain}"; name the zone that holds it, or leave zoneName out when the domain is the zone`);
+  }
+
+  for (const phase of Object.keys(edge.adoptRulesets)) {
+    if (!(ENTRY_POINT_PHASES as readonly string[]).includes(phase)) {
+      issue(['edge', 'adoptRulesets', phase], `must be a phase the edge stack manages: ${ENTRY_POINT_PHASES.join(', ')}`);
+    }
+  }
+  if (!limits.rateLimit.periods.includes(edge.apiRateLimit.periodSeconds)) {
+    issue(['edge', 'apiRateLimit', 'periodSeconds'],
+      `${edge.apiRateLimit.periodSeconds}s is not offered on the ${edge.plan} plan (periods: ${limits.rateLimit.periods.join(', ')}); pick one of those or change edge.plan`);
+  }
+  if (edge.managedWaf === true && !limits.managedWaf) {
+    issue(['edge', 'managedWaf'], `the ${edge.plan} plan does not include the Cloudflare Managed Ruleset; set managedWaf to false (or leave it out), or upgrade the zone to Pro and set edge.plan`);
+  }
+}
+
+/** Whether the edge runs the managed WAF: as configured, else wherever the plan includes it. */
+export function managedWafEnabled(edge: z.output<typeof edgeSchema>): boolean {
+  return edge.managedWaf ?? CLOUDFLARE_PLAN_LIMITS[edge.plan].managedWaf;
+}
 export type IngressConfig = z.output<typeof ingressSchema>;
 export type EdgeConfig = z.output<typeof edgeSchema>;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { authorizedNetworkProblem } from '../constructs/gcp/control-plane-networks';
 import { overlaps, parseIpv4Cidr, prefixLength, type Ipv4Range } from './cidr';
 import { GCP_REGIONS } from './gcp-regions';
-import { edgeSchema, ingressSchema } from './schema-edge';
+import { checkEdge, edgeSchema, ingressSchema } from './schema-edge';
 import { formatPath } from './path';
 
 /*
@@ -18,7 +18,7 @@ const labelKey = /^[a-z][a-z0-9_-]{0,62}$/;
 const labelValue = /^[a-z0-9_-]{0,63}$/;
 
 export const imageSchema = z.object({
-  /** Registry and path, e.g. `us-central1-docker.pkg.dev/isoscribe-prod/isoscribe/api`. */
+  /** Registry and path, e.g. `us-docker.pkg.dev/isoscribe-prod/isoscribe/api`. */
   repository: z
     .string()
     .regex(/^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z]{2,}(:\d+)?)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, {
@@ -137,6 +137,12 @@ export const environmentSchema = z
     }),
     /** The unprivileged NGINX image in front of every app container (listens on 8080). */
     nginxImage: imageSchema,
+    /**
+     * A release synth (CI's deploy jobs: ISOSCRIBE_RELEASE=1, config/overrides.ts), not a review: in
+     * tiers shared and production every image must then carry a digest (policy POD-020).
+     * @default false
+     */
+    release: z.boolean().default(false),
     /** Image pin and sizing of each workload, by its name (workloads/<name>.ts defines the rest). */
     workloads: z.record(z.string(), workloadSchema),
     /** The external MongoDB the api talks to; egress to it is allowed by network policy. */
@@ -152,6 +158,7 @@ export const environmentSchema = z
     checkBackend(env, ctx);
     checkRegions(env, ctx);
     checkMasterAuthorizedNetworks(env, ctx);
+    checkEdge(env, ctx);
     if (env.tier !== 'disposable' && !env.ingress.originPull) {
       issue(ctx, ['ingress', 'originPull'], `is required in the "${env.tier}" tier: without it any Cloudflare zone can reach the origin; run scripts/origin-pull-cert.ts issue --env ${env.name} (docs/deploy.md)`);
     }

@@ -1,4 +1,4 @@
-import { appImageRepository, DEFAULT_RESOURCES, NGINX_IMAGE, WEEKEND_NIGHTS } from './common';
+import { appImageRepository, nginxImage, DEFAULT_RESOURCES, WEEKEND_NIGHTS } from './common';
 import { trustedOriginPullCas } from './origin-pull-ca';
 import type { EnvironmentInput } from './schema';
 
@@ -33,7 +33,7 @@ export const staging: EnvironmentInput = {
     masterAuthorizedNetworks: [],
     maintenanceWindow: WEEKEND_NIGHTS,
   },
-  nginxImage: NGINX_IMAGE,
+  nginxImage: nginxImage(project, region),
   workloads: {
     api: {
       image: { repository: appImageRepository(project, region, 'api'), tag: '0.1.0' },
@@ -61,8 +61,8 @@ export const staging: EnvironmentInput = {
     },
   },
   edge: {
-    // The isoscribe-staging.com zone's id (placeholder until the zone is created).
-    cloudflareZoneId: '5ad0c8b1e6f7a2d3c4b5a69788796a5b',
+    // The zone (named `domain`) is looked up by name; its plan decides edge TTLs, rate limits and the WAF.
+    plan: 'free',
     hstsMaxAgeSeconds: 86_400,
     managedWaf: false,
     apiRateLimit: { requestsPerPeriod: 100, periodSeconds: 10 },

@@ -20,6 +20,13 @@ export interface BalancerOptions {
   address: string;
   healthPath: string;
   checkIntervalMs: number;
+  /**
+   * How long one probe may take. The interval is the stack's scaled down to milliseconds, but the
+   * machine's scheduling pauses are not (a shared 2-core runner stalls a process for hundreds of ms),
+   * so a probe timing out at the scaled interval would fail healthy pods for the machine's sake.
+   * @default max(checkIntervalMs, 1500)
+   */
+  checkTimeoutMs?: number;
   healthyThreshold: number;
   unhealthyThreshold: number;
 }
@@ -180,7 +187,7 @@ export class Balancer {
     if (endpoint.detached) return;
     const ok = await new Promise<boolean>((resolve) => {
       const req = http.get(
-        { host: endpoint.host, port: endpoint.port, path: this.options.healthPath, localAddress: this.options.address, agent: false, timeout: this.options.checkIntervalMs },
+        { host: endpoint.host, port: endpoint.port, path: this.options.healthPath, localAddress: this.options.address, agent: false, timeout: this.options.checkTimeoutMs ?? Math.max(this.options.checkIntervalMs, 1500) },
         (res) => {
           res.resume();
           resolve(res.statusCode === 200);

@@ -3,7 +3,7 @@ import { join } from 'path';
 import { Annotations, App, Aspects, DefaultTokenResolver, StringConcat, TerraformResource, TerraformStack, Tokenization, type IAspect } from 'cdktf';
 import type { IConstruct } from 'constructs';
 import type { Attributes } from './attributes';
-import { address, StackView, type PolicyRule, type ResourceView } from './rule';
+import { address, StackView, type PolicyRule, type ResourceView, type StackPolicyScope } from './rule';
 import { HARDENING_RULES } from './rules';
 import { PolicySuppressions } from './suppressions';
 
@@ -91,7 +91,8 @@ export class HardeningPolicy implements IAspect {
   checkStack(stack: TerraformStack): PolicyFinding[] {
     if (this.stacksChecked.has(stack)) return this.results.filter((f) => f.stack === stack.node.id);
     const resources = stack.node.findAll().filter(TerraformResource.isTerraformResource).flatMap((r) => viewOf(stack, r));
-    const view = new StackView(stack.node.id, resources);
+    const declared = (stack as Partial<StackPolicyScope>).imageDigestsRequired;
+    const view = new StackView(stack.node.id, resources, { imageDigestsRequired: declared === true });
     const findings: PolicyFinding[] = [];
     for (const resource of resources) {
       const construct = resource.construct!;

@@ -22,10 +22,20 @@ export function address(resource: ResourceView): string {
  * All resources of one stack, for rules that relate resources to each other (a Deployment and its
  * PodDisruptionBudget, a proxy and its URL map).
  */
+/**
+ * What a stack says about itself that rules cannot read from attributes. A stack opts in by carrying
+ * the property (stacks/environment-stack.ts); the policy reads it by name, never by class.
+ */
+export interface StackPolicyScope {
+  /** A release of a shared or production environment: every image must carry a digest (POD-020). */
+  readonly imageDigestsRequired: boolean;
+}
+
 export class StackView {
   constructor(
     readonly stackName: string,
     readonly resources: readonly ResourceView[],
+    readonly scope: StackPolicyScope = { imageDigestsRequired: false },
   ) {}
 
   ofType(...types: string[]): ResourceView[] {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Pushes the locally built images of this commit (scripts/ci-build-images.sh) to one environment's
-# Artifact Registry and prints, for $GITHUB_OUTPUT, `image_pins`: one `<variable>=<value>` line per
-# image tag and digest (ISOSCRIBE_<WORKLOAD>_IMAGE_{TAG,DIGEST}, config/overrides.ts), which the
+# Artifact Registry, resolves the third-party images' tags to digests, and prints, for $GITHUB_OUTPUT,
+# `image_pins`: one `<variable>=<value>` line per image tag and digest (ISOSCRIBE_<WORKLOAD>_IMAGE_
+# {TAG,DIGEST} and ISOSCRIBE_NGINX_IMAGE_DIGEST, config/overrides.ts), which the
 # deploy job exports so synth pins every workload. Run after `docker login` to that registry. The
 # destination comes from config/<env>.ts, so CI pushes exactly where the workloads stack pulls from.
 #   usage: scripts/ci-push-images.sh <environment> <tag>     (local images: isoscribe/<workload>:<tag>)
@@ -38,5 +39,18 @@ while read -r workload _service tag_variable digest_variable repository; do
   fi
   pins+="${tag_variable}=${tag}"$'\n'"${digest_variable}=${digest}"$'\n'
 done <<< "$workloads"
+
+# Third-party images (NGINX): the tag config/<env>.ts reviewed, resolved to its digest through our
+# Docker Hub remote repository, so the release runs exactly the bytes resolved now, even if the tag
+# moves upstream later. The manifest list's digest: each node pulls its own platform from it.
+third_party="$(npx --no-install tsx scripts/image-repository.ts --third-party --env "$environment")"
+while read -r digest_variable reference; do
+  digest="$(docker buildx imagetools inspect --format '{{.Manifest.Digest}}' "$reference")"
+  if [[ ! "$digest" =~ ^sha256:[0-9a-f]{64}$ ]]; then
+    echo "ci-push-images: could not resolve $reference to a digest (got \"$digest\"); is the Docker Hub remote repository there (bootstrap) and the tag right (config/$environment.ts)?" >&2
+    exit 1
+  fi
+  pins+="${digest_variable}=${digest}"$'\n'
+done <<< "$third_party"
 
 printf 'image_pins<<IMAGE_PINS_END\n%sIMAGE_PINS_END\n' "$pins"

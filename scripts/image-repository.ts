@@ -1,10 +1,11 @@
 // npx tsx scripts/image-repository.ts --env staging --workload api   → the workload's image repository
 // npx tsx scripts/image-repository.ts --list [--env staging]         → `<workload> <service> <tag variable> <digest variable> [<repository>]` per line
+// npx tsx scripts/image-repository.ts --third-party --env staging     → `<digest variable> <repository>:<tag>` per third-party image (NGINX)
 // CI builds (services/<service>/Dockerfile) and pushes every workload of workloads/index.ts, exactly
 // where the workloads stack will pull from (config/<env>.ts is the one source of that fact).
 import { parseArgs } from 'node:util';
 import { ENVIRONMENTS, loadEnvironments, selectEnvironments } from '../config';
-import { imageOverrideVariables } from '../config/overrides';
+import { imageOverrideVariables, NGINX_DIGEST_VARIABLE } from '../config/overrides';
 import { WORKLOADS } from '../workloads';
 
 export function imageRepository(environment: string, workload: string): string {
@@ -27,13 +28,25 @@ export function workloadImages(environment?: string): string {
   }).join('');
 }
 
+/**
+ * The third-party images of an environment, by the reviewed tag in config, with the variable that
+ * pins their digest: CI resolves each tag through our registry's remote repository at release.
+ */
+export function thirdPartyImages(environment: string): string {
+  const [env] = selectEnvironments(loadEnvironments(ENVIRONMENTS), environment);
+  return `${NGINX_DIGEST_VARIABLE} ${env.nginxImage.repository}:${env.nginxImage.tag}\n`;
+}
+
 if (require.main === module) {
   try {
     const { values } = parseArgs({
       args: process.argv.slice(2),
-      options: { env: { type: 'string' }, workload: { type: 'string' }, list: { type: 'boolean' } },
+      options: { env: { type: 'string' }, workload: { type: 'string' }, list: { type: 'boolean' }, 'third-party': { type: 'boolean' } },
     });
-    if (values.list) {
+    if (values['third-party']) {
+      if (values.env === undefined) throw new Error('usage: image-repository.ts --third-party --env <environment>');
+      process.stdout.write(thirdPartyImages(values.env));
+    } else if (values.list) {
       process.stdout.write(workloadImages(values.env));
     } else {
       if (values.env === undefined || values.workload === undefined) throw new Error('usage: image-repository.ts --env <environment> --workload <name> | --list');

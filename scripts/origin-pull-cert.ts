@@ -77,7 +77,13 @@ async function main(argv: string[]): Promise<void> {
   const { ENVIRONMENTS, loadEnvironments } = await import('../config');
   const env = loadEnvironments(ENVIRONMENTS).find((e) => e.name === values.env);
   if (!env) throw new Error(`no environment "${values.env}" in config/`);
-  const zone = env.edge.cloudflareZoneId;
+  // No zone id in config: look the zone up by name, as the stacks do.
+  const zoneName = env.edge.zoneName ?? env.domain;
+  const zones = (await cloudflare('GET', `/zones?name=${encodeURIComponent(zoneName)}`)) as unknown as { id: string }[];
+  if (!Array.isArray(zones) || zones.length !== 1) {
+    throw new Error(`the token sees ${Array.isArray(zones) ? zones.length : 0} Cloudflare zones named ${zoneName}, not one; add the zone (docs/deploy.md, "The Cloudflare zone") or scope the token to it`);
+  }
+  const zone = zones[0].id;
   if (command === 'issue') {
     const issued = issueOriginPullCertificates(env.domain);
     const result = await cloudflare('POST', `/zones/${zone}/origin_tls_client_auth`, {

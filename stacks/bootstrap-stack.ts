@@ -1,5 +1,6 @@
 import { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-registry-repository';
 import { ArtifactRegistryRepositoryIamMember } from '@cdktf/provider-google/lib/artifact-registry-repository-iam-member';
+import { BinaryAuthorizationPolicy } from '@cdktf/provider-google/lib/binary-authorization-policy';
 import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ProjectService } from '@cdktf/provider-google/lib/project-service';
@@ -10,6 +11,7 @@ import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucke
 import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
+import { REGISTRY_MULTI_REGIONS } from '../config/common';
 import type { DeliveryConfig } from '../config/delivery';
 import { GitHubActor, GitHubWorkloadIdentity } from '../constructs/gcp/github-workload-identity';
 import { ServiceAccount } from '../constructs/gcp/service-account';
@@ -79,7 +81,7 @@ export const DEPLOYER_ROLES: readonly RoleGrant[] = [
     reason: "the workloads' secrets (no value: versions are added out of band, pods mount them at run time) and their IAM; never a value",
     covers: ['google_secret_manager_secret', 'google_secret_manager_secret_iam_*'],
   },
-  { role: 'roles/certificatemanager.editor', reason: 'DNS authorizations, managed certificates and certificate maps', covers: ['google_certificate_manager_*'] },
+  { role: 'roles/certificatemanager.editor', reason: 'DNS authorizations, managed certificates and certificate maps', covers: ['google_certificate_manager_*', 'data.google_certificate_manager_certificates'] },
   // Cloudflare resources are authorized by a Cloudflare API token (a GitHub environment secret), not by Google IAM.
   { role: '(Cloudflare API token)', reason: 'edge stack: zone settings, DNS, rulesets', covers: ['cloudflare_*', 'data.cloudflare_*'] },
   { role: '(state bucket: roles/storage.objectAdmin on the bucket)', reason: 'read other stacks\' outputs (cross-stack references)', covers: ['data.terraform_remote_state'] },
@@ -103,7 +105,7 @@ export const PLANNER_ROLES: readonly RoleGrant[] = [
   { role: 'roles/iam.securityReviewer', reason: 'read the IAM policies that *_iam_member resources manage', covers: ['google_*_iam_member'] },
   { role: 'roles/storage.bucketViewer', reason: 'read bucket settings (objects only in the state bucket, granted there)', covers: ['google_storage_bucket'] },
   { role: 'roles/secretmanager.viewer', reason: 'read secret metadata, never a value', covers: ['google_secret_manager_secret'] },
-  { role: 'roles/certificatemanager.viewer', reason: 'read certificates, maps and DNS authorizations', covers: ['google_certificate_manager_*'] },
+  { role: 'roles/certificatemanager.viewer', reason: 'read certificates, maps and DNS authorizations', covers: ['google_certificate_manager_*', 'data.google_certificate_manager_certificates'] },
   { role: '(Cloudflare read-only API token)', reason: 'edge stack', covers: ['cloudflare_*', 'data.cloudflare_*'] },
   { role: '(state bucket: roles/storage.objectViewer on the bucket)', reason: 'read other stacks\' outputs (cross-stack references)', covers: ['data.terraform_remote_state'] },
   { role: '(none)', reason: 'the caller\'s own access token for the Kubernetes provider', covers: ['data.google_client_config'] },
@@ -142,7 +144,7 @@ export const SERVICE_ACCOUNT_IAM_PERMISSIONS = ['iam.serviceAccounts.getIamPolic
 export type BootstrapIdentity = 'deployer' | 'planner' | 'imagePusher' | 'node';
 
 /** The resources the bootstrap stack grants roles on, besides the project. */
-export type GrantTarget = 'state bucket' | 'image repository' | 'node account' | 'each workload account';
+export type GrantTarget = 'state bucket' | 'image repository' | 'Docker Hub remote repository' | 'node account' | 'each workload account';
 
 /** A role held on one resource (not the project), and why. */
 export interface ResourceGrant {
@@ -161,6 +163,8 @@ export const RESOURCE_GRANTS: readonly ResourceGrant[] = [
   { identity: 'deployer', role: 'custom:isoscribeServiceAccountIam', on: 'each workload account', reason: 'Workload Identity binding of the workload\'s Kubernetes service account' },
   { identity: 'imagePusher', role: 'roles/artifactregistry.writer', on: 'image repository', reason: 'push every workload\'s image' },
   { identity: 'node', role: 'roles/artifactregistry.reader', on: 'image repository', reason: 'nodes pull the images' },
+  { identity: 'node', role: 'roles/artifactregistry.reader', on: 'Docker Hub remote repository', reason: 'nodes pull NGINX through it (the registry fetches from Docker Hub on a miss)' },
+  { identity: 'imagePusher', role: 'roles/artifactregistry.reader', on: 'Docker Hub remote repository', reason: 'the images job resolves the NGINX tag to the digest it pins (scripts/ci-push-images.sh)' },
 ];
 
 /** The project roles of the planner that are custom roles of this stack. */
@@ -177,6 +181,7 @@ export function planEnvironment(envName: string): string {
 /** APIs the bootstrap stack itself needs; the core stack enables the rest, as the deployer. */
 export const BOOTSTRAP_SERVICES = [
   'artifactregistry.googleapis.com',
+  'binaryauthorization.googleapis.com',
   'cloudresourcemanager.googleapis.com',
   'iam.googleapis.com',
   'iamcredentials.googleapis.com',
@@ -190,6 +195,8 @@ export function stateBucketName(env: EnvironmentConfig): string {
   return env.backend.type === 'gcs' ? env.backend.bucket : `${env.project.id}-tfstate`;
 }
 
+const ARTIFACT_REGISTRY_PATH = /^([a-z0-9-]+)-docker\.pkg\.dev\/([a-z0-9-]+)\/([a-z0-9-]+)\/[a-z0-9._/-]+$/;
+
 /**
  * The one Artifact Registry repository every workload's image lives in, read from the workloads'
  * `<location>-docker.pkg.dev/<project>/<repository>/<image>` paths; they must all name the same one.
@@ -197,7 +204,7 @@ export function stateBucketName(env: EnvironmentConfig): string {
 function artifactRepository(env: EnvironmentConfig, workloads: readonly WorkloadDefinition[]): { location: string; repositoryId: string } {
   const found = workloads.map((w) => {
     const path = env.workloads[w.name].image.repository;
-    const m = /^([a-z0-9-]+)-docker\.pkg\.dev\/([a-z0-9-]+)\/([a-z0-9-]+)\/[a-z0-9._/-]+$/.exec(path);
+    const m = ARTIFACT_REGISTRY_PATH.exec(path);
     if (!m) {
       throw new Error(`config/${env.name}.ts › workloads.${w.name}.image.repository "${path}" is not an Artifact Registry path (<region>-docker.pkg.dev/<project>/<repository>/<image>); CI pushes images there, so use one`);
     }
@@ -208,7 +215,44 @@ function artifactRepository(env: EnvironmentConfig, workloads: readonly Workload
   if (other) {
     throw new Error(`config/${env.name}.ts › workloads.${other.workload}.image.repository: in ${other.location}/${other.repositoryId}, but workloads.${first.workload} is in ${first.location}/${first.repositoryId}; bootstrap creates one repository, so put every workload's image in it`);
   }
+  requireMultiRegion(env, `workloads.${first.workload}.image.repository`, first.location);
   return first;
+}
+
+/**
+ * The Docker Hub remote repository NGINX is pulled through, read from `nginxImage.repository`
+ * (`<location>-docker.pkg.dev/<this project>/<remote repository>/<Docker Hub path>`): never Docker
+ * Hub directly (mutable tags, anonymous rate limits on the NAT's addresses), never our own
+ * repository (its tags are CI's).
+ */
+function dockerHubRemoteRepository(env: EnvironmentConfig, images: { location: string; repositoryId: string }): { location: string; repositoryId: string } {
+  const path = env.nginxImage.repository;
+  const m = ARTIFACT_REGISTRY_PATH.exec(path);
+  if (!m || m[2] !== env.project.id) {
+    throw new Error(`config/${env.name}.ts › nginxImage.repository "${path}" is not in this project's Artifact Registry; pull it through the Docker Hub remote repository: dockerHubImageRepository(project, location, "nginxinc/nginx-unprivileged") (config/common.ts)`);
+  }
+  if (m[3] === images.repositoryId && m[1] === images.location) {
+    throw new Error(`config/${env.name}.ts › nginxImage.repository "${path}" is in the workloads' repository ${images.repositoryId}; Docker Hub images come through their own remote repository (config/common.ts: dockerHubImageRepository)`);
+  }
+  requireMultiRegion(env, 'nginxImage.repository', m[1]);
+  return { location: m[1], repositoryId: m[3] };
+}
+
+/** A regional repository is a single point of failure for every pull of every region: refuse it. */
+function requireMultiRegion(env: EnvironmentConfig, field: string, location: string): void {
+  if (!(REGISTRY_MULTI_REGIONS as readonly string[]).includes(location)) {
+    throw new Error(`config/${env.name}.ts › ${field}: the registry location "${location}" is one region, and its outage stops every image pull; use a multi-region (${REGISTRY_MULTI_REGIONS.join(', ')}): registryLocation(region) in config/common.ts`);
+  }
+}
+
+/**
+ * Binary Authorization admits exactly the configured images (every workload's and NGINX's
+ * repository path, any tag or digest: an allowlist pattern matches the name, and `*` does not cross
+ * a `/`); digests are required by the policy pack (POD-020) at release synth.
+ */
+export function admittedImagePatterns(env: EnvironmentConfig, workloads: readonly WorkloadDefinition[]): string[] {
+  const repositories = [...workloads.map((w) => env.workloads[w.name].image.repository), env.nginxImage.repository];
+  return [...new Set(repositories)].sort().map((repository) => `${repository}*`);
 }
 
 function googleRoles(grants: readonly RoleGrant[]): string[] {
@@ -233,6 +277,8 @@ export class BootstrapStack extends TerraformStack {
   readonly imagePusher: ServiceAccount;
   readonly nodeAccount: ServiceAccount;
   readonly imageRepository: ArtifactRegistryRepository;
+  readonly dockerHubRepository: ArtifactRegistryRepository;
+  readonly admissionPolicy: BinaryAuthorizationPolicy;
 
   constructor(scope: Construct, env: EnvironmentConfig, delivery: DeliveryConfig, workloads: readonly WorkloadDefinition[] = WORKLOADS) {
     const name = stackName(env, BOOTSTRAP_LAYER);
@@ -296,6 +342,32 @@ export class BootstrapStack extends TerraformStack {
       cleanupPolicies: [
         { id: 'delete-untagged', action: 'DELETE', condition: { tagState: 'UNTAGGED', olderThan: '2592000s' } },
       ],
+      dependsOn: services,
+    });
+    // Third-party images come through a pull-through cache in our registry, in the same location:
+    // no Docker Hub rate limits on the NAT's shared addresses, and the digests CI pins stay pullable.
+    const remote = dockerHubRemoteRepository(env, { location, repositoryId });
+    this.dockerHubRepository = new ArtifactRegistryRepository(this, 'docker-hub', {
+      project,
+      repositoryId: remote.repositoryId,
+      location: remote.location,
+      format: 'DOCKER',
+      mode: 'REMOTE_REPOSITORY',
+      description: 'Docker Hub through Artifact Registry (NGINX); pinned by digest at release',
+      remoteRepositoryConfig: { description: 'Docker Hub', dockerRepository: { publicRepository: 'DOCKER_HUB' } },
+      dependsOn: services,
+    });
+
+    // What may run on the clusters (which enforce the project policy, constructs/gcp/gke-cluster.ts):
+    // only the configured images; everything else is denied. Here, not in core, so that the CI
+    // deployer can neither create nor loosen it. GKE's own system images stay admitted by Google's
+    // global policy. No attestations yet (README, Decisions: supply chain).
+    this.admissionPolicy = new BinaryAuthorizationPolicy(this, 'admission-policy', {
+      project,
+      description: `Only isoscribe-${env.name}'s configured images (stacks/bootstrap-stack.ts admittedImagePatterns)`,
+      globalPolicyEvaluationMode: 'ENABLE',
+      admissionWhitelistPatterns: admittedImagePatterns(env, workloads).map((namePattern) => ({ namePattern })),
+      defaultAdmissionRule: { evaluationMode: 'ALWAYS_DENY', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' },
       dependsOn: services,
     });
 
@@ -386,6 +458,10 @@ export class BootstrapStack extends TerraformStack {
       } else if (grant.on === 'image repository') {
         new ArtifactRegistryRepositoryIamMember(this, id, {
           project, location: this.imageRepository.location, repository: this.imageRepository.name, role: role(grant.role), member,
+        });
+      } else if (grant.on === 'Docker Hub remote repository') {
+        new ArtifactRegistryRepositoryIamMember(this, id, {
+          project, location: this.dockerHubRepository.location, repository: this.dockerHubRepository.name, role: role(grant.role), member,
         });
       } else if (accounts) {
         for (const { name, account } of accounts) {

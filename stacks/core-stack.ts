@@ -21,6 +21,8 @@ export const PROJECT_SERVICES = [
   'certificatemanager.googleapis.com',
   'cloudresourcemanager.googleapis.com',
   'compute.googleapis.com',
+  // Artifact Analysis scans every pushed image: GKE's basic workload scanning tier is retired.
+  'containerscanning.googleapis.com',
   'container.googleapis.com',
   'iam.googleapis.com',
   'iamcredentials.googleapis.com',

@@ -1,31 +1,61 @@
-import { DnsRecord } from '@cdktf/provider-cloudflare/lib/dns-record';
 import { CloudflareProvider } from '@cdktf/provider-cloudflare/lib/provider';
-import { Fn } from 'cdktf';
+import { DataGoogleCertificateManagerCertificates } from '@cdktf/provider-google/lib/data-google-certificate-manager-certificates';
+import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
+import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
+import { managedWafEnabled } from '../config/schema-edge';
 import { CacheRules } from '../constructs/cloudflare/cache-rules';
+import { EntryPointRulesets } from '../constructs/cloudflare/entry-points';
 import { ManagedWaf } from '../constructs/cloudflare/managed-waf';
-import { ProxiedHostnames, AUTOMATIC_TTL } from '../constructs/cloudflare/proxied-hostnames';
+import { ProxiedHostnames } from '../constructs/cloudflare/proxied-hostnames';
 import { RateLimitRule } from '../constructs/cloudflare/rate-limit-rule';
+import { CloudflareZone } from '../constructs/cloudflare/zone';
 import { SecureZoneSettings } from '../constructs/cloudflare/zone-settings';
 import { PolicySuppressions } from '../policy';
 import type { Route } from '../workloads';
-import { EnvironmentStack } from './environment-stack';
+import type { DnsAuthorizationStack } from './dns-authorization-stack';
+import { EnvironmentStack, environmentLabels } from './environment-stack';
 import { servedHostnames, type IngressStack } from './ingress-stack';
 
 /**
  * The environment's Cloudflare zone in front of the load balancer: TLS posture, proxied DNS to the
- * load balancer's IP, the certificate's DNS-authorization records, cache rules, API rate limiting
- * and (where the plan includes it) the managed WAF.
+ * load balancer's IP, cache rules, API rate limiting and (where the plan includes it) the managed
+ * WAF. It goes live only once the certificate is ACTIVE: the plan reads the certificate's state and
+ * fails while it is not, so visitors never meet Full (strict) against an origin without a
+ * certificate (Cloudflare's 526).
  */
 export class EdgeStack extends EnvironmentStack {
-  /** @param routes the route table (workloads/routes.ts): cache rules and the rate limit follow it */
-  constructor(scope: Construct, env: EnvironmentConfig, ingress: IngressStack, routes: readonly Route[]) {
+  /**
+   * @param routes the route table (workloads/routes.ts): cache rules and the rate limit follow it
+   * @param dnsAuthorization publishes the certificate's DNS-authorization records; applied first
+   */
+  constructor(scope: Construct, env: EnvironmentConfig, ingress: IngressStack, routes: readonly Route[], dnsAuthorization: DnsAuthorizationStack) {
     super(scope, env, 'edge');
+    this.addDependency(dnsAuthorization);
     const { edge } = env;
-    const zoneId = edge.cloudflareZoneId;
     // The token comes from CLOUDFLARE_API_TOKEN (Zone Settings, DNS, Zone WAF and Cache Rules: Edit).
     new CloudflareProvider(this, 'cloudflare', {});
+    // Only reads the certificate's state (Certificate Manager Viewer is enough).
+    new GoogleProvider(this, 'google', { project: env.project.id, region: env.primaryRegion, defaultLabels: environmentLabels(env) });
+    const zoneId = new CloudflareZone(this, 'zone', { name: edge.zoneName ?? env.domain, plan: edge.plan }).id;
+
+    // Issuance starts when dns-authorization has published its records and takes minutes to an hour;
+    // until the certificate is ACTIVE this plan stops here, before anything below goes live.
+    const certificate = new DataGoogleCertificateManagerCertificates(this, 'certificate', {
+      filter: `name:${ingress.certificate.certificate.id}`,
+      lifecycle: {
+        postcondition: [{
+          condition: '${length(self.certificates) == 1 && try(self.certificates[0].managed[0].state, "") == "ACTIVE"}',
+          errorMessage:
+            `The certificate for ${servedHostnames(env).join(', ')} is \${try(self.certificates[0].managed[0].state, "missing")}, not ACTIVE ` +
+            '(authorization: ${try(jsonencode(self.certificates[0].managed[0].authorization_attempt_info), "none yet")}). ' +
+            'Proxied records and Full (strict) wait for it, or visitors get 526. Issuance takes minutes to an hour after the ' +
+            `${dnsAuthorization.stackName} stack published the DNS-authorization records: re-run this stack once it is ACTIVE ` +
+            '(docs/deploy.md, "Certificate before traffic").',
+        }],
+      },
+    });
 
     const zoneSettings = new SecureZoneSettings(this, 'zone-settings', {
       zoneId,
@@ -41,39 +71,39 @@ export class EdgeStack extends EnvironmentStack {
     }
 
     // Cross-stack references: the address comes from the ingress stack's forwarding rule, so DNS
-    // points at the load balancer only once it exists.
-    new ProxiedHostnames(this, 'origin', { zoneId, hostnames: servedHostnames(env), ipv4: ingress.ipv4Address });
-
-    // Certificate Manager checks these to issue and renew the certificate. Not proxied: they must
-    // resolve to Google's authorization target, not to Cloudflare.
-    ingress.dnsAuthorizationRecords.forEach((record, i) => {
-      new DnsRecord(this, `cert-dns-authorization-${i}`, {
-        zoneId,
-        // Google gives fully qualified names with the root dot; Cloudflare stores them without it.
-        name: Fn.trimsuffix(record.name, '.'),
-        type: record.type,
-        content: Fn.trimsuffix(record.data, '.'),
-        proxied: false,
-        ttl: AUTOMATIC_TTL,
-        comment: `Certificate Manager DNS authorization for ${record.hostname}`,
-      });
-    });
+    // points at the load balancer only once it exists, and (dependsOn) only past the certificate check.
+    const origin = new ProxiedHostnames(this, 'origin', { zoneId, hostnames: servedHostnames(env), ipv4: ingress.ipv4Address });
+    const certificateCheck = `data.${certificate.terraformResourceType}.${certificate.friendlyUniqueId}`;
+    for (const gated of [...origin.records, zoneSettings.settings.ssl]) gated.addOverride('depends_on', [certificateCheck]);
 
     // In route order; a request takes the first route it matches, and the routes do not overlap.
-    new CacheRules(this, 'cache-rules', { zoneId, rules: routes.map((route) => route.edgeCache.ruleFor(route.edgeExpression)) });
+    const cacheRules = new CacheRules(this, 'cache-rules', {
+      zoneId,
+      plan: edge.plan,
+      rules: routes.map((route) => route.edgeCache.ruleFor(route.edgeExpression, edge.plan)),
+    });
+    const rulesets = [cacheRules.ruleset];
 
     // Cloudflare allows one rate-limit rule on the Free plan: it covers every rate-limited route.
     const rateLimited = routes.filter((route) => route.rateLimited).map((route) => route.edgeExpression);
     if (rateLimited.length > 0) {
-      new RateLimitRule(this, 'api-rate-limit', {
+      const rateLimit = new RateLimitRule(this, 'api-rate-limit', {
         zoneId,
+        plan: edge.plan,
         description: 'Per-visitor request budget on the API',
         expression: rateLimited.join(' or '),
         requestsPerPeriod: edge.apiRateLimit.requestsPerPeriod,
         periodSeconds: edge.apiRateLimit.periodSeconds,
       });
+      rulesets.push(rateLimit.ruleset);
     }
 
-    if (edge.managedWaf) new ManagedWaf(this, 'managed-waf', { zoneId });
+    if (managedWafEnabled(edge)) {
+      rulesets.push(new ManagedWaf(this, 'managed-waf', { zoneId }).ruleset);
+    } else {
+      Annotations.of(this).addInfo(`${env.name}: no managed WAF (edge.managedWaf ${edge.managedWaf === false ? 'is false' : `unset, and the ${edge.plan} plan does not include it`})`);
+    }
+
+    new EntryPointRulesets(this, 'entry-points', { zoneId, rulesets, adopt: edge.adoptRulesets, adoptField: `config/${env.name}.ts › edge.adoptRulesets` });
   }
 }

@@ -17,12 +17,15 @@ export function environmentLabels(env: EnvironmentConfig): Record<string, string
 export abstract class EnvironmentStack extends TerraformStack {
   readonly env: EnvironmentConfig;
   readonly stackName: string;
+  /** Policy scope (policy/rule.ts StackPolicyScope): a release of a shared or production environment pins every image by digest. */
+  readonly imageDigestsRequired: boolean;
 
   protected constructor(scope: Construct, env: EnvironmentConfig, layer: string, region?: string) {
     const name = stackName(env, layer, region);
     super(scope, name);
     this.env = env;
     this.stackName = name;
+    this.imageDigestsRequired = env.release && env.tier !== 'disposable';
     if (env.backend.type === 'gcs') {
       new GcsBackend(this, { bucket: env.backend.bucket, prefix: `stacks/${name}` });
     } else {

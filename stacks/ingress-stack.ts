@@ -18,6 +18,7 @@ import { GlobalLoadBalancer } from '../constructs/gcp/global-load-balancer';
 import { NegBackendService } from '../constructs/gcp/neg-backend-service';
 import { NGINX_PORT, READINESS_PATH } from '../constructs/nginx';
 import type { CoreStack } from './core-stack';
+import { CloudflareZone } from '../constructs/cloudflare/zone';
 import { EnvironmentStack, environmentLabels } from './environment-stack';
 import type { Route, WorkloadDefinition } from '../workloads';
 import { negName, nodeNetworkTag } from './naming';
@@ -47,7 +48,7 @@ export function originPullCertificateActive(env: EnvironmentConfig): { condition
   return {
     condition: '${self.status == "active"}',
     errorMessage:
-      `The origin-pull client certificate ${env.ingress.originPull?.cloudflareCertificateId} of zone ${env.edge.cloudflareZoneId} is not active in Cloudflare: ` +
+      `The origin-pull client certificate ${env.ingress.originPull?.cloudflareCertificateId} of zone ${env.edge.zoneName ?? env.domain} is not active in Cloudflare: ` +
       `run scripts/origin-pull-cert.ts issue --env ${env.name} and put the id it prints in config/${env.name}.ts (docs/deploy.md), or wait until Cloudflare reports it active.`,
   };
 }
@@ -180,14 +181,16 @@ export class IngressStack extends EnvironmentStack {
     // present it before the proxy requires it: the certificate is checked, AOP enabled, then the proxy.
     let originPulls: AuthenticatedOriginPullsSettings | undefined;
     if (ingress.originPull) {
+      // Looked up by name, as in edge: no zone id in config.
+      const zoneId = new CloudflareZone(this, 'zone', { name: env.edge.zoneName ?? env.domain, plan: env.edge.plan }).id;
       const uploaded = new DataCloudflareAuthenticatedOriginPullsCertificate(this, 'origin-pull-certificate', {
-        zoneId: env.edge.cloudflareZoneId,
+        zoneId,
         certificateId: ingress.originPull.cloudflareCertificateId,
         lifecycle: { postcondition: [originPullCertificateActive(env)] },
       });
       // Zone-level AOP: with a custom certificate uploaded, Cloudflare presents it instead of its shared one.
       originPulls = new AuthenticatedOriginPullsSettings(this, 'origin-pulls', {
-        zoneId: env.edge.cloudflareZoneId,
+        zoneId,
         enabled: true,
         dependsOn: [uploaded],
       });

@@ -9,7 +9,10 @@ export const PAGES_DIR = '/etc/isoscribe/pages';
 export const PAGES_KEY = 'pages.json';
 /** frontend-server writes this SPA shell (FALLBACK_FILE in services/frontend-server/src/pages.ts). */
 export const FRONTEND_SPA_FALLBACK = '/200.html';
-/** HTML shells name the current bundle: a minute at the edge bounds how long an old one is served. */
+/**
+ * HTML shells name the current bundle: at most a minute at the edge bounds how long an old one is
+ * served. Free and Pro zones cannot cache that briefly, so there the edge does not cache HTML at all.
+ */
 export const HTML_EDGE_TTL_SECONDS = 60;
 
 /**
@@ -49,7 +52,7 @@ export function frontendPages(env: EnvironmentConfig): string {
 export const frontend: WorkloadDefinition = {
   name: 'frontend',
   service: 'frontend-server',
-  routes: [{ edgeCache: EdgeCache.cache('HTML pages: briefly at the edge, browsers as the origin says', { edgeTtlSeconds: HTML_EDGE_TTL_SECONDS }) }],
+  routes: [{ edgeCache: EdgeCache.atMost('HTML pages: briefly at the edge, browsers as the origin says', HTML_EDGE_TTL_SECONDS) }],
   access: [CoreAccess.bundleBucketRead()],
   pod: ({ env, trustedProxies, paths, bundleManifestUrl }) => {
     const pages = PodFile.configMap({ kubernetesName: 'frontend-pages', dir: PAGES_DIR, key: PAGES_KEY, content: frontendPages(env) });

@@ -1,4 +1,5 @@
 import { CacheRule } from '../constructs/cloudflare/cache-rules';
+import { CLOUDFLARE_PLAN_LIMITS, type CloudflarePlan } from '../config/schema-edge';
 
 /*
  * The one route table. The load balancer's URL map, Cloudflare's cache and rate-limit expressions
@@ -51,14 +52,27 @@ export class EdgeCache {
     return new EdgeCache((expression) => CacheRule.bypass(description, expression));
   }
 
+  /**
+   * Kept `maxEdgeTtlSeconds` at the edge where the zone's plan allows an edge TTL that short; on plans
+   * whose minimum is longer (Free: 2 h, Pro: 1 h) never stored at the edge, so a response is never
+   * served staler than the bound. Browsers follow the origin.
+   */
+  static atMost(description: string, maxEdgeTtlSeconds: number): EdgeCache {
+    return new EdgeCache((expression, plan) =>
+      CLOUDFLARE_PLAN_LIMITS[plan].minEdgeTtlSeconds <= maxEdgeTtlSeconds
+        ? CacheRule.cache(description, expression, { edgeTtlSeconds: maxEdgeTtlSeconds })
+        : CacheRule.bypass(`${description} (not cached: the ${plan} plan's shortest edge TTL is ${CLOUDFLARE_PLAN_LIMITS[plan].minEdgeTtlSeconds}s)`, expression),
+    );
+  }
+
   /** Kept `edgeTtlSeconds` at the edge; browsers keep it `browserTtlSeconds`, or as the origin says when omitted. */
   static cache(description: string, ttl: { edgeTtlSeconds: number; browserTtlSeconds?: number }): EdgeCache {
     return new EdgeCache((expression) => CacheRule.cache(description, expression, ttl));
   }
 
   private constructor(
-    /** @internal the cache rule for a route's expression. */
-    readonly ruleFor: (expression: string) => CacheRule,
+    /** @internal the cache rule for a route's expression, in a zone on `plan`. */
+    readonly ruleFor: (expression: string, plan: CloudflarePlan) => CacheRule,
   ) {}
 }
 

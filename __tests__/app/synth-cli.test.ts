@@ -12,9 +12,11 @@ function expectedStacks(env: string, regions: string[]): Record<string, string[]
   const stacks: Record<string, string[]> = { [core]: [] };
   for (const region of regions) stacks[`isoscribe-${env}-cluster-${region}`] = [core];
   for (const region of regions) stacks[`isoscribe-${env}-workloads-${region}`] = [`isoscribe-${env}-cluster-${region}`, core].sort();
-  // ingress waits for every region's workloads (their Services create the NEGs); edge reads ingress only.
+  // ingress waits for every region's workloads (their Services create the NEGs); dns-authorization
+  // publishes ingress's certificate records; edge reads ingress and waits for dns-authorization.
   stacks[`isoscribe-${env}-ingress`] = [core, ...regions.map((r) => `isoscribe-${env}-workloads-${r}`)].sort();
-  stacks[`isoscribe-${env}-edge`] = [`isoscribe-${env}-ingress`];
+  stacks[`isoscribe-${env}-dns-authorization`] = [`isoscribe-${env}-ingress`];
+  stacks[`isoscribe-${env}-edge`] = [`isoscribe-${env}-dns-authorization`, `isoscribe-${env}-ingress`];
   // Applied by hand once per project (docs/deploy.md); nothing depends on it.
   stacks[`isoscribe-${env}-bootstrap`] = [];
   return stacks;

@@ -14,6 +14,8 @@ import {
   type GrantTarget,
 } from '../../stacks/bootstrap-stack';
 import { NODE_PROJECT_ROLES } from '../../stacks/core-stack';
+import { registryLocation } from '../../config/common';
+import { GCP_REGIONS } from '../../config/gcp-regions';
 import { WORKLOADS } from '../../workloads';
 import { environment, resources, onlyResource, type TfJson } from '../support/topology';
 
@@ -62,10 +64,16 @@ function grantsOf(stack: TfJson): Grant[] {
     if (suffix === 'gke-node') return 'node account';
     return suffix && WORKLOADS.some((w) => w.name === suffix) ? `${suffix} account` : `unknown account ${ref}`;
   };
+  const repositories = new Map(resources(stack, 'google_artifact_registry_repository').map((r) => [`\${google_artifact_registry_repository.${r.__id}.name}`, r]));
+  const repositoryOf = (ref: string): string => {
+    const repo = repositories.get(ref);
+    if (repo?.mode === 'REMOTE_REPOSITORY' && repo.remote_repository_config?.docker_repository?.public_repository === 'DOCKER_HUB') return 'Docker Hub remote repository';
+    return repo && repo.mode === undefined ? 'image repository' : `unknown repository ${ref}`;
+  };
   const role = (r: string) => customRoles.get(r) ?? r;
   return [
     ...resources(stack, 'google_storage_bucket_iam_member').map((m) => ({ identity: identityOf(m.member), role: role(m.role), on: 'state bucket', condition: m.condition })),
-    ...resources(stack, 'google_artifact_registry_repository_iam_member').map((m) => ({ identity: identityOf(m.member), role: role(m.role), on: 'image repository', condition: m.condition })),
+    ...resources(stack, 'google_artifact_registry_repository_iam_member').map((m) => ({ identity: identityOf(m.member), role: role(m.role), on: repositoryOf(m.repository), condition: m.condition })),
     ...resources(stack, 'google_service_account_iam_member')
       .filter((m) => m.role !== 'roles/iam.workloadIdentityUser')
       .map((m) => ({ identity: identityOf(m.member), role: role(m.role), on: targetOfAccount(m.service_account_id), condition: m.condition })),
@@ -155,7 +163,7 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
   });
 
   it('creates the image repository (the first push precedes every deploy) with immutable tags; pusher writes, nodes read, on it only', () => {
-    const repo = onlyResource(stack, 'google_artifact_registry_repository');
+    const [repo] = resources(stack, 'google_artifact_registry_repository').filter((r) => r.mode === undefined);
     const [, location, , repositoryId] = /^([a-z0-9-]+)-docker\.pkg\.dev\/([^/]+)\/([^/]+)\//.exec(env.workloads.api.image.repository)!;
     expect(repo).toMatchObject({ format: 'DOCKER', repository_id: repositoryId, location, docker_config: { immutable_tags: true } });
     expect(env.workloads.frontend.image.repository.startsWith(`${location}-docker.pkg.dev/${env.project.id}/${repositoryId}/`)).toBe(true);
@@ -163,6 +171,33 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
       'imagePusher roles/artifactregistry.writer', 'node roles/artifactregistry.reader',
     ]);
     expect(projectRoles(stack, `isoscribe-${envName}-ci-push`)).toEqual([]);
+  });
+
+  it('creates the Docker Hub remote repository NGINX is pulled through (issue 13: no anonymous Docker Hub pulls); nodes and the pusher read it', () => {
+    const remote = resources(stack, 'google_artifact_registry_repository').filter((r) => r.mode === 'REMOTE_REPOSITORY');
+    expect(remote).toHaveLength(1);
+    const [, location, project, repositoryId] = /^([a-z0-9-]+)-docker\.pkg\.dev\/([^/]+)\/([^/]+)\//.exec(env.nginxImage.repository)!;
+    expect(project).toBe(env.project.id);
+    expect(remote[0]).toMatchObject({ format: 'DOCKER', repository_id: repositoryId, location, remote_repository_config: { docker_repository: { public_repository: 'DOCKER_HUB' } } });
+    expect(env.nginxImage.repository).toBe(`${location}-docker.pkg.dev/${env.project.id}/${repositoryId}/nginxinc/nginx-unprivileged`);
+    expect(grantsOf(stack).filter((g) => g.on === 'Docker Hub remote repository').map((g) => `${g.identity} ${g.role}`).sort()).toEqual([
+      'imagePusher roles/artifactregistry.reader', 'node roles/artifactregistry.reader',
+    ]);
+  });
+
+  it('enforces a Binary Authorization policy that denies every image but the configured ones (issue 13: CKV_GCP_66)', () => {
+    const policy = onlyResource(stack, 'google_binary_authorization_policy');
+    expect(policy.default_admission_rule).toEqual({ evaluation_mode: 'ALWAYS_DENY', enforcement_mode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' });
+    expect(policy.global_policy_evaluation_mode).toBe('ENABLE');
+    const patterns = policy.admission_whitelist_patterns.map((p: TfJson) => p.name_pattern).sort();
+    expect(patterns).toEqual([...new Set([...WORKLOADS.map((w) => env.workloads[w.name].image.repository), env.nginxImage.repository])].sort().map((r) => `${r}*`));
+    // Every pattern is inside this project's registry, and none admits a whole registry or a nested path.
+    for (const pattern of patterns) {
+      expect(pattern).toMatch(new RegExp(`^[a-z0-9-]+-docker\\.pkg\\.dev/${env.project.id}/[a-z0-9-]+/[a-z0-9._/-]+[a-z0-9]\\*$`));
+    }
+    expect(resources(stack, 'google_project_service').map((s) => s.service)).toContain('binaryauthorization.googleapis.com');
+    // The deployer cannot manage (so cannot loosen) it: no Binary Authorization role among its grants.
+    expect(DEPLOYER_ROLES.some((g) => g.role.includes('binaryauthorization') || g.covers.some((c) => c.startsWith('google_binary_authorization')))).toBe(false);
   });
 
   it('gives the planner read-only roles, DNS-endpoint access and read access to state, and no secret at all', () => {
@@ -222,6 +257,59 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
   it('keeps saved plans in the state bucket for a week only', () => {
     const bucket = onlyResource(stack, 'google_storage_bucket');
     expect(bucket.lifecycle_rule).toEqual(expect.arrayContaining([{ action: { type: 'Delete' }, condition: { age: 7, matches_prefix: ['plans/'] } }]));
+  });
+});
+
+describe('bootstrap stack: where NGINX comes from', () => {
+  const synthWith = (edit: (env: ReturnType<typeof environment>) => void) => () => {
+    const env = structuredClone(environment('staging'));
+    edit(env);
+    new BootstrapStack(Testing.app(), env, delivery);
+  };
+
+  it('refuses an NGINX image straight from Docker Hub, naming the field and the fix', () => {
+    expect(synthWith((env) => { env.nginxImage.repository = 'nginxinc/nginx-unprivileged'; })).toThrow(
+      /config\/staging\.ts › nginxImage\.repository "nginxinc\/nginx-unprivileged" is not in this project's Artifact Registry; pull it through the Docker Hub remote repository: dockerHubImageRepository/,
+    );
+  });
+
+  it('refuses an NGINX image in another project\'s registry or in the workloads\' own repository', () => {
+    expect(synthWith((env) => { env.nginxImage.repository = 'europe-docker.pkg.dev/someone-else/docker-hub/nginxinc/nginx-unprivileged'; })).toThrow(/is not in this project's Artifact Registry/);
+    expect(synthWith((env) => { env.nginxImage.repository = `europe-docker.pkg.dev/${env.project.id}/isoscribe/nginxinc/nginx-unprivileged`; })).toThrow(
+      /is in the workloads' repository isoscribe; Docker Hub images come through their own remote repository/,
+    );
+  });
+});
+
+describe('bootstrap stack: a registry outage does not stop image pulls', () => {
+  const synthWith = (edit: (env: ReturnType<typeof environment>) => void) => () => {
+    const env = structuredClone(environment('production'));
+    edit(env);
+    new BootstrapStack(Testing.app(), env, delivery);
+  };
+
+  it.each(['dev', 'staging', 'production'])('%s keeps its images and its Docker Hub cache in a multi-region', (envName) => {
+    const env = environment(envName);
+    const stack = synthBootstrap(envName);
+    const locations = resources(stack, 'google_artifact_registry_repository').map((r) => r.location);
+    expect(locations).toHaveLength(2);
+    for (const location of locations) expect(['us', 'europe', 'asia']).toContain(location);
+    // The continent of the primary region.
+    expect(locations[0]).toBe({ us: 'us', europe: 'europe', asia: 'asia' }[env.primaryRegion.split('-')[0]]);
+  });
+
+  it('refuses a regional repository (one region\'s outage stops every pull), naming the field and the fix', () => {
+    expect(synthWith((env) => {
+      for (const w of WORKLOADS) env.workloads[w.name].image.repository = env.workloads[w.name].image.repository.replace(/^us-docker/, 'us-central1-docker');
+    })).toThrow(/config\/production\.ts › workloads\.api\.image\.repository: the registry location "us-central1" is one region, and its outage stops every image pull; use a multi-region \(us, europe, asia\): registryLocation\(region\)/);
+    expect(synthWith((env) => { env.nginxImage.repository = env.nginxImage.repository.replace(/^us-docker/, 'us-central1-docker'); })).toThrow(
+      /nginxImage\.repository: the registry location "us-central1" is one region/,
+    );
+  });
+
+  it('maps every region the schema knows to a multi-region, and says what to do for one it cannot', () => {
+    for (const region of GCP_REGIONS) expect(['us', 'europe', 'asia']).toContain(registryLocation(region));
+    expect(() => registryLocation('mars-north1')).toThrow('no Artifact Registry multi-region for region "mars-north1"; extend registryLocation (config/common.ts)');
   });
 });
 

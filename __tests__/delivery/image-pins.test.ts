@@ -21,12 +21,14 @@ let dir: string;
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'image-pins-'));
   // Stand-in for docker (no container runtime here): `pull` finds nothing, `tag`/`push` are logged,
-  // `inspect` reports a digest derived from the repository.
+  // `inspect` reports a digest derived from the repository, `buildx imagetools inspect` one derived from
+// the reference (repository:tag) it resolves.
   fs.writeFileSync(path.join(dir, 'docker'), `#!/usr/bin/env bash
 echo "$*" >> "${dir}/docker.log"
 case "$1" in
   pull) exit 1 ;;
   inspect) ref="\${@: -1}"; repo="\${ref%:*}"; printf '%s@sha256:%s\\n' "$repo" "$(printf '%s' "$repo" | od -An -tx1 | tr -d ' \\n' | cut -c1-64 | sed -e :a -e 's/^.\\{1,63\\}$/&0/;ta')" ;;
+  buildx) ref="\${@: -1}"; printf 'sha256:%s\\n' "$(printf '%s' "$ref" | od -An -tx1 | tr -d ' \\n' | cut -c1-64 | sed -e :a -e 's/^.\\{1,63\\}$/&0/;ta')" ;;
 esac
 `, { mode: 0o755 });
 });
@@ -73,6 +75,8 @@ describe('image pins from push to synth (docker is a stand-in: no container runt
       const stem = `ISOSCRIBE_${w.name.toUpperCase()}_IMAGE`;
       return [`${stem}_TAG=${SHA}`, `${stem}_DIGEST=${digestOf(staging.workloads[w.name].image.repository)}`];
     });
+    // NGINX: the reviewed tag, resolved through the Docker Hub remote repository.
+    lines.push(`ISOSCRIBE_NGINX_IMAGE_DIGEST=${digestOf(`${staging.nginxImage.repository}:${staging.nginxImage.tag}`)}`);
     expect(output).toBe(`image_pins<<IMAGE_PINS_END\n${lines.join('\n')}\nIMAGE_PINS_END\n`);
   });
 
@@ -86,7 +90,28 @@ describe('image pins from push to synth (docker is a stand-in: no container runt
     for (const w of WORKLOADS) {
       expect(staging.workloads[w.name].image).toMatchObject({ tag: SHA, digest: digestOf(staging.workloads[w.name].image.repository) });
     }
+    expect(staging.nginxImage.digest).toBe(digestOf(`${staging.nginxImage.repository}:${staging.nginxImage.tag}`));
   });
+
+  it('resolves NGINX through the Docker Hub remote repository, never Docker Hub itself, without pulling it', () => {
+    const [staging] = loadEnvironments(ENVIRONMENTS.filter((e) => e.name === 'staging'));
+    const calls = fs.readFileSync(path.join(dir, 'docker.log'), 'utf8').split('\n').filter((l) => l.includes('nginx'));
+    expect(calls).toEqual([`buildx imagetools inspect --format {{.Manifest.Digest}} ${staging.nginxImage.repository}:${staging.nginxImage.tag}`]);
+    expect(staging.nginxImage.repository).toMatch(/^europe-docker\.pkg\.dev\/isoscribe-staging\/docker-hub\//);
+  });
+
+  it('fails, naming the image and where to look, when a third-party tag does not resolve to a digest', () => {
+    const broken = path.join(dir, 'broken');
+    fs.mkdirSync(broken, { recursive: true });
+    fs.writeFileSync(path.join(broken, 'docker'), `#!/usr/bin/env bash
+[[ "$1" == buildx ]] && { echo "ERROR: not found" ; exit 0; }
+exec "${dir}/docker" "$@"
+`, { mode: 0o755 });
+    const run = spawnSync('bash', ['scripts/ci-push-images.sh', 'staging', SHA], { cwd: root, env: { ...process.env, PATH: `${broken}:${process.env.PATH}` }, encoding: 'utf8' });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/ci-push-images: could not resolve europe-docker\.pkg\.dev\/isoscribe-staging\/docker-hub\/nginxinc\/nginx-unprivileged:1\.28\.0-alpine to a digest \(got "ERROR: not found"\); is the Docker Hub remote repository there \(bootstrap\)/);
+    expect(run.stdout).not.toContain('image_pins');
+  }, 60_000);
 
   it('the deploy job refuses any other variable in image_pins, exporting nothing', () => {
     const { status, githubEnv } = pinStep(`ISOSCRIBE_API_IMAGE_TAG=${SHA}\nLD_PRELOAD=/tmp/x.so`);

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, ENVIRONMENTS, loadEnvironments } from '../../config';
-import { applyImageOverrides, imageOverrideVariables } from '../../config/overrides';
+import { applyImageOverrides, imageOverrideVariables, NGINX_DIGEST_VARIABLE, RELEASE_VARIABLE } from '../../config/overrides';
 
 const DIGEST = `sha256:${'ab12'.repeat(16)}`;
 const SHA = '0123456789abcdef0123456789abcdef01234567';
@@ -53,6 +53,57 @@ describe('image overrides from environment variables', () => {
       'ISOSCRIBE_FRONTEND_IMAGE_DIGEST: must be "sha256:" followed by 64 lowercase hex digits (got "sha256:xyz")',
     ]);
   });
+
+  it('pins NGINX\'s configured tag to the digest CI resolved, and marks a release', () => {
+    const envs = loadEnvironments(applyImageOverrides(ENVIRONMENTS, { [NGINX_DIGEST_VARIABLE]: DIGEST, [RELEASE_VARIABLE]: '1' }));
+    for (const env of envs) {
+      const configured = ENVIRONMENTS.find((e) => e.name === env.name)!.nginxImage;
+      expect(env.nginxImage).toEqual({ ...configured, digest: DIGEST });
+      expect(env.release).toBe(true);
+    }
+    expect(NGINX_DIGEST_VARIABLE).toBe('ISOSCRIBE_NGINX_IMAGE_DIGEST');
+    expect(loadEnvironments(ENVIRONMENTS).every((env) => env.release === false)).toBe(true);
+    expect(() => applyImageOverrides(ENVIRONMENTS, { [RELEASE_VARIABLE]: 'true', [NGINX_DIGEST_VARIABLE]: 'sha256:1' })).toThrow(ConfigError);
+    try {
+      applyImageOverrides(ENVIRONMENTS, { [RELEASE_VARIABLE]: 'true', [NGINX_DIGEST_VARIABLE]: 'sha256:1' });
+    } catch (e) {
+      expect((e as ConfigError).problems).toEqual([
+        'ISOSCRIBE_NGINX_IMAGE_DIGEST: must be "sha256:" followed by 64 lowercase hex digits (got "sha256:1")',
+        'ISOSCRIBE_RELEASE: must be "1" (a release synth) or unset (got "true")',
+      ]);
+    }
+  });
+
+  it('a release synth of staging without NGINX\'s digest fails the policy pack (POD-020) through the real entry point; with it, every image is pinned', () => {
+    const root = path.resolve(__dirname, '../..');
+    const synth = (extra: Record<string, string>) => {
+      const outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'isoscribe-release-')), 'out');
+      const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'main.ts'], {
+        cwd: root,
+        env: {
+          ...process.env, CDKTF_OUTDIR: outdir, ISOSCRIBE_ENVS: 'staging', [RELEASE_VARIABLE]: '1',
+          ISOSCRIBE_API_IMAGE_TAG: SHA, ISOSCRIBE_API_IMAGE_DIGEST: DIGEST, ISOSCRIBE_FRONTEND_IMAGE_TAG: SHA, ISOSCRIBE_FRONTEND_IMAGE_DIGEST: DIGEST, ...extra,
+        },
+        encoding: 'utf8',
+      });
+      return { run, outdir };
+    };
+    const unpinned = synth({});
+    fs.rmSync(path.dirname(unpinned.outdir), { recursive: true, force: true });
+    expect(unpinned.run.status).not.toBe(0);
+    expect(unpinned.run.stdout + unpinned.run.stderr).toMatch(/\[POD-020\][^\n]*container "nginx": image "europe-docker\.pkg\.dev\/isoscribe-staging\/docker-hub\/nginxinc\/nginx-unprivileged:1\.28\.0-alpine" has no digest/);
+
+    const pinned = synth({ [NGINX_DIGEST_VARIABLE]: DIGEST });
+    try {
+      if (pinned.run.status !== 0) throw new Error(`main.ts exited ${pinned.run.status}:\n${pinned.run.stderr}`);
+      const manifest = JSON.parse(fs.readFileSync(path.join(pinned.outdir, 'manifest.json'), 'utf8'));
+      const [name] = Object.keys(manifest.stacks).filter((n) => n.startsWith('isoscribe-staging-workloads-'));
+      const text = fs.readFileSync(path.join(pinned.outdir, manifest.stacks[name].synthesizedStackPath), 'utf8');
+      expect(text).toContain(`/nginxinc/nginx-unprivileged:1.28.0-alpine@${DIGEST}`);
+    } finally {
+      fs.rmSync(path.dirname(pinned.outdir), { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('reach the synthesized deployments through the real entry point (main.ts)', () => {
     const outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'isoscribe-override-')), 'out');

@@ -7,19 +7,22 @@ const EDGE_PATHS = {
   api: '(http.request.uri.path eq "/api" or starts_with(http.request.uri.path, "/api/"))',
   static: 'starts_with(http.request.uri.path, "/static/")',
 };
-import { environment, resources, synthEnvironment, type TfJson } from '../support/topology';
+import { dataSources, environment, resources, synthEnvironment, type TfJson } from '../support/topology';
 
 const env = environment('production');
 const { json, manifest } = synthEnvironment(env);
 const edge = json['isoscribe-production-edge'];
 const ingress = json['isoscribe-production-ingress'];
-const zoneId = env.edge.cloudflareZoneId;
+const dnsAuthorization = json['isoscribe-production-dns-authorization'];
+/** The zone id as the stacks read it: looked up by name, never written in config. */
+const zoneIdOf = (stack: TfJson) => `\${data.cloudflare_zone.${dataSources(stack, 'cloudflare_zone')[0].__id}.id}`;
+const zoneId = zoneIdOf(edge);
 
 function rulesetOf(stack: TfJson, phase: string): TfJson | undefined {
   return resources(stack, 'cloudflare_ruleset').find((r) => r.phase === phase);
 }
 
-/** The ingress output a `data.terraform_remote_state...outputs.<name>` reference in edge reads. */
+/** The ingress output a `data.terraform_remote_state...outputs.<name>` reference in edge or dns-authorization reads. */
 function ingressOutputFor(ref: string): string {
   const m = /cross-stack-reference-input-isoscribe-production-ingress\.outputs\.([A-Za-z0-9_-]+)/.exec(ref);
   if (!m) throw new Error(`not a reference to the ingress stack: ${ref}`);
@@ -27,9 +30,11 @@ function ingressOutputFor(ref: string): string {
 }
 
 describe('edge stack (production)', () => {
-  it('uses only the Cloudflare provider, on the configured zone', () => {
-    expect(Object.keys(edge.provider)).toEqual(['cloudflare']);
+  it('uses the Cloudflare provider on the zone it looks up by the domain\'s name (Google only to read the certificate)', () => {
+    expect(Object.keys(edge.provider).sort()).toEqual(['cloudflare', 'google']);
     expect(edge.provider.cloudflare).toEqual([{}]); // credentials from CLOUDFLARE_API_TOKEN, never in code
+    expect(Object.keys(edge.resource).filter((t) => t.startsWith('google_'))).toEqual([]);
+    expect(dataSources(edge, 'cloudflare_zone')).toEqual([expect.objectContaining({ filter: { name: 'isoscribe.com' } })]);
     for (const [type, byId] of Object.entries<Record<string, TfJson>>(edge.resource)) {
       for (const body of Object.values(byId)) expect({ type, zone_id: body.zone_id }).toEqual({ type, zone_id: zoneId });
     }
@@ -54,9 +59,11 @@ describe('edge stack (production)', () => {
       }
     });
 
-    it('publishes each DNS-authorization record of the certificate, not proxied, as ingress reports it', () => {
+    it('publishes each DNS-authorization record of the certificate, not proxied, as ingress reports it (in dns-authorization)', () => {
       const auths = resources(ingress, 'google_certificate_manager_dns_authorization');
-      const cnames = records.filter((r) => r.proxied === false);
+      expect(records.filter((r) => r.proxied === false)).toEqual([]);
+      const cnames = resources(dnsAuthorization, 'cloudflare_dns_record');
+      expect(cnames.every((r) => r.proxied === false && r.zone_id === zoneIdOf(dnsAuthorization))).toBe(true);
       expect(cnames).toHaveLength(auths.length);
       const sources = cnames.map((r) => ({
         name: ingressOutputFor(r.name),
@@ -96,16 +103,24 @@ describe('edge stack (production)', () => {
       expect(STATIC_TTL_SECONDS).toBeGreaterThanOrEqual(30 * 24 * 3600);
     });
 
-    it('cache HTML briefly at the edge, and never touch API or static paths with that rule', () => {
+    it('do not cache HTML on Pro (its shortest edge TTL, 1 h, is longer than HTML may be stale), and never touch API or static paths with that rule', () => {
+      expect(env.edge.plan).toBe('pro');
       const html = rules.find((r) => r.expression.startsWith('not '))!;
       expect(html.expression).toBe(`not ${EDGE_PATHS.api} and not ${EDGE_PATHS.static}`);
+      expect(html.action_parameters).toEqual({ cache: false });
+      expect(rules).toHaveLength(3);
+    });
+
+    it('cache HTML briefly at the edge on Business, where the plan allows it', () => {
+      const business = environment('production', (e) => ({ ...e, edge: { ...e.edge, plan: 'business' } }));
+      const html = rulesetOf(synthEnvironment(business).json['isoscribe-production-edge'], 'http_request_cache_settings')!
+        .rules.find((r: TfJson) => r.expression.startsWith('not '));
       expect(html.action_parameters).toEqual({
         cache: true,
         edge_ttl: { mode: 'override_origin', default: HTML_EDGE_TTL_SECONDS },
         browser_ttl: { mode: 'respect_origin' },
       });
       expect(HTML_EDGE_TTL_SECONDS).toBeLessThanOrEqual(300);
-      expect(rules).toHaveLength(3);
     });
   });
 
@@ -133,9 +148,10 @@ describe('edge stack (production)', () => {
     expect(rulesetOf(synthEnvironment(dev).json['isoscribe-dev-edge'], 'http_request_firewall_managed')).toBeUndefined();
   });
 
-  it('deploys after ingress and nothing else; the chain is core → cluster → workloads → ingress → edge in every region', () => {
+  it('deploys after ingress and dns-authorization; the chain is core → cluster → workloads → ingress → dns-authorization → edge in every region', () => {
     const deps = (name: string) => manifest.stacks[`isoscribe-production-${name}`].dependencies;
-    expect(deps('edge')).toEqual(['isoscribe-production-ingress']);
+    expect([...deps('edge')].sort()).toEqual(['isoscribe-production-dns-authorization', 'isoscribe-production-ingress']);
+    expect(deps('dns-authorization')).toEqual(['isoscribe-production-ingress']);
     for (const region of env.regions.map((r) => r.name)) {
       expect(deps('ingress')).toContain(`isoscribe-production-workloads-${region}`);
       expect(deps(`workloads-${region}`)).toContain(`isoscribe-production-cluster-${region}`);

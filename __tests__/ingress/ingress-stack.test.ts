@@ -215,10 +215,10 @@ describe('ingress stack (production: three regions, three zones each)', () => {
 
     it('enables Authenticated Origin Pulls with the uploaded certificate before the proxy requires it, and fails the plan naming the script if it is not active', () => {
       const aop = onlyResource(ingress, 'cloudflare_authenticated_origin_pulls_settings');
-      expect(aop).toMatchObject({ zone_id: env.edge.cloudflareZoneId, enabled: true });
+      expect(aop).toMatchObject({ zone_id: `\${data.cloudflare_zone.${dataSources(ingress, 'cloudflare_zone')[0].__id}.id}`, enabled: true });
       expect(proxy.depends_on).toEqual([`cloudflare_authenticated_origin_pulls_settings.${aop.__id}`]);
       const [certificate] = dataSources(ingress, 'cloudflare_authenticated_origin_pulls_certificate');
-      expect(certificate).toMatchObject({ zone_id: env.edge.cloudflareZoneId, certificate_id: env.ingress.originPull!.cloudflareCertificateId });
+      expect(certificate).toMatchObject({ zone_id: `\${data.cloudflare_zone.${dataSources(ingress, 'cloudflare_zone')[0].__id}.id}`, certificate_id: env.ingress.originPull!.cloudflareCertificateId });
       expect(aop.depends_on).toEqual([`data.cloudflare_authenticated_origin_pulls_certificate.${certificate.__id}`]);
       const [postcondition] = certificate.lifecycle.postcondition;
       expect(postcondition.condition).toBe('${self.status == "active"}');

@@ -39,6 +39,15 @@ export function newStack(): TerraformStack {
   return new TerraformStack(Testing.app(), 'fixture');
 }
 
+/** A stack that declares itself a release of a shared or production environment (policy/rule.ts StackPolicyScope). */
+class ReleaseFixtureStack extends TerraformStack {
+  readonly imageDigestsRequired = true;
+}
+
+export function newReleaseStack(): TerraformStack {
+  return new ReleaseFixtureStack(Testing.app(), 'fixture');
+}
+
 /** cdktf refuses to synthesize resources without their provider; one per stack. */
 function provider(stack: TerraformStack, name: 'google' | 'kubernetes' | 'cloudflare'): void {
   if (stack.node.tryFindChild(name)) return;

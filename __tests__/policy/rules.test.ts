@@ -1,12 +1,15 @@
 import { TerraformStack, Testing } from 'cdktf';
 import { HARDENING_RULES, HardeningPolicy, type PolicyFinding } from '../../policy';
-import { API_EXPRESSION, container, edge, gke, loadBalancer, newStack, pods, type EdgeProps, type GkeProps, type LbProps, type PodProps } from './fixtures';
+import { API_EXPRESSION, container, edge, gke, loadBalancer, newReleaseStack, newStack, pods, type EdgeProps, type GkeProps, type LbProps, type PodProps } from './fixtures';
 
-function check(build: (stack: TerraformStack) => void): PolicyFinding[] {
-  const stack = newStack();
+function check(build: (stack: TerraformStack) => void, stack: TerraformStack = newStack()): PolicyFinding[] {
   build(stack);
   return new HardeningPolicy().checkStack(stack);
 }
+
+/** The pods family in a release of a shared or production environment. */
+const releasePods = (mutate?: (p: PodProps) => void) => check((s) => pods(s, mutate), newReleaseStack());
+const DIGEST = `sha256:${'a'.repeat(64)}`;
 
 const families = {
   gke: (mutate?: (p: GkeProps) => void) => check((s) => gke(s, mutate)),
@@ -50,6 +53,7 @@ const VIOLATIONS: [ruleId: string, what: string, findings: () => PolicyFinding[]
   ['POD-006', 'no memory limit', () => families.pods((p) => { delete nginx(p).resources.limits; })],
   ['POD-007', 'no readiness probe on a serving container', () => families.pods((p) => { delete nginx(p).readinessProbe; })],
   ['POD-008', 'latest tag', () => families.pods((p) => { nginx(p).image = 'nginxinc/nginx-unprivileged:latest'; })],
+  ['POD-020', 'a tag-only image in a release', () => releasePods((p) => { for (const c of podSpec(p).container) c.image = `${c.image}@${DIGEST}`; nginx(p).image = 'registry.example/nginx:1.2.3'; })],
   ['POD-009', 'default namespace', () => families.pods((p) => { p.deployment.metadata.namespace = 'default'; })],
   ['POD-010', 'token mounted', () => families.pods((p) => { delete podSpec(p).automountServiceAccountToken; })],
   ['POD-011', 'no zone spread', () => families.pods((p) => { delete podSpec(p).topologySpreadConstraint; })],
@@ -157,6 +161,19 @@ describe('rules that need more than one fixture', () => {
     expect(families.pods((p) => { nginx(p).image = `registry.example/nginx:1.2.3@${digest}`; })).toEqual([]);
     expect(families.pods((p) => { nginx(p).image = 'registry.example/nginx@sha256:abc'; }).map((f) => f.ruleId)).toEqual(['POD-008']);
     expect(families.pods((p) => { nginx(p).image = 'registry.example:5000/nginx'; }).map((f) => f.ruleId)).toEqual(['POD-008']);
+  });
+
+  it('POD-020 holds only in a release: a tag is what a pull request reviews; a release pins every container, init containers included', () => {
+    const pinAll = (p: PodProps) => { for (const c of [...podSpec(p).container, ...(podSpec(p).initContainer ?? [])]) c.image = `${c.image}@${DIGEST}`; };
+    expect(families.pods()).toEqual([]);
+    expect(releasePods(pinAll)).toEqual([]);
+    const unpinned = releasePods().filter((f) => f.ruleId === 'POD-020');
+    expect(unpinned).toHaveLength(1);
+    expect(unpinned[0].problems.length).toBeGreaterThan(0);
+    for (const problem of unpinned[0].problems) expect(problem).toMatch(/^container "[a-z-]+": image "registry\.example\/[a-z-]+:1\.2\.3" has no digest$/);
+    expect(unpinned[0].fix).toMatch(/ISOSCRIBE_NGINX_IMAGE_DIGEST/);
+    // A malformed digest is not a digest.
+    expect(releasePods((p) => { pinAll(p); nginx(p).image = 'registry.example/nginx:1.2.3@sha256:abc'; }).map((f) => f.ruleId).sort()).toEqual(['POD-008', 'POD-020']);
   });
 
   it('POD-013 wants a preStop hook on every container that serves a port', () => {

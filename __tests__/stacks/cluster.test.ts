@@ -45,6 +45,10 @@ describe.each(prodRegions.map((r) => [r.name, r] as const))('production cluster 
     expect(pool.node_config.workload_metadata_config.mode).toBe('GKE_METADATA');
   });
 
+  it('enforces the project\'s Binary Authorization policy (bootstrap stack) at admission', () => {
+    expect(cluster.binary_authorization).toEqual({ evaluation_mode: 'PROJECT_SINGLETON_POLICY_ENFORCE' });
+  });
+
   it('has shielded nodes with secure boot and integrity monitoring', () => {
     expect(cluster.enable_shielded_nodes).toBe(true);
     expect(pool.node_config.shielded_instance_config).toEqual({ enable_secure_boot: true, enable_integrity_monitoring: true });

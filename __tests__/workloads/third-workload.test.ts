@@ -82,7 +82,7 @@ describe('a third workload: config entry + one definition file', () => {
     const searchPaths = '(http.request.uri.path eq "/search" or starts_with(http.request.uri.path, "/search/"))';
     const rulesets = resources(stack('edge'), 'cloudflare_ruleset');
     const cache = rulesets.find((r) => r.phase === 'http_request_cache_settings')!.rules;
-    expect(cache.find((r: TfJson) => r.expression === searchPaths).action_parameters).toMatchObject({ cache: true, edge_ttl: { default: 10 } });
+    expect(cache.find((r: TfJson) => r.expression === searchPaths).action_parameters).toMatchObject({ cache: true, edge_ttl: { default: 7200 } });
     expect(cache.find((r: TfJson) => r.expression.startsWith('not ')).expression).toContain(`not ${searchPaths}`);
     expect(rulesets.find((r) => r.phase === 'http_ratelimit')!.rules[0].expression).toContain(searchPaths);
   });

@@ -1,11 +1,12 @@
 import { Ruleset, type RulesetRules } from '@cdktf/provider-cloudflare/lib/ruleset';
 import { Construct } from 'constructs';
+import { CLOUDFLARE_PLAN_LIMITS, type CloudflarePlan } from '../../config/schema-edge';
 
 /** One rule of the zone's cache-settings phase. Build it with the static factories. */
 export class CacheRule {
   /** Matching requests are never stored at the edge: always go to the origin. */
   static bypass(description: string, expression: string): CacheRule {
-    return new CacheRule({ action: 'set_cache_settings', description, expression, enabled: true, actionParameters: { cache: false } });
+    return new CacheRule(undefined, { action: 'set_cache_settings', description, expression, enabled: true, actionParameters: { cache: false } });
   }
 
   /**
@@ -13,7 +14,7 @@ export class CacheRule {
    * says; browsers keep them `browserTtlSeconds`, or as the origin's Cache-Control says when omitted.
    */
   static cache(description: string, expression: string, ttl: { edgeTtlSeconds: number; browserTtlSeconds?: number }): CacheRule {
-    return new CacheRule({
+    return new CacheRule(ttl.edgeTtlSeconds, {
       action: 'set_cache_settings',
       description,
       expression,
@@ -29,11 +30,17 @@ export class CacheRule {
     });
   }
 
-  private constructor(readonly rule: RulesetRules) {}
+  private constructor(
+    /** The edge TTL the rule overrides with; undefined when it does not cache. */
+    readonly edgeTtlSeconds: number | undefined,
+    readonly rule: RulesetRules,
+  ) {}
 }
 
 export interface CacheRulesProps {
   readonly zoneId: string;
+  /** The zone's plan: an edge TTL below its minimum is refused by the API, so it fails synth here. */
+  readonly plan: CloudflarePlan;
   /** Evaluated in order; where several match, the later one's settings win. */
   readonly rules: CacheRule[];
 }
@@ -44,6 +51,16 @@ export class CacheRules extends Construct {
 
   constructor(scope: Construct, id: string, props: CacheRulesProps) {
     super(scope, id);
+    const minimum = CLOUDFLARE_PLAN_LIMITS[props.plan].minEdgeTtlSeconds;
+    for (const { edgeTtlSeconds, rule } of props.rules) {
+      if (edgeTtlSeconds !== undefined && edgeTtlSeconds < minimum) {
+        throw new Error(
+          `${this.node.path}: cache rule "${rule.description}" keeps responses ${edgeTtlSeconds}s at the edge, below the ${props.plan} plan's ` +
+            `minimum edge TTL of ${minimum}s; raise the TTL, use EdgeCache.atMost (no edge caching where the plan cannot go that low), ` +
+            'or set edge.plan to the zone\'s higher plan',
+        );
+      }
+    }
     this.ruleset = new Ruleset(this, 'ruleset', {
       zoneId: props.zoneId,
       kind: 'zone',

@@ -20,7 +20,8 @@ export interface SecureZoneSettingsProps {
 /**
  * The TLS and transport posture of a proxied zone, one `cloudflare_zone_setting` per setting
  * (provider v5): Full (strict) TLS to the origin, TLS 1.2+ and 1.3 to visitors, HTTPS everywhere
- * (Always Use HTTPS, automatic HTTPS rewrites, HSTS with nosniff), HTTP/3 and Brotli.
+ * (Always Use HTTPS, automatic HTTPS rewrites, HSTS with nosniff) and HTTP/3. No `brotli`: Cloudflare
+ * compresses with Brotli on every zone and retired the setting's API on 2024-06-14, so writing it fails.
  */
 export class SecureZoneSettings extends Construct {
   /** By Cloudflare setting id, e.g. `settings.ssl`. */
@@ -46,7 +47,6 @@ export class SecureZoneSettings extends Construct {
         },
       },
       http3: 'on',
-      brotli: 'on',
       ipv6: (props.ipv6 ?? true) ? 'on' : 'off',
     };
     for (const [settingId, value] of Object.entries(values)) {

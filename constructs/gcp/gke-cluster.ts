@@ -128,6 +128,8 @@ export class GkeCluster extends Construct {
       masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
       enableLegacyAbac: false,
       enableShieldedNodes: true,
+      // Admission by the project's Binary Authorization policy (bootstrap stack): only our images.
+      binaryAuthorization: { evaluationMode: 'PROJECT_SINGLETON_POLICY_ENFORCE' },
       enableIntranodeVisibility: true,
       workloadIdentityConfig: { workloadPool: `${props.project}.svc.id.goog` },
       // Pods mount Secret Manager secrets through its CSI driver (SecretProviderClass), with their
@@ -143,7 +145,7 @@ export class GkeCluster extends Construct {
       },
       loggingConfig: { enableComponents: ['SYSTEM_COMPONENTS', 'WORKLOADS'] },
       monitoringConfig: { enableComponents: ['SYSTEM_COMPONENTS'], managedPrometheus: { enabled: true } },
-      securityPostureConfig: { mode: 'BASIC', vulnerabilityMode: 'VULNERABILITY_BASIC' },
+      securityPostureConfig: { mode: 'BASIC', vulnerabilityMode: 'VULNERABILITY_DISABLED' }, // basic tier retired; images are scanned in the registry (docs/deploy.md)
       maintenancePolicy: { recurringWindow: { ...props.maintenanceWindow } },
       resourceLabels: labels,
       deletionProtection: props.deletionProtection,

@@ -178,6 +178,16 @@ export const POD_RULES: PolicyRule[] = [
     check: (r) => perContainer(allContainers(r), (c) => imageProblems(c.image)),
   },
   {
+    id: 'POD-020',
+    resourceTypes: DEPLOYMENTS,
+    description: 'In a release of a shared or production environment, every image is pinned by digest (a tag can be pushed again, or moved upstream).',
+    fix: 'pass the digest CI resolved: ISOSCRIBE_<WORKLOAD>_IMAGE_DIGEST and ISOSCRIBE_NGINX_IMAGE_DIGEST (scripts/ci-push-images.sh prints them as image_pins; config/overrides.ts).',
+    check: (r, stack) => {
+      if (!stack.scope.imageDigestsRequired) return [];
+      return perContainer(allContainers(r), (c) => (typeof c.image === 'string' && /@sha256:[0-9a-f]{64}$/.test(c.image) ? [] : [`image ${show(c.image)} has no digest`]));
+    },
+  },
+  {
     id: 'POD-009',
     resourceTypes: DEPLOYMENTS,
     description: 'Workloads do not run in the `default` namespace.',

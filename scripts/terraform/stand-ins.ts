@@ -13,10 +13,17 @@
  *   validates what it receives: a bare placeholder string fails its checks).
  */
 import { CLOUDFLARE_IPV4_RANGES, CLOUDFLARE_IPV6_RANGES } from '../../config/cloudflare-ips';
+import { EXPECTED_PLAN_LOCAL } from '../../constructs/cloudflare/zone';
+
+// A zone id's shape (32 hex); spells "stand-in" in no way Cloudflare would ever assign.
+const STAND_IN_ZONE_ID = '5a4d1a5a4d1a5a4d1a5a4d1a5a4d1a00';
 
 export interface DataSourceStandIn {
-  /** Attribute values the data source is overridden with, fixed or shaped from its own arguments. */
-  readonly values: Record<string, unknown> | ((config: Record<string, unknown>) => Record<string, unknown>);
+  /**
+   * Attribute values the data source is overridden with, fixed or shaped from its own arguments (and,
+   * where config decides what the real read must return, the stack's locals).
+   */
+  readonly values: Record<string, unknown> | ((config: Record<string, unknown>, stack: { locals: Record<string, unknown> }) => Record<string, unknown>);
   /** What the real read does, and where the stand-in comes from. */
   readonly reason: string;
 }
@@ -27,6 +34,27 @@ export interface DataSourceStandIn {
  * that tries the network instead fails the run with its address.
  */
 export const DATA_SOURCE_STAND_INS: Readonly<Record<string, DataSourceStandIn>> = {
+  cloudflare_zone: {
+    values: (config, { locals }) => {
+      const name = (config.filter as { name?: string } | undefined)?.name;
+      const plan = locals[EXPECTED_PLAN_LOCAL];
+      if (!name || typeof plan !== 'string') throw new Error(`cloudflare_zone stand-in: needs filter.name and local.${EXPECTED_PLAN_LOCAL} (constructs/cloudflare/zone.ts)`);
+      return { id: STAND_IN_ZONE_ID, zone_id: STAND_IN_ZONE_ID, name, status: 'active', plan: { legacy_id: plan } };
+    },
+    reason: 'looks the zone up by name in the Cloudflare API; stand-in: an active zone of that name on the plan config says, with a made-up id',
+  },
+  cloudflare_rulesets: {
+    // Left to Terraform's mock: a literal set of objects cannot be given (terraform test rejects it for
+    // nested-attribute sets: "expected object type, found tuple"), and generated elements carry random
+    // kinds and phases, never a zone entry point of a managed phase, so the check passes as on a new zone.
+    values: {},
+    reason: "lists the zone's rulesets in the Cloudflare API; stand-in: Terraform's generated mock (no zone entry point, as in a new zone)",
+  },
+  google_certificate_manager_certificates: {
+    // The filter names the certificate through a cross-stack reference, which override_data cannot hold.
+    values: { certificates: [{ name: 'projects/stand-in/locations/global/certificates/stand-in', managed: [{ state: 'ACTIVE', authorization_attempt_info: [] }] }] },
+    reason: 'reads the certificate from Certificate Manager; stand-in: one certificate, ACTIVE (as once issued after dns-authorization applied)',
+  },
   google_service_account: {
     // The bootstrap stack creates the accounts (by hand, once per project); core only reads them.
     values: (config) => {
@@ -89,6 +117,10 @@ export const OUTPUT_STAND_INS: Readonly<Record<string, OutputStandIn>> = {
   'google_container_cluster.control_plane_endpoints_config.dns_endpoint_config.endpoint': {
     value: (r) => `gke-0123456789abcdef0123456789abcdef0123-123456789012.${r.location}.gke.goog`,
     reason: "GKE assigns the control plane's DNS name on create; stand-in in its documented shape (gke-<id>-<project number>.<location>.gke.goog)",
+  },
+  'google_certificate_manager_certificate.id': {
+    value: (r) => `projects/${r.project}/locations/${r.location ?? 'global'}/certificates/${r.name}`,
+    reason: 'set on create; stand-in in the documented id format',
   },
   'google_compute_network.id': {
     value: (r) => `projects/${r.project}/global/networks/${r.name}`,

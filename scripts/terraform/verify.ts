@@ -101,6 +101,7 @@ interface StackJson {
   terraform?: { required_providers?: Record<string, { source?: string; version?: string }> };
   data?: Record<string, Record<string, unknown>>;
   resource?: Record<string, Record<string, unknown>>;
+  locals?: Record<string, unknown>;
   output?: Record<string, { value?: unknown }>;
 }
 
@@ -414,7 +415,7 @@ function planOverrides(stack: string, json: StackJson, upstream: Record<string, 
         }
       } else if (DATA_SOURCE_STAND_INS[type]) {
         const standIn = DATA_SOURCE_STAND_INS[type].values;
-        values = typeof standIn === 'function' ? standIn((instances as Record<string, Record<string, unknown>>)[name]) : standIn;
+        values = typeof standIn === 'function' ? standIn((instances as Record<string, Record<string, unknown>>)[name], { locals: json.locals ?? {} }) : standIn;
         standIns.push({ target: address, value: values, reason: DATA_SOURCE_STAND_INS[type].reason });
       } else {
         offlineReads.push(address);
