@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { ENVIRONMENTS, loadEnvironments } from '../../config';
 import { applyImageOverrides } from '../../config/overrides';
+import { readDockerfile } from '../../scripts/images/dockerfile';
 import { WORKLOADS } from '../../workloads';
 
 const root = path.resolve(__dirname, '../..');
@@ -118,4 +119,49 @@ exec "${dir}/docker" "$@"
     expect(status).not.toBe(0);
     expect(githubEnv).toBe('');
   });
+});
+
+describe('base images pinned by digest at build (docker is a stand-in: no container runtime here)', () => {
+  function buildImages(dockerDir: string) {
+    fs.writeFileSync(path.join(dir, 'docker.log'), '');
+    return spawnSync('bash', ['scripts/ci-build-images.sh', SHA], { cwd: root, env: { ...process.env, PATH: `${dockerDir}:${process.env.PATH}` }, encoding: 'utf8' });
+  }
+
+  it('resolves every base image of each Dockerfile to a digest and builds with it as a build arg', () => {
+    const run = buildImages(dir);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const calls = fs.readFileSync(path.join(dir, 'docker.log'), 'utf8').trim().split('\n');
+    const expected: string[] = [];
+    const resolved = new Set<string>();
+    for (const w of WORKLOADS) {
+      const dockerfile = `services/${w.service}/Dockerfile`;
+      // The Dockerfile's own FROM lines, as the image check reads them: `<repository>:<tag>@${<NAME>_DIGEST}`.
+      const pins = readDockerfile(path.join(root, dockerfile)).stages.map((s) => /^(.+)@\$\{(\w+_DIGEST)\}$/.exec(s.base)!);
+      expect(pins.every(Boolean)).toBe(true);
+      for (const [, reference] of pins) {
+        if (!resolved.has(reference)) expected.push(`buildx imagetools inspect --format {{.Manifest.Digest}} ${reference}`);
+        resolved.add(reference);
+      }
+      const args = pins.map(([, reference, variable]) => `--build-arg ${variable}=${digestOf(reference)}`);
+      expect(args.every((a) => /=sha256:[0-9a-f]{64}$/.test(a))).toBe(true);
+      expected.push(`build --pull ${args.join(' ')} -f ${dockerfile} -t isoscribe/${w.name}:${SHA} .`);
+    }
+    expect(calls).toEqual(expected);
+    // Both base images of both services: node for the build stage, distroless for the runtime.
+    expect([...resolved].sort()).toEqual([expect.stringMatching(/^gcr\.io\/distroless\/nodejs\d+-debian\d+:nonroot$/), expect.stringMatching(/^node:\d+\.\d+\.\d+-bookworm-slim$/)]);
+  }, 60_000);
+
+  it('fails before any build, naming the base image, when its tag does not resolve to a digest', () => {
+    const broken = path.join(dir, 'broken-build');
+    fs.mkdirSync(broken, { recursive: true });
+    fs.writeFileSync(path.join(broken, 'docker'), `#!/usr/bin/env bash
+[[ "$1" == buildx ]] && { echo "ERROR: not found" ; exit 0; }
+exec "${dir}/docker" "$@"
+`, { mode: 0o755 });
+    const run = buildImages(broken);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/ci-build-images: could not resolve the base image node:\S+ to a digest \(got "ERROR: not found"\); check the tag in its Dockerfile's ARG/);
+    expect(fs.readFileSync(path.join(dir, 'docker.log'), 'utf8')).not.toMatch(/^build /m);
+  }, 60_000);
 });

@@ -24,7 +24,7 @@ describe('hadolint', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hadolint-'));
     try {
       const text = fs.readFileSync(path.join(repoRoot, 'services/api/Dockerfile'), 'utf8');
-      const broken = text.replace(/^FROM node:\S+ AS build$/m, 'FROM quay.io/someone/node:24 AS build\nRUN cd /tmp && apt-get install -y curl');
+      const broken = text.replace(/^FROM \S+ AS build$/m, 'FROM quay.io/someone/node:24 AS build\nRUN cd /tmp && apt-get install -y curl');
       expect(broken).not.toBe(text);
       const file = path.join(dir, 'Dockerfile');
       fs.writeFileSync(file, broken);
@@ -32,9 +32,9 @@ describe('hadolint', () => {
       expect(result.status).toBe(1);
       expect(result.findings).toEqual(
         expect.arrayContaining([
-          `${file}:6 DL3026 error: Use only an allowed registry in the FROM image`,
-          `${file}:7 DL3003 warning: Use WORKDIR to switch to a directory`,
-          expect.stringMatching(new RegExp(`^${file}:7 DL3008 warning: Pin versions in apt get install`)),
+          `${file}:13 DL3026 error: Use only an allowed registry in the FROM image`,
+          `${file}:14 DL3003 warning: Use WORKDIR to switch to a directory`,
+          expect.stringMatching(new RegExp(`^${file}:14 DL3008 warning: Pin versions in apt get install`)),
         ]),
       );
     } finally {

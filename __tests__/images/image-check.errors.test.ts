@@ -14,7 +14,9 @@ import { repoRoot } from './support/variant';
 
 const version = fs.readFileSync(path.join(repoRoot, '.node-version'), 'utf8').trim();
 const major = version.split('.')[0];
-const RUNTIME = `FROM gcr.io/distroless/nodejs${major}-debian12:nonroot`;
+// A well-formed digest for the fixtures (no registry here, so none is a real one).
+const PIN = `@sha256:${'ab'.repeat(32)}`;
+const RUNTIME = `FROM gcr.io/distroless/nodejs${major}-debian12:nonroot${PIN}`;
 const builder = new ImageBuilder();
 let context: string;
 
@@ -109,23 +111,36 @@ describe('image check: Dockerfile instructions', () => {
   });
 
   it('refuses a base image it does not know', () => {
-    expect(() => build('FROM node:latest\n')).toThrow('Dockerfile:1: FROM node:latest is not a base image the check knows');
+    expect(() => build(`FROM node:latest${PIN}\n`)).toThrow(`Dockerfile:1: FROM node:latest${PIN} is not a base image the check knows`);
+  });
+
+  it('refuses a base image not pinned by digest, naming the line and the fix', () => {
+    expect(() => build(`# base\n${RUNTIME.replace(PIN, '')}\n`)).toThrow(
+      `Dockerfile:2: FROM gcr.io/distroless/nodejs${major}-debian12:nonroot is not pinned by digest; write FROM \${<NAME>_IMAGE}@\${<NAME>_DIGEST} with "ARG <NAME>_IMAGE=<repository>:<tag>" and "ARG <NAME>_DIGEST" before the first FROM (scripts/ci-build-images.sh passes the digest)`,
+    );
+    // The same through build args: an image ARG whose default is a bare tag, with no digest after it.
+    expect(() => build(`ARG BASE=gcr.io/distroless/nodejs${major}-debian12:nonroot\nFROM \${BASE}\n`)).toThrow('Dockerfile:2: FROM gcr.io/distroless/nodejs');
+  });
+
+  it('accepts a base image whose digest the build is given as a build arg', () => {
+    const image = build(`ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs${major}-debian12:nonroot\nARG RUNTIME_DIGEST\nFROM \${RUNTIME_IMAGE}@\${RUNTIME_DIGEST}\nCMD ["dist/main.js"]\n`);
+    expect(image.command).toEqual(['/nodejs/bin/node', 'dist/main.js']);
   });
 
   it('refuses a base image on another Node.js release than .node-version', () => {
-    expect(() => build('FROM gcr.io/distroless/nodejs20-debian12:nonroot\n')).toThrow(`FROM gcr.io/distroless/nodejs20-debian12:nonroot carries Node.js 20.x, but the check's node`);
+    expect(() => build(`FROM gcr.io/distroless/nodejs20-debian12:nonroot${PIN}\n`)).toThrow(`FROM gcr.io/distroless/nodejs20-debian12:nonroot${PIN} carries Node.js 20.x, but the check's node`);
   });
 
   it('refuses a named USER, a shell-form CMD, an absolute path in RUN and flags it cannot reproduce', () => {
     expect(() => build(`${RUNTIME}\nUSER nonroot\n`)).toThrow('Dockerfile:2: USER must be numeric uid[:gid] (got "nonroot")');
     expect(() => build(`${RUNTIME}\nCMD node dist/main.js\n`)).toThrow('Dockerfile:2: CMD must use the exec form');
-    expect(() => build(`FROM node:${version}-bookworm-slim\nRUN rm -rf /usr/local/lib\n`)).toThrow('Dockerfile:2: RUN uses the absolute path "/usr/local/lib"');
+    expect(() => build(`FROM node:${version}-bookworm-slim${PIN}\nRUN rm -rf /usr/local/lib\n`)).toThrow('Dockerfile:2: RUN uses the absolute path "/usr/local/lib"');
     expect(() => build(`${RUNTIME}\nCOPY --chown=65532 dist ./dist\n`)).toThrow('Dockerfile:2: COPY --chown is not reproduced by the image check');
     expect(() => build(`${RUNTIME}\nHEALTHCHECK NONE\n`)).toThrow('Dockerfile:2: HEALTHCHECK is not reproduced by the image check');
   });
 
   it('reports a failing RUN with its line, command and output', () => {
-    expect(() => build(`FROM node:${version}-bookworm-slim\nWORKDIR /repo\nRUN node -e "process.exit(3)"\n`)).toThrow('Dockerfile:3: RUN failed (exit 3): node -e "process.exit(3)"');
+    expect(() => build(`FROM node:${version}-bookworm-slim${PIN}\nWORKDIR /repo\nRUN node -e "process.exit(3)"\n`)).toThrow('Dockerfile:3: RUN failed (exit 3): node -e "process.exit(3)"');
   });
 });
 
@@ -142,6 +157,20 @@ describe('Dockerfile reader', () => {
     expect(file.stages[0].instructions[0]).toMatchObject({ keyword: 'RUN', text: 'a   && b', line: 3 });
     expect(envOf(file.stages[1].instructions[0], 'Dockerfile')).toEqual({ K: 'v', L: 'x y' });
     expect(file.stages[1].instructions[1]).toMatchObject({ keyword: 'CMD', args: ['a.js', '--flag'], execForm: true });
+  });
+
+  it('substitutes the ARGs before the first FROM: defaults, overridden by build args; a digest without a value stays a build arg', () => {
+    const text = ['ARG NODE_IMAGE=node:1.2.3-slim', 'ARG NODE_DIGEST', 'FROM ${NODE_IMAGE}@${NODE_DIGEST} AS build', 'FROM $NODE_IMAGE'].join('\n');
+    expect(parseDockerfile(text, 'D').stages.map((s) => s.base)).toEqual(['node:1.2.3-slim@${NODE_DIGEST}', 'node:1.2.3-slim']);
+    const given = { NODE_IMAGE: 'node:4.5.6-slim', NODE_DIGEST: `sha256:${'0'.repeat(64)}` };
+    expect(parseDockerfile(text, 'D', given).stages.map((s) => s.base)).toEqual([`node:4.5.6-slim@sha256:${'0'.repeat(64)}`, 'node:4.5.6-slim']);
+  });
+
+  it('rejects ARGs it cannot substitute, naming the line and the fix', () => {
+    expect(() => parseDockerfile('ARG D\nFROM ${IMAGE}@${D}\n', 'D')).toThrow('D:2: FROM ${IMAGE}@${D} uses IMAGE, which no ARG before the first FROM declares');
+    expect(() => parseDockerfile('ARG IMAGE\nARG D\nFROM ${IMAGE}@${D}\n', 'D')).toThrow('D:3: FROM ${IMAGE}@${D}: IMAGE has no value; give the ARG a default or pass --build-arg IMAGE=...');
+    expect(() => parseDockerfile('FROM a\nARG X\n', 'D')).toThrow('D:2: ARG after FROM is not reproduced by the image check; declare it before the first FROM');
+    expect(() => parseDockerfile('ARG X=a\nFROM ${X:-b}\n', 'D')).toThrow('D:2: FROM ${X:-b}: ${NAME:-...} forms are not reproduced');
   });
 
   it('rejects malformed input with the line', () => {

@@ -32,7 +32,7 @@ describe('Node.js release', () => {
       fs.writeFileSync(api, fs.readFileSync(api, 'utf8').replace(`"node":">=${major}"`, '"node":">=20"'));
 
       expect(nodeReleaseProblems(dir)).toEqual([
-        `services/api/Dockerfile:19: FROM gcr.io/distroless/nodejs22-debian12:nonroot must use gcr.io/distroless/nodejs${major}-... (.node-version is ${version})`,
+        `services/api/Dockerfile:26: FROM gcr.io/distroless/nodejs22-debian12:nonroot@\${DISTROLESS_DIGEST} must use gcr.io/distroless/nodejs${major}-... (.node-version is ${version})`,
         `services/api/package.json: engines.node must be ">=${major}" (got ">=20"), the release CI and the images run`,
         `.github/workflows/deploy.yml: actions/setup-node must take node-version-file: .node-version and no node-version (got {"node-version":20,"cache":"npm"})`,
       ]);

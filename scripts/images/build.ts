@@ -55,8 +55,15 @@ const BASE_IMAGES: Array<{ pattern: RegExp; describe: (m: RegExpExecArray) => Ba
 
 /** The base image's description; throws naming the Dockerfile line when the check does not know it. */
 export function baseImage(reference: string, where: string): BaseImage {
-  // A digest does not change what the image provides; the tag says it.
-  const tag = reference.replace(/@sha256:[0-9a-f]{64}$/, '');
+  // Pinned by digest (the Dockerfile's own, or one the build is given as a build arg): a tag can move.
+  const digest = /@(sha256:[0-9a-f]{64}|\$\{\w+\})$/.exec(reference);
+  if (!digest) {
+    throw new ImageBuildError(
+      `${where}: FROM ${reference} is not pinned by digest; write FROM \${<NAME>_IMAGE}@\${<NAME>_DIGEST} with "ARG <NAME>_IMAGE=<repository>:<tag>" and "ARG <NAME>_DIGEST" before the first FROM (scripts/ci-build-images.sh passes the digest)`,
+    );
+  }
+  // The digest does not change what the image provides; the tag says it.
+  const tag = reference.slice(0, digest.index);
   for (const known of BASE_IMAGES) {
     const match = known.pattern.exec(tag);
     if (match) return known.describe(match);

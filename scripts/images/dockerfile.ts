@@ -1,6 +1,7 @@
 /**
  * A Dockerfile read the way BuildKit reads it, for the instructions the image check reproduces:
- * parser directives, comments, `\` continuations, exec (JSON) and shell forms, `FROM ... AS name`.
+ * parser directives, comments, `\` continuations, exec (JSON) and shell forms, `FROM ... AS name`,
+ * and `ARG`s declared before the first FROM, substituted into FROM (BuildKit's global build args).
  * Anything the check cannot reproduce faithfully is an error naming the line, never skipped.
  */
 import * as fs from 'node:fs';
@@ -21,7 +22,10 @@ export interface Instruction {
 }
 
 export interface Stage {
-  /** The image reference after FROM. */
+  /**
+   * The image reference after FROM, build args substituted. A digest given by a build arg that has
+   * no value here stays `@${NAME}`: the build must be given it (scripts/ci-build-images.sh resolves it).
+   */
   readonly base: string;
   /** The `AS` name, or the stage's index as a string. */
   readonly name: string;
@@ -34,18 +38,20 @@ export interface Dockerfile {
   readonly stages: Stage[];
 }
 
-/** Instructions the check reproduces; LABEL and EXPOSE change nothing it runs. */
-const KNOWN = new Set(['FROM', 'WORKDIR', 'COPY', 'RUN', 'ENV', 'USER', 'CMD', 'ENTRYPOINT', 'LABEL', 'EXPOSE']);
+/** Instructions the check reproduces; LABEL and EXPOSE change nothing it runs; ARG only before FROM. */
+const KNOWN = new Set(['ARG', 'FROM', 'WORKDIR', 'COPY', 'RUN', 'ENV', 'USER', 'CMD', 'ENTRYPOINT', 'LABEL', 'EXPOSE']);
 
 export class DockerfileError extends Error {}
 
-export function readDockerfile(file: string): Dockerfile {
-  return parseDockerfile(fs.readFileSync(file, 'utf8'), file);
+export function readDockerfile(file: string, buildArgs: Record<string, string> = {}): Dockerfile {
+  return parseDockerfile(fs.readFileSync(file, 'utf8'), file, buildArgs);
 }
 
-export function parseDockerfile(text: string, file: string): Dockerfile {
+/** `buildArgs` are `--build-arg` values; they override the defaults of the ARGs before the first FROM. */
+export function parseDockerfile(text: string, file: string, buildArgs: Record<string, string> = {}): Dockerfile {
   const lines = text.split('\n');
   const stages: Stage[] = [];
+  const globalArgs = new Map<string, string | undefined>();
   let i = 0;
   // Parser directives (`# syntax=...`) are comments to this reader.
   while (i < lines.length) {
@@ -65,8 +71,17 @@ export function parseDockerfile(text: string, file: string): Dockerfile {
     const trimmed = logical.trim();
     if (trimmed === '' || trimmed.startsWith('#')) continue;
     const instruction = parseInstruction(trimmed, start + 1, file);
+    if (instruction.keyword === 'ARG') {
+      // ARG inside a stage would need scoping the check does not reproduce; none of ours needs one.
+      if (stages.length > 0) throw new DockerfileError(`${file}:${start + 1}: ARG after FROM is not reproduced by the image check; declare it before the first FROM`);
+      const arg = /^([A-Za-z_]\w*)(?:=(\S*))?$/.exec(instruction.text.trim());
+      if (!arg) throw new DockerfileError(`${file}:${start + 1}: ARG must be "ARG <NAME>[=<default>]" (got "${trimmed}")`);
+      globalArgs.set(arg[1], buildArgs[arg[1]] ?? arg[2]);
+      continue;
+    }
     if (instruction.keyword === 'FROM') {
-      const [base, as, name, ...rest] = instruction.args;
+      const [raw, as, name, ...rest] = instruction.args;
+      const base = raw === undefined ? undefined : substituteArgs(raw, globalArgs, `${file}:${start + 1}`);
       if (base === undefined || (as !== undefined && (as.toUpperCase() !== 'AS' || name === undefined || rest.length > 0))) {
         throw new DockerfileError(`${file}:${start + 1}: FROM must be "FROM <image> [AS <name>]" (got "${trimmed}")`);
       }
@@ -79,6 +94,23 @@ export function parseDockerfile(text: string, file: string): Dockerfile {
   }
   if (stages.length === 0) throw new DockerfileError(`${file}: no FROM instruction`);
   return { path: file, stages };
+}
+
+/**
+ * `$NAME` / `${NAME}` in a FROM, as BuildKit expands them from the global ARGs. A variable without a
+ * value is an error, except a whole digest (`@${NAME}`): that one the build is given.
+ */
+function substituteArgs(reference: string, args: Map<string, string | undefined>, where: string): string {
+  if (/\$\{\w+:[-+?]/.test(reference)) throw new DockerfileError(`${where}: FROM ${reference}: \${NAME:-...} forms are not reproduced by the image check; use ARG defaults`);
+  return reference.replace(/\$(?:\{(\w+)\}|(\w+))/g, (whole, braced: string | undefined, bare: string | undefined, offset: number) => {
+    const name = (braced ?? bare)!;
+    if (!args.has(name)) throw new DockerfileError(`${where}: FROM ${reference} uses ${name}, which no ARG before the first FROM declares`);
+    const value = args.get(name);
+    if (value !== undefined && value !== '') return value;
+    const wholeDigest = reference[offset - 1] === '@' && offset + whole.length === reference.length;
+    if (wholeDigest) return `\${${name}}`;
+    throw new DockerfileError(`${where}: FROM ${reference}: ${name} has no value; give the ARG a default or pass --build-arg ${name}=...`);
+  });
 }
 
 function parseInstruction(text: string, line: number, file: string): Instruction {
