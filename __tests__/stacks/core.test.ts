@@ -1,3 +1,5 @@
+import { Testing, TerraformStack } from 'cdktf';
+import { RegionalNetwork } from '../../constructs/gcp/regional-network';
 import { NODE_PROJECT_ROLES, PROJECT_SERVICES } from '../../stacks/core-stack';
 import { dataSources, environment, onlyResource, resources, synthEnvironment } from '../support/topology';
 
@@ -55,6 +57,14 @@ describe('core stack (production)', () => {
     const allowlist = core.output.mongodb_allowlist_ips;
     expect([...allowlist.value].sort()).toEqual(addresses.map((a) => `\${google_compute_address.${a.__id}.address}`).sort());
     expect(allowlist.description).toContain((prodEnv.mongodb.reach as { host: string }).host);
+  });
+
+  it('a regional network refuses a NAT address count that is no whole number', () => {
+    const stack = new TerraformStack(Testing.app(), 'nat-addresses');
+    const props = { name: 'n', network: 'vpc', region: 'us-central1', nodeCidr: '10.0.0.0/20', podCidr: '10.4.0.0/14', serviceCidr: '10.8.0.0/20' };
+    expect(() => new RegionalNetwork(stack, 'bad', { ...props, staticNatAddresses: -1 })).toThrow(/RegionalNetwork n: staticNatAddresses must be a whole number, 0 for addresses Google picks \(got -1\)/);
+    expect(() => new RegionalNetwork(stack, 'half', { ...props, staticNatAddresses: 1.5 })).toThrow(/got 1\.5/);
+    expect(new RegionalNetwork(stack, 'two', { ...props, staticNatAddresses: 2 }).natAddresses).toHaveLength(2);
   });
 
   it('MongoDB over Private Service Connect: no static NAT addresses (Google picks them), nothing to allowlist', () => {

@@ -80,8 +80,8 @@ export class RegionalNetwork extends Construct {
     });
 
     const staticNatAddresses = props.staticNatAddresses ?? 0;
-    if (!Number.isInteger(staticNatAddresses) || staticNatAddresses < 0 || staticNatAddresses > 16) {
-      throw new Error(`RegionalNetwork ${props.name}: staticNatAddresses must be an integer from 0 to 16 (got ${staticNatAddresses})`);
+    if (!Number.isInteger(staticNatAddresses) || staticNatAddresses < 0) {
+      throw new Error(`RegionalNetwork ${props.name}: staticNatAddresses must be a whole number, 0 for addresses Google picks (got ${staticNatAddresses})`);
     }
     this.natAddresses = Array.from({ length: staticNatAddresses }, (_, i) => new ComputeAddress(this, `nat-ip-${i + 1}`, {
       name: `${props.name}-nat-${i + 1}`,
