@@ -28,3 +28,15 @@ export function overlaps(a: Ipv4Range, b: Ipv4Range): boolean {
 export function prefixLength(cidr: string): number {
   return Number(cidr.split('/')[1]);
 }
+
+/**
+ * Addresses that are not on the public internet: private ranges (RFC 1918), carrier-grade NAT,
+ * link-local (the metadata server). A pod's "any public address" egress rule excepts them.
+ */
+export const NON_PUBLIC_IPV4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16'];
+
+/** True for a dotted-quad IPv4 address inside NON_PUBLIC_IPV4. */
+export function isNonPublicIpv4(address: string): boolean {
+  const host = parseIpv4Cidr(`${address}/32`);
+  return host !== undefined && NON_PUBLIC_IPV4.some((cidr) => overlaps(host, parseIpv4Cidr(cidr)!));
+}

@@ -49,7 +49,8 @@ export const dev: EnvironmentInput = {
       resources: DEFAULT_RESOURCES,
     },
   },
-  mongodb: { cidrs: ['10.200.0.10/32'] },
+  // Like staging: a free-tier Atlas cluster over public TLS, allowlisting this environment's NAT addresses.
+  mongodb: { reach: { kind: 'publicTls', host: 'isoscribe-dev.mongodb.net', port: 27017 } },
   ingress: { maxRatePerEndpoint: 50, logSampleRate: 1 },
   edge: {
     // A sandbox zone of your own: set `domain` (or edge.zoneName) to it and `plan` to its plan.

@@ -67,7 +67,9 @@ export const production: EnvironmentInput = {
       resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } },
     },
   },
-  mongodb: { cidrs: ['10.200.0.0/29'] },
+  // Atlas over public TLS, allowlisting core's NAT addresses (mongodb_allowlist_ips); move to
+  // privateServiceConnect if the data must not cross the public internet even encrypted.
+  mongodb: { reach: { kind: 'publicTls', host: 'isoscribe-production.mongodb.net', port: 27017 } },
   ingress: {
     maxRatePerEndpoint: 100,
     logSampleRate: 0.1,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { authorizedNetworkProblem } from '../constructs/gcp/control-plane-networks';
-import { overlaps, parseIpv4Cidr, prefixLength, type Ipv4Range } from './cidr';
+import { isNonPublicIpv4, overlaps, parseIpv4Cidr, prefixLength, type Ipv4Range } from './cidr';
 import { GCP_REGIONS } from './gcp-regions';
 import { checkEdge, edgeSchema, ingressSchema } from './schema-edge';
 import { formatPath } from './path';
@@ -145,10 +145,32 @@ export const environmentSchema = z
     release: z.boolean().default(false),
     /** Image pin and sizing of each workload, by its name (workloads/<name>.ts defines the rest). */
     workloads: z.record(z.string(), workloadSchema),
-    /** The external MongoDB the api talks to; egress to it is allowed by network policy. */
+    /**
+     * How the api's pods reach the external MongoDB (docs/deploy.md, "MongoDB reachability"); the api's
+     * network policy egress is derived from it (workloads/api.ts). Private nodes have no route to a
+     * private range outside the VPC, so there are two ways in:
+     * - `publicTls`: a public TLS endpoint (e.g. MongoDB Atlas) that allowlists the Cloud NAT's static
+     *   egress addresses, which core reserves per region and outputs (`mongodb_allowlist_ips`);
+     * - `privateServiceConnect`: a Private Service Connect endpoint in this VPC, created out of band
+     *   (the provider's side must accept it), reached at its internal address.
+     */
     mongodb: z.object({
-      cidrs: z.array(ipv4Cidr).min(1, { message: 'list the MongoDB server addresses as CIDRs, e.g. ["10.128.0.10/32"]' }),
-      port: z.number().int().min(1).max(65535).default(27017),
+      reach: z.discriminatedUnion('kind', [
+        z.object({
+          kind: z.literal('publicTls'),
+          /** The endpoint's public DNS name, e.g. `cluster0.abcde.mongodb.net` (TLS needs the name). */
+          host: z.string().regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/, {
+            message: 'must be the public DNS name of the MongoDB endpoint, e.g. "cluster0.abcde.mongodb.net", not an IP (TLS verifies the name); a server in a private range needs kind "privateServiceConnect"',
+          }),
+          port: z.number().int().min(1).max(65535).default(27017),
+        }),
+        z.object({
+          kind: z.literal('privateServiceConnect'),
+          /** The PSC endpoint's internal address in this VPC, e.g. `10.10.255.10`. */
+          endpointIp: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, { message: 'must be an IPv4 address such as "10.10.255.10"' }),
+          port: z.number().int().min(1).max(65535).default(27017),
+        }),
+      ], { error: 'must be "publicTls" (a public TLS endpoint allowlisting the NAT addresses) or "privateServiceConnect" (the address of a PSC endpoint); see docs/deploy.md, "MongoDB reachability"' }),
     }),
     /** The global load balancer and the Cloudflare zone in front of it (config/schema-edge.ts). */
     ingress: ingressSchema,
@@ -159,6 +181,7 @@ export const environmentSchema = z
     checkRegions(env, ctx);
     checkMasterAuthorizedNetworks(env, ctx);
     checkEdge(env, ctx);
+    checkMongodbReach(env, ctx);
     if (env.tier !== 'disposable' && !env.ingress.originPull) {
       issue(ctx, ['ingress', 'originPull'], `is required in the "${env.tier}" tier: without it any Cloudflare zone can reach the origin; run scripts/origin-pull-cert.ts issue --env ${env.name} (docs/deploy.md)`);
     }
@@ -185,6 +208,22 @@ type Path = (string | number)[];
 
 function issue(ctx: Ctx, path: Path, message: string): void {
   ctx.addIssue({ code: 'custom', path, message });
+}
+
+function checkMongodbReach(env: EnvironmentConfig, ctx: Ctx): void {
+  const { reach } = env.mongodb;
+  if (reach.kind === 'publicTls') {
+    if (/\.(internal|local|localdomain)$/.test(reach.host)) {
+      issue(ctx, ['mongodb', 'reach', 'host'], `"${reach.host}" is a private name the pods cannot reach through Cloud NAT; expose MongoDB through Private Service Connect and use kind "privateServiceConnect"`);
+    }
+    return;
+  }
+  const path: Path = ['mongodb', 'reach', 'endpointIp'];
+  if (!parseIpv4Cidr(`${reach.endpointIp}/32`)) {
+    issue(ctx, path, `"${reach.endpointIp}" is not an IPv4 address; use the PSC endpoint's internal address, e.g. "10.10.255.10"`);
+  } else if (!isNonPublicIpv4(reach.endpointIp)) {
+    issue(ctx, path, `"${reach.endpointIp}" is a public address, not a Private Service Connect endpoint; use kind "publicTls" with the endpoint's host name`);
+  }
 }
 
 function checkBackend(env: EnvironmentConfig, ctx: Ctx): void {

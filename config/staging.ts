@@ -48,7 +48,9 @@ export const staging: EnvironmentInput = {
       resources: DEFAULT_RESOURCES,
     },
   },
-  mongodb: { cidrs: ['10.200.0.0/29'] },
+  // Atlas over public TLS, allowlisting core's NAT addresses (mongodb_allowlist_ips): the simplest reach
+  // that works from private nodes; no peering, PSC endpoint or VPN to run.
+  mongodb: { reach: { kind: 'publicTls', host: 'isoscribe-staging.mongodb.net', port: 27017 } },
   ingress: {
     maxRatePerEndpoint: 100,
     logSampleRate: 1,

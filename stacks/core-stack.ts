@@ -7,6 +7,7 @@ import { SecretManagerSecret } from '@cdktf/provider-google/lib/secret-manager-s
 import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
+import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
 import { RegionalNetwork } from '../constructs/gcp/regional-network';
@@ -92,6 +93,14 @@ export class CoreStack extends EnvironmentStack {
         nodeCidr: region.nodeCidr,
         podCidr: region.podCidr,
         serviceCidr: region.serviceCidr,
+        // A public MongoDB endpoint allowlists fixed egress addresses (config: mongodb.reach).
+        staticNatAddresses: env.mongodb.reach.kind === 'publicTls' ? 1 : 0,
+      });
+    }
+    if (env.mongodb.reach.kind === 'publicTls') {
+      new TerraformOutput(this, 'mongodb_allowlist_ips', {
+        description: `Add these to ${env.mongodb.reach.host}'s IP access list (docs/deploy.md, "MongoDB reachability")`,
+        value: Object.values(this.regions).flatMap((r) => r.natAddresses.map((a) => a.address)),
       });
     }
 

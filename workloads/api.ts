@@ -1,4 +1,6 @@
-import { DNS_RULE, Peer } from '../constructs/kubernetes';
+import type { EnvironmentConfig } from '../config';
+import { NON_PUBLIC_IPV4 } from '../config/cidr';
+import { DNS_RULE, Peer, type TrafficRule } from '../constructs/kubernetes';
 import { NginxBackend, POD_LAYOUT } from '../constructs/nginx';
 import { EdgeCache, PathMatch } from './routes';
 import { CoreAccess, nodeSleep, nodeSocketProbe, PodFile, type WorkloadDefinition } from './workload';
@@ -47,6 +49,19 @@ export const api: WorkloadDefinition = {
     // It keeps accepting requests while NGINX drains.
     preStopCommand: nodeSleep(drainSeconds, paths.nodeBin),
     terminationGracePeriodSeconds: drainSeconds + API_SHUTDOWN_SECONDS + 10,
-    egress: [DNS_RULE, { peer: Peer.cidrs(env.mongodb.cidrs), ports: [{ port: env.mongodb.port }] }],
+    egress: [DNS_RULE, mongodbEgress(env.mongodb.reach)],
   }),
 };
+
+/**
+ * The api's egress to MongoDB, from how config says the pods reach it. A NetworkPolicy cannot name a
+ * host, and an Atlas-style endpoint's addresses change behind its DNS name, so a public TLS endpoint
+ * gets the port on any public address (private ranges excepted); the server's allowlist of our NAT
+ * addresses and TLS with name verification are what pin the peer. A PSC endpoint is one known address.
+ */
+export function mongodbEgress(reach: EnvironmentConfig['mongodb']['reach']): TrafficRule {
+  const ports = [{ port: reach.port }];
+  return reach.kind === 'publicTls'
+    ? { peer: Peer.cidrs(['0.0.0.0/0'], NON_PUBLIC_IPV4), ports }
+    : { peer: Peer.cidrs([`${reach.endpointIp}/32`]), ports };
+}

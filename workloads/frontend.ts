@@ -1,3 +1,4 @@
+import { NON_PUBLIC_IPV4 } from '../config/cidr';
 import type { EnvironmentConfig } from '../config';
 import { DNS_RULE, Peer, type TrafficRule } from '../constructs/kubernetes';
 import { NginxBackend, POD_LAYOUT } from '../constructs/nginx';
@@ -17,9 +18,9 @@ export const HTML_EDGE_TTL_SECONDS = 60;
 
 /**
  * Traffic that may never leave a pod through the "any HTTPS" rule: cluster and VPC ranges, the
- * metadata server and link-local addresses, carrier-grade NAT.
+ * metadata server and link-local addresses, carrier-grade NAT (shared with the schema's MongoDB checks).
  */
-export const NON_PUBLIC_IPV4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16'];
+export { NON_PUBLIC_IPV4 };
 
 /**
  * The GKE metadata server, where a Workload Identity pod gets its Google account's access tokens:

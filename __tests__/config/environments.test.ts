@@ -105,7 +105,22 @@ describe('config rules: each rejects a bad value and says how to fix it', () => 
       /regions: configure at least one region/],
     ['uppercase domain', (e) => { e.domain = 'Isoscribe.com'; },
       /domain: must be a lowercase DNS name/],
+    ['MongoDB in a private range over "public TLS"', (e) => { e.mongodb.reach = { kind: 'publicTls', host: '10.200.0.10' }; },
+      /mongodb\.reach\.host: must be the public DNS name .* a server in a private range needs kind "privateServiceConnect"/],
+    ['MongoDB at a private DNS name over "public TLS"', (e) => { e.mongodb.reach = { kind: 'publicTls', host: 'mongo.europe-west1-b.c.isoscribe.internal' }; },
+      /mongodb\.reach\.host: "mongo\.europe-west1-b\.c\.isoscribe\.internal" is a private name .* use kind "privateServiceConnect"/],
+    ['Private Service Connect endpoint at a public address', (e) => { e.mongodb.reach = { kind: 'privateServiceConnect', endpointIp: '34.120.1.2' }; },
+      /mongodb\.reach\.endpointIp: "34\.120\.1\.2" is a public address, not a Private Service Connect endpoint; use kind "publicTls"/],
+    ['Private Service Connect endpoint that is no address', (e) => { e.mongodb.reach = { kind: 'privateServiceConnect', endpointIp: '10.300.0.1' }; },
+      /mongodb\.reach\.endpointIp: "10\.300\.0\.1" is not an IPv4 address/],
+    ['MongoDB reach of an unknown kind (the old cidrs list)', (e) => { (e.mongodb as unknown) = { reach: { kind: 'cidrs', cidrs: ['10.200.0.0/29'] } }; },
+      /mongodb\.reach\.kind: must be "publicTls" .* or "privateServiceConnect"/],
   ];
+
+  it('accepts a Private Service Connect endpoint in a private range', () => {
+    const [env] = loadEnvironments([variant('production', (e) => { e.mongodb.reach = { kind: 'privateServiceConnect', endpointIp: '10.10.255.10' }; })]);
+    expect(env.mongodb.reach).toEqual({ kind: 'privateServiceConnect', endpointIp: '10.10.255.10', port: 27017 });
+  });
 
   it('local state is for the disposable tier: a shared environment on it is rejected, a disposable one is not', () => {
     expect(problemsOf('staging', (e) => { e.backend = { type: 'local' }; })).toEqual([

@@ -1,3 +1,5 @@
+import { Testing, TerraformStack } from 'cdktf';
+import { RegionalNetwork } from '../../constructs/gcp/regional-network';
 import { NODE_PROJECT_ROLES, PROJECT_SERVICES } from '../../stacks/core-stack';
 import { dataSources, environment, onlyResource, resources, synthEnvironment } from '../support/topology';
 
@@ -37,10 +39,43 @@ describe('core stack (production)', () => {
     expect(routers.map((r) => r.region).sort()).toEqual(prodEnv.regions.map((r) => r.name).sort());
     expect(nats).toHaveLength(prodEnv.regions.length);
     for (const nat of nats) {
-      expect(nat.nat_ip_allocate_option).toBe('AUTO_ONLY');
       expect(nat.source_subnetwork_ip_ranges_to_nat).toBe('LIST_OF_SUBNETWORKS');
       expect(nat.log_config).toEqual({ enable: true, filter: 'ERRORS_ONLY' });
     }
+  });
+
+  it('MongoDB over public TLS: each region\'s NAT egresses only from its own reserved static address, output for the allowlist', () => {
+    expect(prodEnv.mongodb.reach.kind).toBe('publicTls');
+    const addresses = resources(core, 'google_compute_address');
+    expect(addresses.map((a) => a.region).sort()).toEqual(prodEnv.regions.map((r) => r.name).sort());
+    for (const address of addresses) {
+      expect(address).toMatchObject({ address_type: 'EXTERNAL', name: `isoscribe-production-${address.region}-nat-1` });
+      const nat = resources(core, 'google_compute_router_nat').find((n) => n.region === address.region)!;
+      expect(nat.nat_ip_allocate_option).toBe('MANUAL_ONLY');
+      expect(nat.nat_ips).toEqual([`\${google_compute_address.${address.__id}.self_link}`]);
+    }
+    const allowlist = core.output.mongodb_allowlist_ips;
+    expect([...allowlist.value].sort()).toEqual(addresses.map((a) => `\${google_compute_address.${a.__id}.address}`).sort());
+    expect(allowlist.description).toContain((prodEnv.mongodb.reach as { host: string }).host);
+  });
+
+  it('a regional network refuses a NAT address count that is no whole number', () => {
+    const stack = new TerraformStack(Testing.app(), 'nat-addresses');
+    const props = { name: 'n', network: 'vpc', region: 'us-central1', nodeCidr: '10.0.0.0/20', podCidr: '10.4.0.0/14', serviceCidr: '10.8.0.0/20' };
+    expect(() => new RegionalNetwork(stack, 'bad', { ...props, staticNatAddresses: -1 })).toThrow(/RegionalNetwork n: staticNatAddresses must be a whole number, 0 for addresses Google picks \(got -1\)/);
+    expect(() => new RegionalNetwork(stack, 'half', { ...props, staticNatAddresses: 1.5 })).toThrow(/got 1\.5/);
+    expect(new RegionalNetwork(stack, 'two', { ...props, staticNatAddresses: 2 }).natAddresses).toHaveLength(2);
+  });
+
+  it('MongoDB over Private Service Connect: no static NAT addresses (Google picks them), nothing to allowlist', () => {
+    const psc = environment('production', (e) => ({ ...e, mongodb: { reach: { kind: 'privateServiceConnect', endpointIp: '10.10.255.10' } } }));
+    const pscCore = synthEnvironment(psc).json['isoscribe-production-core'];
+    expect(resources(pscCore, 'google_compute_address')).toEqual([]);
+    for (const nat of resources(pscCore, 'google_compute_router_nat')) {
+      expect(nat.nat_ip_allocate_option).toBe('AUTO_ONLY');
+      expect(nat.nat_ips).toBeUndefined();
+    }
+    expect(pscCore.output?.mongodb_allowlist_ips).toBeUndefined();
   });
 
   it('creates no image repository: the bootstrap stack does, before the first image push', () => {

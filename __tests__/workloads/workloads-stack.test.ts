@@ -279,11 +279,12 @@ describe.each(ENV_REGIONS)('%s workloads in %s', (envName, regionName) => {
     const { pod, app } = workload(stack, 'api');
     const env_ = Object.fromEntries(app.env.map((e: TfJson) => [e.name, e.value]));
 
-    it('may reach MongoDB (CIDRs and port from config) besides DNS, and nothing else', () => {
+    it('may reach MongoDB over public TLS (its port on public addresses, never private ones) besides DNS, and nothing else', () => {
       const policy = named(stack, 'kubernetes_network_policy_v1', 'api');
       expect(policy.spec.policy_types).toEqual(['Ingress', 'Egress']);
       const other = policy.spec.egress.filter((e: TfJson) => !e.to.some((t: TfJson) => t.namespace_selector));
-      expect(other).toEqual([{ to: env.mongodb.cidrs.map((cidr) => ({ ip_block: { cidr } })), ports: [{ port: String(env.mongodb.port), protocol: 'TCP' }] }]);
+      expect(env.mongodb.reach.kind).toBe('publicTls');
+      expect(other).toEqual([{ to: [{ ip_block: { cidr: '0.0.0.0/0', except: NON_PUBLIC_IPV4 } }], ports: [{ port: String(env.mongodb.reach.port), protocol: 'TCP' }] }]);
     });
 
     it('mounts the MongoDB connection string from Secret Manager through the CSI driver: Terraform never reads it', () => {
@@ -367,5 +368,16 @@ describe('drain follows the load balancer', () => {
       expect(nginx.lifecycle.pre_stop[0].exec.command[2]).toMatch(new RegExp(`^sleep ${NEG_DETACH_SECONDS + 60};`));
       expect(pod.termination_grace_period_seconds).toBeGreaterThan(NEG_DETACH_SECONDS + 60);
     }
+  });
+});
+
+describe('api egress with MongoDB over Private Service Connect', () => {
+  const env = environment('dev', (e) => ({ ...e, mongodb: { reach: { kind: 'privateServiceConnect', endpointIp: '10.10.255.10', port: 27018 } } }));
+  const stack = synthEnvironment(env).json[workloadsStackName('dev', env.regions[0].name)];
+
+  it('may reach only the endpoint address on its port besides DNS', () => {
+    const policy = named(stack, 'kubernetes_network_policy_v1', 'api');
+    const other = policy.spec.egress.filter((e: TfJson) => !e.to.some((t: TfJson) => t.namespace_selector));
+    expect(other).toEqual([{ to: [{ ip_block: { cidr: '10.10.255.10/32' } }], ports: [{ port: '27018', protocol: 'TCP' }] }]);
   });
 });

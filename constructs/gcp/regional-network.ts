@@ -1,3 +1,4 @@
+import { ComputeAddress } from '@cdktf/provider-google/lib/compute-address';
 import { ComputeRouter } from '@cdktf/provider-google/lib/compute-router';
 import { ComputeRouterNat } from '@cdktf/provider-google/lib/compute-router-nat';
 import { ComputeSubnetwork } from '@cdktf/provider-google/lib/compute-subnetwork';
@@ -25,6 +26,13 @@ export interface RegionalNetworkProps {
    * @default 128
    */
   readonly natMinPortsPerVm?: number;
+  /**
+   * Reserve this many static external addresses for the NAT's egress (MANUAL_ONLY), so that a server
+   * outside the VPC can allowlist them; 0 lets Google pick (and change) them (AUTO_ONLY). One address
+   * gives 64,512 source ports: 504 nodes at the default natMinPortsPerVm.
+   * @default 0
+   */
+  readonly staticNatAddresses?: number;
 }
 
 /**
@@ -37,6 +45,8 @@ export class RegionalNetwork extends Construct {
   readonly serviceRangeName: string;
   readonly router: ComputeRouter;
   readonly nat: ComputeRouterNat;
+  /** The NAT's reserved egress addresses (empty unless staticNatAddresses > 0). */
+  readonly natAddresses: ComputeAddress[];
 
   constructor(scope: Construct, id: string, props: RegionalNetworkProps) {
     super(scope, id);
@@ -69,11 +79,26 @@ export class RegionalNetwork extends Construct {
       region: props.region,
     });
 
+    const staticNatAddresses = props.staticNatAddresses ?? 0;
+    if (!Number.isInteger(staticNatAddresses) || staticNatAddresses < 0) {
+      throw new Error(`RegionalNetwork ${props.name}: staticNatAddresses must be a whole number, 0 for addresses Google picks (got ${staticNatAddresses})`);
+    }
+    this.natAddresses = Array.from({ length: staticNatAddresses }, (_, i) => new ComputeAddress(this, `nat-ip-${i + 1}`, {
+      name: `${props.name}-nat-${i + 1}`,
+      region: props.region,
+      addressType: 'EXTERNAL',
+      description: 'Cloud NAT egress address; allowlisted by servers outside the VPC (MongoDB)',
+      // Nothing else orders it after the VPC, hence after the Compute API is enabled.
+      dependsOn: [this.subnetwork],
+    }));
+
     this.nat = new ComputeRouterNat(this, 'nat', {
       name: `${props.name}-nat`,
       router: this.router.name,
       region: props.region,
-      natIpAllocateOption: 'AUTO_ONLY',
+      ...(this.natAddresses.length > 0
+        ? { natIpAllocateOption: 'MANUAL_ONLY', natIps: this.natAddresses.map((a) => a.selfLink) }
+        : { natIpAllocateOption: 'AUTO_ONLY' }),
       sourceSubnetworkIpRangesToNat: 'LIST_OF_SUBNETWORKS',
       subnetwork: [{ name: this.subnetwork.id, sourceIpRangesToNat: ['ALL_IP_RANGES'] }],
       minPortsPerVm: props.natMinPortsPerVm ?? 128,
