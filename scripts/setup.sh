@@ -26,8 +26,12 @@ if [[ ${#missing[@]} -gt 0 ]]; then
 fi
 bash scripts/ci-install-nginx.sh >/dev/null
 # The images' Node.js (.node-version) in .tools/: the image check builds and runs them with it.
-# CI runs everything on it (.ci/run puts it first on PATH); the npm ci below uses the node on PATH.
+# Everything runs on it (.ci/run puts it first on PATH too). The npm ci below must run on it as well:
+# native modules (cdktf-cli's node-pty) are built for the node that installs them, and an older
+# system npm skips that build, leaving `cdktf synth` without pty.node.
 bash scripts/ci-install-node.sh
+PATH="$PWD/.tools/node$(cut -d. -f1 .node-version)/bin:$PATH"
+export PATH
 
 # npm ci: exactly the lockfile. swc and esbuild ship per-platform packages; cdktf-cli's node-pty has no
 # prebuilt binary for Node 24, so its install script compiles it, against the running node's own
