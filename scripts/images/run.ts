@@ -5,21 +5,15 @@
  * it checks what would make the image fail or differ from the pod: the command's files, symlinks
  * that would dangle in the image, devDependencies in node_modules, a writable WORKDIR.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ImageBuildError, type Image } from './build';
 import { asRoot } from './privileged';
+import { watchProcess, type WatchedProcess } from '../../services/api/test/support/api-process';
 
-export interface RunningImage {
-  readonly proc: ChildProcess;
-  /** stdout and stderr so far. */
-  output(): string;
-  readonly exited: Promise<number | string>;
-  running(): boolean;
-  /** SIGTERM (what the kubelet sends), then SIGKILL after `graceMs`; resolves with the exit code or signal. */
-  stop(graceMs?: number): Promise<number | string>;
-}
+/** A running image: its process, output and exit; `stop` sends SIGTERM as the kubelet does. */
+export type RunningImage = WatchedProcess;
 
 /** Checks the image tree before anything runs; every problem names the Dockerfile and the fix. */
 export function inspectImage(image: Image, lockfile: Record<string, { dev?: boolean }> | undefined): void {
@@ -77,27 +71,7 @@ export function runImage(image: Image, options: RunOptions): RunningImage {
     HOME: image.hostPath('/home/nonroot'),
     ...options.env,
   });
-  const proc = spawn(launch.command, launch.args, { cwd, env: launch.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  proc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
-  const running = () => proc.exitCode === null && proc.signalCode === null;
-  return {
-    proc,
-    output: () => output,
-    exited,
-    running,
-    stop: async (graceMs = 10_000) => {
-      if (running()) {
-        proc.kill('SIGTERM');
-        const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
-        await exited;
-        clearTimeout(timer);
-      }
-      return exited;
-    },
-  };
+  return watchProcess(spawn(launch.command, launch.args, { cwd, env: launch.env, stdio: ['ignore', 'pipe', 'pipe'] }), 10_000);
 }
 
 /**

@@ -1,6 +1,6 @@
 // Runs the real API entrypoint (src/server.ts through tsx) as a child process, the way the
 // container runs dist/server.js, listening on a unix socket.
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { waitFor } from './app';
@@ -18,12 +18,21 @@ export interface ApiProcess {
 
 const apiDir = join(__dirname, '..', '..');
 
-export function spawnApi(env: NodeJS.ProcessEnv): ApiProcess {
-  const proc = spawn(process.execPath, ['--require', 'tsx/cjs', join(apiDir, 'src', 'server.ts')], {
-    cwd: apiDir,
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/**
+ * A child process watched for its output and its exit. `stop` is what the kubelet does: SIGTERM,
+ * then SIGKILL after `graceMs`; it resolves with the exit code (or signal name). Also used by the
+ * image check (scripts/images/run.ts), which runs the built images the same way.
+ */
+export interface WatchedProcess {
+  readonly proc: ChildProcess;
+  /** Everything the process wrote on stdout and stderr so far. */
+  output(): string;
+  readonly exited: Promise<number | string>;
+  running(): boolean;
+  stop(graceMs?: number): Promise<number | string>;
+}
+
+export function watchProcess(proc: ChildProcess, defaultGraceMs: number): WatchedProcess {
   let output = '';
   proc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -31,17 +40,29 @@ export function spawnApi(env: NodeJS.ProcessEnv): ApiProcess {
   const running = () => proc.exitCode === null && proc.signalCode === null;
   return {
     proc,
-    socketPath: env.LISTEN_SOCKET ?? '',
     output: () => output,
     exited,
-    stop: async (graceMs = 5000) => {
-      if (!running()) return;
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
+    running,
+    stop: async (graceMs = defaultGraceMs) => {
+      if (running()) {
+        proc.kill('SIGTERM');
+        const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(timer);
+      }
+      return exited;
     },
   };
+}
+
+export function spawnApi(env: NodeJS.ProcessEnv): ApiProcess {
+  const proc = spawn(process.execPath, ['--require', 'tsx/cjs', join(apiDir, 'src', 'server.ts')], {
+    cwd: apiDir,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const watched = watchProcess(proc, 5000);
+  return { proc, socketPath: env.LISTEN_SOCKET ?? '', output: watched.output, exited: watched.exited, stop: async (graceMs) => void (await watched.stop(graceMs)) };
 }
 
 /** Spawns the API and waits until `readyPath` answers 200 over its socket. */
