@@ -16,6 +16,3 @@ export function serviceAccountIds(env: EnvironmentConfig, workloads: readonly Wo
     workloads: Object.fromEntries(workloads.map((w) => [w.name, `${prefix}-${w.name}`])) as Record<string, string>,
   };
 }
-
-/** The image repository id every environment pushes to and pulls from (config/common.ts appImageRepository). */
-export const IMAGE_REPOSITORY_ID = 'isoscribe';
