@@ -1,6 +1,6 @@
 // Every documents endpoint and error path, in process (Fastify inject) against the MongoDB-wire server.
 import type { FastifyInstance } from 'fastify';
-import { MongoClient } from 'mongodb';
+import { Double, MongoClient, ObjectId } from 'mongodb';
 import { startApp, testDbName, testEnv } from './support/app';
 import { MongoWireServer, startMongoWireServer } from './support/mongo-wire';
 
@@ -135,6 +135,29 @@ describe('list', () => {
   it('filters by author and tag together', async () => {
     const page = await list(`author=${author}&tag=odd`);
     expect(page.items.map((d) => d.id)).toEqual([ids[3], ids[1]]);
+  });
+
+  it('answers the same JSON, with the same content type, whether written from BSON or decoded', async () => {
+    // Stored by hand: a body with escapes (fast path) and an older record with version as a double,
+    // which only the decoding path writes. Both answer as the schema serializes them.
+    const store = client.db(dbName).collection('documents');
+    const when = new Date('2026-01-02T03:04:05.678Z');
+    const fields = { title: 'Quotes "and" \\ back', body: 'line one\nline two\t€ 😀', author: 'both-paths', tags: ['a'], createdAt: when, updatedAt: when };
+    const fastId = new ObjectId();
+    const decodedId = new ObjectId();
+    await store.insertMany([
+      { _id: fastId, ...fields, version: 1 },
+      { _id: decodedId, ...fields, version: new Double(2) },
+    ]);
+    const expected = (id: ObjectId, version: number) => ({ id: id.toHexString(), ...fields, version, createdAt: when.toISOString(), updatedAt: when.toISOString() });
+    for (const [id, version] of [[fastId, 1], [decodedId, 2]] as const) {
+      const response = await app.inject({ url: `/api/v1/documents/${id}` });
+      expect([response.statusCode, response.headers['content-type'], response.json()]).toEqual([200, 'application/json; charset=utf-8', expected(id, version)]);
+    }
+    const page = await app.inject({ url: '/api/v1/documents?author=both-paths&limit=1' });
+    expect([page.headers['content-type'], page.json()]).toEqual(['application/json; charset=utf-8', { items: [expected(decodedId, 2)], nextCursor: decodedId.toHexString() }]);
+    const rest = await app.inject({ url: `/api/v1/documents?author=both-paths&cursor=${decodedId}` });
+    expect(rest.json()).toEqual({ items: [expected(fastId, 1)], nextCursor: null });
   });
 
   it('returns an empty page for a filter nothing matches', async () => {

@@ -4,7 +4,11 @@ import type { FastifyInstance } from 'fastify';
 import { ObjectId } from 'mongodb';
 import { HttpError } from '../http-errors';
 import { createBody, deleteQuery, documentSchema, errorResponses, idParams, listQuery, listSchema, updateBody } from './schemas';
-import { DocumentChanges, DocumentRecord, DocumentStore, Miss, NewDocument } from './store';
+import { documentJson, listPageJson, rawObjectIdHex } from './document-json';
+import { DocumentChanges, DocumentRecord, DocumentStore, Miss, NewDocument, decodeDocument } from './store';
+
+/** What Fastify sends with the JSON it serializes; the answers written from BSON carry the same. */
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 interface IdParams {
   id: string;
@@ -23,20 +27,27 @@ export async function documentRoutes(app: FastifyInstance, { store }: { store: D
   app.get<{ Params: IdParams }>(
     '/documents/:id',
     { schema: { params: idParams, response: { 200: documentSchema, ...errorResponses } } },
-    async (request) => {
-      const document = await store.get(new ObjectId(request.params.id));
-      if (!document) throw notFound(request.params.id);
-      return toApi(document);
+    async (request, reply) => {
+      const raw = await store.get(new ObjectId(request.params.id));
+      if (!raw) throw notFound(request.params.id);
+      const json = documentJson(raw);
+      if (json) return reply.type(JSON_CONTENT_TYPE).send(json);
+      return toApi(decodeDocument(raw));
     },
   );
 
   app.get<{ Querystring: { limit: number; cursor?: string; tag?: string; author?: string } }>(
     '/documents',
     { schema: { querystring: listQuery, response: { 200: listSchema, ...errorResponses } } },
-    async (request) => {
+    async (request, reply) => {
       const { limit, cursor, tag, author } = request.query;
       const page = await store.list({ limit, after: cursor === undefined ? undefined : new ObjectId(cursor), tag, author });
-      return { items: page.items.map(toApi), nextCursor: page.next?.toHexString() ?? null };
+      const last = page.items[page.items.length - 1];
+      const nextCursor = page.more ? (rawObjectIdHex(last) ?? null) : null;
+      const json = page.more && nextCursor === null ? undefined : listPageJson(page.items, nextCursor);
+      if (json) return reply.type(JSON_CONTENT_TYPE).send(json);
+      const items = page.items.map((raw) => toApi(decodeDocument(raw)));
+      return { items, nextCursor: page.more ? items[items.length - 1]._id.toHexString() : null };
     },
   );
 

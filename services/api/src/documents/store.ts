@@ -1,6 +1,6 @@
 // Data access for the documents collection. Pagination walks _id downwards (ObjectIds grow with
 // time, so newest first), which keeps every page an index range scan however deep the cursor.
-import { Collection, Db, Filter, ObjectId } from 'mongodb';
+import { BSON, Collection, Db, Filter, ObjectId } from 'mongodb';
 
 export const documentsCollection = 'documents';
 
@@ -22,6 +22,17 @@ export interface ListQuery {
   after?: ObjectId;
   tag?: string;
   author?: string;
+}
+
+/**
+ * A stored document as the BSON bytes MongoDB sent (the driver's `raw` option): a view into the
+ * reply, valid until the next read. `decodeDocument` turns it into a DocumentRecord.
+ */
+export type RawDocument = Buffer;
+const RAW = { raw: true } as const;
+
+export function decodeDocument(raw: RawDocument): DocumentRecord {
+  return BSON.deserialize(raw) as DocumentRecord;
 }
 
 /** Why a conditional write did not happen. */
@@ -58,19 +69,19 @@ export class DocumentStore {
     return document;
   }
 
-  get(id: ObjectId): Promise<DocumentRecord | null> {
-    return this.run(() => this.collection.findOne({ _id: id }));
+  /** The stored document as MongoDB sent it (BSON bytes): the reads answer from the bytes (document-json.ts). */
+  async get(id: ObjectId): Promise<RawDocument | null> {
+    return (await this.run(() => this.collection.findOne({ _id: id }, RAW))) as unknown as RawDocument | null;
   }
 
-  /** One page, newest first, plus one extra to tell whether another page follows. */
-  async list(query: ListQuery): Promise<{ items: DocumentRecord[]; next?: ObjectId }> {
+  /** One page, newest first, as BSON bytes, plus one extra to tell whether another page follows. */
+  async list(query: ListQuery): Promise<{ items: RawDocument[]; more: boolean }> {
     const filter: Filter<DocumentRecord> = {};
     if (query.after) filter._id = { $lt: query.after };
     if (query.tag !== undefined) filter.tags = query.tag;
     if (query.author !== undefined) filter.author = query.author;
-    const found = await this.run(() => this.collection.find(filter).sort({ _id: -1 }).limit(query.limit + 1).toArray());
-    const items = found.slice(0, query.limit);
-    return { items, next: found.length > query.limit ? items[items.length - 1]._id : undefined };
+    const found = (await this.run(() => this.collection.find(filter, RAW).sort({ _id: -1 }).limit(query.limit + 1).toArray())) as unknown as RawDocument[];
+    return { items: found.slice(0, query.limit), more: found.length > query.limit };
   }
 
   /** Applies `changes` only if the stored version is still `expectedVersion`. */
