@@ -22,9 +22,12 @@
  *   BENCH_API_BASELINE_ENV (its extra env, "K=V,K=V"; "K=" unsets a container setting) and
  *   BENCH_API_BASELINE_LABEL (what it is, for the report).
  */
-import { cpus, loadavg } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { httpRequest } from '../__tests__/support/http';
+import { requestLogCollection } from '../services/api/src/analytics/request-log';
 import { startMongoWireServer } from '../services/api/test/support/mongo-wire';
 import { RateRun, Target, ThroughputRun, vegeta, withCpu, wrk } from './support/load';
 import { BenchStack, buildApi, startOurs, startPeer } from './support/stacks';
@@ -71,7 +74,24 @@ const createBody = JSON.stringify({ title: 'Created by the benchmark', body: 'Lo
 
 interface Measured {
   throughput: Array<ThroughputRun & { cpuUsPerRequest: number; load: number }>;
-  fixedRate: Array<RateRun & { cpuUsPerRequest: number; load: number }>;
+  fixedRate: Array<RateRun & { cpuUsPerRequest: number; load: number; databasePauseMs: number }>;
+}
+
+/**
+ * Reads the JVM's `-Xlog:gc` file from where the last call stopped: the longest pause (ms) logged
+ * since then, 0 for none. Lines look like `[…][info][gc] GC(7) Pause Young (Normal) (G1 Evacuation Pause) 24M->3M(64M) 3.456ms`.
+ */
+function gcPauseReader(file: string): () => number {
+  let offset = 0;
+  return () => {
+    if (!existsSync(file)) return 0;
+    const text = readFileSync(file, 'utf8');
+    const fresh = text.slice(offset);
+    offset = text.length;
+    let longest = 0;
+    for (const match of fresh.matchAll(/ Pause .* (\d+(?:\.\d+)?)ms$/gm)) longest = Math.max(longest, Number(match[1]));
+    return longest;
+  };
 }
 
 const log = (line: string) => process.stderr.write(`bench api: ${line}\n`);
@@ -99,9 +119,24 @@ function targetFor(stack: BenchStack, endpoint: Endpoint, id: string): Target {
 async function main(): Promise<void> {
   log('building services/api (dist/, as the image ships it)');
   buildApi();
-  const mongo = await startMongoWireServer({ fullJit: true });
+  // The server's GC log: a latency spike both stacks see at once may be the test database pausing.
+  const gcLog = join(mkdtempSync(join(tmpdir(), 'bench-api-')), 'mongo-wire-gc.log');
+  const mongo = await startMongoWireServer({ fullJit: true, jvmArgs: [`-Xlog:gc:file=${gcLog}`] });
+  const databasePauses = gcPauseReader(gcLog);
   const client = await new MongoClient(mongo.uri, { serverSelectionTimeoutMS: 5000 }).connect();
   const stacks: BenchStack[] = [];
+  const stopAll = async () => {
+    await client.close();
+    for (const stack of stacks) await stack.stop();
+    await mongo.stop();
+  };
+  // Interrupted (Ctrl-C, a CI timeout): stop what was started rather than leave NGINX and the apps running.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping the stacks`);
+      void stopAll().finally(() => process.exit(130));
+    });
+  }
   try {
     const ours = await startOurs({ mongoUri: mongo.uri, dbName: 'bench_ours', nodeArgs, env: oursEnv });
     stacks.push(ours);
@@ -123,8 +158,12 @@ async function main(): Promise<void> {
     if (bodies[0].length !== bodies[1].length || shape(bodies[0]) !== shape(bodies[1])) {
       throw new Error(`ours and the peer answer GET differently:\n${bodies[0]}\n${bodies[1]}`);
     }
+    // After every run: the documents `create` added, and the request records (the test server
+    // enforces no TTL, and an ever-growing in-memory collection would slow the server's GC run by run).
     const removeCreated = async (stack: BenchStack) => {
-      await client.db(dbOf.get(stack)).collection('documents').deleteMany({ author: createdAuthor });
+      const db = client.db(dbOf.get(stack));
+      await db.collection('documents').deleteMany({ author: createdAuthor });
+      await db.collection(requestLogCollection).deleteMany({});
     };
 
     log('warm-up (JIT, connection pools)');
@@ -153,11 +192,13 @@ async function main(): Promise<void> {
           await removeCreated(stack);
           if (stack === peer2) continue;
           load = load1();
+          databasePauses();
           const r = withCpu(stack.appPids(), () => vegeta(target, rate, rateSeconds));
-          measured(stack, endpoint).fixedRate.push({ ...r, load });
+          const databasePauseMs = databasePauses();
+          measured(stack, endpoint).fixedRate.push({ ...r, load, databasePauseMs });
           log(
             `round ${round + 1}/${rounds} ${endpoint} ${stack.name} @${rate}/s: p50 ${r.p50Ms.toFixed(2)} p99 ${r.p99Ms.toFixed(2)} max ${r.maxMs.toFixed(1)} ms, ` +
-              `${(r.success * 100).toFixed(2)}% ok, ${r.cpuUsPerRequest.toFixed(0)} µs CPU/req (load ${load.toFixed(1)})`,
+              `${(r.success * 100).toFixed(2)}% ok, ${r.cpuUsPerRequest.toFixed(0)} µs CPU/req, longest database GC pause ${databasePauseMs.toFixed(1)} ms (load ${load.toFixed(1)})`,
           );
           await removeCreated(stack);
         }
@@ -168,9 +209,7 @@ async function main(): Promise<void> {
     for (const stack of stacks) process.stderr.write(`--- ${stack.name} output (tail) ---\n${stack.output().slice(-3000)}\n`);
     throw error;
   } finally {
-    await client.close();
-    for (const stack of stacks) await stack.stop();
-    await mongo.stop();
+    await stopAll();
   }
 }
 
@@ -191,8 +230,8 @@ function printReport(results: Map<string, Measured>, stacks: BenchStack[], _id: 
       `${baselineDir ? `Baseline: ${baselineLabel}, same harness. ` : ''}` +
       `${cpus().length} CPUs, load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} over the runs (other jobs share the machine).\n`,
   );
-  console.log(`| endpoint | stack | req/s | CPU µs/req | p50 ms @${rate}/s | p99 ms @${rate}/s | max ms @${rate}/s | CPU µs/req @${rate}/s |`);
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log(`| endpoint | stack | req/s | CPU µs/req | p50 ms @${rate}/s | p99 ms @${rate}/s | max ms @${rate}/s | CPU µs/req @${rate}/s | database GC pause ms @${rate}/s |`);
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   const verdicts: string[] = [];
   for (const endpoint of endpoints) {
     for (const stack of stacks) {
@@ -206,8 +245,9 @@ function printReport(results: Map<string, Measured>, stacks: BenchStack[], _id: 
         const p99 = m.fixedRate.map((r) => r.p99Ms);
         const max = m.fixedRate.map((r) => r.maxMs);
         const rateCpu = m.fixedRate.map((r) => r.cpuUsPerRequest);
-        cells.push(median(p50).toFixed(2), `${median(p99).toFixed(2)}${range(p99, 1)}`, `${median(max).toFixed(1)}${range(max, 1)}`, median(rateCpu).toFixed(0));
-      } else cells.push('', '', '', '');
+        const pauses = m.fixedRate.map((r) => r.databasePauseMs);
+        cells.push(median(p50).toFixed(2), `${median(p99).toFixed(2)}${range(p99, 1)}`, `${median(max).toFixed(1)}${range(max, 1)}`, median(rateCpu).toFixed(0), `${median(pauses).toFixed(1)}${range(pauses, 1)}`);
+      } else cells.push('', '', '', '', '');
       console.log(`| ${paths[endpoint]} | ${stack.name} | ${cells.join(' | ')} |`);
     }
     const o = results.get(`${ours.name}|${endpoint}`)!;

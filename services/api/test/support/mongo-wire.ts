@@ -28,6 +28,8 @@ export interface MongoWireOptions {
    * it so the test database costs both compared stacks as little CPU as it can.
    */
   fullJit?: boolean;
+  /** Extra JVM flags, e.g. the benchmark's `-Xlog:gc:file=…` to tell the server's pauses from the app's. */
+  jvmArgs?: readonly string[];
 }
 
 export async function startMongoWireServer(options: MongoWireOptions = {}): Promise<MongoWireServer> {
@@ -39,7 +41,7 @@ export async function startMongoWireServer(options: MongoWireOptions = {}): Prom
     return { uri: external, owned: false, stop: async () => {}, kill: notOwned, restart: notOwned };
   }
 
-  const jvmArgs = options.fullJit ? [] : ['-XX:TieredStopAtLevel=1'];
+  const jvmArgs = [...(options.fullJit ? [] : ['-XX:TieredStopAtLevel=1']), ...(options.jvmArgs ?? [])];
   let child = await launch(0, jvmArgs);
   const port = child.port;
   const stopWith = async (signal: NodeJS.Signals) => {
