@@ -1,6 +1,8 @@
 // Data access for the documents collection. Pagination walks _id downwards (ObjectIds grow with
 // time, so newest first), which keeps every page an index range scan however deep the cursor.
-import { BSON, Collection, Db, Filter, ObjectId } from 'mongodb';
+import { BSON, Collection, Db, Filter, Long, MongoError, ObjectId } from 'mongodb';
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the driver's own retryable-read rule (see isRetryableRead)
+const { isRetryableReadError } = require('mongodb/lib/error') as { isRetryableReadError: (error: MongoError) => boolean };
 
 export const documentsCollection = 'documents';
 
@@ -30,6 +32,20 @@ export interface ListQuery {
  */
 export type RawDocument = Buffer;
 const RAW = { raw: true } as const;
+/** The `find` reply's documents as raw BSON (the rest of the reply is decoded). */
+const FIRST_BATCH_RAW = { fieldsAsRaw: { firstBatch: true }, promoteLongs: false } as const;
+interface FindReply {
+  cursor: { id: Long | number; firstBatch: RawDocument[] };
+}
+
+/**
+ * Whether the driver would retry a read that failed with `error` (its own rule, the retryable-reads
+ * specification's: network errors and the "not primary / shutting down" codes). Not in the
+ * driver's public exports, so test/store-retry.test.ts pins its behaviour for the version we ship.
+ */
+export function isRetryableRead(error: unknown): boolean {
+  return error instanceof MongoError && isRetryableReadError(error);
+}
 
 export function decodeDocument(raw: RawDocument): DocumentRecord {
   return BSON.deserialize(raw) as DocumentRecord;
@@ -54,6 +70,8 @@ export class DocumentStore {
   constructor(
     private readonly db: () => Db,
     private readonly run: RunWithDeadline,
+    /** Documents the find command asks for in its first batch; the server's default (101, or 16 MiB) unless a test needs several batches. */
+    private readonly firstBatchSize?: number,
   ) {}
 
   // Built once: db.collection() resolves options into a new object on every call.
@@ -71,7 +89,8 @@ export class DocumentStore {
 
   /** The stored document as MongoDB sent it (BSON bytes): the reads answer from the bytes (document-json.ts). */
   async get(id: ObjectId): Promise<RawDocument | null> {
-    return (await this.run(() => this.collection.findOne({ _id: id }, RAW))) as unknown as RawDocument | null;
+    const [document] = await this.findRaw({ _id: id }, 1);
+    return document ?? null;
   }
 
   /** One page, newest first, as BSON bytes, plus one extra to tell whether another page follows. */
@@ -80,8 +99,29 @@ export class DocumentStore {
     if (query.after) filter._id = { $lt: query.after };
     if (query.tag !== undefined) filter.tags = query.tag;
     if (query.author !== undefined) filter.author = query.author;
-    const found = (await this.run(() => this.collection.find(filter, RAW).sort({ _id: -1 }).limit(query.limit + 1).toArray())) as unknown as RawDocument[];
+    const found = await this.findRaw(filter, query.limit + 1, { _id: -1 });
     return { items: found.slice(0, query.limit), more: found.length > query.limit };
+  }
+
+  /**
+   * Up to `limit` documents as raw BSON, through one `find` command rather than a driver cursor.
+   * Why: the cursor's set-up, async iteration and a parsed view of every document cost about a
+   * fifth of a GET's and a list's CPU (bench/README: "find command"), and these reads never need
+   * more than the first batch. What the cursor gave is kept: one retry of a read that failed the
+   * way the driver retries reads (a dropped connection, a primary stepping down), within the same
+   * deadline; and an answer too large for one batch (16 MiB) goes through the cursor.
+   */
+  private async findRaw(filter: Filter<DocumentRecord>, limit: number, sort?: Record<string, 1 | -1>): Promise<RawDocument[]> {
+    const command = { find: documentsCollection, filter, ...(sort ? { sort } : {}), limit, ...(this.firstBatchSize ? { batchSize: this.firstBatchSize } : {}) };
+    const once = () => this.db().command(command, FIRST_BATCH_RAW) as Promise<FindReply>;
+    const reply = await this.run(() => once().catch((error: unknown) => (isRetryableRead(error) ? once() : Promise.reject(error))));
+    const { id, firstBatch } = reply.cursor;
+    if (typeof id === 'number' ? id === 0 : id.isZero()) return firstBatch;
+    // More than one batch holds: close the server's cursor and let the driver's cursor page through.
+    void this.db().command({ killCursors: documentsCollection, cursors: [id] }).catch(() => undefined);
+    const cursor = this.collection.find(filter, RAW).limit(limit);
+    if (sort) cursor.sort(sort);
+    return (await this.run(() => cursor.toArray())) as unknown as RawDocument[];
   }
 
   /** Applies `changes` only if the stored version is still `expectedVersion`. */
