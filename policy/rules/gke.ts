@@ -1,4 +1,4 @@
-import { at, isFalse, isTrue, many, one, show, stringMap } from '../attributes';
+import { at, isFalse, isTrue, many, one, requireAt, show, stringMap, type Attributes } from '../attributes';
 import { authorizedNetworkProblem } from '../../constructs/gcp/control-plane-networks';
 import type { PolicyRule, ResourceView } from '../rule';
 
@@ -13,15 +13,23 @@ function nodeConfigs(resource: ResourceView) {
   return many(resource.attributes.node_config);
 }
 
+/**
+ * Runs a check on every node config, each problem prefixed `node_config.`; a node pool must have one,
+ * a cluster that declares none has nothing to check.
+ */
+function perNodeConfig(resource: ResourceView, check: (config: Attributes) => string[]): string[] {
+  const configs = nodeConfigs(resource);
+  if (resource.type === NODE_POOL && configs.length === 0) return ['node_config is absent'];
+  return configs.flatMap((c) => check(c).map((problem) => `node_config.${problem}`));
+}
+
 export const GKE_RULES: PolicyRule[] = [
   {
     id: 'GKE-001',
     resourceTypes: [CLUSTER],
     description: 'Nodes are private: they have no external IP addresses.',
     fix: 'set privateClusterConfig.enablePrivateNodes: true (egress goes through Cloud NAT).',
-    check: (r) => (isTrue(at(r.attributes, 'private_cluster_config.enable_private_nodes')) ? [] : [
-      `private_cluster_config.enable_private_nodes is ${show(at(r.attributes, 'private_cluster_config.enable_private_nodes'))}`,
-    ]),
+    check: (r) => requireAt(r.attributes, 'private_cluster_config.enable_private_nodes', isTrue),
   },
   {
     id: 'GKE-002',
@@ -53,115 +61,86 @@ export const GKE_RULES: PolicyRule[] = [
     resourceTypes: [CLUSTER],
     description: 'The control plane has a DNS endpoint open to authorized callers: CI without a fixed address reaches it, IAM decides who may.',
     fix: 'set controlPlaneEndpointsConfig.dnsEndpointConfig.allowExternalTraffic: true and grant container.clusters.connect only to the identities that apply workloads.',
-    check: (r) => {
-      const allow = at(r.attributes, 'control_plane_endpoints_config.dns_endpoint_config.allow_external_traffic');
-      return isTrue(allow) ? [] : [`control_plane_endpoints_config.dns_endpoint_config.allow_external_traffic is ${show(allow)}`];
-    },
+    check: (r) => requireAt(r.attributes, 'control_plane_endpoints_config.dns_endpoint_config.allow_external_traffic', isTrue),
   },
   {
     id: 'GKE-003',
     resourceTypes: [CLUSTER],
     description: 'The cluster is VPC-native: pods and services take alias IPs from the subnet\'s secondary ranges.',
     fix: 'set networkingMode: "VPC_NATIVE" and ipAllocationPolicy with the pod and service range names.',
-    check: (r) => {
-      const problems: string[] = [];
-      if (r.attributes.networking_mode !== 'VPC_NATIVE') problems.push(`networking_mode is ${show(r.attributes.networking_mode)}`);
-      if (!one(r.attributes.ip_allocation_policy)) problems.push('ip_allocation_policy is absent');
-      return problems;
-    },
+    check: (r) => [
+      ...requireAt(r.attributes, 'networking_mode', (mode) => mode === 'VPC_NATIVE'),
+      ...requireAt(r.attributes, 'ip_allocation_policy', (policy) => one(policy) !== undefined),
+    ],
   },
   {
     id: 'GKE-004',
     resourceTypes: [CLUSTER],
     description: 'Workload Identity is enabled, so pods use their own Google identity instead of the node\'s.',
     fix: 'set workloadIdentityConfig: { workloadPool: "<project>.svc.id.goog" }.',
-    check: (r) => (at(r.attributes, 'workload_identity_config.workload_pool') ? [] : ['workload_identity_config.workload_pool is absent']),
+    check: (r) => requireAt(r.attributes, 'workload_identity_config.workload_pool', Boolean),
   },
   {
     id: 'GKE-005',
     resourceTypes: [NODE_POOL, CLUSTER],
     description: 'Nodes run the GKE metadata server (GKE_METADATA), which hides node credentials from pods.',
     fix: 'set nodeConfig.workloadMetadataConfig: { mode: "GKE_METADATA" } on the node pool.',
-    check: (r) => {
-      const configs = nodeConfigs(r);
-      if (r.type === NODE_POOL && configs.length === 0) return ['node_config is absent'];
-      return configs
-        .filter((c) => at(c, 'workload_metadata_config.mode') !== 'GKE_METADATA')
-        .map((c) => `node_config.workload_metadata_config.mode is ${show(at(c, 'workload_metadata_config.mode'))}`);
-    },
+    check: (r) => perNodeConfig(r, (c) => requireAt(c, 'workload_metadata_config.mode', (mode) => mode === 'GKE_METADATA')),
   },
   {
     id: 'GKE-006',
     resourceTypes: [CLUSTER],
     description: 'Shielded GKE nodes are enabled: nodes prove their identity to the control plane.',
     fix: 'set enableShieldedNodes: true.',
-    check: (r) => (isTrue(r.attributes.enable_shielded_nodes) ? [] : [`enable_shielded_nodes is ${show(r.attributes.enable_shielded_nodes)}`]),
+    check: (r) => requireAt(r.attributes, 'enable_shielded_nodes', isTrue),
   },
   {
     id: 'GKE-007',
     resourceTypes: [NODE_POOL, CLUSTER],
     description: 'Nodes boot with Secure Boot and integrity monitoring.',
     fix: 'set nodeConfig.shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true }.',
-    check: (r) => {
-      const configs = nodeConfigs(r);
-      if (r.type === NODE_POOL && configs.length === 0) return ['node_config is absent'];
-      const problems: string[] = [];
-      for (const c of configs) {
-        const shielded = one(c.shielded_instance_config);
-        if (!isTrue(shielded?.enable_secure_boot)) problems.push(`shielded_instance_config.enable_secure_boot is ${show(shielded?.enable_secure_boot)}`);
-        if (!isTrue(shielded?.enable_integrity_monitoring)) {
-          problems.push(`shielded_instance_config.enable_integrity_monitoring is ${show(shielded?.enable_integrity_monitoring)}`);
-        }
-      }
-      return problems;
-    },
+    check: (r) => perNodeConfig(r, (c) => [
+      ...requireAt(c, 'shielded_instance_config.enable_secure_boot', isTrue),
+      ...requireAt(c, 'shielded_instance_config.enable_integrity_monitoring', isTrue),
+    ]),
   },
   {
     id: 'GKE-008',
     resourceTypes: [CLUSTER],
     description: 'The cluster follows a release channel, so the control plane and nodes receive security patches.',
     fix: 'set releaseChannel: { channel: "REGULAR" } (or RAPID / STABLE / EXTENDED).',
-    check: (r) => {
-      const channel = at(r.attributes, 'release_channel.channel');
-      return ['RAPID', 'REGULAR', 'STABLE', 'EXTENDED'].includes(String(channel)) ? [] : [`release_channel.channel is ${show(channel)}`];
-    },
+    check: (r) => requireAt(r.attributes, 'release_channel.channel', (channel) => ['RAPID', 'REGULAR', 'STABLE', 'EXTENDED'].includes(String(channel))),
   },
   {
     id: 'GKE-009',
     resourceTypes: [CLUSTER],
     description: 'Dataplane V2 enforces network policies; the legacy Calico network_policy block is present and disabled.',
     fix: 'set datapathProvider: "ADVANCED_DATAPATH" and networkPolicy: { enabled: false }.',
-    check: (r) => {
-      const problems: string[] = [];
-      if (r.attributes.datapath_provider !== 'ADVANCED_DATAPATH') problems.push(`datapath_provider is ${show(r.attributes.datapath_provider)}`);
-      const legacy = one(r.attributes.network_policy);
-      if (!legacy || !isFalse(legacy.enabled)) problems.push(`network_policy.enabled is ${show(legacy?.enabled)} (must be an explicit false)`);
-      return problems;
-    },
+    check: (r) => [
+      ...requireAt(r.attributes, 'datapath_provider', (provider) => provider === 'ADVANCED_DATAPATH'),
+      ...requireAt(r.attributes, 'network_policy.enabled', isFalse, '(must be an explicit false)'),
+    ],
   },
   {
     id: 'GKE-010',
     resourceTypes: [CLUSTER],
     description: 'No client certificate is issued: clients authenticate with Google identities only.',
     fix: 'set masterAuth: { clientCertificateConfig: { issueClientCertificate: false } }.',
-    check: (r) => {
-      const issue = at(r.attributes, 'master_auth.client_certificate_config.issue_client_certificate');
-      return isFalse(issue) ? [] : [`master_auth.client_certificate_config.issue_client_certificate is ${show(issue)}`];
-    },
+    check: (r) => requireAt(r.attributes, 'master_auth.client_certificate_config.issue_client_certificate', isFalse),
   },
   {
     id: 'GKE-011',
     resourceTypes: [CLUSTER],
     description: 'Legacy ABAC is disabled: RBAC alone authorizes requests.',
     fix: 'set enableLegacyAbac: false.',
-    check: (r) => (isFalse(r.attributes.enable_legacy_abac) ? [] : [`enable_legacy_abac is ${show(r.attributes.enable_legacy_abac)} (must be an explicit false)`]),
+    check: (r) => requireAt(r.attributes, 'enable_legacy_abac', isFalse, '(must be an explicit false)'),
   },
   {
     id: 'GKE-012',
     resourceTypes: [CLUSTER],
     description: 'The default node pool is removed; nodes come from separately managed, hardened node pools.',
     fix: 'set removeDefaultNodePool: true and declare a ContainerNodePool.',
-    check: (r) => (isTrue(r.attributes.remove_default_node_pool) ? [] : [`remove_default_node_pool is ${show(r.attributes.remove_default_node_pool)}`]),
+    check: (r) => requireAt(r.attributes, 'remove_default_node_pool', isTrue),
   },
   {
     id: 'GKE-013',
@@ -187,24 +166,17 @@ export const GKE_RULES: PolicyRule[] = [
     resourceTypes: [NODE_POOL],
     description: 'Nodes are repaired and upgraded automatically.',
     fix: 'set management: { autoRepair: true, autoUpgrade: true }.',
-    check: (r) => {
-      const management = one(r.attributes.management);
-      const problems: string[] = [];
-      if (!isTrue(management?.auto_repair)) problems.push(`management.auto_repair is ${show(management?.auto_repair)}`);
-      if (!isTrue(management?.auto_upgrade)) problems.push(`management.auto_upgrade is ${show(management?.auto_upgrade)}`);
-      return problems;
-    },
+    check: (r) => [
+      ...requireAt(r.attributes, 'management.auto_repair', isTrue),
+      ...requireAt(r.attributes, 'management.auto_upgrade', isTrue),
+    ],
   },
   {
     id: 'GKE-015',
     resourceTypes: [NODE_POOL, CLUSTER],
     description: 'Nodes run Container-Optimized OS with containerd (COS_CONTAINERD).',
     fix: 'set nodeConfig.imageType: "COS_CONTAINERD".',
-    check: (r) => {
-      const configs = nodeConfigs(r);
-      if (r.type === NODE_POOL && configs.length === 0) return ['node_config is absent'];
-      return configs.filter((c) => c.image_type !== 'COS_CONTAINERD').map((c) => `node_config.image_type is ${show(c.image_type)}`);
-    },
+    check: (r) => perNodeConfig(r, (c) => requireAt(c, 'image_type', (type) => type === 'COS_CONTAINERD')),
   },
   {
     id: 'GKE-016',
@@ -224,9 +196,7 @@ export const GKE_RULES: PolicyRule[] = [
     check: (r) => {
       const environment = stringMap(r.attributes.resource_labels).environment;
       if (DISPOSABLE_ENVIRONMENTS.includes(environment)) return [];
-      return isTrue(r.attributes.deletion_protection)
-        ? []
-        : [`deletion_protection is ${show(r.attributes.deletion_protection)} in environment ${show(environment)}`];
+      return requireAt(r.attributes, 'deletion_protection', isTrue, `in environment ${show(environment)}`);
     },
   },
 ];
