@@ -175,17 +175,39 @@ type StackJson = {
 };
 
 /**
+ * The one attribute a cross-stack output passes on: cdktf writes `${type.name.attr[0].sub}` (`data.`
+ * first for a data source's), read as `['type', 'name', 'attr', 0, 'sub']`. Anything else is an error
+ * rather than a guess.
+ */
+export function outputReference(stack: Pick<StackJson, 'output'>, stackName: string, output: string): { reference: string; path: (string | number)[] } {
+  const value = stack.output?.[output]?.value;
+  const m = typeof value === 'string' ? /^\$\{([A-Za-z0-9_.\-[\]]+)\}$/.exec(value) : null;
+  if (!m) throw new Error(`${stackName}: output ${output} is ${JSON.stringify(value)}, not a single resource attribute reference`);
+  const path: (string | number)[] = [];
+  for (const segment of m[1].split('.')) {
+    const parts = /^([A-Za-z0-9_-]+)((?:\[\d+\])*)$/.exec(segment);
+    if (!parts) throw new Error(`cannot read the reference ${m[1]}`);
+    path.push(parts[1]);
+    for (const index of parts[2].matchAll(/\[(\d+)\]/g)) path.push(Number(index[1]));
+  }
+  return { reference: m[1], path };
+}
+
+/** `OUTPUT_STAND_INS`' key part of an attribute path: its names, without list indexes. */
+export function attributeKey(path: readonly (string | number)[]): string {
+  return path.filter((p) => typeof p === 'string').join('.');
+}
+
+/**
  * What output `output` of the synthesized `stack` holds after a real apply, read without a plan: an
  * argument passes on as given, a data source's attribute comes from its stand-in, anything else from
  * OUTPUT_STAND_INS (the resource's arguments standing in for its planned attributes). An output none
  * of these covers is an error, so a new cross-stack reference gets a deliberate value.
  */
 export function appliedOutput(stack: StackJson, stackName: string, output: string): unknown {
-  const reference = stack.output?.[output]?.value;
-  const m = typeof reference === 'string' ? /^\$\{(data\.)?([a-z0-9_]+)\.([\w-]+)\.([\w.[\]]+)\}$/.exec(reference) : null;
-  if (!m) throw new Error(`${stackName}: output ${output} is ${JSON.stringify(reference)}, not a single resource attribute reference`);
-  const [, data, type, name, attributePath] = m;
-  const path = attributePath.split(/[.[\]]+/).filter(Boolean);
+  const { reference, path } = outputReference(stack, stackName, output);
+  const data = path[0] === 'data';
+  const [type, name, ...attribute] = (data ? path.slice(1) : path).map(String);
   const args = (data ? stack.data : stack.resource)?.[type]?.[name] ?? {};
   const attributes = { ...args, project: args.project ?? stack.provider?.google?.[0]?.project };
   const fix = 'scripts/terraform/stand-ins.ts';
@@ -193,13 +215,13 @@ export function appliedOutput(stack: StackJson, stackName: string, output: strin
     const standIn = DATA_SOURCE_STAND_INS[type]?.values;
     if (!standIn) throw new Error(`${stackName}: output ${output} reads data.${type}, which has no stand-in; add it to DATA_SOURCE_STAND_INS in ${fix}`);
     const values = typeof standIn === 'function' ? standIn(attributes, { locals: stack.locals ?? {} }) : standIn;
-    return path.reduce<unknown>((value, step) => (value as Record<string, unknown> | undefined)?.[step], values);
+    return attribute.reduce<unknown>((value, step) => (value as Record<string, unknown> | undefined)?.[step], values);
   }
-  const argument = path.length === 1 ? args[path[0]] : undefined;
+  const argument = attribute.length === 1 ? args[attribute[0]] : undefined;
   // An argument given as a literal is what the plan, and the apply, pass on; an expression is not a value yet.
   if (typeof argument === 'string' && !argument.includes('${')) return argument;
-  const key = `${type}.${path.filter((step) => !/^\d+$/.test(step)).join('.')}`;
+  const key = `${type}.${attributeKey(path.slice(2))}`;
   const standIn = OUTPUT_STAND_INS[key];
-  if (!standIn) throw new Error(`${stackName}: output ${output} (${reference}) has no value without a plan; add "${key}" to OUTPUT_STAND_INS in ${fix}`);
+  if (!standIn) throw new Error(`${stackName}: output ${output} (\${${reference}}) has no value without a plan; add "${key}" to OUTPUT_STAND_INS in ${fix}`);
   return standIn.value(attributes);
 }
