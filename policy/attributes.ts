@@ -61,3 +61,12 @@ export function stringMap(value: unknown): Record<string, string> {
   if (!block) return {};
   return Object.fromEntries(Object.entries(block).map(([k, v]) => [k, String(v)]));
 }
+
+/**
+ * No problem when the attribute at `path` of `block` satisfies `holds`, else the one problem
+ * `<path> is <value>` (then `note`): a rule names each attribute once, for the check and the message.
+ */
+export function requireAt(block: unknown, path: string, holds: (value: unknown) => boolean, note?: string): string[] {
+  const value = at(block, path);
+  return holds(value) ? [] : [`${path} is ${show(value)}${note === undefined ? '' : ` ${note}`}`];
+}

@@ -92,3 +92,8 @@ export interface PolicyRule {
   /** What is wrong with this resource; an empty list when it complies. */
   check(resource: ResourceView, stack: StackView): string[];
 }
+
+/** Rules that all check the same resource types, which are then stated once for the group. */
+export function rulesFor(resourceTypes: readonly string[], rules: Omit<PolicyRule, 'resourceTypes'>[]): PolicyRule[] {
+  return rules.map((rule) => ({ ...rule, resourceTypes }));
+}

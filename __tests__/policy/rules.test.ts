@@ -122,6 +122,16 @@ describe('rules that need more than one fixture', () => {
     expect(findings).toEqual([]);
   });
 
+  it('a problem names the attribute by its path and says what it is (and why it matters, where a rule says)', () => {
+    const problems = (findings: PolicyFinding[]) => findings.map((f) => `${f.ruleId}: ${f.problems.join('; ')}`);
+    expect(problems(families.gke((p) => { p.pool.nodeConfig.shieldedInstanceConfig.enableSecureBoot = false; })))
+      .toEqual(['GKE-007: node_config.shielded_instance_config.enable_secure_boot is false']);
+    expect(problems(families.gke((p) => { p.cluster.enableLegacyAbac = true; })))
+      .toEqual(['GKE-011: enable_legacy_abac is true (must be an explicit false)']);
+    expect(problems(families.pods((p) => { nginx(p).securityContext.capabilities = { drop: ['NET_RAW'], add: ['NET_ADMIN'] }; })))
+      .toEqual(['POD-004: container "nginx": capabilities.drop is ["NET_RAW"]; container "nginx": capabilities.add is ["NET_ADMIN"]']);
+  });
+
   it('LB-011 lets the server TLS policy only reject: ALLOW_INVALID_OR_MISSING_CLIENT_CERT is a finding', () => {
     const findings = families.lb((p) => { p.clientValidationMode = 'ALLOW_INVALID_OR_MISSING_CLIENT_CERT'; });
     expect(findings.map((f) => `${f.ruleId}: ${f.problems.join()}`)).toEqual([expect.stringMatching(/^LB-011: .*client_validation_mode is "ALLOW_INVALID_OR_MISSING_CLIENT_CERT"/)]);
@@ -135,6 +145,20 @@ describe('rules that need more than one fixture', () => {
     };
     expect(dev((p) => { p.attachServerTlsPolicy = false; })).toEqual([]);
     expect(dev((p) => { p.attachEdgeArmor = false; })).toEqual(['LB-013']);
+  });
+
+  it('LB-007, LB-011 and LB-013 report a reference they cannot follow to a resource of the right type in the stack', () => {
+    const problems = (findings: PolicyFinding[]) => findings.map((f) => `${f.ruleId}: ${f.problems.join('; ')}`);
+    expect(problems(families.lb((p) => { p.attachServerTlsPolicy = false; })))
+      .toEqual(['LB-011: server_tls_policy is absent, not a server TLS policy of this stack, so it cannot be verified']);
+    expect(problems(families.lb((p) => { p.attachEdgeArmor = false; })))
+      .toEqual(['LB-013: edge_security_policy is absent, not a security policy of this stack, so it cannot be verified']);
+    const stack = newStack();
+    loadBalancer(stack);
+    const proxy = stack.node.findAll().find((c) => c.node.id === 'http-proxy') as unknown as { addOverride: (path: string, value: unknown) => void };
+    proxy.addOverride('url_map', '${google_compute_backend_service.backend.id}');
+    expect(problems(new HardeningPolicy().checkStack(stack)))
+      .toEqual(['LB-007: url_map is "${google_compute_backend_service.backend.id}", not a URL map of this stack, so it cannot be verified']);
   });
 
   it('LB-012 wants the abort at 100%: 50% still sends every other request to a pod', () => {

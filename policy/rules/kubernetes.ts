@@ -1,5 +1,5 @@
-import { at, isFalse, isTrue, many, one, show, stringMap, strings, type Attributes } from '../attributes';
-import type { PolicyRule, ResourceView, StackView } from '../rule';
+import { at, isFalse, isTrue, many, one, requireAt, show, stringMap, strings, type Attributes } from '../attributes';
+import { rulesFor, type PolicyRule, type ResourceView, type StackView } from '../rule';
 
 const DEPLOYMENTS = ['kubernetes_deployment_v1', 'kubernetes_deployment'];
 const NAMESPACES = ['kubernetes_namespace_v1', 'kubernetes_namespace'];
@@ -78,218 +78,193 @@ function isZero(value: unknown): boolean {
 }
 
 export const POD_RULES: PolicyRule[] = [
-  {
-    id: 'POD-001',
-    resourceTypes: DEPLOYMENTS,
-    description: 'Containers run as a non-root user.',
-    fix: 'set spec.template.spec.securityContext.runAsNonRoot: true (and a non-zero runAsUser where the image has no USER).',
-    check: (r) => {
-      const podLevel = one(podSpec(r).security_context);
-      const problems = perContainer(allContainers(r), (c) => {
-        const context = one(c.security_context);
-        const own: string[] = [];
-        if (!isTrue(podLevel?.run_as_non_root) && !isTrue(context?.run_as_non_root)) own.push('run_as_non_root is not true (pod or container)');
-        if (String(context?.run_as_user) === '0') own.push('run_as_user is 0');
-        return own;
-      });
-      if (String(podLevel?.run_as_user) === '0') problems.push('pod security_context.run_as_user is 0');
-      return problems;
+  ...rulesFor(DEPLOYMENTS, [
+    {
+      id: 'POD-001',
+      description: 'Containers run as a non-root user.',
+      fix: 'set spec.template.spec.securityContext.runAsNonRoot: true (and a non-zero runAsUser where the image has no USER).',
+      check: (r) => {
+        const podLevel = one(podSpec(r).security_context);
+        const problems = perContainer(allContainers(r), (c) => {
+          const context = one(c.security_context);
+          const own: string[] = [];
+          if (!isTrue(podLevel?.run_as_non_root) && !isTrue(context?.run_as_non_root)) own.push('run_as_non_root is not true (pod or container)');
+          if (String(context?.run_as_user) === '0') own.push('run_as_user is 0');
+          return own;
+        });
+        if (String(podLevel?.run_as_user) === '0') problems.push('pod security_context.run_as_user is 0');
+        return problems;
+      },
     },
-  },
-  {
-    id: 'POD-002',
-    resourceTypes: DEPLOYMENTS,
-    description: 'Every container has a read-only root filesystem; writable paths are emptyDir volumes.',
-    fix: 'set securityContext.readOnlyRootFilesystem: true on every container and mount emptyDir volumes where it writes.',
-    check: (r) => perContainer(allContainers(r), (c) =>
-      isTrue(at(c, 'security_context.read_only_root_filesystem')) ? [] : [`read_only_root_filesystem is ${show(at(c, 'security_context.read_only_root_filesystem'))}`]),
-  },
-  {
-    id: 'POD-003',
-    resourceTypes: DEPLOYMENTS,
-    description: 'No container is privileged or may escalate privileges.',
-    fix: 'set securityContext.allowPrivilegeEscalation: false (and never privileged: true) on every container.',
-    check: (r) => perContainer(allContainers(r), (c) => {
-      const context = one(c.security_context);
-      const problems: string[] = [];
-      if (!isFalse(context?.allow_privilege_escalation)) problems.push(`allow_privilege_escalation is ${show(context?.allow_privilege_escalation)} (must be an explicit false)`);
-      if (isTrue(context?.privileged)) problems.push('privileged is true');
-      return problems;
-    }),
-  },
-  {
-    id: 'POD-004',
-    resourceTypes: DEPLOYMENTS,
-    description: 'Every container drops all Linux capabilities and adds none.',
-    fix: 'set securityContext.capabilities: { drop: ["ALL"] } on every container.',
-    check: (r) => perContainer(allContainers(r), (c) => {
-      const capabilities = one(at(c, 'security_context.capabilities'));
-      const problems: string[] = [];
-      if (!strings(capabilities?.drop).includes('ALL')) problems.push(`capabilities.drop is ${show(capabilities?.drop)}`);
-      if (strings(capabilities?.add).length > 0) problems.push(`capabilities.add is ${show(capabilities?.add)}`);
-      return problems;
-    }),
-  },
-  {
-    id: 'POD-005',
-    resourceTypes: DEPLOYMENTS,
-    description: 'Containers run under the runtime\'s default seccomp profile.',
-    fix: 'set spec.template.spec.securityContext.seccompProfile: { type: "RuntimeDefault" }.',
-    check: (r) => {
-      const allowed = ['RuntimeDefault', 'Localhost'];
-      if (allowed.includes(String(at(podSpec(r), 'security_context.seccomp_profile.type')))) return [];
-      return perContainer(allContainers(r), (c) => {
-        const type = at(c, 'security_context.seccomp_profile.type');
-        return allowed.includes(String(type)) ? [] : [`seccomp_profile.type is ${show(type)} (pod and container)`];
-      });
+    {
+      id: 'POD-002',
+      description: 'Every container has a read-only root filesystem; writable paths are emptyDir volumes.',
+      fix: 'set securityContext.readOnlyRootFilesystem: true on every container and mount emptyDir volumes where it writes.',
+      check: (r) => perContainer(allContainers(r), (c) => requireAt(one(c.security_context), 'read_only_root_filesystem', isTrue)),
     },
-  },
-  {
-    id: 'POD-006',
-    resourceTypes: DEPLOYMENTS,
-    description: 'Every container requests CPU and memory and has a memory limit (no CPU limit needed: it only throttles).',
-    fix: 'set resources: { requests: { cpu, memory }, limits: { memory } } on every container.',
-    check: (r) => perContainer(allContainers(r), (c) => {
-      const requests = stringMap(at(c, 'resources.requests'));
-      const limits = stringMap(at(c, 'resources.limits'));
-      const missing = [
-        ...(requests.cpu ? [] : ['requests.cpu']),
-        ...(requests.memory ? [] : ['requests.memory']),
-        ...(limits.memory ? [] : ['limits.memory']),
-      ];
-      return missing.length > 0 ? [`resources lack ${missing.join(', ')}`] : [];
-    }),
-  },
-  {
-    id: 'POD-007',
-    resourceTypes: DEPLOYMENTS,
-    description: 'Every container has a liveness probe; every container that serves a port has a readiness probe.',
-    fix: 'set livenessProbe on every container and readinessProbe on every container with ports.',
-    check: (r) => perContainer(many(podSpec(r).container), (c) => [
-      ...(one(c.liveness_probe) ? [] : ['liveness_probe is absent']),
-      ...(many(c.port).length > 0 && !one(c.readiness_probe) ? ['readiness_probe is absent on a container with ports'] : []),
-    ]),
-  },
-  {
-    id: 'POD-008',
-    resourceTypes: DEPLOYMENTS,
-    description: 'Images are pinned: an explicit tag other than `latest`, and a well-formed sha256 digest where one is given.',
-    fix: 'set image to `<repository>:<tag>` or `<repository>:<tag>@sha256:<digest>` (config: workloads.*.image).',
-    check: (r) => perContainer(allContainers(r), (c) => imageProblems(c.image)),
-  },
-  {
-    id: 'POD-020',
-    resourceTypes: DEPLOYMENTS,
-    description: 'In a release of a shared or production environment, every image is pinned by digest (a tag can be pushed again, or moved upstream).',
-    fix: 'pass the digest CI resolved: ISOSCRIBE_<WORKLOAD>_IMAGE_DIGEST and ISOSCRIBE_NGINX_IMAGE_DIGEST (scripts/ci-push-images.sh prints them as image_pins; config/overrides.ts).',
-    check: (r, stack) => {
-      if (!stack.scope.imageDigestsRequired) return [];
-      return perContainer(allContainers(r), (c) => (typeof c.image === 'string' && /@sha256:[0-9a-f]{64}$/.test(c.image) ? [] : [`image ${show(c.image)} has no digest`]));
+    {
+      id: 'POD-003',
+      description: 'No container is privileged or may escalate privileges.',
+      fix: 'set securityContext.allowPrivilegeEscalation: false (and never privileged: true) on every container.',
+      check: (r) => perContainer(allContainers(r), (c) => [
+        ...requireAt(one(c.security_context), 'allow_privilege_escalation', isFalse, '(must be an explicit false)'),
+        ...requireAt(one(c.security_context), 'privileged', (privileged) => !isTrue(privileged)),
+      ]),
     },
-  },
-  {
-    id: 'POD-009',
-    resourceTypes: DEPLOYMENTS,
-    description: 'Workloads do not run in the `default` namespace.',
-    fix: 'set metadata.namespace to the workload namespace (stacks/naming.ts: WORKLOADS_NAMESPACE).',
-    check: (r, stack) => {
-      const namespace = namespaceOf(r, stack);
-      return namespace === undefined || namespace === 'default' ? [`metadata.namespace is ${show(namespace)}`] : [];
+    {
+      id: 'POD-004',
+      description: 'Every container drops all Linux capabilities and adds none.',
+      fix: 'set securityContext.capabilities: { drop: ["ALL"] } on every container.',
+      check: (r) => perContainer(allContainers(r), (c) => [
+        ...requireAt(one(c.security_context), 'capabilities.drop', (drop) => strings(drop).includes('ALL')),
+        ...requireAt(one(c.security_context), 'capabilities.add', (add) => strings(add).length === 0),
+      ]),
     },
-  },
-  {
-    id: 'POD-010',
-    resourceTypes: DEPLOYMENTS,
-    description: 'The Kubernetes service account token is not mounted into pods (Workload Identity does not need it).',
-    fix: 'set spec.template.spec.automountServiceAccountToken: false; a pod that calls the Kubernetes API suppresses this rule with its reason.',
-    check: (r) => {
-      const value = podSpec(r).automount_service_account_token;
-      return isFalse(value) ? [] : [`automount_service_account_token is ${show(value)} (the provider defaults to true)`];
+    {
+      id: 'POD-005',
+      description: 'Containers run under the runtime\'s default seccomp profile.',
+      fix: 'set spec.template.spec.securityContext.seccompProfile: { type: "RuntimeDefault" }.',
+      check: (r) => {
+        const allowed = ['RuntimeDefault', 'Localhost'];
+        if (allowed.includes(String(at(podSpec(r), 'security_context.seccomp_profile.type')))) return [];
+        return perContainer(allContainers(r), (c) => {
+          const type = at(c, 'security_context.seccomp_profile.type');
+          return allowed.includes(String(type)) ? [] : [`seccomp_profile.type is ${show(type)} (pod and container)`];
+        });
+      },
     },
-  },
-  {
-    id: 'POD-011',
-    resourceTypes: DEPLOYMENTS,
-    description: `Replicas spread across zones (topology key ${ZONE_TOPOLOGY_KEY}).`,
-    fix: `add topologySpreadConstraint: [{ topologyKey: "${ZONE_TOPOLOGY_KEY}", maxSkew: 1, whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels } }].`,
-    check: (r) => {
-      const constraints = many(podSpec(r).topology_spread_constraint);
-      const zonal = constraints.find((c) => c.topology_key === ZONE_TOPOLOGY_KEY);
-      if (!zonal) return [`no topology_spread_constraint on ${ZONE_TOPOLOGY_KEY}`];
-      return one(zonal.label_selector) ? [] : ['the zonal topology_spread_constraint has no label_selector, so it counts no pods'];
+    {
+      id: 'POD-006',
+      description: 'Every container requests CPU and memory and has a memory limit (no CPU limit needed: it only throttles).',
+      fix: 'set resources: { requests: { cpu, memory }, limits: { memory } } on every container.',
+      check: (r) => perContainer(allContainers(r), (c) => {
+        const requests = stringMap(at(c, 'resources.requests'));
+        const limits = stringMap(at(c, 'resources.limits'));
+        const missing = [
+          ...(requests.cpu ? [] : ['requests.cpu']),
+          ...(requests.memory ? [] : ['requests.memory']),
+          ...(limits.memory ? [] : ['limits.memory']),
+        ];
+        return missing.length > 0 ? [`resources lack ${missing.join(', ')}`] : [];
+      }),
     },
-  },
-  {
-    id: 'POD-012',
-    resourceTypes: DEPLOYMENTS,
-    description: 'Rolling updates never drop below the desired replica count (maxUnavailable 0, maxSurge above 0).',
-    fix: 'set spec.strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "1", maxUnavailable: "0" } }.',
-    check: (r) => {
-      const strategy = one(at(r.attributes, 'spec.strategy'));
-      if (strategy?.type !== undefined && strategy.type !== 'RollingUpdate') return [`strategy.type is ${show(strategy.type)}`];
-      const rolling = one(strategy?.rolling_update);
-      const problems: string[] = [];
-      if (!isZero(rolling?.max_unavailable)) problems.push(`rolling_update.max_unavailable is ${show(rolling?.max_unavailable)} (default 25%)`);
-      if (rolling?.max_surge !== undefined && isZero(rolling.max_surge)) problems.push('rolling_update.max_surge is 0, so no rollout can progress');
-      return problems;
+    {
+      id: 'POD-007',
+      description: 'Every container has a liveness probe; every container that serves a port has a readiness probe.',
+      fix: 'set livenessProbe on every container and readinessProbe on every container with ports.',
+      check: (r) => perContainer(many(podSpec(r).container), (c) => [
+        ...(one(c.liveness_probe) ? [] : ['liveness_probe is absent']),
+        ...(many(c.port).length > 0 && !one(c.readiness_probe) ? ['readiness_probe is absent on a container with ports'] : []),
+      ]),
     },
-  },
-  {
-    id: 'POD-013',
-    resourceTypes: DEPLOYMENTS,
-    description: 'Pods shut down gracefully: a grace period is set and every container that serves a port drains in a preStop hook that ends before the grace period.',
-    fix: 'set terminationGracePeriodSeconds and lifecycle.preStop (e.g. exec ["sh","-c","sleep 5 && nginx -s quit"]) with its sleep shorter than the grace period.',
-    check: (r) => {
-      const spec = podSpec(r);
-      const grace = spec.termination_grace_period_seconds;
-      const problems: string[] = [];
-      if (grace === undefined) problems.push('termination_grace_period_seconds is absent');
-      for (const c of many(spec.container)) {
-        const preStop = one(at(c, 'lifecycle.pre_stop'));
-        if (many(c.port).length > 0 && !preStop) problems.push(`container "${c.name}": serves a port but has no lifecycle.pre_stop`);
-        const sleep = preStopSleep(preStop);
-        if (sleep !== undefined && grace !== undefined && sleep >= Number(grace)) {
-          problems.push(`container "${c.name}": preStop sleeps ${sleep}s, not less than the grace period of ${grace}s`);
+    {
+      id: 'POD-008',
+      description: 'Images are pinned: an explicit tag other than `latest`, and a well-formed sha256 digest where one is given.',
+      fix: 'set image to `<repository>:<tag>` or `<repository>:<tag>@sha256:<digest>` (config: workloads.*.image).',
+      check: (r) => perContainer(allContainers(r), (c) => imageProblems(c.image)),
+    },
+    {
+      id: 'POD-020',
+      description: 'In a release of a shared or production environment, every image is pinned by digest (a tag can be pushed again, or moved upstream).',
+      fix: 'pass the digest CI resolved: ISOSCRIBE_<WORKLOAD>_IMAGE_DIGEST and ISOSCRIBE_NGINX_IMAGE_DIGEST (scripts/ci-push-images.sh prints them as image_pins; config/overrides.ts).',
+      check: (r, stack) => {
+        if (!stack.scope.imageDigestsRequired) return [];
+        return perContainer(allContainers(r), (c) => (typeof c.image === 'string' && /@sha256:[0-9a-f]{64}$/.test(c.image) ? [] : [`image ${show(c.image)} has no digest`]));
+      },
+    },
+    {
+      id: 'POD-009',
+      description: 'Workloads do not run in the `default` namespace.',
+      fix: 'set metadata.namespace to the workload namespace (stacks/naming.ts: WORKLOADS_NAMESPACE).',
+      check: (r, stack) => {
+        const namespace = namespaceOf(r, stack);
+        return namespace === undefined || namespace === 'default' ? [`metadata.namespace is ${show(namespace)}`] : [];
+      },
+    },
+    {
+      id: 'POD-010',
+      description: 'The Kubernetes service account token is not mounted into pods (Workload Identity does not need it).',
+      fix: 'set spec.template.spec.automountServiceAccountToken: false; a pod that calls the Kubernetes API suppresses this rule with its reason.',
+      check: (r) => requireAt(podSpec(r), 'automount_service_account_token', isFalse, '(the provider defaults to true)'),
+    },
+    {
+      id: 'POD-011',
+      description: `Replicas spread across zones (topology key ${ZONE_TOPOLOGY_KEY}).`,
+      fix: `add topologySpreadConstraint: [{ topologyKey: "${ZONE_TOPOLOGY_KEY}", maxSkew: 1, whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels } }].`,
+      check: (r) => {
+        const constraints = many(podSpec(r).topology_spread_constraint);
+        const zonal = constraints.find((c) => c.topology_key === ZONE_TOPOLOGY_KEY);
+        if (!zonal) return [`no topology_spread_constraint on ${ZONE_TOPOLOGY_KEY}`];
+        return one(zonal.label_selector) ? [] : ['the zonal topology_spread_constraint has no label_selector, so it counts no pods'];
+      },
+    },
+    {
+      id: 'POD-012',
+      description: 'Rolling updates never drop below the desired replica count (maxUnavailable 0, maxSurge above 0).',
+      fix: 'set spec.strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "1", maxUnavailable: "0" } }.',
+      check: (r) => {
+        const strategy = one(at(r.attributes, 'spec.strategy'));
+        if (strategy?.type !== undefined && strategy.type !== 'RollingUpdate') return [`strategy.type is ${show(strategy.type)}`];
+        const rolling = one(strategy?.rolling_update);
+        const problems: string[] = [];
+        if (!isZero(rolling?.max_unavailable)) problems.push(`rolling_update.max_unavailable is ${show(rolling?.max_unavailable)} (default 25%)`);
+        if (rolling?.max_surge !== undefined && isZero(rolling.max_surge)) problems.push('rolling_update.max_surge is 0, so no rollout can progress');
+        return problems;
+      },
+    },
+    {
+      id: 'POD-013',
+      description: 'Pods shut down gracefully: a grace period is set and every container that serves a port drains in a preStop hook that ends before the grace period.',
+      fix: 'set terminationGracePeriodSeconds and lifecycle.preStop (e.g. exec ["sh","-c","sleep 5 && nginx -s quit"]) with its sleep shorter than the grace period.',
+      check: (r) => {
+        const spec = podSpec(r);
+        const grace = spec.termination_grace_period_seconds;
+        const problems: string[] = [];
+        if (grace === undefined) problems.push('termination_grace_period_seconds is absent');
+        for (const c of many(spec.container)) {
+          const preStop = one(at(c, 'lifecycle.pre_stop'));
+          if (many(c.port).length > 0 && !preStop) problems.push(`container "${c.name}": serves a port but has no lifecycle.pre_stop`);
+          const sleep = preStopSleep(preStop);
+          if (sleep !== undefined && grace !== undefined && sleep >= Number(grace)) {
+            problems.push(`container "${c.name}": preStop sleeps ${sleep}s, not less than the grace period of ${grace}s`);
+          }
         }
-      }
-      return problems;
+        return problems;
+      },
     },
-  },
-  {
-    id: 'POD-014',
-    resourceTypes: DEPLOYMENTS,
-    description: 'Secrets reach containers as mounted files, never as environment variables (which leak into crash dumps and child processes).',
-    fix: 'mount the Secret as a volume (volume.secret + volumeMount) instead of env.valueFrom.secretKeyRef / envFrom.secretRef.',
-    check: (r) => perContainer(allContainers(r), (c) => [
-      ...many(c.env).filter((e) => one(at(e, 'value_from.secret_key_ref'))).map((e) => `env ${e.name} comes from a secret`),
-      ...many(c.env_from).filter((e) => one(e.secret_ref)).map(() => 'env_from reads a secret'),
-    ]),
-  },
-  {
-    id: 'POD-015',
-    resourceTypes: DEPLOYMENTS,
-    description: 'A PodDisruptionBudget in the same namespace selects the deployment\'s pods.',
-    fix: 'add a PodDisruptionBudgetV1 whose spec.selector.matchLabels match the pod template labels (e.g. maxUnavailable: 1).',
-    check: (r, stack) => {
-      const labels = podLabels(r, stack);
-      const found = stack.ofType(...PDBS).some((pdb) => sameNamespace(pdb, r, stack) && selects(at(pdb.attributes, 'spec.selector'), labels, stack));
-      return found ? [] : [`no PodDisruptionBudget selects pods labelled ${show(labels)}`];
+    {
+      id: 'POD-014',
+      description: 'Secrets reach containers as mounted files, never as environment variables (which leak into crash dumps and child processes).',
+      fix: 'mount the Secret as a volume (volume.secret + volumeMount) instead of env.valueFrom.secretKeyRef / envFrom.secretRef.',
+      check: (r) => perContainer(allContainers(r), (c) => [
+        ...many(c.env).filter((e) => one(at(e, 'value_from.secret_key_ref'))).map((e) => `env ${e.name} comes from a secret`),
+        ...many(c.env_from).filter((e) => one(e.secret_ref)).map(() => 'env_from reads a secret'),
+      ]),
     },
-  },
-  {
-    id: 'POD-016',
-    resourceTypes: DEPLOYMENTS,
-    description: 'A HorizontalPodAutoscaler in the same namespace scales the deployment.',
-    fix: 'add a HorizontalPodAutoscalerV2 with spec.scaleTargetRef { kind: "Deployment", name: <deployment name> }.',
-    check: (r, stack) => {
-      const name = stack.deref(at(r.attributes, 'metadata.name'));
-      const found = stack.ofType(...HPAS).some((hpa) => {
-        const target = one(at(hpa.attributes, 'spec.scale_target_ref'));
-        return sameNamespace(hpa, r, stack) && target?.kind === 'Deployment' && stack.deref(target.name) === name;
-      });
-      return found ? [] : [`no HorizontalPodAutoscaler targets Deployment ${show(name)}`];
+    {
+      id: 'POD-015',
+      description: 'A PodDisruptionBudget in the same namespace selects the deployment\'s pods.',
+      fix: 'add a PodDisruptionBudgetV1 whose spec.selector.matchLabels match the pod template labels (e.g. maxUnavailable: 1).',
+      check: (r, stack) => {
+        const labels = podLabels(r, stack);
+        const found = stack.ofType(...PDBS).some((pdb) => sameNamespace(pdb, r, stack) && selects(at(pdb.attributes, 'spec.selector'), labels, stack));
+        return found ? [] : [`no PodDisruptionBudget selects pods labelled ${show(labels)}`];
+      },
     },
-  },
+    {
+      id: 'POD-016',
+      description: 'A HorizontalPodAutoscaler in the same namespace scales the deployment.',
+      fix: 'add a HorizontalPodAutoscalerV2 with spec.scaleTargetRef { kind: "Deployment", name: <deployment name> }.',
+      check: (r, stack) => {
+        const name = stack.deref(at(r.attributes, 'metadata.name'));
+        const found = stack.ofType(...HPAS).some((hpa) => {
+          const target = one(at(hpa.attributes, 'spec.scale_target_ref'));
+          return sameNamespace(hpa, r, stack) && target?.kind === 'Deployment' && stack.deref(target.name) === name;
+        });
+        return found ? [] : [`no HorizontalPodAutoscaler targets Deployment ${show(name)}`];
+      },
+    },
+  ]),
   {
     id: 'NET-001',
     resourceTypes: [...NAMESPACES, ...DEPLOYMENTS],

@@ -1,4 +1,4 @@
-import { at, isTrue, many, show, strings, type Attributes } from '../attributes';
+import { at, isTrue, many, requireAt, show, strings, type Attributes } from '../attributes';
 import type { PolicyRule, ResourceView, StackView } from '../rule';
 import { DISPOSABLE_ENVIRONMENTS } from './gke';
 
@@ -21,6 +21,19 @@ function securityRules(policy: ResourceView, stack: StackView): Attributes[] {
   return [...many(policy.attributes.rule), ...separate.map((r) => r.attributes)];
 }
 
+/**
+ * Runs `check` on the resource of this stack that `attribute` references (of `type`, where given);
+ * a reference to anything else is itself the problem, since what it points at cannot be verified.
+ */
+function checkReferenced(
+  resource: ResourceView, stack: StackView, attribute: string, what: string, check: (target: ResourceView) => string[], type?: string,
+): string[] {
+  const value = resource.attributes[attribute];
+  const target = stack.referenced(value);
+  if (!target || (type !== undefined && target.type !== type)) return [`${attribute} is ${show(value)}, not ${what} of this stack, so it cannot be verified`];
+  return check(target);
+}
+
 function denies(rule: Attributes): boolean {
   return String(rule.action).startsWith('deny');
 }
@@ -31,66 +44,57 @@ export const LOAD_BALANCER_RULES: PolicyRule[] = [
     resourceTypes: [BACKEND_SERVICE, FORWARDING_RULE],
     description: 'The load balancer is the global external Application Load Balancer (EXTERNAL_MANAGED), not the classic one.',
     fix: 'set loadBalancingScheme: "EXTERNAL_MANAGED" on backend services and global forwarding rules.',
-    check: (r) => (r.attributes.load_balancing_scheme === 'EXTERNAL_MANAGED' ? [] : [`load_balancing_scheme is ${show(r.attributes.load_balancing_scheme)}`]),
+    check: (r) => requireAt(r.attributes, 'load_balancing_scheme', (scheme) => scheme === 'EXTERNAL_MANAGED'),
   },
   {
     id: 'LB-002',
     resourceTypes: [BACKEND_SERVICE],
     description: 'Backend services log requests.',
     fix: 'set logConfig: { enable: true, sampleRate: <0..1> }.',
-    check: (r) => (isTrue(at(r.attributes, 'log_config.enable')) ? [] : [`log_config.enable is ${show(at(r.attributes, 'log_config.enable'))}`]),
+    check: (r) => requireAt(r.attributes, 'log_config.enable', isTrue),
   },
   {
     id: 'LB-003',
     resourceTypes: [BACKEND_SERVICE],
     description: 'Backend services drain connections before removing an endpoint.',
     fix: 'set connectionDrainingTimeoutSec to a positive number of seconds (longer than the slowest request).',
-    check: (r) => {
-      const timeout = Number(r.attributes.connection_draining_timeout_sec);
-      return timeout > 0 ? [] : [`connection_draining_timeout_sec is ${show(r.attributes.connection_draining_timeout_sec)}`];
-    },
+    check: (r) => requireAt(r.attributes, 'connection_draining_timeout_sec', (timeout) => Number(timeout) > 0),
   },
   {
     id: 'LB-004',
     resourceTypes: [BACKEND_SERVICE],
     description: 'Backend services are protected by a Cloud Armor security policy.',
     fix: 'set securityPolicy to the Cloud Armor policy\'s id.',
-    check: (r) => (r.attributes.security_policy ? [] : ['security_policy is absent']),
+    check: (r) => requireAt(r.attributes, 'security_policy', Boolean),
   },
   {
     id: 'LB-005',
     resourceTypes: ['google_compute_ssl_policy'],
     description: 'TLS is 1.2 or newer with the MODERN (or RESTRICTED) cipher profile.',
     fix: 'set profile: "MODERN" and minTlsVersion: "TLS_1_2".',
-    check: (r) => {
-      const problems: string[] = [];
-      if (!['MODERN', 'RESTRICTED'].includes(String(r.attributes.profile))) problems.push(`profile is ${show(r.attributes.profile)}`);
-      if (!['TLS_1_2', 'TLS_1_3'].includes(String(r.attributes.min_tls_version))) problems.push(`min_tls_version is ${show(r.attributes.min_tls_version)}`);
-      return problems;
-    },
+    check: (r) => [
+      ...requireAt(r.attributes, 'profile', (profile) => ['MODERN', 'RESTRICTED'].includes(String(profile))),
+      ...requireAt(r.attributes, 'min_tls_version', (version) => ['TLS_1_2', 'TLS_1_3'].includes(String(version))),
+    ],
   },
   {
     id: 'LB-006',
     resourceTypes: ['google_compute_target_https_proxy'],
     description: 'The HTTPS proxy enforces an SSL policy (otherwise Google\'s COMPATIBLE default allows TLS 1.0).',
     fix: 'set sslPolicy to the id of a MODERN, TLS 1.2+ ComputeSslPolicy.',
-    check: (r) => (r.attributes.ssl_policy ? [] : ['ssl_policy is absent']),
+    check: (r) => requireAt(r.attributes, 'ssl_policy', Boolean),
   },
   {
     id: 'LB-007',
     resourceTypes: ['google_compute_target_http_proxy'],
     description: 'Plain HTTP only redirects to HTTPS: its URL map serves nothing.',
     fix: 'point the HTTP proxy at a URL map whose only content is defaultUrlRedirect: { httpsRedirect: true, stripQuery: false }.',
-    check: (r, stack) => {
-      const urlMap = stack.referenced(r.attributes.url_map);
-      if (!urlMap || urlMap.type !== 'google_compute_url_map') return [`url_map ${show(r.attributes.url_map)} is not a URL map of this stack, so it cannot be verified`];
-      const problems: string[] = [];
-      if (!isTrue(at(urlMap.attributes, 'default_url_redirect.https_redirect'))) problems.push(`URL map ${urlMap.name} has no default_url_redirect with https_redirect: true`);
-      for (const serving of ['default_service', 'host_rule', 'path_matcher', 'default_route_action']) {
-        if (urlMap.attributes[serving] !== undefined) problems.push(`URL map ${urlMap.name} sets ${serving}, so HTTP serves content`);
-      }
-      return problems;
-    },
+    check: (r, stack) => checkReferenced(r, stack, 'url_map', 'a URL map', (urlMap) => [
+      ...(isTrue(at(urlMap.attributes, 'default_url_redirect.https_redirect')) ? [] : [`URL map ${urlMap.name} has no default_url_redirect with https_redirect: true`]),
+      ...['default_service', 'host_rule', 'path_matcher', 'default_route_action']
+        .filter((serving) => urlMap.attributes[serving] !== undefined)
+        .map((serving) => `URL map ${urlMap.name} sets ${serving}, so HTTP serves content`),
+    ], 'google_compute_url_map'),
   },
   {
     id: 'LB-008',
@@ -131,15 +135,15 @@ export const LOAD_BALANCER_RULES: PolicyRule[] = [
     fix: 'set serverTlsPolicy to a global server TLS policy with mtlsPolicy { clientValidationMode: "REJECT_INVALID", clientValidationTrustConfig: <trust config with our CA> } (config: ingress.originPull).',
     check: (r, stack) => {
       if (DISPOSABLE_ENVIRONMENTS.includes(environmentOf(stack))) return [];
-      const policy = stack.referenced(r.attributes.server_tls_policy);
-      if (!policy) return [`server_tls_policy is ${show(r.attributes.server_tls_policy)}, not a server TLS policy of this stack`];
-      const problems: string[] = [];
-      const mode = at(policy.attributes, 'mtls_policy.client_validation_mode');
-      if (mode !== 'REJECT_INVALID') problems.push(`${policy.name}: mtls_policy.client_validation_mode is ${show(mode)}, so a client without our certificate still gets through`);
-      const trust = stack.referenced(at(policy.attributes, 'mtls_policy.client_validation_trust_config'));
-      const anchors = trust ? many(trust.attributes.trust_stores).flatMap((store) => many(store.trust_anchors)) : [];
-      if (anchors.length === 0) problems.push(`${policy.name}: client_validation_trust_config is not a trust config of this stack with a trust anchor`);
-      return problems;
+      return checkReferenced(r, stack, 'server_tls_policy', 'a server TLS policy', (policy) => {
+        const problems: string[] = [];
+        const mode = at(policy.attributes, 'mtls_policy.client_validation_mode');
+        if (mode !== 'REJECT_INVALID') problems.push(`${policy.name}: mtls_policy.client_validation_mode is ${show(mode)}, so a client without our certificate still gets through`);
+        const trust = stack.referenced(at(policy.attributes, 'mtls_policy.client_validation_trust_config'));
+        const anchors = trust ? many(trust.attributes.trust_stores).flatMap((store) => many(store.trust_anchors)) : [];
+        if (anchors.length === 0) problems.push(`${policy.name}: client_validation_trust_config is not a trust config of this stack with a trust anchor`);
+        return problems;
+      });
     },
   },
   {
@@ -164,11 +168,8 @@ export const LOAD_BALANCER_RULES: PolicyRule[] = [
     resourceTypes: ['google_compute_backend_bucket'],
     description: 'Backend buckets are protected by a CLOUD_ARMOR_EDGE security policy (a backend service\'s policy does not cover them).',
     fix: 'set edgeSecurityPolicy to the id of a ComputeSecurityPolicy of type "CLOUD_ARMOR_EDGE" that allows only the proxy\'s ranges.',
-    check: (r, stack) => {
-      const policy = stack.referenced(r.attributes.edge_security_policy);
-      if (!policy) return [`edge_security_policy is ${show(r.attributes.edge_security_policy)}, not a security policy of this stack`];
-      return policy.attributes.type === 'CLOUD_ARMOR_EDGE' ? [] : [`${policy.name} has type ${show(policy.attributes.type)}, not CLOUD_ARMOR_EDGE`];
-    },
+    check: (r, stack) => checkReferenced(r, stack, 'edge_security_policy', 'a security policy', (policy) =>
+      (policy.attributes.type === 'CLOUD_ARMOR_EDGE' ? [] : [`${policy.name} has type ${show(policy.attributes.type)}, not CLOUD_ARMOR_EDGE`])),
   },
   {
     id: 'LB-014',

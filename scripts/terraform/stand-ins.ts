@@ -11,9 +11,22 @@
  *   cluster's endpoint). Known upstream outputs are passed on exactly as the upstream plan computed
  *   them; only the unknown ones get a value from here, shaped like the real one (the provider
  *   validates what it receives: a bare placeholder string fails its checks).
+ *
+ * The kube-apiserver apply test (__tests__/support/kube/workloads-apply.ts) has no upstream plan; it
+ * takes every upstream output from the same tables through appliedOutput() below.
  */
 import { CLOUDFLARE_IPV4_RANGES, CLOUDFLARE_IPV6_RANGES } from '../../config/cloudflare-ips';
 import { EXPECTED_PLAN_LOCAL } from '../../constructs/cloudflare/zone';
+
+/** A service account's email, as IAM derives it from the account id and the project. */
+function serviceAccountEmail(accountId: unknown, project: unknown): string {
+  return `${accountId}@${project}.iam.gserviceaccount.com`;
+}
+
+/** A service account's resource name, as IAM derives it from its email. */
+function serviceAccountName(project: unknown, email: string): string {
+  return `projects/${project}/serviceAccounts/${email}`;
+}
 
 // A zone id's shape (32 hex); spells "stand-in" in no way Cloudflare would ever assign.
 const STAND_IN_ZONE_ID = '5a4d1a5a4d1a5a4d1a5a4d1a5a4d1a00';
@@ -58,13 +71,8 @@ export const DATA_SOURCE_STAND_INS: Readonly<Record<string, DataSourceStandIn>> 
   google_service_account: {
     // The bootstrap stack creates the accounts (by hand, once per project); core only reads them.
     values: (config) => {
-      const email = `${config.account_id}@${config.project}.iam.gserviceaccount.com`;
-      return {
-        email,
-        member: `serviceAccount:${email}`,
-        name: `projects/${config.project}/serviceAccounts/${email}`,
-        unique_id: '100000000000000000000',
-      };
+      const email = serviceAccountEmail(config.account_id, config.project);
+      return { email, member: `serviceAccount:${email}`, name: serviceAccountName(config.project, email), unique_id: '100000000000000000000' };
     },
     reason: 'reads an account the bootstrap stack created from the IAM API; stand-in: its email, member and name in the documented formats',
   },
@@ -102,8 +110,10 @@ export interface OutputStandIn {
 const TEST_NET_ADDRESS = '192.0.2.10';
 
 /**
- * Unknown-until-apply attributes, keyed by `<resource type>.<attribute path without indexes>`. Ids
- * follow the format each resource's provider documentation gives for its `id`/`name`.
+ * Unknown-until-apply attributes, keyed by `<resource type>.<attribute path without indexes>`, computed
+ * from the resource's planned attributes (its arguments, `project` included). Ids follow the format
+ * each resource's provider documentation gives for its `id`/`name`. An entry for an attribute the plan
+ * already knows (a service account's email) serves appliedOutput(), which has no plan.
  */
 export const OUTPUT_STAND_INS: Readonly<Record<string, OutputStandIn>> = {
   'google_compute_global_address.address': {
@@ -134,8 +144,12 @@ export const OUTPUT_STAND_INS: Readonly<Record<string, OutputStandIn>> = {
     value: (r) => `projects/${r.project}/secrets/${r.secret_id}`,
     reason: 'set on create; stand-in in the documented id format',
   },
+  'google_service_account.email': {
+    value: (r) => serviceAccountEmail(r.account_id, r.project),
+    reason: 'known at plan: derived from account_id and project',
+  },
   'google_service_account.name': {
-    value: (r) => `projects/${r.project}/serviceAccounts/${r.email}`,
+    value: (r) => serviceAccountName(r.project, serviceAccountEmail(r.account_id, r.project)),
     reason: 'set on create; stand-in in the documented name format',
   },
   'google_certificate_manager_dns_authorization.dns_resource_record.name': {
@@ -151,3 +165,63 @@ export const OUTPUT_STAND_INS: Readonly<Record<string, OutputStandIn>> = {
     reason: 'Certificate Manager returns the record on create; stand-in in its documented shape',
   },
 };
+
+type StackJson = {
+  provider?: { google?: { project?: string }[] };
+  locals?: Record<string, unknown>;
+  output?: Record<string, { value?: unknown }>;
+  resource?: Record<string, Record<string, Attributes>>;
+  data?: Record<string, Record<string, Attributes>>;
+};
+
+/**
+ * The one attribute a cross-stack output passes on: cdktf writes `${type.name.attr[0].sub}` (`data.`
+ * first for a data source's), read as `['type', 'name', 'attr', 0, 'sub']`. Anything else is an error
+ * rather than a guess.
+ */
+export function outputReference(stack: Pick<StackJson, 'output'>, stackName: string, output: string): { reference: string; path: (string | number)[] } {
+  const value = stack.output?.[output]?.value;
+  const m = typeof value === 'string' ? /^\$\{([A-Za-z0-9_.\-[\]]+)\}$/.exec(value) : null;
+  if (!m) throw new Error(`${stackName}: output ${output} is ${JSON.stringify(value)}, not a single resource attribute reference`);
+  const path: (string | number)[] = [];
+  for (const segment of m[1].split('.')) {
+    const parts = /^([A-Za-z0-9_-]+)((?:\[\d+\])*)$/.exec(segment);
+    if (!parts) throw new Error(`cannot read the reference ${m[1]}`);
+    path.push(parts[1]);
+    for (const index of parts[2].matchAll(/\[(\d+)\]/g)) path.push(Number(index[1]));
+  }
+  return { reference: m[1], path };
+}
+
+/** `OUTPUT_STAND_INS`' key part of an attribute path: its names, without list indexes. */
+export function attributeKey(path: readonly (string | number)[]): string {
+  return path.filter((p) => typeof p === 'string').join('.');
+}
+
+/**
+ * What output `output` of the synthesized `stack` holds after a real apply, read without a plan: an
+ * argument passes on as given, a data source's attribute comes from its stand-in, anything else from
+ * OUTPUT_STAND_INS (the resource's arguments standing in for its planned attributes). An output none
+ * of these covers is an error, so a new cross-stack reference gets a deliberate value.
+ */
+export function appliedOutput(stack: StackJson, stackName: string, output: string): unknown {
+  const { reference, path } = outputReference(stack, stackName, output);
+  const data = path[0] === 'data';
+  const [type, name, ...attribute] = (data ? path.slice(1) : path).map(String);
+  const args = (data ? stack.data : stack.resource)?.[type]?.[name] ?? {};
+  const attributes = { ...args, project: args.project ?? stack.provider?.google?.[0]?.project };
+  const fix = 'scripts/terraform/stand-ins.ts';
+  if (data) {
+    const standIn = DATA_SOURCE_STAND_INS[type]?.values;
+    if (!standIn) throw new Error(`${stackName}: output ${output} reads data.${type}, which has no stand-in; add it to DATA_SOURCE_STAND_INS in ${fix}`);
+    const values = typeof standIn === 'function' ? standIn(attributes, { locals: stack.locals ?? {} }) : standIn;
+    return attribute.reduce<unknown>((value, step) => (value as Record<string, unknown> | undefined)?.[step], values);
+  }
+  const argument = attribute.length === 1 ? args[attribute[0]] : undefined;
+  // An argument given as a literal is what the plan, and the apply, pass on; an expression is not a value yet.
+  if (typeof argument === 'string' && !argument.includes('${')) return argument;
+  const key = `${type}.${attributeKey(path.slice(2))}`;
+  const standIn = OUTPUT_STAND_INS[key];
+  if (!standIn) throw new Error(`${stackName}: output ${output} (\${${reference}}) has no value without a plan; add "${key}" to OUTPUT_STAND_INS in ${fix}`);
+  return standIn.value(attributes);
+}

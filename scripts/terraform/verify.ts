@@ -23,7 +23,7 @@ import { createServer, Server } from 'net';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { prepareProviders, qualifySource, readPins } from './providers';
-import { DATA_SOURCE_STAND_INS, OUTPUT_STAND_INS, RESOURCE_STAND_INS } from './stand-ins';
+import { attributeKey, DATA_SOURCE_STAND_INS, OUTPUT_STAND_INS, outputReference, RESOURCE_STAND_INS } from './stand-ins';
 
 export interface TerraformError {
   readonly stack: string;
@@ -451,18 +451,16 @@ function plannedOutputs(
   const values: Record<string, unknown> = {};
   const standIns: Record<string, string> = {};
   const inputStandInStrings = inputs.flatMap((s) => stringsIn(s.value)).filter((s) => s.length >= 8);
-  for (const [name, output] of Object.entries(json.output ?? {})) {
+  for (const name of Object.keys(json.output ?? {})) {
     if (!consumed.has(name)) continue;
-    const m = typeof output.value === 'string' ? /^\$\{([A-Za-z0-9_.\-[\]]+)\}$/.exec(output.value) : null;
-    if (!m) throw new Error(`${stack}: output ${name} is ${JSON.stringify(output.value)}, not a single resource attribute reference`);
-    const path = parseReference(m[1]);
+    const { reference, path } = outputReference(json, stack, name);
     if (path[0] === 'data') {
       // An output that passes on a data source's attribute: offline, that is its stand-in's value.
       const [, dataType, dataName, ...attr] = path;
       const standIn = inputs.find((s) => s.target === `data.${dataType}.${dataName}`);
       if (!standIn) throw new Error(`${stack}: output ${name} reads data.${dataType}.${dataName}, which has no stand-in value to pass on`);
       values[name] = walk(standIn.value, undefined, attr).value;
-      standIns[name] = `${m[1]} comes from a data source's stand-in (${standIn.reason})`;
+      standIns[name] = `${reference} comes from a data source's stand-in (${standIn.reason})`;
       continue;
     }
     const [type, resourceName, ...rest] = path;
@@ -481,12 +479,12 @@ function plannedOutputs(
     const standIn = OUTPUT_STAND_INS[key];
     if (!standIn) {
       throw new Error(
-        `${stack}: output ${name} (${m[1]}) is unknown until apply and has no stand-in; ` +
+        `${stack}: output ${name} (${reference}) is unknown until apply and has no stand-in; ` +
           `add "${key}" to OUTPUT_STAND_INS in scripts/terraform/stand-ins.ts`,
       );
     }
     values[name] = standIn.value((rc.change.after ?? {}) as Record<string, unknown>);
-    standIns[name] = `${m[1]} is unknown until apply; ${standIn.reason}`;
+    standIns[name] = `${reference} is unknown until apply; ${standIn.reason}`;
   }
   return { values, standIns };
 }
@@ -503,21 +501,6 @@ function consumedOutputs(synthDir: string, stacks: string[]): Map<string, Set<st
     }
   }
   return consumed;
-}
-
-function parseReference(ref: string): (string | number)[] {
-  const path: (string | number)[] = [];
-  for (const segment of ref.split('.')) {
-    const m = /^([A-Za-z0-9_-]+)((?:\[\d+\])*)$/.exec(segment);
-    if (!m) throw new Error(`cannot read the reference ${ref}`);
-    path.push(m[1]);
-    for (const idx of m[2].matchAll(/\[(\d+)\]/g)) path.push(Number(idx[1]));
-  }
-  return path;
-}
-
-function attributeKey(path: (string | number)[]): string {
-  return path.filter((p) => typeof p === 'string').join('.');
 }
 
 function walk(after: unknown, afterUnknown: unknown, path: (string | number)[]): { value: unknown; unknown: boolean } {

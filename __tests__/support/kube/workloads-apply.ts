@@ -12,7 +12,8 @@
  *   ready (real deploys keep waiting for the rollout);
  * - the stack's state and the upstream stacks' outputs it reads through `terraform_remote_state` are
  *   local files in the temp dir (whatever backend the stack names), the latter holding what a real
- *   apply of the upstream stack would give (UPSTREAM_VALUES).
+ *   apply of the upstream stack would give (appliedOutput in scripts/terraform/stand-ins.ts, whose
+ *   stand-ins `npm run verify:terraform` uses too).
  *
  * Only kubernetes resources are applied (`-target`); Google resources are planned, not applied,
  * since nothing of Google's can run here.
@@ -22,46 +23,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { prepareProviders, readPins, type ProviderInstall } from '../../../scripts/terraform/providers';
+import { appliedOutput } from '../../../scripts/terraform/stand-ins';
 
 type Json = any;
-
-/**
- * What an upstream output would hold after a real apply, computed from the upstream stack's own
- * synthesized arguments where Google derives it from them (a service account's email, a secret's id),
- * else a stand-in (what only Google assigns: the load balancer's address, the cluster's endpoint).
- * An output that matches none of these is an error, so a new cross-stack reference gets a deliberate
- * value rather than a silent empty one.
- */
-const UPSTREAM_VALUES: Record<string, (args: Json, project: string) => string> = {
-  'google_service_account.email': (a, p) => `${a.account_id}@${p}.iam.gserviceaccount.com`,
-  'google_service_account.name': (a, p) => `projects/${p}/serviceAccounts/${a.account_id}@${p}.iam.gserviceaccount.com`,
-  'google_secret_manager_secret.id': (a, p) => `projects/${p}/secrets/${a.secret_id}`,
-  'google_storage_bucket.name': (a) => a.name,
-  // Assigned by Google: a documentation address (TEST-NET-1).
-  'google_compute_global_address.address': () => '192.0.2.10',
-  // Read only by the kubernetes provider's configuration, which the override replaces with the kubeconfig.
-  'google_container_cluster.control_plane_endpoints_config0dns_endpoint_config0endpoint': () => 'stand-in-unused.invalid',
-  // Accounts the bootstrap stack created, read by core's data sources.
-  'data.google_service_account.email': (a, p) => `${a.account_id}@${p}.iam.gserviceaccount.com`,
-  'data.google_service_account.member': (a, p) => `serviceAccount:${a.account_id}@${p}.iam.gserviceaccount.com`,
-  'data.google_service_account.name': (a, p) => `projects/${p}/serviceAccounts/${a.account_id}@${p}.iam.gserviceaccount.com`,
-};
-
-function upstreamValue(upstream: Json, upstreamName: string, output: string): string {
-  const project: string = upstream.provider?.google?.[0]?.project;
-  const blocks: [string, Record<string, Record<string, Json>>][] = [['', upstream.resource ?? {}], ['data', upstream.data ?? {}]];
-  for (const [mode, types] of blocks) {
-    for (const [type, byId] of Object.entries(types)) {
-      for (const [id, args] of Object.entries(byId)) {
-        const prefix = `cross-stack-output-${mode}${type}${id}`;
-        if (!output.startsWith(prefix)) continue;
-        const rule = UPSTREAM_VALUES[`${mode ? `${mode}.` : ''}${type}.${output.slice(prefix.length)}`];
-        if (rule) return rule(args, project);
-      }
-    }
-  }
-  throw new Error(`no value for output "${output}" of ${upstreamName}: add its resource type and attribute to UPSTREAM_VALUES in ${__filename}`);
-}
 
 export interface TerraformResult {
   readonly code: number;
@@ -154,7 +118,7 @@ export function prepareStack(opts: PrepareStackOptions): PreparedStack {
       terraform_version: '1.11.4',
       serial: 1,
       lineage: `stand-in-${upstreamName}`,
-      outputs: Object.fromEntries([...outputs].map((o) => [o, { value: upstreamValue(upstream, upstreamName, o), type: 'string' }])),
+      outputs: Object.fromEntries([...outputs].map((o) => [o, { value: appliedOutput(upstream, upstreamName, o), type: 'string' }])),
       resources: [],
     };
     fs.writeFileSync(file, JSON.stringify(state, null, 2));

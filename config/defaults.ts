@@ -1,0 +1,146 @@
+import { appImageRepository, nginxImage, DEFAULT_RESOURCES, WEEKEND_NIGHTS } from './common';
+import { ConfigError } from './load';
+import type { EnvironmentInput } from './schema';
+
+/*
+ * What an environment's tier decides, and the builder that turns an environment's own facts into its
+ * whole configuration: config/<env>.ts states only its identity, its regions and where it differs
+ * from its tier. Errors still name config/<env>.ts and the field, since an override there is the fix.
+ */
+
+type Tier = EnvironmentInput['tier'];
+type RegionInput = EnvironmentInput['regions'][number];
+type WorkloadInput = EnvironmentInput['workloads'][string];
+type WorkloadSizing = Omit<WorkloadInput, 'image'>;
+
+interface TierDefaults {
+  /** Beside the labels every environment carries (ENVIRONMENT_LABELS). */
+  readonly labels?: Record<string, string>;
+  readonly releaseChannel: EnvironmentInput['cluster']['releaseChannel'];
+  /** @default true (schema) */
+  readonly deletionProtection?: boolean;
+  readonly nodePool: RegionInput['nodePool'];
+  /** Replicas, autoscaling and resources of each workload, by workload name. */
+  readonly workloads: Readonly<Record<string, WorkloadSizing>>;
+  readonly ingress: Omit<EnvironmentInput['ingress'], 'originPull'>;
+  /** The Cloudflare side, for a zone on the plan named here; a zone on another plan sets edge.plan and what follows from it. */
+  readonly edge: EnvironmentInput['edge'];
+}
+
+/** Labels of every environment, beside its tier's and its own. */
+const ENVIRONMENT_LABELS = { team: 'platform' };
+
+/** A workload that starts at its minimum replicas and scales out to `maxReplicas`. */
+function sizing(minReplicas: number, maxReplicas: number, more: Partial<WorkloadSizing['autoscaling']> = {}, resources = DEFAULT_RESOURCES): WorkloadSizing {
+  return { replicas: minReplicas, autoscaling: { minReplicas, maxReplicas, ...more }, resources };
+}
+
+const FREE_PLAN_EDGE = {
+  plan: 'free',
+  managedWaf: false,
+  apiRateLimit: { requestsPerPeriod: 100, periodSeconds: 10 },
+  ipv6: true,
+} as const;
+
+/** The safety margins and sizes of each tier (config/schema.ts says what each tier is for). */
+export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
+  disposable: {
+    releaseChannel: 'RAPID',
+    deletionProtection: false,
+    nodePool: { machineType: 'e2-standard-2', minNodesPerZone: 1, maxNodesPerZone: 2 },
+    workloads: { api: sizing(1, 2), frontend: sizing(1, 2) },
+    ingress: { maxRatePerEndpoint: 50, logSampleRate: 1 },
+    // Short while a sandbox domain may still change hands.
+    edge: { ...FREE_PLAN_EDGE, hstsMaxAgeSeconds: 300 },
+  },
+  shared: {
+    releaseChannel: 'REGULAR',
+    nodePool: { machineType: 'e2-standard-4', minNodesPerZone: 1, maxNodesPerZone: 3 },
+    workloads: { api: sizing(2, 6), frontend: sizing(2, 4) },
+    ingress: { maxRatePerEndpoint: 100, logSampleRate: 1 },
+    edge: { ...FREE_PLAN_EDGE, hstsMaxAgeSeconds: 86_400 },
+  },
+  production: {
+    labels: { criticality: 'high' },
+    releaseChannel: 'STABLE',
+    nodePool: { machineType: 'e2-standard-4', minNodesPerZone: 1, maxNodesPerZone: 5, diskSizeGb: 100 },
+    workloads: {
+      api: sizing(3, 30, { targetCpuUtilization: 65 }, { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '1Gi' } }),
+      frontend: sizing(3, 12),
+    },
+    ingress: { maxRatePerEndpoint: 100, logSampleRate: 0.1, rateLimit: { requests: 600, intervalSec: 60 } },
+    edge: { plan: 'pro', hstsMaxAgeSeconds: 31_536_000, managedWaf: true, apiRateLimit: { requestsPerPeriod: 300, periodSeconds: 60 }, ipv6: true },
+  },
+};
+
+/**
+ * The VPC's address plan: the i-th region of an environment takes the i-th ranges, so no two of its
+ * regions overlap. Each environment is its own VPC, so each starts again at the first.
+ */
+export const REGION_RANGES: readonly Pick<RegionInput, 'nodeCidr' | 'podCidr' | 'serviceCidr' | 'masterCidr'>[] = [
+  { nodeCidr: '10.0.0.0/20', podCidr: '10.4.0.0/14', serviceCidr: '10.8.0.0/20', masterCidr: '172.16.0.0/28' },
+  { nodeCidr: '10.0.16.0/20', podCidr: '10.12.0.0/14', serviceCidr: '10.8.16.0/20', masterCidr: '172.16.0.16/28' },
+  { nodeCidr: '10.0.32.0/20', podCidr: '10.16.0.0/14', serviceCidr: '10.8.32.0/20', masterCidr: '172.16.0.32/28' },
+];
+
+/** The services/<dir> each workload's image is built from. */
+const WORKLOAD_SERVICES: Readonly<Record<string, string>> = { api: 'api', frontend: 'frontend-server' };
+
+/** The reviewed version of our images; CI replaces it with the commit's (config/overrides.ts). */
+const APP_IMAGE_TAG = '0.1.0';
+
+/** An environment's own facts; every other field comes from its tier (TIER_DEFAULTS). */
+export interface EnvironmentSpecifics extends Pick<EnvironmentInput, 'name' | 'tier' | 'project' | 'domain' | 'primaryRegion' | 'mongodb'> {
+  /** @default - local state in the disposable tier, else the GCS bucket `<project>-tfstate` */
+  readonly backend?: EnvironmentInput['backend'];
+  /** Beside ENVIRONMENT_LABELS and the tier's. */
+  readonly labels?: Record<string, string>;
+  /** Each region's ranges default to its place in REGION_RANGES, its node pool to the tier's. */
+  readonly regions: readonly (Pick<RegionInput, 'name' | 'zones'> & Partial<RegionInput>)[];
+  readonly cluster?: Partial<EnvironmentInput['cluster']>;
+  /** Per workload, whatever differs from the tier's sizing and the default image. */
+  readonly workloads?: Readonly<Record<string, Partial<WorkloadInput>>>;
+  readonly ingress?: Partial<EnvironmentInput['ingress']>;
+  readonly edge?: Partial<EnvironmentInput['edge']>;
+}
+
+/** The whole configuration of an environment: its tier's defaults, overridden section by section by its own facts. */
+export function environment(own: EnvironmentSpecifics): EnvironmentInput {
+  const tier = TIER_DEFAULTS[own.tier];
+  const project = own.project.id;
+  const workloadNames = [...new Set([...Object.keys(tier.workloads), ...Object.keys(own.workloads ?? {})])];
+  return {
+    name: own.name,
+    tier: own.tier,
+    project: { id: project },
+    domain: own.domain,
+    backend: own.backend ?? (own.tier === 'disposable' ? { type: 'local' } : { type: 'gcs', bucket: `${project}-tfstate` }),
+    labels: { ...ENVIRONMENT_LABELS, ...tier.labels, ...own.labels },
+    primaryRegion: own.primaryRegion,
+    regions: own.regions.map((region, i) => ({ ...rangesOf(own, i), nodePool: tier.nodePool, ...region }) as RegionInput),
+    cluster: {
+      releaseChannel: tier.releaseChannel,
+      // None: CI and people reach the control plane through its IAM-checked DNS endpoint (docs/deploy.md).
+      masterAuthorizedNetworks: [],
+      maintenanceWindow: WEEKEND_NIGHTS,
+      ...(tier.deletionProtection === undefined ? {} : { deletionProtection: tier.deletionProtection }),
+      ...own.cluster,
+    },
+    nginxImage: nginxImage(project, own.primaryRegion),
+    workloads: Object.fromEntries(workloadNames.map((name) => [name, {
+      image: { repository: appImageRepository(project, own.primaryRegion, WORKLOAD_SERVICES[name] ?? name), tag: APP_IMAGE_TAG },
+      ...tier.workloads[name],
+      ...own.workloads?.[name],
+    } as WorkloadInput])),
+    mongodb: own.mongodb,
+    ingress: { ...tier.ingress, ...own.ingress } as EnvironmentInput['ingress'],
+    edge: { ...tier.edge, ...own.edge },
+  };
+}
+
+function rangesOf(own: EnvironmentSpecifics, i: number): (typeof REGION_RANGES)[number] | undefined {
+  const region = own.regions[i];
+  const statesOwn = region.nodeCidr && region.podCidr && region.serviceCidr && region.masterCidr;
+  if (i < REGION_RANGES.length || statesOwn) return REGION_RANGES[i];
+  throw new ConfigError([`config/${own.name}.ts › regions[${i}]: the address plan has ranges for ${REGION_RANGES.length} regions; set this region's nodeCidr, podCidr, serviceCidr and masterCidr, or add an entry to REGION_RANGES (config/defaults.ts)`]);
+}
