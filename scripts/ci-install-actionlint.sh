@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs actionlint (the GitHub Actions workflow linter) into .tools/bin of this repository, built
-# from source at a pinned version (scripts/ci-go-install.sh: idempotent, needs Go 1.24+ on PATH).
+# from source at a pinned version (scripts/ci-go-install.sh: idempotent, needs Go 1.25+ on PATH, as the workflows set up).
 #   usage: bash scripts/ci-install-actionlint.sh    then: .tools/bin/actionlint
 set -euo pipefail
 cd "$(dirname "$0")/.."
