@@ -1,6 +1,7 @@
 // npx tsx scripts/image-repository.ts --env staging --workload api   → the workload's image repository
 // npx tsx scripts/image-repository.ts --list [--env staging]         → `<workload> <service> <tag variable> <digest variable> [<repository>]` per line
 // npx tsx scripts/image-repository.ts --third-party --env staging     → `<digest variable> <repository>:<tag>` per third-party image (NGINX)
+// npx tsx scripts/image-repository.ts --docker-hub-remote --env staging → `<host>/<project>/<repository>`: the Docker Hub remote repository
 // CI builds (services/<service>/Dockerfile) and pushes every workload of workloads/index.ts, exactly
 // where the workloads stack will pull from (config/<env>.ts is the one source of that fact).
 import { parseArgs } from 'node:util';
@@ -37,13 +38,28 @@ export function thirdPartyImages(environment: string): string {
   return `${NGINX_DIGEST_VARIABLE} ${env.nginxImage.repository}:${env.nginxImage.tag}\n`;
 }
 
+/**
+ * The environment's Docker Hub remote repository (`<location>-docker.pkg.dev/<project>/<repository>`),
+ * the one NGINX is pulled through (bootstrap creates it from `nginxImage.repository`): CI resolves
+ * and pulls the Dockerfiles' Docker Hub base images through it too (scripts/ci-build-images.sh).
+ */
+export function dockerHubRemote(environment: string): string {
+  const [env] = selectEnvironments(loadEnvironments(ENVIRONMENTS), environment);
+  const m = /^([a-z0-9-]+-docker\.pkg\.dev\/[^/]+\/[^/]+)\/./.exec(env.nginxImage.repository);
+  if (!m) throw new Error(`config/${environment}.ts › nginxImage.repository "${env.nginxImage.repository}" is not in a Docker Hub remote repository of Artifact Registry (config/common.ts: dockerHubImageRepository)`);
+  return m[1];
+}
+
 if (require.main === module) {
   try {
     const { values } = parseArgs({
       args: process.argv.slice(2),
-      options: { env: { type: 'string' }, workload: { type: 'string' }, list: { type: 'boolean' }, 'third-party': { type: 'boolean' } },
+      options: { env: { type: 'string' }, workload: { type: 'string' }, list: { type: 'boolean' }, 'third-party': { type: 'boolean' }, 'docker-hub-remote': { type: 'boolean' } },
     });
-    if (values['third-party']) {
+    if (values['docker-hub-remote']) {
+      if (values.env === undefined) throw new Error('usage: image-repository.ts --docker-hub-remote --env <environment>');
+      process.stdout.write(`${dockerHubRemote(values.env)}\n`);
+    } else if (values['third-party']) {
       if (values.env === undefined) throw new Error('usage: image-repository.ts --third-party --env <environment>');
       process.stdout.write(thirdPartyImages(values.env));
     } else if (values.list) {

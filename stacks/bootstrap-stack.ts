@@ -85,7 +85,6 @@ export const DEPLOYER_ROLES: readonly RoleGrant[] = [
   // Cloudflare resources are authorized by a Cloudflare API token (a GitHub environment secret), not by Google IAM.
   { role: '(Cloudflare API token)', reason: 'edge stack: zone settings, DNS, rulesets', covers: ['cloudflare_*', 'data.cloudflare_*'] },
   { role: '(state bucket: roles/storage.objectAdmin on the bucket)', reason: 'read other stacks\' outputs (cross-stack references)', covers: ['data.terraform_remote_state'] },
-  { role: '(none)', reason: 'the caller\'s own access token for the Kubernetes provider', covers: ['data.google_client_config'] },
 ];
 
 /**
@@ -108,7 +107,6 @@ export const PLANNER_ROLES: readonly RoleGrant[] = [
   { role: 'roles/certificatemanager.viewer', reason: 'read certificates, maps and DNS authorizations', covers: ['google_certificate_manager_*', 'data.google_certificate_manager_certificates'] },
   { role: '(Cloudflare read-only API token)', reason: 'edge stack', covers: ['cloudflare_*', 'data.cloudflare_*'] },
   { role: '(state bucket: roles/storage.objectViewer on the bucket)', reason: 'read other stacks\' outputs (cross-stack references)', covers: ['data.terraform_remote_state'] },
-  { role: '(none)', reason: 'the caller\'s own access token for the Kubernetes provider', covers: ['data.google_client_config'] },
 ];
 
 /**
@@ -164,7 +162,7 @@ export const RESOURCE_GRANTS: readonly ResourceGrant[] = [
   { identity: 'imagePusher', role: 'roles/artifactregistry.writer', on: 'image repository', reason: 'push every workload\'s image' },
   { identity: 'node', role: 'roles/artifactregistry.reader', on: 'image repository', reason: 'nodes pull the images' },
   { identity: 'node', role: 'roles/artifactregistry.reader', on: 'Docker Hub remote repository', reason: 'nodes pull NGINX through it (the registry fetches from Docker Hub on a miss)' },
-  { identity: 'imagePusher', role: 'roles/artifactregistry.reader', on: 'Docker Hub remote repository', reason: 'the images job resolves the NGINX tag to the digest it pins (scripts/ci-push-images.sh)' },
+  { identity: 'imagePusher', role: 'roles/artifactregistry.reader', on: 'Docker Hub remote repository', reason: 'the images job resolves the NGINX tag to the digest it pins (scripts/ci-push-images.sh), and resolves and pulls the Docker Hub base images through it (scripts/ci-build-images.sh, staging)' },
 ];
 
 /** The project roles of the planner that are custom roles of this stack. */

@@ -1,4 +1,3 @@
-import { DataGoogleClientConfig } from '@cdktf/provider-google/lib/data-google-client-config';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
@@ -28,12 +27,20 @@ import { negName, WORKLOADS_NAMESPACE } from './naming';
 export const SECRET_PROVIDER_CLASS_API_VERSION = 'secrets-store.gke.io/v1';
 
 /**
+ * The kubernetes provider's exec credential plugin: GKE's own, which prints an ExecCredential
+ * holding the caller's gcloud access token. CI installs it with setup-gcloud
+ * (`install_components`), operators with `gcloud components install gke-gcloud-auth-plugin`.
+ */
+export const GKE_AUTH_PLUGIN = { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'gke-gcloud-auth-plugin' } as const;
+
+/**
  * The workloads of one region (workloads/*.ts), each an NGINX-fronted pod, in a namespace that
  * enforces the `restricted` Pod Security profile and denies all traffic but what is listed here.
  *
  * The Kubernetes provider reaches the cluster's DNS endpoint from `cluster-<region>` (by
- * cross-stack reference) with an access token read in this stack at plan time: tokens expire
- * within the hour, so one must never travel through state or outputs.
+ * cross-stack reference) and gets its token from GKE's exec credential plugin on the machine that
+ * runs Terraform (GKE_AUTH_PLUGIN), when it first calls the API server: no token is in config,
+ * outputs or state (issue 13).
  */
 export class WorkloadsStack extends EnvironmentStack {
   readonly namespace: RestrictedNamespace;
@@ -55,11 +62,11 @@ export class WorkloadsStack extends EnvironmentStack {
     const ownsIdentityBindings = region.name === env.primaryRegion;
 
     new GoogleProvider(this, 'google', { project, region: region.name, defaultLabels: environmentLabels(env) });
-    const client = new DataGoogleClientConfig(this, 'client');
     new KubernetesProvider(this, 'kubernetes', {
       // The DNS endpoint: CI runners have no fixed address, and its certificate is publicly trusted (no cluster CA).
       host: `https://${cluster.gke.dnsEndpoint}`,
-      token: client.accessToken,
+      // A token minted by the plugin at run time, never read into state as a data source would be.
+      exec: [{ ...GKE_AUTH_PLUGIN }],
     });
 
     this.namespace = new RestrictedNamespace(this, 'namespace', { name: WORKLOADS_NAMESPACE, labels });

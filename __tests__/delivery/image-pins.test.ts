@@ -122,10 +122,67 @@ exec "${dir}/docker" "$@"
 });
 
 describe('base images pinned by digest at build (docker is a stand-in: no container runtime here)', () => {
-  function buildImages(dockerDir: string) {
+  function buildImages(dockerDir: string, ...more: string[]) {
     fs.writeFileSync(path.join(dir, 'docker.log'), '');
-    return spawnSync('bash', ['scripts/ci-build-images.sh', SHA], { cwd: root, env: { ...process.env, PATH: `${dockerDir}:${process.env.PATH}` }, encoding: 'utf8' });
+    return spawnSync('bash', ['scripts/ci-build-images.sh', SHA, ...more], { cwd: root, env: { ...process.env, PATH: `${dockerDir}:${process.env.PATH}` }, encoding: 'utf8' });
   }
+  const dockerCalls = () => fs.readFileSync(path.join(dir, 'docker.log'), 'utf8').trim().split('\n');
+  const STAGING_REMOTE = 'europe-docker.pkg.dev/isoscribe-staging/docker-hub';
+
+  it('with a Docker Hub remote repository, resolves and builds Docker Hub bases through it, and gcr.io bases where they are', () => {
+    const run = buildImages(dir, STAGING_REMOTE);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const calls = dockerCalls();
+    const inspected = calls.filter((c) => c.startsWith('buildx ')).map((c) => c.split(' ').at(-1));
+    expect(inspected).toEqual([
+      expect.stringMatching(new RegExp(`^${STAGING_REMOTE}/library/node:\\d+\\.\\d+\\.\\d+-bookworm-slim$`)),
+      expect.stringMatching(/^gcr\.io\/distroless\/nodejs\d+-debian\d+:nonroot$/),
+    ]);
+    const [node, distroless] = inspected as string[];
+    for (const w of WORKLOADS) {
+      expect(calls).toContain(
+        `build --pull --build-arg NODE_IMAGE=${node} --build-arg NODE_DIGEST=${digestOf(node)} --build-arg DISTROLESS_DIGEST=${digestOf(distroless)} ` +
+          `-f services/${w.service}/Dockerfile -t isoscribe/${w.name}:${SHA} .`,
+      );
+    }
+    // Never Docker Hub itself.
+    expect(calls.filter((c) => / node:|docker\.io/.test(c))).toEqual([]);
+  }, 60_000);
+
+  it('refuses a Docker Hub remote repository that is not an Artifact Registry path, before any docker call', () => {
+    const run = buildImages(dir, 'docker.io');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(
+      'ci-build-images: the Docker Hub remote repository must be <location>-docker.pkg.dev/<project>/<repository> (got "docker.io"); print it with: npx tsx scripts/image-repository.ts --docker-hub-remote --env <environment>\n',
+    );
+    expect(fs.readFileSync(path.join(dir, 'docker.log'), 'utf8')).toBe('');
+  });
+
+  it("the images job signs in to staging's registry, then builds through staging's Docker Hub remote repository (its own steps, run by bash)", () => {
+    const { steps } = parse(fs.readFileSync(path.join(root, '.github/workflows/deploy.yml'), 'utf8')).jobs.images;
+    const at = (match: (st: Record<string, string>) => boolean) => steps.findIndex(match);
+    const auth = at((st) => st.id === 'staging-auth');
+    const signIn = at((st) => st.name === "Sign in to staging's registry");
+    const build = at((st) => st.name === 'Build');
+    expect([auth < signIn, signIn < build]).toEqual([true, true]);
+    expect(steps[auth].with.service_account).toContain('STAGING_GCP_IMAGE_PUSHER_SA');
+
+    fs.writeFileSync(path.join(dir, 'docker.log'), '');
+    const githubEnv = path.join(dir, 'images-github-env');
+    fs.writeFileSync(githubEnv, '');
+    const env = { ...process.env, PATH: `${dir}:${process.env.PATH}`, GITHUB_ENV: githubEnv, GITHUB_SHA: SHA };
+    const signedIn = spawnSync('bash', ['-e', '-c', steps[signIn].run], { cwd: root, env: { ...env, ACCESS_TOKEN: 'stand-in-token' }, encoding: 'utf8' });
+    expect([signedIn.status, signedIn.stderr]).toEqual([0, '']);
+    expect(dockerCalls()).toEqual(['login -u oauth2accesstoken --password-stdin https://europe-docker.pkg.dev']);
+    const exported = Object.fromEntries(fs.readFileSync(githubEnv, 'utf8').trim().split('\n').map((l) => l.split('=') as [string, string]));
+    expect(exported.DOCKER_HUB_REMOTE).toBe(STAGING_REMOTE);
+
+    fs.writeFileSync(path.join(dir, 'docker.log'), '');
+    const built = spawnSync('bash', ['-e', '-c', steps[build].run], { cwd: root, env: { ...env, ...exported }, encoding: 'utf8' });
+    expect([built.status, built.stderr]).toEqual([0, '']);
+    expect(dockerCalls().filter((c) => c.startsWith('build '))).toEqual(WORKLOADS.map(() => expect.stringContaining(`--build-arg NODE_IMAGE=${STAGING_REMOTE}/library/node:`)));
+  }, 60_000);
 
   it('resolves every base image of each Dockerfile to a digest and builds with it as a build arg', () => {
     const run = buildImages(dir);

@@ -22,6 +22,48 @@ function actionlint(): string {
   throw new Error('actionlint is not installed: run `bash scripts/ci-install-actionlint.sh` (needs Go 1.25+)');
 }
 
+/** A step that plans or applies stacks against real state (verify:terraform plans offline, with no credentials). */
+const PLANS_OR_APPLIES = /ci-saved-plan\.sh (plan|apply)\b|plan-comment\.ts run\b|cdktf (diff|deploy)\b|terraform\b.*\b(plan|apply)\b/;
+const AUTH_PLUGIN = 'gke-gcloud-auth-plugin';
+
+/** `<file> › <job>` of every job that plans or applies with Google credentials, with its steps' indexes. */
+function credentialedPlanJobs(wfs: Record<string, Yaml>): { where: string; steps: Yaml[]; auth: number; plan: number }[] {
+  const jobs = [];
+  for (const [file, wf] of Object.entries(wfs)) {
+    for (const [name, job] of Object.entries<Yaml>(wf.jobs)) {
+      const steps: Yaml[] = job.steps ?? [];
+      const auth = steps.findIndex((st) => String(st.uses).startsWith('google-github-actions/auth@'));
+      const plan = steps.findIndex((st) => PLANS_OR_APPLIES.test(String(st.run ?? '')));
+      if (auth >= 0 && plan >= 0) jobs.push({ where: `${file} › ${name}`, steps, auth, plan });
+    }
+  }
+  return jobs;
+}
+
+/**
+ * One line per job that plans or applies with Google credentials without GKE's credential plugin,
+ * which the workloads stacks' kubernetes provider runs for its token (its exec block): setup-gcloud,
+ * pinned, installing the plugin, after the auth step (which signs that gcloud in) and before the plan.
+ */
+function jobsWithoutAuthPlugin(wfs: Record<string, Yaml>): string[] {
+  const lines: string[] = [];
+  for (const { where, steps, auth, plan } of credentialedPlanJobs(wfs)) {
+    const gcloud = steps.findIndex((st) => String(st.uses).startsWith('google-github-actions/setup-gcloud@'));
+    if (gcloud < 0) {
+      lines.push(`${where}: plans or applies with Google credentials but installs no ${AUTH_PLUGIN}: add google-github-actions/setup-gcloud with install_components: ${AUTH_PLUGIN} after the auth step`);
+      continue;
+    }
+    const inputs: Yaml = steps[gcloud].with ?? {};
+    if (!String(inputs.install_components ?? '').split(',').map((c) => c.trim()).includes(AUTH_PLUGIN)) {
+      lines.push(`${where}: setup-gcloud must install the plugin: install_components: ${AUTH_PLUGIN}`);
+    }
+    if (!/^\d+\.\d+\.\d+$/.test(String(inputs.version ?? ''))) lines.push(`${where}: setup-gcloud must pin gcloud's version (got ${inputs.version ?? 'none, i.e. latest'})`);
+    if (gcloud < auth) lines.push(`${where}: setup-gcloud runs before google-github-actions/auth, so its gcloud (and the plugin) is not signed in: move it after`);
+    if (gcloud > plan) lines.push(`${where}: setup-gcloud must come before the step that plans or applies`);
+  }
+  return lines;
+}
+
 describe('GitHub Actions workflows', () => {
   it('pass actionlint (syntax, expressions, job graph, action inputs)', () => {
     const run = spawnSync(actionlint(), ['-no-color', ...workflowFiles.map((f) => path.join('.github/workflows', f))], { cwd: root, encoding: 'utf8' });
@@ -52,6 +94,46 @@ describe('GitHub Actions workflows', () => {
         expect(`${ref}${rest}`).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*$/);
       }
     }
+  });
+
+  it("install GKE's credential plugin, pinned, after auth, in every job that plans or applies with credentials", () => {
+    expect(credentialedPlanJobs(workflows).map((j) => j.where).sort()).toEqual(['deploy-stacks.yml › apply', 'deploy-stacks.yml › plan', 'pull-request.yml › plan']);
+    expect(jobsWithoutAuthPlugin(workflows)).toEqual([]);
+  });
+
+  describe('the plugin check fails on a job that would run the workloads stacks without it', () => {
+    const steps = (wfs: Record<string, Yaml>, file: string, job: string): Yaml[] => wfs[file].jobs[job].steps;
+    const gcloudStep = (list: Yaml[]) => list.findIndex((st) => String(st.uses).startsWith('google-github-actions/setup-gcloud@'));
+    it.each<[string, (wfs: Record<string, Yaml>) => void, string]>([
+      [
+        'the step removed from the deploy apply',
+        (wfs) => steps(wfs, 'deploy-stacks.yml', 'apply').splice(gcloudStep(steps(wfs, 'deploy-stacks.yml', 'apply')), 1),
+        `deploy-stacks.yml › apply: plans or applies with Google credentials but installs no ${AUTH_PLUGIN}: add google-github-actions/setup-gcloud with install_components: ${AUTH_PLUGIN} after the auth step`,
+      ],
+      [
+        'the step moved before auth in the pull-request plan',
+        (wfs) => {
+          const list = steps(wfs, 'pull-request.yml', 'plan');
+          const [step] = list.splice(gcloudStep(list), 1);
+          list.unshift(step);
+        },
+        'pull-request.yml › plan: setup-gcloud runs before google-github-actions/auth, so its gcloud (and the plugin) is not signed in: move it after',
+      ],
+      [
+        'no install_components',
+        (wfs) => delete steps(wfs, 'deploy-stacks.yml', 'plan')[gcloudStep(steps(wfs, 'deploy-stacks.yml', 'plan'))].with.install_components,
+        `deploy-stacks.yml › plan: setup-gcloud must install the plugin: install_components: ${AUTH_PLUGIN}`,
+      ],
+      [
+        'gcloud unpinned',
+        (wfs) => (steps(wfs, 'deploy-stacks.yml', 'plan')[gcloudStep(steps(wfs, 'deploy-stacks.yml', 'plan'))].with.version = 'latest'),
+        "deploy-stacks.yml › plan: setup-gcloud must pin gcloud's version (got latest)",
+      ],
+    ])('%s', (_, edit, message) => {
+      const broken = JSON.parse(JSON.stringify(workflows));
+      edit(broken);
+      expect(jobsWithoutAuthPlugin(broken)).toEqual([message]);
+    });
   });
 
   it('grant no permission by default, and the OIDC token only to jobs that exchange it', () => {

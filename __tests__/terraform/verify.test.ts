@@ -38,6 +38,8 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 describe('verify:terraform with the real providers, offline (no GCP or Cloudflare API here)', () => {
   let broken: VerifyReport;
   let intact: VerifyReport;
+  let readsCluster: VerifyReport;
+  const WORKLOADS = 'isoscribe-dev-workloads-us-central1';
 
   beforeAll(async () => {
     const brokenDir = synthCopy({
@@ -51,11 +53,20 @@ describe('verify:terraform with the real providers, offline (no GCP or Cloudflar
         json.data = { google_project: { current: { project_id: 'isoscribe-dev' } } };
       },
     });
-    const intactDir = synthCopy({ 'isoscribe-dev-core': null, 'isoscribe-dev-cluster-us-central1': null });
-    dirs.push(brokenDir, intactDir);
+    const intactDir = synthCopy({ 'isoscribe-dev-core': null, 'isoscribe-dev-cluster-us-central1': null, [WORKLOADS]: null });
+    // A kubernetes data source is read at plan time: the provider needs the cluster, and its token.
+    const readsClusterDir = synthCopy({
+      'isoscribe-dev-core': null,
+      'isoscribe-dev-cluster-us-central1': null,
+      [WORKLOADS]: (json) => {
+        json.data.kubernetes_namespace_v1 = { probe: { metadata: { name: 'default' } } };
+      },
+    });
+    dirs.push(brokenDir, intactDir, readsClusterDir);
     // One terraform process at a time: the other jest worker runs timing-sensitive suites beside this.
     broken = await verifyStacks({ synthDir: brokenDir, parallel: 1 });
     intact = await verifyStacks({ synthDir: intactDir, parallel: 1 });
+    readsCluster = await verifyStacks({ synthDir: readsClusterDir, parallel: 1 });
   });
 
   test('a value the provider rejects fails the run, naming stack, resource address, attribute and value', () => {
@@ -89,6 +100,16 @@ describe('verify:terraform with the real providers, offline (no GCP or Cloudflar
     expect(bootstrap.networkAttempts).toContain('cloudresourcemanager.googleapis.com:443');
   });
 
+  test("a stack whose plan needs the cluster fails, saying the kubernetes provider ran its credential plugin (refused, whatever is installed)", () => {
+    expect(readsCluster.ok).toBe(false);
+    const workloads = stackOf(readsCluster, WORKLOADS);
+    expect(workloads.plan).toBe('failed');
+    expect(workloads.errors.map((e) => e.summary)).toContain(
+      "the kubernetes provider ran its credential plugin gke-gcloud-auth-plugin (refused): an offline plan must not need a cluster's token",
+    );
+    expect(workloads.errors.map((e) => e.address)).toContain('data.kubernetes_namespace_v1.probe');
+  });
+
   test('the unbroken stacks plan, and every value the cloud would supply is listed as a stand-in', () => {
     expect(intact.ok).toBe(true);
     const core = stackOf(intact, 'isoscribe-dev-core');
@@ -109,6 +130,10 @@ describe('verify:terraform with the real providers, offline (no GCP or Cloudflar
         'projects/isoscribe-dev/regions/us-central1/subnetworks/isoscribe-dev-us-central1-nodes',
       ],
     ]);
+    // The workloads stack plans without its kubernetes provider's credential plugin (refused here if run).
+    const workloads = stackOf(intact, WORKLOADS);
+    expect([workloads.plan, workloads.errors]).toEqual(['ok', []]);
+    expect(workloads.add).toBeGreaterThan(10);
     const network = cluster.standIns.find((s) => s.target.endsWith('google_compute_networkvpcid'))!;
     expect(network.reason).toMatch(/^isoscribe-dev-core: google_compute_network\.vpc\.id is unknown until apply/);
   });

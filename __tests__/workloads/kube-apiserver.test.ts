@@ -120,6 +120,50 @@ describe('the checks above fail when what they check is broken', () => {
   }, STACK_TIMEOUT_MS);
 });
 
+describe('the kubernetes provider authenticates only through the exec block the stack synthesizes (stand-in gke-gcloud-auth-plugin: Google\'s token service cannot run here)', () => {
+  const stackName = workloadsStacks.find((s) => s.startsWith('isoscribe-dev-'))!;
+
+  /** Applies a copy of the dev stack with this stand-in plugin token (null: no plugin on PATH); returns the failed apply's stderr. */
+  async function applyRefused(pluginToken: string | null, edit?: (stack: Json) => void): Promise<{ stderr: string; runs: number }> {
+    const synth = read(stackName);
+    const stack = prepareForSession(stackName, edit, pluginToken);
+    const namespace = namespaceOf(synth);
+    try {
+      expectExit(`${stackName}: init`, await stack.terraform(['init', '-input=false', '-no-color']));
+      const applied = await stack.terraform(['apply', '-input=false', '-no-color', '-auto-approve', ...stack.targets]);
+      expect(applied.code).toBe(1);
+      // Refused before anything was created.
+      expect((await session.kube.get(`/api/v1/namespaces/${namespace}`)).status).toBe(404);
+      const state = JSON.parse((await stack.terraform(['show', '-json'])).stdout || '{}');
+      expect(state.values?.root_module?.resources?.filter((r: Json) => r.mode === 'managed') ?? []).toEqual([]);
+      // Terraform wraps long diagnostics; one line reads better in a match.
+      return { stderr: applied.stderr.replace(/\s+/g, ' '), runs: stack.credentialPlugin.runs().length };
+    } finally {
+      stack.remove();
+    }
+  }
+
+  test('a token the API server does not know: 401 Unauthorized', async () => {
+    const { stderr, runs } = await applyRefused('not-the-test-api-servers-token');
+    expect(runs).toBeGreaterThan(0);
+    expect(stderr).toMatch(/Error: Invalid credentials with kubernetes_manifest\.\S+,.* not accepted by the API server\. Error: Unauthorized/);
+  }, STACK_TIMEOUT_MS);
+
+  test('no gke-gcloud-auth-plugin on PATH: the error names the executable and says it is not installed', async () => {
+    const { stderr } = await applyRefused(null);
+    expect(stderr).toMatch(/getting credentials: exec: executable gke-gcloud-auth-plugin not found/);
+    expect(stderr).toMatch(/credential plugin that is not installed/);
+  }, STACK_TIMEOUT_MS);
+
+  test('an exec api_version other than the one the plugin prints (v1beta1) is refused by client-go', async () => {
+    const { stderr, runs } = await applyRefused(session.kube.bearerToken, (stack) => {
+      stack.provider.kubernetes[0].exec[0].api_version = 'client.authentication.k8s.io/v1';
+    });
+    expect(runs).toBeGreaterThan(0);
+    expect(stderr).toMatch(/exec plugin is configured to use API version client\.authentication\.k8s\.io\/v1, plugin returned version client\.authentication\.k8s\.io\/v1beta1/);
+  }, STACK_TIMEOUT_MS);
+});
+
 test('without the binaries, the suite fails naming the script that builds them', () => {
   expect(() => requireKubeBinaries('/nonexistent/kube')).toThrow(
     'Kubernetes control-plane binaries missing in /nonexistent/kube: etcd, kube-apiserver, kube-controller-manager. Build them with `bash scripts/ci-install-kube.sh`',

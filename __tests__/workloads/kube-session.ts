@@ -8,6 +8,9 @@
  * What cannot run here, and what stands in for it:
  * - No kubelet or scheduler: Pods are created by the ReplicaSet controller and judged by admission,
  *   then stay Pending. Deployments are applied with `wait_for_rollout = false`; real deploys wait.
+ * - No Google token service: GKE's credential plugin (gke-gcloud-auth-plugin), which the stacks'
+ *   kubernetes provider runs for its token, is a stand-in on the terraform process's PATH that
+ *   prints a token the test API server accepts (support/kube/credential-plugin.ts).
  * - No Google: Google resources (the Workload Identity IAM members) are planned, not applied; no
  *   Secret Manager value is read (issue 13: the stacks only name secrets, and every Secret Manager
  *   call would fail on a closed port). The cluster and core stacks' outputs are local state files.
@@ -16,6 +19,7 @@
  *   which changes nothing here since Pods are never bound to a node.
  * Everything else is the synthesized cdk.tf.json, unchanged (see support/kube/workloads-apply.ts).
  */
+import { GKE_AUTH_PLUGIN_API_VERSION } from '../support/kube/credential-plugin';
 import { requireKubeBinaries, startControlPlane, type ControlPlane, type KubeResponse } from '../support/kube/control-plane';
 import { installSecretProviderClassCrd } from '../support/kube/secret-provider-class-crd';
 import { expectExit, prepareStack, type PreparedStack } from '../support/kube/workloads-apply';
@@ -110,6 +114,10 @@ async function applyAndCheck(stack: PreparedStack, synth: Json, times: Record<st
     `${stack.name}: apply`,
     await stack.terraform(['apply', '-input=false', '-no-color', '-auto-approve', ...stack.targets]),
   ).seconds;
+  // The provider authenticated through the synthesized exec block: it ran the (stand-in) plugin, asking for v1beta1.
+  const runs = stack.credentialPlugin.runs();
+  expect(runs.length).toBeGreaterThan(0);
+  for (const run of runs) expect(run).toMatchObject({ kind: 'ExecCredential', apiVersion: GKE_AUTH_PLUGIN_API_VERSION });
 
   const namespace = namespaceOf(synth);
   const ns = await kube.get(`/api/v1/namespaces/${namespace}`);
@@ -248,7 +256,7 @@ export function describeStackApplies(stacks: readonly string[]): void {
   describe.each(stacks)('%s on a real kube-apiserver (no kubelet: Pods stay Pending; Google resources planned, not applied)', (stackName) => {
     test('applies, Pods are admitted under PSA restricted with no warnings, NEG/HPA/PDB/NetworkPolicies as synthesized, second apply is a no-op, destroy is clean', async () => {
       const synth = read(stackName);
-      const stack = prepareStack({ synthDir, stack: stackName, kubeconfig: kube.kubeconfig });
+      const stack = prepareForSession(stackName);
       const times: Record<string, number> = {};
       const started = Date.now();
       await withCleanup(
@@ -269,7 +277,10 @@ export function describeStackApplies(stacks: readonly string[]): void {
   });
 }
 
-/** A copy of `stackName` for this file's API server, `edit` applied to its cdk.tf.json first. */
-export function prepareForSession(stackName: string, edit?: (stack: Json) => void): PreparedStack {
-  return prepareStack({ synthDir, stack: stackName, kubeconfig: kube.kubeconfig, edit });
+/**
+ * A copy of `stackName` for this file's API server, `edit` applied to its cdk.tf.json first; the
+ * stand-in credential plugin prints the server's token, or `pluginToken` when given (null: none on PATH).
+ */
+export function prepareForSession(stackName: string, edit?: (stack: Json) => void, pluginToken: string | null = kube.bearerToken): PreparedStack {
+  return prepareStack({ synthDir, stack: stackName, apiServer: kube, pluginToken, edit });
 }

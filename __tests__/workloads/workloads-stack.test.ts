@@ -25,13 +25,19 @@ describe.each(ENV_REGIONS)('%s workloads in %s', (envName, regionName) => {
   const cluster = `isoscribe-${envName}-cluster-${regionName}`;
 
   describe('providers', () => {
-    it('configures Kubernetes from the cluster stack DNS endpoint (publicly trusted certificate: no CA), with a token read in this stack', () => {
+    it("configures Kubernetes from the cluster stack DNS endpoint (publicly trusted certificate: no CA), authenticated by GKE's exec plugin", () => {
       const [k8s] = stack.provider.kubernetes;
       expect(k8s.host).toMatch(new RegExp(`^https://${remoteOutput(cluster, 'control_plane_endpoints_config0dns_endpoint_config0endpoint').source}$`));
       expect(k8s).not.toHaveProperty('cluster_ca_certificate');
-      const [client] = dataSources(stack, 'google_client_config');
-      expect(k8s.token).toBe(`\${data.google_client_config.${client.__id}.access_token}`);
-      expect(k8s).not.toHaveProperty('config_path');
+      expect(k8s.exec).toEqual([{ api_version: 'client.authentication.k8s.io/v1beta1', command: 'gke-gcloud-auth-plugin' }]);
+      expect(Object.keys(k8s).sort()).toEqual(['exec', 'host']);
+    });
+
+    it('reads no access token: no provider carries one and no data source reads one, so none reaches state (issue 13)', () => {
+      for (const [type, configs] of Object.entries<TfJson[]>(stack.provider)) {
+        for (const config of configs) expect([type, Object.keys(config).filter((k) => /token|password|credentials|client_key/.test(k))]).toEqual([type, []]);
+      }
+      expect(Object.keys(stack.data ?? {})).toEqual(['terraform_remote_state']);
     });
 
     it('never passes an access token between stacks', () => {

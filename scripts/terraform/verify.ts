@@ -13,12 +13,15 @@
  *    no backend is initialized or read.
  * 3. Every HTTP(S) request the providers try goes to a loopback proxy that refuses it and records
  *    the host, so nothing leaves the machine even where a network exists (GitHub runners), and an
- *    attempt fails the run with the resource address that tried. Credentials are dummies.
+ *    attempt fails the run with the resource address that tried. Credentials are dummies, and the
+ *    credential plugin a kubernetes provider's `exec` block names (gke-gcloud-auth-plugin) is a
+ *    refusing stand-in first on PATH: an offline plan must never need a cluster's token, and a
+ *    plugin installed on the machine must not answer instead.
  *
  * Prints a per-stack table and writes cdktf.out/terraform-verify.{json,md}. Exit code 1 on any error.
  */
 import { spawn } from 'child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { createServer, Server } from 'net';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
@@ -103,6 +106,7 @@ interface StackJson {
   resource?: Record<string, Record<string, unknown>>;
   locals?: Record<string, unknown>;
   output?: Record<string, { value?: unknown }>;
+  provider?: { kubernetes?: { exec?: { command?: unknown }[] }[] };
 }
 
 interface ResourceChange {
@@ -235,9 +239,20 @@ export async function verifyStacks(opts: VerifyOptions): Promise<VerifyReport> {
       cpSync(join(set.dir, '.terraform.lock.hcl'), join(dir, '.terraform.lock.hcl'));
       const guard = await startNetworkGuard();
       guards.push(guard);
-      const env = { ...offlineEnv, ...guard.env, TF_DATA_DIR: join(set.dir, '.terraform') };
+      const plugins = refuseCredentialPlugins(json, join(dir, '.refused-credential-plugins'));
+      const env = { ...offlineEnv, ...guard.env, PATH: `${plugins.dir}:${offlineEnv.PATH ?? ''}`, TF_DATA_DIR: join(set.dir, '.terraform') };
       const settle = <T>(value: T): T => {
         report.networkAttempts = [...guard.attempts].sort();
+        for (const command of plugins.ran()) {
+          report.errors.push({
+            stack,
+            phase: 'plan',
+            summary: `the kubernetes provider ran its credential plugin ${command} (refused): an offline plan must not need a cluster's token`,
+            detail:
+              'something in this stack calls the cluster at plan time (a kubernetes data source, or a resource whose plan reads the API, like kubernetes_manifest); ' +
+              'give it a stand-in in scripts/terraform/stand-ins.ts',
+          });
+        }
         guard.server.close();
         return value;
       };
@@ -337,6 +352,22 @@ export async function verifyStacks(opts: VerifyOptions): Promise<VerifyReport> {
     if (!opts.keep) rmSync(work, { recursive: true, force: true });
     else log(`working copies kept in ${work}`);
   }
+}
+
+/**
+ * A refusing stand-in, in `dir`, for every credential plugin the stack's kubernetes providers run
+ * (`exec.command`), recording each run; `dir` goes first on the plan's PATH.
+ */
+function refuseCredentialPlugins(json: StackJson, dir: string): { dir: string; ran(): string[] } {
+  mkdirSync(dir, { recursive: true });
+  const log = join(dir, 'runs.log');
+  for (const command of (json.provider?.kubernetes ?? []).flatMap((p) => (p.exec ?? []).map((e) => e.command))) {
+    if (typeof command !== 'string' || !/^[\w.-]+$/.test(command)) continue; // a path or a reference is not looked up on PATH
+    const file = join(dir, command);
+    writeFileSync(file, `#!/bin/sh\necho '${command}' >> '${log}'\necho 'verify:terraform: ${command} refused: an offline plan must not need a cluster token' >&2\nexit 1\n`);
+    chmodSync(file, 0o755);
+  }
+  return { dir, ran: () => (existsSync(log) ? [...new Set(readFileSync(log, 'utf8').trim().split('\n'))] : []) };
 }
 
 // ---------------------------------------------------------------------------------------------

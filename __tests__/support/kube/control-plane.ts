@@ -10,10 +10,12 @@
  *
  * The binaries are built by scripts/ci-install-kube.sh into a cache outside the repository. Every
  * credential is generated at start in a temp dir: a CA, the API server's serving certificate, a
- * client certificate in system:masters for the test (and the controller manager), and the
- * service-account signing key.
+ * client certificate in system:masters for the test (and the controller manager), a bearer token
+ * in system:masters (static token file: what an exec credential plugin's token stands in for), and
+ * the service-account signing key.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import { freePort } from '../../../testing/nginx';
@@ -53,6 +55,10 @@ export interface ControlPlane {
   readonly server: string;
   /** A kubeconfig for a system:masters client of this server. */
   readonly kubeconfig: string;
+  /** PEM of the CA that signed the server's certificate (a client's `cluster_ca_certificate`). */
+  readonly caCertificate: string;
+  /** A bearer token the server maps to a system:masters user (--token-auth-file), fresh per start. */
+  readonly bearerToken: string;
   readonly dir: string;
   /** The server's /version gitVersion. */
   readonly version: string;
@@ -165,6 +171,9 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
   const server = `https://127.0.0.1:${apiPort}`;
   const kubeconfig = path.join(dir, 'kubeconfig');
   writeKubeconfig(kubeconfig, server, dir);
+  const bearerToken = randomBytes(24).toString('hex');
+  // token,user,uid,"groups"
+  fs.writeFileSync(path.join(dir, 'tokens.csv'), `${bearerToken},isoscribe-test-token,isoscribe-test-token,"system:masters"\n`, { mode: 0o600 });
 
   const procs: Proc[] = [];
   const ca = fs.readFileSync(path.join(dir, 'ca.crt'));
@@ -277,6 +286,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
           `--tls-cert-file=${path.join(dir, 'serving.crt')}`,
           `--tls-private-key-file=${path.join(dir, 'serving.key')}`,
           `--client-ca-file=${path.join(dir, 'ca.crt')}`,
+          `--token-auth-file=${path.join(dir, 'tokens.csv')}`,
           '--authorization-mode=Node,RBAC',
           '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
           `--service-account-key-file=${path.join(dir, 'sa.pub')}`,
@@ -325,6 +335,8 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
     return {
       server,
       kubeconfig,
+      caCertificate: ca.toString(),
+      bearerToken,
       dir,
       version,
       request,

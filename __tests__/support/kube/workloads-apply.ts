@@ -4,8 +4,11 @@
  * cdk.tf.json copied unchanged and exactly one override file beside it (`zz_test_override.tf.json`)
  * holding everything that differs from a real deploy:
  *
- * - the kubernetes provider reads the test kubeconfig instead of the cluster stack's endpoint and a
- *   Google access token (`host`, `token`, `cluster_ca_certificate` unset, `config_path` set);
+ * - the kubernetes provider's `host` is the test API server and `cluster_ca_certificate` its CA,
+ *   in place of the cluster's DNS endpoint (publicly trusted); its `exec` block stays as synthesized
+ *   (an override cannot remove a nested block) and really runs: the terraform process's PATH holds
+ *   only a stand-in `gke-gcloud-auth-plugin` (credential-plugin.ts) that prints a token the test
+ *   API server accepts, since Google's token service cannot run here;
  * - the Google provider sends Secret Manager and IAM calls to a closed loopback port (the stacks read
  *   no secret, so none is made) and authenticates with a stand-in token;
  * - every Deployment has `wait_for_rollout = false`: there is no kubelet, so no Pod ever becomes
@@ -24,6 +27,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { prepareProviders, readPins, type ProviderInstall } from '../../../scripts/terraform/providers';
 import { appliedOutput } from '../../../scripts/terraform/stand-ins';
+import { writeCredentialPluginStandIn, type CredentialPluginStandIn } from './credential-plugin';
 
 type Json = any;
 
@@ -44,6 +48,8 @@ export interface PreparedStack {
   /** The Google project the stack's provider names. */
   readonly project: string;
   terraform(args: string[]): Promise<TerraformResult>;
+  /** The stand-in credential plugin on the terraform process's PATH, and its runs. */
+  readonly credentialPlugin: CredentialPluginStandIn;
   /** `-target=<address>` for every kubernetes resource. */
   readonly targets: string[];
   /** Deletes the temp dir (state, plans, override). */
@@ -79,7 +85,13 @@ function upstreamStackOf(name: string, remote: Json): string {
 export interface PrepareStackOptions {
   readonly synthDir: string;
   readonly stack: string;
-  readonly kubeconfig: string;
+  /** The API server the kubernetes provider reaches in place of the cluster's DNS endpoint. */
+  readonly apiServer: { readonly server: string; readonly caCertificate: string };
+  /**
+   * The token the stand-in gke-gcloud-auth-plugin prints; null: no plugin on the terraform
+   * process's PATH, as on a machine where it is not installed.
+   */
+  readonly pluginToken: string | null;
   /** Changes the copied cdk.tf.json before it is written (the negative tests break one value). */
   readonly edit?: (stack: Json) => void;
   /** @default a fresh temp dir */
@@ -136,7 +148,7 @@ export function prepareStack(opts: PrepareStackOptions): PreparedStack {
     terraform: { backend: { local: { path: path.join(stateDir, `${opts.stack}.tfstate`) } } },
     data: { terraform_remote_state: remoteStateOverrides },
     provider: {
-      kubernetes: [{ config_path: opts.kubeconfig, host: null, token: null, cluster_ca_certificate: null }],
+      kubernetes: [{ host: opts.apiServer.server, cluster_ca_certificate: opts.apiServer.caCertificate, config_path: null }],
       google: [
         {
           access_token: 'stand-in-access-token',
@@ -153,9 +165,12 @@ export function prepareStack(opts: PrepareStackOptions): PreparedStack {
   };
   fs.writeFileSync(path.join(dir, 'zz_test_override.tf.json'), JSON.stringify(override, null, 2));
 
+  const credentialPlugin = writeCredentialPluginStandIn(path.join(root, 'bin'), opts.pluginToken);
   const env = {
     ...process.env,
     ...providerEnv(opts.synthDir),
+    // Only the stand-in plugin is found: never one installed on this machine (terraform itself is run by its absolute path).
+    PATH: credentialPlugin.dir,
     CHECKPOINT_DISABLE: '1',
     TF_IN_AUTOMATION: '1',
     TF_INPUT: '0',
@@ -164,11 +179,15 @@ export function prepareStack(opts: PrepareStackOptions): PreparedStack {
     GOOGLE_OAUTH_ACCESS_TOKEN: '',
     GOOGLE_CREDENTIALS: '',
     KUBECONFIG: '',
+    KUBE_CONFIG_PATH: '',
+    KUBE_CONFIG_PATHS: '',
+    KUBE_TOKEN: '',
   };
+  const terraformBinary = onPath('terraform');
   const terraform = (args: string[]): Promise<TerraformResult> =>
     new Promise((resolve) => {
       const started = Date.now();
-      execFile('terraform', args, { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      execFile(terraformBinary, args, { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr, seconds: (Date.now() - started) / 1000 });
       });
@@ -180,9 +199,24 @@ export function prepareStack(opts: PrepareStackOptions): PreparedStack {
     otherAddresses,
     project,
     terraform,
+    credentialPlugin,
     targets: kubernetesAddresses.map((a) => `-target=${a}`),
     remove: () => fs.rmSync(root, { recursive: true, force: true }),
   };
+}
+
+/** The absolute path of `command` on this process's PATH. */
+function onPath(command: string): string {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, command);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  throw new Error(`${command} is not on PATH (${process.env.PATH})`);
 }
 
 /** Fails with terraform's own output when a command did not exit with `want`. */
