@@ -137,7 +137,8 @@ export function prepareProviders(opts: PrepareOptions): ProviderInstall {
     const target = join(dir, binary);
     if (existsSync(target) && sha256File(target) === want) continue;
     mkdirSync(dir, { recursive: true });
-    const partial = `${target}.partial`;
+    // Per process: two installs at once (parallel test workers) must not write the same file.
+    const partial = `${target}.${process.pid}.partial`;
     execFileSync('sh', ['-c', 'xz -dc "$1" > "$2" && chmod 0755 "$2"', 'sh', xz, partial]);
     const got = sha256File(partial);
     if (got !== want) {

@@ -58,10 +58,22 @@ export interface PreparedStack {
 
 let providers: ProviderInstall | undefined;
 
-/** The provider mirror for the synthesized stacks, installed once per process. */
+let pluginCache: string | undefined;
+
+/**
+ * The provider mirror for the synthesized stacks, installed once per process, with a plugin cache
+ * of this process's own: jest runs the kube test files in parallel workers, and concurrent
+ * `terraform init`s sharing one cache race (Terraform does not make the cache safe for that; one
+ * init failed with "google 6.50.0 not cached").
+ */
 function providerEnv(synthDir: string): Record<string, string> {
   providers ??= prepareProviders({ pins: readPins(synthDir) });
-  return providers.env;
+  if (!pluginCache) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'isoscribe-kube-plugin-cache-'));
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    pluginCache = dir;
+  }
+  return { ...providers.env, TF_PLUGIN_CACHE_DIR: pluginCache };
 }
 
 /** Every `data.terraform_remote_state.<name>.outputs.<output>` the stack reads, grouped by state. */
