@@ -58,21 +58,17 @@ export interface PreparedStack {
 
 let providers: ProviderInstall | undefined;
 
-let pluginCache: string | undefined;
-
 /**
  * The provider mirror for the synthesized stacks, installed once per process, with a plugin cache
- * of this process's own: jest runs the kube test files in parallel workers, and concurrent
- * `terraform init`s sharing one cache race (Terraform does not make the cache safe for that; one
- * init failed with "google 6.50.0 not cached").
+ * per jest worker (kept between runs beside the shared one, as small as it: links into the mirror):
+ * jest runs the kube test files in parallel workers, and concurrent `terraform init`s sharing one
+ * cache race (Terraform does not make the cache safe for that; one init failed with "google 6.50.0
+ * not cached").
  */
 function providerEnv(synthDir: string): Record<string, string> {
   providers ??= prepareProviders({ pins: readPins(synthDir) });
-  if (!pluginCache) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'isoscribe-kube-plugin-cache-'));
-    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-    pluginCache = dir;
-  }
+  const pluginCache = path.join(path.dirname(providers.env.TF_CLI_CONFIG_FILE), `plugin-cache-worker-${process.env.JEST_WORKER_ID ?? process.pid}`);
+  fs.mkdirSync(pluginCache, { recursive: true });
   return { ...providers.env, TF_PLUGIN_CACHE_DIR: pluginCache };
 }
 
