@@ -45,7 +45,9 @@ describe('frontend: generator daemon behind real NGINX', () => {
 
     stack.manifest.serve({ body: viteManifest('v1') });
     await waitFor('readiness', async () => ((await httpRequest(base, '/readyz')).status === 200 ? true : undefined));
-    expect(stack.appLogs().find((e) => e.event === 'rendered')).toMatchObject({ files: 3, script: 'assets/index-v1.js' });
+    // The daemon logs after it has written the files, so the line can reach us just after /readyz turns 200.
+    const rendered = await waitFor('the rendered log entry', () => stack.appLogs().find((e) => e.event === 'rendered'));
+    expect(rendered).toMatchObject({ files: 3, script: 'assets/index-v1.js' });
   });
 
   it('serves each route its own page, revalidated on every use (no-cache + ETag)', async () => {
