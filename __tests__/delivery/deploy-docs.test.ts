@@ -55,4 +55,41 @@ describe('docs/deploy.md', () => {
     expect(read.length).toBeGreaterThan(0);
     expect(read.filter((o) => !outputs.includes(o))).toEqual([]);
   });
+  describe("the Cloudflare tokens' permission table", () => {
+    /** Every Cloudflare resource and data source type of every synthesized stack, and each zone ruleset's phase. */
+    function cloudflareUses(): Map<string, Set<string>> {
+      const out = synthesized();
+      const uses = new Map<string, Set<string>>();
+      const note = (what: string, stack: string) => uses.set(what, (uses.get(what) ?? new Set()).add(stack));
+      for (const stack of Object.keys(out.manifest.stacks)) {
+        const json = out.read(stack);
+        for (const [mode, prefix] of [['resource', ''], ['data', 'data.']] as const) {
+          for (const [type, byName] of Object.entries<Record<string, { phase?: string }>>(json[mode] ?? {})) {
+            if (!type.startsWith('cloudflare_')) continue;
+            note(`${prefix}${type}`, stack);
+            if (type === 'cloudflare_ruleset') for (const r of Object.values(byName)) note(r.phase!, stack);
+          }
+        }
+      }
+      return uses;
+    }
+    const table = () => {
+      const from = doc.indexOf("**The Cloudflare API tokens' permissions**");
+      return doc.slice(from, doc.indexOf('\n\n', doc.indexOf('| permission |', from)));
+    };
+
+    it('has a row for every Cloudflare resource type, data source and ruleset phase the stacks use', () => {
+      const uses = cloudflareUses();
+      expect(uses.size).toBeGreaterThan(5);
+      const missing = [...uses.keys()].filter((what) => what !== 'data.cloudflare_ip_ranges' && !table().includes(`\`${what}\``));
+      // A new Cloudflare type needs its permission in docs/deploy.md, step 2, before anyone can deploy it.
+      expect(missing).toEqual([]);
+    });
+
+    it('names a permission for both tokens in every row', () => {
+      const rows = table().split('\n').filter((line) => line.startsWith('| Zone ›'));
+      expect(rows.length).toBeGreaterThanOrEqual(6);
+      for (const row of rows) expect(row).toMatch(/^\| Zone › [^|]+ \| (Edit|Read) \| Read \| /);
+    });
+  });
 });
