@@ -187,11 +187,13 @@ function locateFields(bson: Buffer): boolean {
   return true;
 }
 
-/** Writes the BSON string at `at` as a JSON string; false when it is not valid UTF-8. */
+/**
+ * Writes the BSON string at `at` as a JSON string. Bytes copied as they are get their UTF-8
+ * validated once for the whole answer (finish()); false when an escaped string is not valid UTF-8.
+ */
 function writeString(out: Output, bson: Buffer, at: number): boolean {
   const start = at + 4;
   const end = start + int32At(bson, at) - 1; // without the trailing NUL
-  if (!isUtf8(bson.subarray(start, end))) return false;
   let clean = true;
   for (let i = start; i < end; i++) {
     if (NEEDS_ESCAPE[bson[i]] !== 0) {
@@ -206,9 +208,20 @@ function writeString(out: Output, bson: Buffer, at: number): boolean {
     out.buffer[out.length++] = QUOTE;
   } else {
     // Rare (a body with line breaks): JSON.stringify escapes exactly as the schema serializer does.
+    // Decoding would replace invalid bytes silently, so they are checked here.
+    if (!isUtf8(bson.subarray(start, end))) return false;
     out.utf8(JSON.stringify(bson.toString('utf8', start, end)));
   }
   return true;
+}
+
+/**
+ * The answer, or undefined when its bytes are not valid UTF-8: the JSON around the strings is
+ * ASCII, so the whole answer is valid exactly when every copied string is (one check, not one per string).
+ */
+function finish(out: Output): Buffer | undefined {
+  const answer = out.result();
+  return isUtf8(answer) ? answer : undefined;
 }
 
 function writeObjectIdHex(out: Output, bson: Buffer, at: number): void {
@@ -336,7 +349,7 @@ function writeDocument(out: Output, bson: Buffer): boolean {
 /** One document's answer, or undefined to take the decoding path. */
 export function documentJson(bson: Buffer): Buffer | undefined {
   const out = new Output(bson.length + 128);
-  return writeDocument(out, bson) ? out.result() : undefined;
+  return writeDocument(out, bson) ? finish(out) : undefined;
 }
 
 /**
@@ -353,7 +366,7 @@ export function listPageJson(documents: readonly Buffer[], nextCursor: string | 
     if (!writeDocument(out, documents[i])) return undefined;
   }
   out.ascii(nextCursor === null ? '],"nextCursor":null}' : `],"nextCursor":"${nextCursor}"}`);
-  return out.result();
+  return finish(out);
 }
 
 /** The hex of a raw document's `_id` ObjectId, or undefined when it has none. */
