@@ -318,6 +318,27 @@ export class ImageBuilder {
   }
 }
 
+/**
+ * Every context file a build of `dockerfile` (relative to the context) with `buildArgs` copies:
+ * what its ignore file must let through, and all it needs to let through.
+ */
+export function contextFilesCopied(context: BuildContext, dockerfile: string, buildArgs: Record<string, string>): string[] {
+  const file = parseDockerfile(fs.readFileSync(path.resolve(context.dir, dockerfile), 'utf8'), dockerfile, buildArgs);
+  const copied = new Set<string>();
+  for (const stage of file.stages) {
+    for (const instruction of expandStage(file, stage, baseImage(stage.base, `${dockerfile}:${stage.line}`).env)) {
+      if (instruction.keyword !== 'COPY' || instruction.flags.from !== undefined) continue;
+      for (const source of instruction.args.slice(0, -1)) for (const found of context.files(contextPath(source))) copied.add(found);
+    }
+  }
+  return [...copied].sort();
+}
+
+/** A COPY source as a context-relative path. */
+function contextPath(source: string): string {
+  return path.posix.normalize(source).replace(/^\/+/, '') || '.';
+}
+
 /** Copies a file, symlink or directory tree; symlinks stay symlinks (COPY does not follow them). */
 function copyTree(from: string, to: string): void {
   fs.mkdirSync(path.dirname(to), { recursive: true, mode: 0o755 });
@@ -342,7 +363,7 @@ function stageKey(stage: Stage, instructions: Instruction[], context: BuildConte
       continue;
     }
     for (const source of instruction.args.slice(0, -1)) {
-      for (const file of context.files(path.posix.normalize(source).replace(/^\/+/, '') || '.')) {
+      for (const file of context.files(contextPath(source))) {
         hash.update(`\0${file}\0`);
         const absolute = path.join(context.dir, file);
         hash.update(fs.lstatSync(absolute).isSymbolicLink() ? fs.readlinkSync(absolute) : fs.readFileSync(absolute));
