@@ -246,7 +246,7 @@ describe('build args and variables, by Docker\'s rules', () => {
     expect(() => stage('FROM x\nCOPY $S ./\nARG S=a\n')).toThrow('D:2: COPY $S ./ uses S, which no ARG or ENV of this stage declares before it (nor its base image)');
     const text = 'FROM x AS build\nARG S=a\nCOPY $S ./\nFROM y\nCOPY $S ./\n';
     expect(copied(text)).toEqual([['a', './']]);
-    expect(() => stage(text, {}, 1)).toThrow('D:5: COPY $S ./ uses S, which no ARG or ENV of this stage declares before it');
+    expect(() => stage(text, {}, 1)).toThrow('D:5: COPY $S ./ uses S, an ARG of an earlier stage, whose scope ended with it; declare "ARG S" in this stage too');
   });
 
   it('an ARG with no value is an error where it is substituted (Docker would put an empty string), naming the --build-arg', () => {

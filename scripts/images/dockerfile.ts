@@ -132,7 +132,7 @@ export function expandStage(dockerfile: Dockerfile, stage: Stage, baseEnv: Recor
   const expanded: Instruction[] = [];
   for (const instruction of stage.instructions) {
     const where = `${dockerfile.path}:${instruction.line}`;
-    const scope: Scope = { values, globals: dockerfile.globalArgs, stage: true, where, what: instruction.keyword };
+    const scope: Scope = { values, globals: dockerfile.globalArgs, earlierStages: argsOfEarlierStages(dockerfile, stage), stage: true, where, what: instruction.keyword };
     const { keyword } = instruction;
     if (keyword === 'ARG') {
       const { name, default: value } = argDeclaration(instruction, where);
@@ -180,6 +180,11 @@ export function expandStage(dockerfile: Dockerfile, stage: Stage, baseEnv: Recor
   return expanded;
 }
 
+function argsOfEarlierStages(dockerfile: Dockerfile, stage: Stage): Set<string> {
+  const earlier = dockerfile.stages.slice(0, dockerfile.stages.indexOf(stage));
+  return new Set(earlier.flatMap((s) => s.instructions.filter((i) => i.keyword === 'ARG').map((i) => argDeclaration(i, `${dockerfile.path}:${i.line}`).name)));
+}
+
 function argDeclaration(instruction: Instruction, where: string): { name: string; default?: string } {
   const arg = /^([A-Za-z_]\w*)(?:=(\S*))?$/.exec(instruction.text.trim());
   if (!arg) throw new DockerfileError(`${where}: ARG must be "ARG <NAME>[=<default>]" (got "ARG ${instruction.text}")`);
@@ -191,6 +196,8 @@ interface Scope {
   readonly values: { has(name: string): boolean; get(name: string): string | undefined };
   /** The ARGs before the first FROM, to name the usual slip: using one inside a stage undeclared. */
   readonly globals: ReadonlyMap<string, string | undefined>;
+  /** ARGs declared in earlier stages, whose scope ended with them. */
+  readonly earlierStages?: ReadonlySet<string>;
   readonly stage: boolean;
   readonly where: string;
   /** The instruction, for messages. */
@@ -260,6 +267,9 @@ function substitute(text: string, scope: Scope): string {
       throw new DockerfileError(`${scope.where}: ${scope.what}: ${name} has no value; give the ARG a default or pass --build-arg ${name}=...`);
     }
     if (scope.stage && scope.globals.has(name)) throw new DockerfileError(notInStage(scope.where, scope.what, name));
+    if (scope.earlierStages?.has(name)) {
+      throw new DockerfileError(`${scope.where}: ${scope.what} uses ${name}, an ARG of an earlier stage, whose scope ended with it; declare "ARG ${name}" in this stage too`);
+    }
     throw new DockerfileError(
       scope.stage
         ? `${scope.where}: ${scope.what} uses ${name}, which no ARG or ENV of this stage declares before it (nor its base image)`
