@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the image of every workload (workloads/index.ts) from services/<service>/Dockerfile as
-# isoscribe/<workload>:<tag>, the names scripts/ci-push-images.sh pushes.
+# Builds the image of every workload (workloads/index.ts) from services/node-service.Dockerfile with
+# --build-arg SERVICE=<service> as isoscribe/<workload>:<tag>, the names scripts/ci-push-images.sh pushes.
 # Base images are pinned by digest: each `ARG <NAME>_IMAGE=<repository>:<tag>` of a Dockerfile is
 # resolved here to its digest (the manifest list's, so any platform builds from it) and passed as
 # `--build-arg <NAME>_DIGEST=sha256:...`; the Dockerfile's FROM is `${<NAME>_IMAGE}@${<NAME>_DIGEST}`,
@@ -49,7 +49,7 @@ resolve() {
 
 workloads="$(npx --no-install tsx scripts/image-repository.ts --list)"
 while read -r workload service _rest; do
-  dockerfile="services/$service/Dockerfile"
+  dockerfile=services/node-service.Dockerfile  # NODE_SERVICE_DOCKERFILE (workloads/workload.ts)
   build_args=()
   while read -r name reference; do
     [[ -n "$name" ]] || continue
@@ -67,5 +67,5 @@ while read -r workload service _rest; do
     echo "ci-build-images: $dockerfile has no \"ARG <NAME>_IMAGE=<repository>:<tag>\"; its base images must be pinned by digest (services/$service/README.md)" >&2
     exit 1
   fi
-  docker build --pull "${build_args[@]}" -f "$dockerfile" -t "isoscribe/$workload:$tag" . < /dev/null
+  docker build --pull "${build_args[@]}" --build-arg "SERVICE=$service" -f "$dockerfile" -t "isoscribe/$workload:$tag" . < /dev/null
 done <<< "$workloads"

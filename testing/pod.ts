@@ -219,14 +219,17 @@ function mountFiles(pod: WorkloadPod, paths: PodPaths, options: StartPodOptions)
   return files;
 }
 
-/** The app's entry point, as the service's Dockerfile runs it (`CMD ["dist/x.js"]` → src/x.ts). */
-export function appEntry(service: string): string {
-  const file = path.join(SERVICES_DIR, service, 'Dockerfile');
-  if (!fs.existsSync(file)) throw new Error(`services/${service}/Dockerfile not found: a workload's \`service\` names its directory under services/`);
-  const dockerfile = fs.readFileSync(file, 'utf8');
-  const cmd = /^CMD \["dist\/([\w/.-]+)\.js"\]/m.exec(dockerfile);
-  if (!cmd) throw new Error(`services/${service}/Dockerfile: no CMD ["dist/<entry>.js"] to start the app from`);
-  return path.join(SERVICES_DIR, service, 'src', `${cmd[1]}.ts`);
+/**
+ * The app's entry point, as its image runs it: the workspace's package.json "main"
+ * (services/node-service.Dockerfile's `CMD ["."]`), `dist/x.js` → src/x.ts.
+ */
+export function appEntry(service: string, servicesDir = SERVICES_DIR): string {
+  const file = path.join(servicesDir, service, 'package.json');
+  if (!fs.existsSync(file)) throw new Error(`services/${service}/package.json not found: a workload's \`service\` names its npm workspace under services/`);
+  const main = (JSON.parse(fs.readFileSync(file, 'utf8')) as { main?: unknown }).main;
+  const entry = typeof main === 'string' ? /^(?:\.\/)?dist\/([\w/.-]+)\.js$/.exec(main) : null;
+  if (!entry) throw new Error(`services/${service}/package.json: "main" must name the built entry point, "dist/<entry>.js" (got ${JSON.stringify(main)}); the image runs it`);
+  return path.join(servicesDir, service, 'src', `${entry[1]}.ts`);
 }
 
 /** Runs one exec hook to completion; a failing hook is an error (kubelet would log it). */

@@ -21,8 +21,20 @@ export interface PodPaths {
   readonly htmlDir: string;
   /** Prefix of every mounted file's path: empty in the pod. */
   readonly mountRoot: string;
-  /** The node binary of the distroless nodejs images (services/<name>/Dockerfile). */
+  /** The node binary of the distroless nodejs images (NODE_SERVICE_DOCKERFILE). */
   readonly nodeBin: string;
+}
+
+/**
+ * The one Dockerfile of every workload's image, built from the repository root with
+ * imageBuildArgs; its `<Dockerfile>.dockerignore` beside it. scripts/ci-build-images.sh names the
+ * same path (__tests__/delivery/image-pins.test.ts holds them together).
+ */
+export const NODE_SERVICE_DOCKERFILE = 'services/node-service.Dockerfile';
+
+/** The `--build-arg`s of a workload's image: which workspace NODE_SERVICE_DOCKERFILE builds. */
+export function imageBuildArgs(definition: Pick<WorkloadDefinition, 'service'>): Record<string, string> {
+  return { SERVICE: definition.service };
 }
 
 export const POD_PATHS: PodPaths = { socketPath: APP_SOCKET_PATH, htmlDir: POD_LAYOUT.htmlDir, mountRoot: '', nodeBin: '/nodejs/bin/node' };
@@ -154,7 +166,10 @@ export interface WorkloadDefinition {
    * and the CI image override variables `ISOSCRIBE_<NAME>_IMAGE_{TAG,DIGEST}`.
    */
   readonly name: string;
-  /** The service under services/ this workload runs: its Dockerfile and image name. */
+  /**
+   * The npm workspace under services/ this workload runs: NODE_SERVICE_DOCKERFILE builds its image
+   * (imageBuildArgs), which runs the workspace's package.json "main".
+   */
   readonly service: string;
   /** What the load balancer and Cloudflare send here (workloads/routes.ts). */
   readonly routes: readonly RouteSpec[];

@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { ENVIRONMENTS, loadEnvironments } from '../../config';
 import { applyImageOverrides } from '../../config/overrides';
 import { readDockerfile } from '../../scripts/images/dockerfile';
-import { WORKLOADS } from '../../workloads';
+import { imageBuildArgs, NODE_SERVICE_DOCKERFILE, WORKLOADS } from '../../workloads';
 
 const root = path.resolve(__dirname, '../..');
 const SHA = '0123456789abcdef0123456789abcdef01234567';
@@ -192,7 +192,7 @@ describe('base images pinned by digest at build (docker is a stand-in: no contai
     const expected: string[] = [];
     const resolved = new Set<string>();
     for (const w of WORKLOADS) {
-      const dockerfile = `services/${w.service}/Dockerfile`;
+      const dockerfile = NODE_SERVICE_DOCKERFILE;
       // The Dockerfile's own FROM lines, as the image check reads them: `<repository>:<tag>@${<NAME>_DIGEST}`.
       const pins = readDockerfile(path.join(root, dockerfile)).stages.map((s) => /^(.+)@\$\{(\w+_DIGEST)\}$/.exec(s.base)!);
       expect(pins.every(Boolean)).toBe(true);
@@ -202,7 +202,8 @@ describe('base images pinned by digest at build (docker is a stand-in: no contai
       }
       const args = pins.map(([, reference, variable]) => `--build-arg ${variable}=${digestOf(reference)}`);
       expect(args.every((a) => /=sha256:[0-9a-f]{64}$/.test(a))).toBe(true);
-      expected.push(`build --pull ${args.join(' ')} -f ${dockerfile} -t isoscribe/${w.name}:${SHA} .`);
+      const serviceArgs = Object.entries(imageBuildArgs(w)).map(([name, value]) => `--build-arg ${name}=${value}`);
+      expected.push(`build --pull ${[...args, ...serviceArgs].join(' ')} -f ${dockerfile} -t isoscribe/${w.name}:${SHA} .`);
     }
     expect(calls).toEqual(expected);
     // Both base images of both services: node for the build stage, distroless for the runtime.

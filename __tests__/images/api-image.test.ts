@@ -1,29 +1,24 @@
-// The api image's build reproduced without a container runtime (none runs here): the Dockerfile's
-// own stages, then its CMD as uid 65532 in a root-owned tree, with the pod's env and volumes,
-// against the MongoDB-wire test server. See scripts/images. (A runtime dependency moved to
+// The api image's build reproduced without a container runtime (none runs here): the Node.js
+// services' Dockerfile's own stages with SERVICE=api, then its CMD as uid 65532 in a root-owned
+// tree, with the pod's env and volumes, against the MongoDB-wire test server. See scripts/images. (A runtime dependency moved to
 // devDependencies is shown failing on the cheaper frontend-server build, frontend-image.test.ts.)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ImageBuilder } from '../../scripts/images/build';
 import { checkServiceImage } from '../../scripts/images/pods';
+import { NODE_SERVICE_DOCKERFILE } from '../../workloads';
+import { api } from '../../workloads/api';
+import { builderForTestFile, expectNodeServiceImage } from './support/service-image';
 import { dockerfileVariant, repoRoot } from './support/variant';
 
 jest.setTimeout(180_000);
 
-const DOCKERFILE = 'services/api/Dockerfile';
-const builder = new ImageBuilder();
-const cleanup: string[] = [];
-afterAll(() => {
-  builder.cleanup();
-  for (const dir of cleanup) fs.rmSync(dir, { recursive: true, force: true });
-});
+const { builder, cleanup } = builderForTestFile();
 
 describe('api image (build reproduced without a container runtime)', () => {
   it('installs only runtime dependencies, then serves over its socket as 65532 from a tree it cannot write, and stops on SIGTERM', async () => {
-    const result = await checkServiceImage(builder, { repoRoot, dockerfile: DOCKERFILE });
-    expect(result.image.command).toEqual(['/nodejs/bin/node', 'dist/server.js']);
-    expect(result.image.user).toEqual({ uid: 65532, gid: 65532 });
-    expect(result.image.env.NODE_ENV).toBe('production');
+    const result = await checkServiceImage(builder, { repoRoot, workload: api });
+    expectNodeServiceImage(result.image, api);
+    expect(fs.existsSync(result.image.hostPath('/app/dist/server.js'))).toBe(true);
     const modules = fs.readdirSync(result.image.hostPath('/app/node_modules'));
     expect(modules).toEqual(expect.arrayContaining(['fastify', 'mongodb']));
     expect(modules).not.toEqual(expect.arrayContaining(['typescript']));
@@ -36,9 +31,9 @@ describe('api image (build reproduced without a container runtime)', () => {
   });
 
   it('fails, naming the path, when CMD points at a file the image does not have', async () => {
-    const dockerfile = dockerfileVariant(DOCKERFILE, 'CMD ["dist/server.js"]', 'CMD ["dist/index.js"]');
+    const dockerfile = dockerfileVariant(NODE_SERVICE_DOCKERFILE, 'CMD ["."]', 'CMD ["dist/index.js"]');
     cleanup.push(path.dirname(dockerfile));
-    await expect(checkServiceImage(builder, { repoRoot, dockerfile, service: DOCKERFILE })).rejects.toThrow(
+    await expect(checkServiceImage(builder, { repoRoot, workload: api, dockerfile })).rejects.toThrow(
       /CMD runs "dist\/index\.js" \(\/app\/dist\/index\.js in WORKDIR \/app\), which the image does not contain; \/app\/dist holds .*server\.js/,
     );
   });

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ImageBuilder } from '../../scripts/images/build';
-import { parseDockerfile, envOf } from '../../scripts/images/dockerfile';
+import { envOf, expandStage, parseDockerfile } from '../../scripts/images/dockerfile';
 import { BuildContext } from '../../scripts/images/dockerignore';
 import { imageNodeBinDir } from '../../scripts/images/pods';
 import { chown } from '../../scripts/images/privileged';
@@ -31,10 +31,10 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(context, { recursive: true, force: true }));
 afterAll(() => builder.cleanup());
 
-function build(dockerfile: string, ignore?: string) {
+function build(dockerfile: string, ignore?: string, buildArgs?: Record<string, string>) {
   fs.writeFileSync(path.join(context, 'Dockerfile'), dockerfile);
   if (ignore !== undefined) fs.writeFileSync(path.join(context, 'Dockerfile.dockerignore'), ignore);
-  return builder.build({ contextDir: context, dockerfile: 'Dockerfile', nodeBinDir: imageNodeBinDir(repoRoot) });
+  return builder.build({ contextDir: context, dockerfile: 'Dockerfile', nodeBinDir: imageNodeBinDir(repoRoot), buildArgs });
 }
 
 const lock = (dev: boolean) => ({ '': {}, 'node_modules/left-pad': { version: '1.3.0', dev } });
@@ -65,6 +65,20 @@ describe('image check: the image tree', () => {
   it('rejects an entrypoint script that is not in the image, listing what is there', () => {
     expect(() => inspectImage(build(good.replace('dist/main.js', 'dist/index.js')), undefined)).toThrow(
       'Dockerfile: CMD runs "dist/index.js" (/app/dist/index.js in WORKDIR /app), which the image does not contain; /app/dist holds main.js.',
+    );
+  });
+
+  it('runs a package directory\'s package.json "main" (CMD ["."]), and names a "main" the image lacks', () => {
+    fs.writeFileSync(path.join(context, 'package.json'), '{"main":"dist/main.js"}');
+    const runsMain = `${RUNTIME}\nWORKDIR /app\nCOPY node_modules ./node_modules\nCOPY package.json ./\nCOPY dist ./dist\nUSER 65532:65532\nCMD ["."]\n`;
+    expect(() => inspectImage(build(runsMain), lock(false))).not.toThrow();
+    fs.writeFileSync(path.join(context, 'package.json'), '{"main":"dist/server.js"}');
+    expect(() => inspectImage(build(runsMain), undefined)).toThrow(
+      'Dockerfile: CMD runs "." (/app in WORKDIR /app), whose /app/package.json "main" is /app/dist/server.js, which the image does not contain; /app/dist holds main.js. Fix "main" in the workspace\'s package.json or the COPY that should bring it.',
+    );
+    // Without package.json, node falls back to index.js.
+    expect(() => inspectImage(build(runsMain.replace('COPY package.json ./\n', '')), undefined)).toThrow(
+      'Dockerfile: CMD runs "." (/app in WORKDIR /app), whose /app/package.json names no "main", so /app/index.js, which the image does not contain; /app holds dist, node_modules.',
     );
   });
 
@@ -169,8 +183,13 @@ describe('Dockerfile reader', () => {
   it('rejects ARGs it cannot substitute, naming the line and the fix', () => {
     expect(() => parseDockerfile('ARG D\nFROM ${IMAGE}@${D}\n', 'D')).toThrow('D:2: FROM ${IMAGE}@${D} uses IMAGE, which no ARG before the first FROM declares');
     expect(() => parseDockerfile('ARG IMAGE\nARG D\nFROM ${IMAGE}@${D}\n', 'D')).toThrow('D:3: FROM ${IMAGE}@${D}: IMAGE has no value; give the ARG a default or pass --build-arg IMAGE=...');
-    expect(() => parseDockerfile('FROM a\nARG X\n', 'D')).toThrow('D:2: ARG after FROM is not reproduced by the image check; declare it before the first FROM');
-    expect(() => parseDockerfile('ARG X=a\nFROM ${X:-b}\n', 'D')).toThrow('D:2: FROM ${X:-b}: ${NAME:-...} forms are not reproduced');
+    expect(() => parseDockerfile('ARG X=a\nFROM ${X:?b}\n', 'D')).toThrow('D:2: FROM ${X:?b}: only ${NAME}, ${NAME:-word} and ${NAME:+word} are substituted by the image check');
+    expect(() => parseDockerfile('ARG X=a b\nFROM x\n', 'D')).toThrow('D:1: ARG must be "ARG <NAME>[=<default>]" (got "ARG X=a b")');
+  });
+
+  it('reads a comment line ending in a backslash as a comment, not a continuation (BuildKit strips comments first)', () => {
+    const file = parseDockerfile(['# docker build \\', 'ARG IMAGE=node:1.2.3-slim', 'FROM ${IMAGE}'].join('\n'), 'D');
+    expect(file.stages.map((s) => s.base)).toEqual(['node:1.2.3-slim']);
   });
 
   it('rejects malformed input with the line', () => {
@@ -194,5 +213,78 @@ describe('ignore file', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('build args and variables, by Docker\'s rules', () => {
+  /** The stage `n`'s instructions as BuildKit runs them. */
+  const stage = (text: string, buildArgs: Record<string, string> = {}, n = 0, baseEnv: Record<string, string> = {}) => {
+    const file = parseDockerfile(text, 'D', buildArgs);
+    return expandStage(file, file.stages[n], baseEnv);
+  };
+  const copied = (text: string, buildArgs?: Record<string, string>, n?: number, baseEnv?: Record<string, string>) =>
+    stage(text, buildArgs, n, baseEnv).filter((i) => i.keyword === 'COPY').map((i) => i.args);
+
+  it('an ARG before the first FROM reaches only FROM lines: using it in a stage without redeclaring it is an error naming the fix', () => {
+    expect(() => stage('ARG SERVICE=api\nFROM x\nCOPY services/${SERVICE}/src ./src\n')).toThrow(
+      'D:3: COPY services/${SERVICE}/src ./src uses SERVICE, an ARG declared before the first FROM, which only FROM lines see; declare "ARG SERVICE" in this stage (without a value it takes the global one)',
+    );
+    // RUN's shell would see it unset: the same slip, the same message.
+    expect(() => stage('ARG SERVICE=api\nFROM x\nRUN npm ci --workspace services/$SERVICE\n')).toThrow('D:3: RUN uses SERVICE, an ARG declared before the first FROM');
+  });
+
+  it('an ARG redeclared in a stage without a value takes the global one; a --build-arg overrides every default', () => {
+    const text = 'ARG SERVICE=api\nFROM x\nARG SERVICE\nCOPY services/${SERVICE}/src ./src\n';
+    expect(copied(text)).toEqual([['services/api/src', './src']]);
+    expect(copied(text, { SERVICE: 'frontend-server' })).toEqual([['services/frontend-server/src', './src']]);
+    // A stage's own default beats the global default, but not a --build-arg.
+    expect(copied('ARG S=global\nFROM x\nARG S=stage\nCOPY $S ./\n')).toEqual([['stage', './']]);
+    expect(copied('ARG S=global\nFROM x\nARG S=stage\nCOPY $S ./\n', { S: 'given' })).toEqual([['given', './']]);
+  });
+
+  it('an ARG is in scope from its line to the end of its stage only', () => {
+    expect(() => stage('FROM x\nCOPY $S ./\nARG S=a\n')).toThrow('D:2: COPY $S ./ uses S, which no ARG or ENV of this stage declares before it (nor its base image)');
+    const text = 'FROM x AS build\nARG S=a\nCOPY $S ./\nFROM y\nCOPY $S ./\n';
+    expect(copied(text)).toEqual([['a', './']]);
+    expect(() => stage(text, {}, 1)).toThrow('D:5: COPY $S ./ uses S, an ARG of an earlier stage, whose scope ended with it; declare "ARG S" in this stage too');
+  });
+
+  it('an ARG with no value is an error where it is substituted (Docker would put an empty string), naming the --build-arg', () => {
+    expect(() => stage('FROM x\nARG SERVICE\nCOPY services/${SERVICE}/src ./src\n')).toThrow(
+      'D:3: COPY services/${SERVICE}/src ./src: SERVICE has no value; give the ARG a default or pass --build-arg SERVICE=...',
+    );
+  });
+
+  it('RUN gets the build args in scope in its environment, its text as written; the builder runs it so', () => {
+    // O is global only, NONE has no value: neither is in RUN's environment.
+    const [run] = stage('ARG G=global\nARG O=global-only\nFROM x\nARG S=stage\nARG G\nARG NONE\nRUN echo "$S $G"\n');
+    expect(run).toMatchObject({ keyword: 'RUN', text: 'echo "$S $G"' });
+    expect(run.buildArgs).toEqual({ S: 'stage', G: 'global' });
+    const check = `ARG SERVICE\nFROM node:${version}-bookworm-slim${PIN}\nARG SERVICE\nWORKDIR /repo\nRUN test "$SERVICE" = api\n`;
+    expect(() => build(check, undefined, { SERVICE: 'api' })).not.toThrow();
+    expect(() => build(check, undefined, { SERVICE: 'web' })).toThrow('Dockerfile:5 (SERVICE=web): RUN failed (exit 1): test "$SERVICE" = api');
+  });
+
+  it('ENV wins over an ARG of the same name, sees the base image\'s environment, and one ENV\'s values see the variables as they were before it', () => {
+    expect(copied('FROM x\nARG A=arg\nENV A=env\nCOPY $A ./\n')).toEqual([['env', './']]);
+    expect(copied('FROM x\nCOPY node-$NODE_VERSION ./\n', {}, 0, { NODE_VERSION: '24.21.0' })).toEqual([['node-24.21.0', './']]);
+    const [, env] = stage('FROM x\nENV A=1\nENV A=2 B=$A C="${A} x" D=\'$A\'\n');
+    expect(env.env).toEqual({ A: '2', B: '1', C: '1 x', D: '$A' });
+  });
+
+  it('substitutes ${NAME:-word} and ${NAME:+word}, and \\$ is a literal dollar', () => {
+    expect(copied('FROM x\nARG E=\nARG S=s\nCOPY ${E:-dflt} ${S:-no} ${S:+yes} x${E:+no} \\$S ./\n')).toEqual([['dflt', 's', 'yes', 'x', '$S', './']]);
+  });
+
+  it('an exec-form CMD substitutes nothing, so a variable in it is an error', () => {
+    expect(() => stage('FROM x\nARG ENTRY=main\nCMD ["dist/${ENTRY}.js"]\n')).toThrow(
+      'D:3: CMD ["dist/${ENTRY}.js"]: the exec form substitutes no variables, so the process would get "$ENTRY" as written; name the file (or take it from package.json "main" with ".")',
+    );
+  });
+
+  it('names the build args in every message of a build given them', () => {
+    expect(() => build(`${RUNTIME}\nARG SERVICE\nCOPY services/\${SERVICE}/dist ./dist\n`, undefined, { SERVICE: 'api' })).toThrow(
+      'Dockerfile:3 (SERVICE=api): COPY services/api/dist: not in the build context (it does not exist)',
+    );
   });
 });

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { nodeReleaseProblems } from '../../scripts/images/node-release';
+import { NODE_SERVICE_DOCKERFILE } from '../../workloads';
 import { repoRoot } from './support/variant';
 
 describe('Node.js release', () => {
@@ -18,21 +19,22 @@ describe('Node.js release', () => {
   it('disagreements are named with the file and the fix', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'node-release-'));
     try {
-      for (const file of ['.node-version', 'package.json', 'services/api/package.json', 'services/frontend-server/package.json', 'services/api/Dockerfile', '.github/workflows/deploy.yml']) {
+      for (const file of ['.node-version', 'package.json', 'services/api/package.json', 'services/frontend-server/package.json', NODE_SERVICE_DOCKERFILE, '.github/workflows/deploy.yml']) {
         fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
         fs.copyFileSync(path.join(repoRoot, file), path.join(dir, file));
       }
       const version = fs.readFileSync(path.join(dir, '.node-version'), 'utf8').trim();
       const major = version.split('.')[0];
-      const dockerfile = path.join(dir, 'services/api/Dockerfile');
+      const dockerfile = path.join(dir, NODE_SERVICE_DOCKERFILE);
       fs.writeFileSync(dockerfile, fs.readFileSync(dockerfile, 'utf8').replace(`nodejs${major}-debian12`, 'nodejs22-debian12'));
+      const runtimeFrom = fs.readFileSync(dockerfile, 'utf8').split('\n').findIndex((line) => line.startsWith('FROM ${DISTROLESS_IMAGE}')) + 1;
       const workflow = path.join(dir, '.github/workflows/deploy.yml');
       fs.writeFileSync(workflow, fs.readFileSync(workflow, 'utf8').replace('node-version-file: .node-version', 'node-version: 20'));
       const api = path.join(dir, 'services/api/package.json');
       fs.writeFileSync(api, fs.readFileSync(api, 'utf8').replace(`"node":">=${major}"`, '"node":">=20"'));
 
       expect(nodeReleaseProblems(dir)).toEqual([
-        `services/api/Dockerfile:26: FROM gcr.io/distroless/nodejs22-debian12:nonroot@\${DISTROLESS_DIGEST} must use gcr.io/distroless/nodejs${major}-... (.node-version is ${version})`,
+        `${NODE_SERVICE_DOCKERFILE}:${runtimeFrom}: FROM gcr.io/distroless/nodejs22-debian12:nonroot@\${DISTROLESS_DIGEST} must use gcr.io/distroless/nodejs${major}-... (.node-version is ${version})`,
         `services/api/package.json: engines.node must be ">=${major}" (got ">=20"), the release CI and the images run`,
         `.github/workflows/deploy.yml: actions/setup-node must take node-version-file: .node-version and no node-version (got {"node-version":20,"cache":"npm"})`,
       ]);

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { envOf, readDockerfile, type Instruction, type Stage } from './dockerfile';
+import { expandStage, parseDockerfile, type Dockerfile, type Instruction, type Stage } from './dockerfile';
 import { BuildContext } from './dockerignore';
 import { removeTree } from './privileged';
 
@@ -88,7 +88,7 @@ export interface StageState {
 }
 
 export interface Image {
-  /** The Dockerfile, relative to the context, for messages. */
+  /** The Dockerfile, relative to the context, and its build args, for messages. */
   readonly dockerfile: string;
   readonly root: string;
   readonly workdir: string;
@@ -109,6 +109,8 @@ export interface BuildOptions {
   readonly dockerfile: string;
   /** Directory whose `node` is the Node.js of the base images (checked against their tags). */
   readonly nodeBinDir: string;
+  /** `--build-arg` values, e.g. `{ SERVICE: 'api' }`. @default {} */
+  readonly buildArgs?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -135,19 +137,23 @@ export class ImageBuilder {
 
   build(options: BuildOptions): Image {
     const dockerfilePath = path.resolve(options.contextDir, options.dockerfile);
-    const dockerfile = readDockerfile(dockerfilePath);
-    const relative = path.relative(options.contextDir, dockerfilePath);
+    const buildArgs = options.buildArgs ?? {};
+    const file = path.relative(options.contextDir, dockerfilePath);
+    const dockerfile = parseDockerfile(fs.readFileSync(dockerfilePath, 'utf8'), file, buildArgs);
+    // Messages name the build args too: one Dockerfile builds every service.
+    const given = Object.entries(buildArgs).map(([name, value]) => `${name}=${value}`).join(' ');
+    const at = (line: number) => `${file}:${line}${given === '' ? '' : ` (${given})`}`;
     const context = BuildContext.forDockerfile(options.contextDir, dockerfilePath);
     const nodeVersion = nodeVersionOf(options.nodeBinDir);
     const stages = new Map<string, StageState & { key: string }>();
     let last: (StageState & { key: string }) | undefined;
     for (const stage of dockerfile.stages) {
-      last = this.buildStage(stage, relative, context, stages, options.nodeBinDir, nodeVersion);
+      last = this.buildStage(dockerfile, stage, at, context, stages, options.nodeBinDir, nodeVersion);
       stages.set(stage.name, last);
     }
     const final = last!;
     return {
-      dockerfile: relative,
+      dockerfile: `${file}${given === '' ? '' : ` (${given})`}`,
       root: final.root,
       workdir: final.workdir,
       env: { ...final.env },
@@ -164,21 +170,23 @@ export class ImageBuilder {
   }
 
   private buildStage(
+    dockerfile: Dockerfile,
     stage: Stage,
-    relative: string,
+    at: (line: number) => string,
     context: BuildContext,
     earlier: Map<string, StageState & { key: string }>,
     nodeBinDir: string,
     nodeVersion: string,
   ): StageState & { key: string } {
-    const where = `${relative}:${stage.line}`;
+    const where = at(stage.line);
     const base = baseImage(stage.base, where);
     if (base.node.major !== Number(nodeVersion.split('.')[0]) || (base.node.exact !== undefined && base.node.exact !== nodeVersion)) {
       throw new ImageBuildError(
         `${where}: FROM ${stage.base} carries Node.js ${base.node.exact ?? `${base.node.major}.x`}, but the check's node (${nodeBinDir}/node) is v${nodeVersion}; keep .node-version and the Dockerfiles on one release and run scripts/ci-install-node.sh`,
       );
     }
-    const key = stageKey(stage, context, earlier);
+    const instructions = expandStage(dockerfile, stage, base.env);
+    const key = stageKey(stage, instructions, context, earlier);
     const cached = this.stageCache.get(key);
     if (cached) return { ...cached, key };
 
@@ -190,8 +198,8 @@ export class ImageBuilder {
       fs.symlinkSync(fs.realpathSync(path.join(nodeBinDir, 'node')), path.join(root, base.nodeBinary));
       state.baseFiles.push(base.nodeBinary);
     }
-    for (const instruction of stage.instructions) {
-      this.apply(instruction, state, `${relative}:${instruction.line}`, context, earlier, nodeBinDir);
+    for (const instruction of instructions) {
+      this.apply(instruction, state, at(instruction.line), context, earlier, nodeBinDir);
     }
     this.stageCache.set(key, state);
     return { ...state, key };
@@ -210,7 +218,7 @@ export class ImageBuilder {
         return;
       }
       case 'ENV':
-        Object.assign(state.env, envOf(instruction, where));
+        Object.assign(state.env, instruction.env);
         return;
       case 'USER': {
         const match = /^(\d+)(?::(\d+))?$/.exec(args.join(''));
@@ -290,6 +298,8 @@ export class ImageBuilder {
     const result = spawnSync('nice', ['-n', '15', '/bin/sh', '-c', instruction.text], {
       cwd,
       env: {
+        // Build args in scope reach RUN's environment, below the stage's ENV (ENV wins).
+        ...instruction.buildArgs,
         ...state.env,
         PATH: `${nodeBinDir}:${process.env.PATH ?? ''}`,
         HOME: process.env.HOME ?? os.homedir(),
@@ -308,6 +318,27 @@ export class ImageBuilder {
   }
 }
 
+/**
+ * Every context file a build of `dockerfile` (relative to the context) with `buildArgs` copies:
+ * what its ignore file must let through, and all it needs to let through.
+ */
+export function contextFilesCopied(context: BuildContext, dockerfile: string, buildArgs: Record<string, string>): string[] {
+  const file = parseDockerfile(fs.readFileSync(path.resolve(context.dir, dockerfile), 'utf8'), dockerfile, buildArgs);
+  const copied = new Set<string>();
+  for (const stage of file.stages) {
+    for (const instruction of expandStage(file, stage, baseImage(stage.base, `${dockerfile}:${stage.line}`).env)) {
+      if (instruction.keyword !== 'COPY' || instruction.flags.from !== undefined) continue;
+      for (const source of instruction.args.slice(0, -1)) for (const found of context.files(contextPath(source))) copied.add(found);
+    }
+  }
+  return [...copied].sort();
+}
+
+/** A COPY source as a context-relative path. */
+function contextPath(source: string): string {
+  return path.posix.normalize(source).replace(/^\/+/, '') || '.';
+}
+
 /** Copies a file, symlink or directory tree; symlinks stay symlinks (COPY does not follow them). */
 function copyTree(from: string, to: string): void {
   fs.mkdirSync(path.dirname(to), { recursive: true, mode: 0o755 });
@@ -318,18 +349,21 @@ function copyTree(from: string, to: string): void {
   } else fs.cpSync(from, to, { recursive: true, verbatimSymlinks: true, force: true });
 }
 
-/** A stage's cache key: base, instructions, the context files it copies, and the stages it copies from. */
-function stageKey(stage: Stage, context: BuildContext, earlier: Map<string, { key: string }>): string {
+/**
+ * A stage's cache key: base, instructions (substituted), the build args RUN sees, the context files
+ * it copies, and the stages it copies from.
+ */
+function stageKey(stage: Stage, instructions: Instruction[], context: BuildContext, earlier: Map<string, { key: string }>): string {
   const hash = createHash('sha256').update(stage.base);
-  for (const instruction of stage.instructions) {
-    hash.update(`\0${instruction.keyword} ${JSON.stringify(instruction.flags)} ${instruction.text}`);
+  for (const instruction of instructions) {
+    hash.update(`\0${instruction.keyword} ${JSON.stringify(instruction.flags)} ${instruction.text} ${JSON.stringify(instruction.buildArgs ?? {})}`);
     if (instruction.keyword !== 'COPY') continue;
     if (instruction.flags.from !== undefined) {
       hash.update(earlier.get(instruction.flags.from)?.key ?? '');
       continue;
     }
     for (const source of instruction.args.slice(0, -1)) {
-      for (const file of context.files(path.posix.normalize(source).replace(/^\/+/, '') || '.')) {
+      for (const file of context.files(contextPath(source))) {
         hash.update(`\0${file}\0`);
         const absolute = path.join(context.dir, file);
         hash.update(fs.lstatSync(absolute).isSymbolicLink() ? fs.readlinkSync(absolute) : fs.readFileSync(absolute));

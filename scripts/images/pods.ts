@@ -10,7 +10,7 @@ import { ENVIRONMENTS, loadEnvironments } from '../../config';
 import { socketGet } from '../../services/api/test/support/api-process';
 import { startMongoWireServer } from '../../services/api/test/support/mongo-wire';
 import { startManifestServer, startMetadataServer, viteManifest } from '../../services/frontend-server/test/support/manifest-server';
-import { drainSecondsFor, POD_PATHS, type WorkloadDefinition, type WorkloadPod } from '../../workloads';
+import { drainSecondsFor, imageBuildArgs, NODE_SERVICE_DOCKERFILE, POD_PATHS, type WorkloadDefinition, type WorkloadPod } from '../../workloads';
 import { api } from '../../workloads/api';
 import { frontend, FRONTEND_SPA_FALLBACK } from '../../workloads/frontend';
 import { ImageBuildError, ImageBuilder, type Image } from './build';
@@ -25,10 +25,10 @@ export interface ImageCheckResult {
   readonly runMs: number;
 }
 
-/** The services whose images have a pod check, by Dockerfile (relative to the repository). */
-export const SERVICE_IMAGES: Record<string, (image: Image, podDir: string) => Promise<string[]>> = {
-  'services/api/Dockerfile': checkApiPod,
-  'services/frontend-server/Dockerfile': checkFrontendPod,
+/** Each workload's pod check, by workload name (workloads/index.ts). */
+export const POD_CHECKS: Record<string, (image: Image, podDir: string) => Promise<string[]>> = {
+  [api.name]: checkApiPod,
+  [frontend.name]: checkFrontendPod,
 };
 
 /** Node.js of the images: .tools/node<major>/bin from scripts/ci-install-node.sh, or this process's node when it is that release. */
@@ -41,16 +41,24 @@ export function imageNodeBinDir(repoRoot: string): string {
 }
 
 /**
- * Builds the image of `dockerfile` from `contextDir` and runs its pod check. `repoRoot` provides
- * the Node.js release; `contextDir` defaults to it (tests pass altered copies).
+ * Builds the image of `workload` as CI does (NODE_SERVICE_DOCKERFILE with its build args) from
+ * `contextDir` and runs its pod check. `repoRoot` provides the Node.js release; `contextDir`
+ * defaults to it, `dockerfile` to NODE_SERVICE_DOCKERFILE (tests pass altered copies).
  */
-export async function checkServiceImage(builder: ImageBuilder, options: { repoRoot: string; dockerfile: string; contextDir?: string; service?: string }): Promise<ImageCheckResult> {
+export async function checkServiceImage(
+  builder: ImageBuilder,
+  options: { repoRoot: string; workload: WorkloadDefinition; contextDir?: string; dockerfile?: string },
+): Promise<ImageCheckResult> {
   const contextDir = options.contextDir ?? options.repoRoot;
-  const service = options.service ?? options.dockerfile;
-  const podCheck = SERVICE_IMAGES[service];
-  if (!podCheck) throw new ImageBuildError(`${service}: no pod check; add one to SERVICE_IMAGES in scripts/images/pods.ts`);
+  const podCheck = POD_CHECKS[options.workload.name];
+  if (!podCheck) throw new ImageBuildError(`workload "${options.workload.name}" has no pod check; add one to POD_CHECKS in scripts/images/pods.ts`);
   const started = Date.now();
-  const image = builder.build({ contextDir, dockerfile: options.dockerfile, nodeBinDir: imageNodeBinDir(options.repoRoot) });
+  const image = builder.build({
+    contextDir,
+    dockerfile: options.dockerfile ?? NODE_SERVICE_DOCKERFILE,
+    nodeBinDir: imageNodeBinDir(options.repoRoot),
+    buildArgs: imageBuildArgs(options.workload),
+  });
   const lock = JSON.parse(fs.readFileSync(path.join(contextDir, 'package-lock.json'), 'utf8')).packages;
   inspectImage(image, lock);
   const built = Date.now();

@@ -26,13 +26,22 @@ export function inspectImage(image: Image, lockfile: Record<string, { dev?: bool
   if (path.posix.basename(executable) === 'node') {
     const script = args.find((arg) => !arg.startsWith('-'));
     if (script === undefined) throw new ImageBuildError(`${image.dockerfile}: CMD names no script for ${executable} to run`);
-    const imagePath = path.posix.resolve(image.workdir, script);
+    const target = path.posix.resolve(image.workdir, script);
+    let imagePath = target;
+    let runs = `"${script}" (${target} in WORKDIR ${image.workdir})`;
+    let fix = 'Fix the CMD or the COPY that should bring it.';
+    // A directory is a package: node runs its package.json "main", else its index.js.
+    if (fs.statSync(image.hostPath(target), { throwIfNoEntry: false })?.isDirectory()) {
+      const manifest = path.posix.join(target, 'package.json');
+      const main = fs.existsSync(image.hostPath(manifest)) ? (JSON.parse(fs.readFileSync(image.hostPath(manifest), 'utf8')) as { main?: unknown }).main : undefined;
+      imagePath = path.posix.resolve(target, typeof main === 'string' ? main : 'index.js');
+      runs = `"${script}" (${target} in WORKDIR ${image.workdir}), whose ${typeof main === 'string' ? `${manifest} "main" is ${imagePath}` : `${manifest} names no "main", so ${imagePath}`}`;
+      fix = 'Fix "main" in the workspace\'s package.json or the COPY that should bring it.';
+    }
     if (!fs.statSync(image.hostPath(imagePath), { throwIfNoEntry: false })?.isFile()) {
       const dir = path.posix.dirname(imagePath);
       const present = fs.existsSync(image.hostPath(dir)) ? fs.readdirSync(image.hostPath(dir)).sort().join(', ') : `nothing: the image has no ${dir}`;
-      throw new ImageBuildError(
-        `${image.dockerfile}: CMD runs "${script}" (${imagePath} in WORKDIR ${image.workdir}), which the image does not contain; ${dir} holds ${present}. Fix the CMD or the COPY that should bring it.`,
-      );
+      throw new ImageBuildError(`${image.dockerfile}: CMD runs ${runs}, which the image does not contain; ${dir} holds ${present}. ${fix}`);
     }
   }
   for (const link of symlinks(image.root)) {
