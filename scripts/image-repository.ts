@@ -2,7 +2,7 @@
 // npx tsx scripts/image-repository.ts --list [--env staging]         → `<workload> <service> <tag variable> <digest variable> [<repository>]` per line
 // npx tsx scripts/image-repository.ts --third-party --env staging     → `<digest variable> <repository>:<tag>` per third-party image (NGINX)
 // npx tsx scripts/image-repository.ts --docker-hub-remote --env staging → `<host>/<project>/<repository>`: the Docker Hub remote repository
-// CI builds (services/<service>/Dockerfile) and pushes every workload of workloads/index.ts, exactly
+// CI builds (services/node-service.Dockerfile, SERVICE=<service>) and pushes every workload of workloads/index.ts, exactly
 // where the workloads stack will pull from (config/<env>.ts is the one source of that fact).
 import { parseArgs } from 'node:util';
 import { ENVIRONMENTS, loadEnvironments, selectEnvironments } from '../config';
@@ -41,7 +41,7 @@ export function thirdPartyImages(environment: string): string {
 /**
  * The environment's Docker Hub remote repository (`<location>-docker.pkg.dev/<project>/<repository>`),
  * the one NGINX is pulled through (bootstrap creates it from `nginxImage.repository`): CI resolves
- * and pulls the Dockerfiles' Docker Hub base images through it too (scripts/ci-build-images.sh).
+ * and pulls the Dockerfile's Docker Hub base image through it too (scripts/ci-build-images.sh).
  */
 export function dockerHubRemote(environment: string): string {
   const [env] = selectEnvironments(loadEnvironments(ENVIRONMENTS), environment);

@@ -143,7 +143,7 @@ describe('base images pinned by digest at build (docker is a stand-in: no contai
     for (const w of WORKLOADS) {
       expect(calls).toContain(
         `build --pull --build-arg NODE_IMAGE=${node} --build-arg NODE_DIGEST=${digestOf(node)} --build-arg DISTROLESS_DIGEST=${digestOf(distroless)} ` +
-          `-f services/${w.service}/Dockerfile -t isoscribe/${w.name}:${SHA} .`,
+          `--build-arg SERVICE=${w.service} -f ${NODE_SERVICE_DOCKERFILE} -t isoscribe/${w.name}:${SHA} .`,
       );
     }
     // Never Docker Hub itself.
