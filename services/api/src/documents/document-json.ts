@@ -82,13 +82,18 @@ function int32At(bytes: Buffer, at: number): number {
   return bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24);
 }
 
-/** A growable byte buffer; one per answer. Callers reserve, then write at `length`. */
+/**
+ * The bytes of the answer being written. One buffer serves every answer (writing one is synchronous,
+ * and the answer leaves as a string): a new Buffer per answer is memory outside V8's heap, which V8
+ * counts toward the old generation's limit, so at 1000 list pages a second it forced a full
+ * mark-compact every 150–200 ms (services/api/README.md, "GC").
+ */
 class Output {
   buffer: Buffer;
   length = 0;
 
-  constructor(capacity: number) {
-    this.buffer = Buffer.allocUnsafe(capacity);
+  constructor(buffer: Buffer) {
+    this.buffer = buffer;
   }
 
   reserve(bytes: number): void {
@@ -117,6 +122,15 @@ class Output {
   result(): Buffer {
     return this.buffer.subarray(0, this.length);
   }
+}
+
+/** Kept between answers up to this size; a larger answer's buffer is left to the GC. */
+const KEPT_SCRATCH_BYTES = 1 << 20;
+let scratch: Buffer = Buffer.allocUnsafe(64 * 1024);
+
+function output(capacity: number): Output {
+  if (capacity > scratch.length && capacity <= KEPT_SCRATCH_BYTES) scratch = Buffer.allocUnsafe(capacity);
+  return new Output(capacity > scratch.length ? Buffer.allocUnsafe(capacity) : scratch);
 }
 
 /** Where each field's value starts in the current document, by index of FIELDS; reused (one answer at a time). */
@@ -219,9 +233,12 @@ function writeString(out: Output, bson: Buffer, at: number): boolean {
  * The answer, or undefined when its bytes are not valid UTF-8: the JSON around the strings is
  * ASCII, so the whole answer is valid exactly when every copied string is (one check, not one per string).
  */
-function finish(out: Output): Buffer | undefined {
+function finish(out: Output): string | undefined {
   const answer = out.result();
-  return isUtf8(answer) ? answer : undefined;
+  if (!isUtf8(answer)) return undefined;
+  // A grown buffer becomes the next answer's scratch (up to KEPT_SCRATCH_BYTES).
+  if (out.buffer !== scratch && out.buffer.length <= KEPT_SCRATCH_BYTES) scratch = out.buffer;
+  return answer.toString('utf8');
 }
 
 function writeObjectIdHex(out: Output, bson: Buffer, at: number): void {
@@ -347,8 +364,8 @@ function writeDocument(out: Output, bson: Buffer): boolean {
 }
 
 /** One document's answer, or undefined to take the decoding path. */
-export function documentJson(bson: Buffer): Buffer | undefined {
-  const out = new Output(bson.length + 128);
+export function documentJson(bson: Buffer): string | undefined {
+  const out = output(bson.length + 128);
   return writeDocument(out, bson) ? finish(out) : undefined;
 }
 
@@ -356,10 +373,10 @@ export function documentJson(bson: Buffer): Buffer | undefined {
  * A list page's answer, `{"items":[…],"nextCursor":…}` as `listSchema` serializes it, or undefined
  * to take the decoding path. `nextCursor` is the hex id of the last item when more follow.
  */
-export function listPageJson(documents: readonly Buffer[], nextCursor: string | null): Buffer | undefined {
+export function listPageJson(documents: readonly Buffer[], nextCursor: string | null): string | undefined {
   let capacity = 64;
   for (const document of documents) capacity += document.length + 64;
-  const out = new Output(capacity);
+  const out = output(capacity);
   out.ascii('{"items":[');
   for (let i = 0; i < documents.length; i++) {
     if (i > 0) out.ascii(',');
