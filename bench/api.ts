@@ -16,11 +16,13 @@
  *   BENCH_API_SECONDS (5) per wrk run, BENCH_API_RATE_SECONDS (10) per vegeta run,
  *   BENCH_API_RATE (1000) req/s, BENCH_API_ROUNDS (3), BENCH_API_ENDPOINTS (get,list,create),
  *   BENCH_API_PEER2 (1; 0 skips the two-worker peer), BENCH_API_NODE_ARGS (extra node flags for
- *   ours, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_API_ENV (extra env for ours, "K=V,K=V"),
+ *   ours, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" or "--trace-gc"), BENCH_API_LOG_FILE (a file
+ *   that gets everything ours writes, e.g. that GC trace), BENCH_API_ENV (extra env for ours, "K=V,K=V"),
  *   BENCH_API_BASELINE_DIR (a directory with another build of services/api, e.g. an earlier commit's
  *   `git archive` built with tsc: measured as "baseline" in the same interleaved rounds) and
  *   BENCH_API_BASELINE_ENV (its extra env, "K=V,K=V"; "K=" unsets a container setting) and
- *   BENCH_API_BASELINE_LABEL (what it is, for the report).
+ *   BENCH_API_BASELINE_LABEL (what it is, for the report) and BENCH_API_BASELINE_NODE_FLAGS (0: without
+ *   the pod's node flags, for a build from before they existed).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -63,6 +65,8 @@ const oursEnv = envPairs('BENCH_API_ENV');
 const baselineDir = process.env.BENCH_API_BASELINE_DIR;
 const baselineEnv = envPairs('BENCH_API_BASELINE_ENV');
 const baselineLabel = process.env.BENCH_API_BASELINE_LABEL ?? baselineDir;
+/** BENCH_API_BASELINE_NODE_FLAGS=0: the baseline runs without the pod's node flags (a build from before they existed). */
+const baselineNodeFlags = process.env.BENCH_API_BASELINE_NODE_FLAGS !== '0';
 
 /** The document every stack serves for `get`: the same 1044-byte JSON answer as the earlier benchmark. */
 const document = { title: 'Benchmark document', body: 'Lorem ipsum dolor sit amet. '.repeat(30), author: 'bench', tags: ['bench', 'nginx'] };
@@ -143,10 +147,10 @@ async function main(): Promise<void> {
     });
   }
   try {
-    const ours = await startOurs({ mongoUri: mongo.uri, dbName: 'bench_ours', nodeArgs, env: oursEnv });
+    const ours = await startOurs({ mongoUri: mongo.uri, dbName: 'bench_ours', nodeArgs, env: oursEnv, logFile: process.env.BENCH_API_LOG_FILE });
     stacks.push(ours);
     const baseline = baselineDir
-      ? await startOurs({ mongoUri: mongo.uri, dbName: 'bench_baseline', apiDir: baselineDir, name: 'baseline', env: baselineEnv })
+      ? await startOurs({ mongoUri: mongo.uri, dbName: 'bench_baseline', apiDir: baselineDir, name: 'baseline', env: baselineEnv, podNodeFlags: baselineNodeFlags })
       : undefined;
     if (baseline) stacks.push(baseline);
     const peer = oursOnly ? undefined : await startPeer({ mongoUri: mongo.uri, dbName: 'bench_peer', workers: 1 });

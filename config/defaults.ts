@@ -31,6 +31,13 @@ interface TierDefaults {
 const ENVIRONMENT_LABELS = { team: 'platform' };
 
 /** A workload that starts at its minimum replicas and scales out to `maxReplicas`. */
+/**
+ * The api's memory: its heap may grow to the 128 MiB floor workloads/api.ts gives V8's old
+ * generation before a full collection, plus a 64 MiB young generation and node itself (~300 MiB at
+ * most under load), so its request covers that and the limit doubles it.
+ */
+const API_RESOURCES: WorkloadSizing['resources'] = { requests: { cpu: '250m', memory: '384Mi' }, limits: { memory: '768Mi' } };
+
 function sizing(minReplicas: number, maxReplicas: number, more: Partial<WorkloadSizing['autoscaling']> = {}, resources = DEFAULT_RESOURCES): WorkloadSizing {
   return { replicas: minReplicas, autoscaling: { minReplicas, maxReplicas, ...more }, resources };
 }
@@ -48,7 +55,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     releaseChannel: 'RAPID',
     deletionProtection: false,
     nodePool: { machineType: 'e2-standard-2', minNodesPerZone: 1, maxNodesPerZone: 2 },
-    workloads: { api: sizing(1, 2), frontend: sizing(1, 2) },
+    workloads: { api: sizing(1, 2, {}, API_RESOURCES), frontend: sizing(1, 2) },
     ingress: { maxRatePerEndpoint: 50, logSampleRate: 1 },
     // Short while a sandbox domain may still change hands.
     edge: { ...FREE_PLAN_EDGE, hstsMaxAgeSeconds: 300 },
@@ -56,7 +63,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
   shared: {
     releaseChannel: 'REGULAR',
     nodePool: { machineType: 'e2-standard-4', minNodesPerZone: 1, maxNodesPerZone: 3 },
-    workloads: { api: sizing(2, 6), frontend: sizing(2, 4) },
+    workloads: { api: sizing(2, 6, {}, API_RESOURCES), frontend: sizing(2, 4) },
     ingress: { maxRatePerEndpoint: 100, logSampleRate: 1 },
     edge: { ...FREE_PLAN_EDGE, hstsMaxAgeSeconds: 86_400 },
   },

@@ -17,7 +17,7 @@ import {
   type TrafficRule,
 } from '../constructs/kubernetes';
 import { NGINX_PORT } from '../constructs/nginx';
-import { BUNDLE_MANIFEST_OBJECT, drainSecondsFor, POD_PATHS, podTrustedProxies, type PodContext, type WorkloadDefinition } from '../workloads';
+import { BUNDLE_MANIFEST_OBJECT, drainSecondsFor, nodeServiceArgs, POD_PATHS, podTrustedProxies, type PodContext, type WorkloadDefinition } from '../workloads';
 import type { ClusterStack } from './cluster-stack';
 import type { CoreStack } from './core-stack';
 import { EnvironmentStack, environmentLabels } from './environment-stack';
@@ -137,6 +137,7 @@ export class WorkloadsStack extends EnvironmentStack {
           image: imageReference(sizing.image),
           resources: sizing.resources,
           env: pod.env,
+          args: nodeServiceArgs(pod),
           files,
           livenessCommand: pod.livenessCommand,
           preStopCommand: pod.preStopCommand,

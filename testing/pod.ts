@@ -64,7 +64,7 @@ export interface StartPodOptions {
    * shared socket: e.g. the built `dist/` artifact, or another program in the app's place behind the
    * same NGINX (bench/peer). @default - the service's source through tsx, as its own tests run it
    */
-  readonly appCommand?: (app: { env: Record<string, string>; socketPath: string }) => { command: string; args: string[]; cwd: string };
+  readonly appCommand?: (app: { env: Record<string, string>; socketPath: string; nodeFlags: readonly string[] }) => { command: string; args: string[]; cwd: string };
 }
 
 export interface TerminationReport {
@@ -139,9 +139,11 @@ export async function startPod(definition: WorkloadDefinition, options: StartPod
       metadata = await startMetadataServer('ya29.pod-stand-in-token');
       env.GCE_METADATA_HOST = metadata.host;
     }
-    const start = options.appCommand?.({ env, socketPath: nginx.layout.socketPath }) ?? {
+    // The pod's node flags (WorkloadPod.nodeFlags), as its container passes them before the entry.
+    const nodeFlags = pod!.nodeFlags ?? [];
+    const start = options.appCommand?.({ env, socketPath: nginx.layout.socketPath, nodeFlags }) ?? {
       command: process.execPath,
-      args: ['--require', 'tsx/cjs', appEntry(definition.service)],
+      args: [...nodeFlags, '--require', 'tsx/cjs', appEntry(definition.service)],
       cwd: path.join(SERVICES_DIR, definition.service),
     };
     app = spawn(start.command, start.args, {

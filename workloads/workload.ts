@@ -31,6 +31,13 @@ export interface PodPaths {
  * same path (__tests__/delivery/image-pins.test.ts holds them together).
  */
 export const NODE_SERVICE_DOCKERFILE = 'services/node-service.Dockerfile';
+/** What node runs in every Node service image (its CMD): the workspace, i.e. its package.json `main`. */
+export const NODE_SERVICE_ENTRY = '.';
+
+/** The app container's arguments for a pod with `nodeFlags`, else undefined (the image's CMD). */
+export function nodeServiceArgs(pod: Pick<WorkloadPod, 'nodeFlags'>): string[] | undefined {
+  return pod.nodeFlags?.length ? [...pod.nodeFlags, NODE_SERVICE_ENTRY] : undefined;
+}
 
 /** The `--build-arg`s of a workload's image: which workspace NODE_SERVICE_DOCKERFILE builds. */
 export function imageBuildArgs(definition: Pick<WorkloadDefinition, 'service'>): Record<string, string> {
@@ -124,6 +131,13 @@ export interface WorkloadPod {
   /** The emptyDir both containers share (POD_LAYOUT.socketDir or POD_LAYOUT.htmlDir). */
   readonly sharedDir: string;
   readonly env: Record<string, string>;
+  /**
+   * Node.js and V8 flags for the app process, before its entry: for what NODE_OPTIONS may not
+   * carry (V8's heap sizing, e.g. `--initial-old-space-size`). The container then runs
+   * `node <flags> NODE_SERVICE_ENTRY` in place of the image's CMD.
+   * @default [] (the image's CMD)
+   */
+  readonly nodeFlags?: readonly string[];
   /** @default [] */
   readonly files?: readonly PodFile[];
   /** @default - none */

@@ -4,7 +4,7 @@ import { imageReference } from '../../constructs/kubernetes';
 import { NGINX_HEALTH_PATH, NGINX_PORT, NginxBackend, POD_LAYOUT, READINESS_PATH, nginxArgs, nginxQuitArgs, renderNginxConfig } from '../../constructs/nginx';
 import { negName, WORKLOADS_NAMESPACE } from '../../stacks/naming';
 import { API_BODY_LIMIT_KIB, MONGODB_SECRET_DIR, MONGODB_SECRET_KEY } from '../../workloads/api';
-import { NEG_DETACH_SECONDS } from '../../workloads';
+import { NEG_DETACH_SECONDS, NODE_SERVICE_ENTRY } from '../../workloads';
 import { FRONTEND_SPA_FALLBACK, NON_PUBLIC_IPV4, PAGES_DIR, PAGES_KEY } from '../../workloads/frontend';
 import { dataSources, environment, onlyResource, resources, synthEnvironment, type TfJson } from '../support/topology';
 import { ENV_REGIONS, named, nginxConfigOf, quantity, restrictedViolations, WORKLOAD_NAMES, workload, workloadsStackName, type WorkloadName } from './support';
@@ -293,6 +293,15 @@ describe.each(ENV_REGIONS)('%s workloads in %s', (envName, regionName) => {
       expect(other).toEqual([{ to: [{ ip_block: { cidr: '0.0.0.0/0', except: NON_PUBLIC_IPV4 } }], ports: [{ port: String(env.mongodb.reach.port), protocol: 'TCP' }] }]);
     });
 
+    it("runs node with a 128 MiB floor under V8's old-generation limit (the container's args, since NODE_OPTIONS may not carry it), then the image's entry", () => {
+      expect(app.args).toEqual(['--initial-old-space-size=128', NODE_SERVICE_ENTRY]);
+      // The floor lets the heap grow to it before a full collection: it must fit the container's
+      // memory request with room for the young generation (two semi-spaces) and the rest of node.
+      const floorMiB = Number(/^--initial-old-space-size=(\d+)$/.exec(app.args[0])![1]);
+      const semiSpaceMiB = Number(/--max-semi-space-size=(\d+)/.exec(env_.NODE_OPTIONS)![1]);
+      expect(quantity(app.resources.requests.memory)).toBeGreaterThanOrEqual((floorMiB + 2 * semiSpaceMiB + 128) * 2 ** 20);
+    });
+
     it('mounts the MongoDB connection string from Secret Manager through the CSI driver: Terraform never reads it', () => {
       expect(dataSources(stack, 'google_secret_manager_secret_version')).toEqual([]);
       expect(resources(stack, 'kubernetes_secret_v1')).toEqual([]);
@@ -320,6 +329,10 @@ describe.each(ENV_REGIONS)('%s workloads in %s', (envName, regionName) => {
   describe('frontend', () => {
     const { app } = workload(stack, 'frontend');
     const env_ = Object.fromEntries(app.env.map((e: TfJson) => [e.name, e.value]));
+
+    it("runs the image's own CMD (no node flags)", () => {
+      expect(app).not.toHaveProperty('args');
+    });
 
     it('may reach public addresses on 443 (the bundle bucket) and the GKE metadata server (its identity) besides DNS, never private ones', () => {
       const policy = named(stack, 'kubernetes_network_policy_v1', 'frontend');

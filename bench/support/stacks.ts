@@ -48,6 +48,8 @@ export interface OursOptions {
   apiDir?: string;
   /** @default 'ours' */
   name?: string;
+  /** Run with the workload definition's node flags (WorkloadPod.nodeFlags), as its container does. @default true */
+  podNodeFlags?: boolean;
 }
 
 /** The api pod (testing/: the workload definition's NGINX config, env and files) running the shipped `dist/server.js`. */
@@ -58,7 +60,11 @@ export async function startOurs(options: OursOptions): Promise<BenchStack> {
   return benchPod(options.name ?? 'ours', options.logFile, {
     secrets: { 'mongodb-uri': options.mongoUri },
     appEnv: definedEnv({ MONGODB_DB: options.dbName, ...options.env }),
-    appCommand: () => ({ command: process.execPath, args: [...(options.nodeArgs ?? []), entry], cwd: dir }),
+    appCommand: ({ nodeFlags }) => ({
+      command: process.execPath,
+      args: [...(options.podNodeFlags === false ? [] : nodeFlags), ...(options.nodeArgs ?? []), entry],
+      cwd: dir,
+    }),
   });
 }
 

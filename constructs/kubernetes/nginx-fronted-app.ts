@@ -77,6 +77,8 @@ export interface AppContainerProps {
   readonly image: string;
   /** Environment variables (never secrets: mount those with `files`). @default {} */
   readonly env?: Record<string, string>;
+  /** Arguments to the image's entrypoint, in place of its CMD. @default - the image's CMD */
+  readonly args?: readonly string[];
   readonly resources: ContainerResources;
   /** @default 65532 (the nonroot user of distroless images) */
   readonly runAsUser?: number;
@@ -232,6 +234,7 @@ export class NginxFrontedApp extends Construct {
       name: APP_CONTAINER,
       image: props.app.image,
       env: Object.entries(props.app.env ?? {}).map(([envName, value]) => ({ name: envName, value })),
+      args: props.app.args && [...props.app.args],
       resources: resources(props.app.resources),
       securityContext: restrictedContainer(props.app.runAsUser ?? 65532),
       volumeMount: [
