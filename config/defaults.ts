@@ -33,8 +33,8 @@ const ENVIRONMENT_LABELS = { team: 'platform' };
 /** A workload that starts at its minimum replicas and scales out to `maxReplicas`. */
 /**
  * The api's memory: its heap may grow to the 128 MiB floor workloads/api.ts gives V8's old
- * generation before a full collection, plus a 64 MiB young generation and node itself (~300 MiB at
- * most under load), so its request covers that and the limit doubles it.
+ * generation before a full collection, plus a 64 MiB young generation and node itself (peak RSS
+ * 267 MiB in the benchmark, services/api/README.md "GC"), so its request covers that and the limit doubles it.
  */
 const API_RESOURCES: WorkloadSizing['resources'] = { requests: { cpu: '250m', memory: '384Mi' }, limits: { memory: '768Mi' } };
 
