@@ -237,7 +237,7 @@ function printReport(results: Map<string, Measured>, stacks: BenchStack[], _id: 
       `Throughput: wrk -t1 -c${connections}, ${seconds} s; fixed rate: vegeta ${rate} req/s for ${rateSeconds} s (open loop); medians of ${rounds} interleaved rounds, range in brackets; ` +
       `CPU = user+system time of the app process(es) per request. GET body ${bodyBytes} B; list: 20 of ${seedDocuments} documents. ` +
       `${baselineDir ? `Baseline: ${baselineLabel}, same harness. ` : ''}` +
-      `${cpus().length} CPUs, load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} over the runs (other jobs share the machine).\n`,
+      `${cpus().length} CPUs, load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} over the runs (the benchmark's own processes count: NGINX, the app, the database, the load generator).\n`,
   );
   console.log(`| endpoint | stack | req/s | CPU µs/req | p50 ms @${rate}/s | p99 ms @${rate}/s | max ms @${rate}/s | CPU µs/req @${rate}/s | database GC pause ms @${rate}/s |`);
   console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
