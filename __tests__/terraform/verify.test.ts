@@ -111,6 +111,11 @@ describe('verify:terraform with the real providers, offline (no GCP or Cloudflar
   });
 
   test('the unbroken stacks plan, and every value the cloud would supply is listed as a stand-in', () => {
+    // On failure, say which stack failed and why (a bare false says nothing).
+    const failures = intact.stacks
+      .filter((stack) => stack.validate !== 'ok' || stack.plan !== 'ok')
+      .map((stack) => `${stack.stack}: validate ${stack.validate}, plan ${stack.plan}${stack.skippedBecause ? ` (${stack.skippedBecause})` : ''}; ${stack.errors.map(formatError).join(' | ')}`);
+    expect(failures).toEqual([]);
     expect(intact.ok).toBe(true);
     const core = stackOf(intact, 'isoscribe-dev-core');
     const cluster = stackOf(intact, 'isoscribe-dev-cluster-us-central1');
