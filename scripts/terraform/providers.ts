@@ -14,7 +14,7 @@
  */
 import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
 
 export interface ProviderPin {
@@ -137,11 +137,18 @@ export function prepareProviders(opts: PrepareOptions): ProviderInstall {
     const target = join(dir, binary);
     if (existsSync(target) && sha256File(target) === want) continue;
     mkdirSync(dir, { recursive: true });
-    // Per process: two installs at once (parallel test workers) must not write the same file.
-    const partial = `${target}.${process.pid}.partial`;
+    // Unpacked outside the mirror, never inside a package directory: Terraform hashes every file of a
+    // package's directory, so a partial file there (another test worker installing at the same
+    // time) made init fail with "does not match any of the checksums recorded in the dependency
+    // lock file". Per process, so two installs at once never write the same file; the rename into
+    // place is atomic (same filesystem).
+    const staging = join(toolsDir, 'mirror-partial');
+    mkdirSync(staging, { recursive: true });
+    const partial = join(staging, `${binary}.${process.pid}`);
     execFileSync('sh', ['-c', 'xz -dc "$1" > "$2" && chmod 0755 "$2"', 'sh', xz, partial]);
     const got = sha256File(partial);
     if (got !== want) {
+      rmSync(partial, { force: true });
       problems.push(`${xz}: unpacked sha256 ${got} does not match SHA256SUMS (${want})`);
       continue;
     }
