@@ -1,5 +1,6 @@
 import { issueOriginPullCertificates } from '../../scripts/origin-pull-cert';
 import { ConfigError, ENVIRONMENTS, loadEnvironments, selectEnvironments, type EnvironmentInput } from '../../config';
+import { WORKLOADS } from '../../workloads';
 
 function variant(name: string, mutate: (e: EnvironmentInput) => void): EnvironmentInput {
   const input = structuredClone(ENVIRONMENTS.find((e) => e.name === name)!);
@@ -43,6 +44,12 @@ describe('the committed environments', () => {
     for (const env of [staging, production]) {
       expect(env.backend.type).toBe('gcs');
       expect(env.cluster.deletionProtection).toBe(true);
+    }
+  });
+
+  it("name each workload's image repository after the service its definition builds (config/defaults.ts WORKLOAD_SERVICES agrees with workloads/)", () => {
+    for (const env of loadEnvironments(ENVIRONMENTS)) {
+      for (const w of WORKLOADS) expect([env.name, w.name, env.workloads[w.name].image.repository.split('/').at(-1)]).toEqual([env.name, w.name, w.service]);
     }
   });
 });
