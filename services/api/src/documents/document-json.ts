@@ -64,6 +64,9 @@ const FIELDS = Object.keys(documentSchema.properties).map((name, index) => {
   };
 });
 
+/** The field that carries `_id`: a list page's nextCursor is the last item's. */
+const ID_FIELD = FIELDS.findIndex((field) => field.storedName.equals(Buffer.from('_id', 'latin1')));
+
 /** Largest millisecond value a JavaScript Date holds (toISOString throws beyond it). */
 const MAX_DATE_MS = 8.64e15;
 
@@ -149,6 +152,13 @@ function fieldIndex(bson: Buffer, start: number, end: number): number {
   return -1;
 }
 
+/** Where the value of the element at `at` starts: after its type byte and its NUL-terminated name. */
+function valueStart(bson: Buffer, at: number): number {
+  let position = at + 1;
+  while (bson[position] !== 0) position++;
+  return position + 1;
+}
+
 /** The byte size of a value of `type` at `at`, or -1 for a type whose size this does not know. */
 function valueSize(type: number, bson: Buffer, at: number): number {
   switch (type) {
@@ -184,11 +194,8 @@ function locateFields(bson: Buffer): boolean {
   let at = 4;
   while (at < end) {
     const type = bson[at];
-    const nameStart = at + 1;
-    let nameEnd = nameStart;
-    while (bson[nameEnd] !== 0) nameEnd++;
-    const value = nameEnd + 1;
-    const index = fieldIndex(bson, nameStart, nameEnd);
+    const value = valueStart(bson, at);
+    const index = fieldIndex(bson, at + 1, value - 1);
     if (index >= 0) {
       if (type !== FIELDS[index].type) return false;
       offsets[index] = value;
@@ -268,9 +275,7 @@ function writeField(out: Output, kind: FieldKind, bson: Buffer, at: number): boo
       let first = true;
       while (element < end) {
         if (bson[element] !== BSON_STRING) return false;
-        let value = element + 1;
-        while (bson[value] !== 0) value++;
-        value++;
+        const value = valueStart(bson, element);
         if (!first) out.ascii(',');
         first = false;
         if (!writeString(out, bson, value)) return false;
@@ -371,9 +376,10 @@ export function documentJson(bson: Buffer): string | undefined {
 
 /**
  * A list page's answer, `{"items":[…],"nextCursor":…}` as `listSchema` serializes it, or undefined
- * to take the decoding path. `nextCursor` is the hex id of the last item when more follow.
+ * to take the decoding path. With `more` (another page follows), `nextCursor` is the last item's id.
  */
-export function listPageJson(documents: readonly Buffer[], nextCursor: string | null): string | undefined {
+export function listPageJson(documents: readonly Buffer[], more: boolean): string | undefined {
+  if (more && documents.length === 0) return undefined;
   let capacity = 64;
   for (const document of documents) capacity += document.length + 64;
   const out = output(capacity);
@@ -382,26 +388,10 @@ export function listPageJson(documents: readonly Buffer[], nextCursor: string | 
     if (i > 0) out.ascii(',');
     if (!writeDocument(out, documents[i])) return undefined;
   }
-  out.ascii(nextCursor === null ? '],"nextCursor":null}' : `],"nextCursor":"${nextCursor}"}`);
+  out.ascii('],"nextCursor":');
+  // `offsets` still locate the last item's fields.
+  if (more) writeObjectIdHex(out, documents[documents.length - 1], offsets[ID_FIELD]);
+  else out.ascii('null');
+  out.ascii('}');
   return finish(out);
-}
-
-/** The hex of a raw document's `_id` ObjectId, or undefined when it has none. */
-export function rawObjectIdHex(bson: Buffer): string | undefined {
-  const end = int32At(bson, 0) - 1;
-  let at = 4;
-  while (at < end) {
-    const type = bson[at];
-    let nameEnd = at + 1;
-    while (bson[nameEnd] !== 0) nameEnd++;
-    const value = nameEnd + 1;
-    // "_id"
-    if (type === BSON_OBJECT_ID && nameEnd - at === 4 && bson[at + 1] === 0x5f && bson[at + 2] === 0x69 && bson[at + 3] === 0x64) {
-      return bson.toString('hex', value, value + 12);
-    }
-    const size = valueSize(type, bson, value);
-    if (size < 0) return undefined;
-    at = value + size;
-  }
-  return undefined;
 }

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { ObjectId } from 'mongodb';
 import { HttpError } from '../http-errors';
 import { createBody, deleteQuery, documentSchema, errorResponses, idParams, listQuery, listSchema, updateBody } from './schemas';
-import { documentJson, listPageJson, rawObjectIdHex } from './document-json';
+import { documentJson, listPageJson } from './document-json';
 import { DocumentChanges, DocumentRecord, DocumentStore, Miss, NewDocument, decodeDocument } from './store';
 
 /** What Fastify sends with the JSON it serializes; the answers written from BSON carry the same. */
@@ -42,9 +42,7 @@ export async function documentRoutes(app: FastifyInstance, { store }: { store: D
     async (request, reply) => {
       const { limit, cursor, tag, author } = request.query;
       const page = await store.list({ limit, after: cursor === undefined ? undefined : new ObjectId(cursor), tag, author });
-      const last = page.items[page.items.length - 1];
-      const nextCursor = page.more ? (rawObjectIdHex(last) ?? null) : null;
-      const json = page.more && nextCursor === null ? undefined : listPageJson(page.items, nextCursor);
+      const json = listPageJson(page.items, page.more);
       if (json) return reply.type(JSON_CONTENT_TYPE).send(json);
       const items = page.items.map((raw) => toApi(decodeDocument(raw)));
       return { items, nextCursor: page.more ? items[items.length - 1]._id.toHexString() : null };
