@@ -5,8 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { contextFilesCopied } from '../../scripts/images/build';
+import { readDockerfile } from '../../scripts/images/dockerfile';
 import { BuildContext } from '../../scripts/images/dockerignore';
-import { imageBuildArgs, NODE_SERVICE_DOCKERFILE, WORKLOADS } from '../../workloads';
+import { imageBuildArgs, NODE_SERVICE_DOCKERFILE, NODE_SERVICE_ENTRY, nodeServiceArgs, WORKLOADS } from '../../workloads';
 import { repoRoot } from './support/variant';
 
 /** Context files the ignore file sends that no workload's build copies, and copied ones it withholds. */
@@ -47,5 +48,15 @@ describe(`${NODE_SERVICE_DOCKERFILE}.dockerignore`, () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe(NODE_SERVICE_DOCKERFILE, () => {
+  it("runs NODE_SERVICE_ENTRY: a pod with node flags puts them before it in place of the image's CMD", () => {
+    const stages = readDockerfile(path.join(repoRoot, NODE_SERVICE_DOCKERFILE), { SERVICE: 'api' }).stages;
+    const cmd = stages[stages.length - 1].instructions.filter((i) => i.keyword === 'CMD');
+    expect(cmd.map((i) => i.args)).toEqual([[NODE_SERVICE_ENTRY]]);
+    expect(nodeServiceArgs({ nodeFlags: ['--flag'] })).toEqual(['--flag', NODE_SERVICE_ENTRY]);
+    expect(nodeServiceArgs({})).toBeUndefined();
   });
 });
