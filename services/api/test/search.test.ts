@@ -27,10 +27,13 @@ afterAll(async () => {
 
 const search = (query: string) => app.inject({ url: `/api/v1/search?${query}` });
 
-async function searchUntil(query: string, check: (body: { hits: Array<{ id: string; version: number }> }) => boolean) {
+type SearchPage = { hits: Array<{ id: string; version: number }>; nextCursor: string | null };
+
+async function searchUntil(query: string, check: (body: SearchPage) => boolean): Promise<SearchPage> {
   return waitFor(`search ${query}`, async () => {
     const res = await search(query);
-    return res.statusCode === 200 && check(res.json()) ? res.json() : undefined;
+    const body = res.json() as SearchPage;
+    return res.statusCode === 200 && check(body) ? body : undefined;
   });
 }
 
