@@ -8,4 +8,6 @@ module.exports = [
   '/__tests__/workloads/kube-apiserver[^/]*\\.test\\.ts$',
   '/__tests__/images/[a-z-]+-image\\.test\\.ts$',
   '/__tests__/terraform/[^/]+\\.test\\.ts$',
+  // Search against real OpenSearch nodes: faults, the three-node cluster, reindex under load.
+  '/services/api/test/[^/]+\\.real\\.test\\.ts$',
 ];

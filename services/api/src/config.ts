@@ -79,6 +79,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   };
 }
 
+/** The settings an operator command (search:reindex) needs: MongoDB and search, no listener. */
+export function loadToolConfig(env: NodeJS.ProcessEnv): { mongo: Pick<Config['mongo'], 'uri' | 'dbName'>; search: SearchConfig | undefined } {
+  return {
+    mongo: { uri: mongoUriFrom(env), dbName: text(env, 'MONGODB_DB', 'isoscribe', /^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, "_" or "-", at most 63') },
+    search: searchFrom(env),
+  };
+}
+
 function searchFrom(env: NodeJS.ProcessEnv): SearchConfig | undefined {
   const rawNodes = env.SEARCH_NODES;
   if (rawNodes === undefined || rawNodes.trim() === '') return undefined;

@@ -19,7 +19,7 @@ import type { IndexedDocument } from './index-definition';
 export const DELETED_VERSION = Number.MAX_SAFE_INTEGER;
 /** A recorded deletion whose document still exists after this long was a delete that failed (409, MongoDB away): it is dropped. */
 export const staleDeletionMs = 60_000;
-/** Largest bulk request body; a bigger document goes alone (and is refused alone if the engine's limit is lower). */
+/** Largest bulk request body sent at once; a bigger document goes alone. An engine with a lower limit answers 413 and the chunk is halved. */
 const maxBulkBytes = 5 * 1024 * 1024;
 
 export interface IndexerStats {
@@ -162,7 +162,9 @@ export class SearchIndexer {
    */
   private async send(operations: Operation[], targets: string[]): Promise<{ done: Set<string>; retry: number }> {
     const failed = new Set<string>();
-    for (const chunk of chunks(operations, targets.length)) {
+    const pendingChunks = [...chunks(operations, targets.length)];
+    while (pendingChunks.length > 0) {
+      const chunk = pendingChunks.shift()!;
       const lines: string[] = [];
       for (const target of targets) {
         for (const op of chunk) {
@@ -176,8 +178,9 @@ export class SearchIndexer {
       }
       const answer = await this.engine.run((options) => this.engine.client.transport.request({ method: 'POST', path: '/_bulk', bulkBody: lines }, { ...options, ignore: [413] }));
       if (answer.statusCode === 413) {
-        if (chunk.length > 1) throw new Error('bulk chunk refused as too large with more than one document; lower maxBulkBytes');
-        this.reject(chunk[0], 'the engine refused the request as too large (413: http.max_content_length)');
+        // Over the engine's http.max_content_length: halve until the document too large alone is found.
+        if (chunk.length === 1) this.reject(chunk[0], 'the engine refused it as too large (413: over its http.max_content_length)');
+        else pendingChunks.unshift(chunk.slice(0, chunk.length >> 1), chunk.slice(chunk.length >> 1));
         continue;
       }
       const items = (answer.body as { items: Array<Record<string, { _id: string; status: number; error?: { type: string; reason: string } }>> }).items;

@@ -44,7 +44,12 @@ export async function waitForAgreement(uri: string, dbName: string, engineUrl: s
   return waitFor(
     'search and MongoDB to agree',
     async () => {
-      const [stored, indexed] = await Promise.all([storedVersions(uri, dbName), indexedVersions(engineUrl, alias)]);
+      // The engine may still be recovering its shards (503): that is "not yet", not a failure.
+      const [stored, indexed] = await Promise.all([storedVersions(uri, dbName), indexedVersions(engineUrl, alias).catch((err: Error) => err)]);
+      if (indexed instanceof Error) {
+        last = indexed.message;
+        return undefined;
+      }
       const differ = [...stored].filter(([id, v]) => indexed.get(id) !== v).length + [...indexed.keys()].filter((id) => !stored.has(id)).length;
       last = `${differ} differ (${stored.size} stored, ${indexed.size} indexed)`;
       return differ === 0 ? stored : undefined;
