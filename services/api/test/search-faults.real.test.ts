@@ -157,7 +157,7 @@ it('a mapping conflict (an index behind the alias with other field types) refuse
 it('search:reindex swaps in a rebuilt index with zero downtime: searches keep answering, writes during the build are kept', async () => {
   for (let i = 0; i < 100; i++) await createDocument(app, { title: `reindex corpus ${i}`, body: 'zebra' });
   await agree();
-  const [oldIndex] = Object.keys(await (await fetch(`${engine.urls[0]}/_alias/${alias}`)).json());
+  const [oldIndex] = Object.keys((await (await fetch(`${engine.urls[0]}/_alias/${alias}`)).json()) as object);
 
   let searching = true;
   const statuses: number[] = [];
