@@ -21,6 +21,12 @@ export const DELETED_VERSION = Number.MAX_SAFE_INTEGER;
 export const staleDeletionMs = 60_000;
 /** Largest bulk request body sent at once; a bigger document goes alone. An engine with a lower limit answers 413 and the chunk is halved. */
 const maxBulkBytes = 5 * 1024 * 1024;
+/**
+ * Deadline of one bulk request: longer than a search's, since nobody waits on it and a bulk of
+ * hundreds of documents replicated across nodes takes longer than a query; a stalled engine still
+ * fails the round within it, and the backlog stays marked.
+ */
+const bulkTimeoutMs = 10_000;
 
 export interface IndexerStats {
   indexed: number;
@@ -176,7 +182,10 @@ export class SearchIndexer {
           }
         }
       }
-      const answer = await this.engine.run((options) => this.engine.client.transport.request({ method: 'POST', path: '/_bulk', bulkBody: lines }, { ...options, ignore: [413] }));
+      const answer = await this.engine.run(
+        (options) => this.engine.client.transport.request({ method: 'POST', path: '/_bulk', bulkBody: lines }, { ...options, ignore: [413] }),
+        Math.max(bulkTimeoutMs, this.engine.config.timeoutMs),
+      );
       if (answer.statusCode === 413) {
         // Over the engine's http.max_content_length: halve until the document too large alone is found.
         if (chunk.length === 1) this.reject(chunk[0], 'the engine refused it as too large (413: over its http.max_content_length)');
