@@ -10,6 +10,26 @@ export const API_BODY_LIMIT_KIB = 256;
 /** Where the api reads the MongoDB connection string (Secret Manager, mounted as a file by the CSI driver). */
 export const MONGODB_SECRET_DIR = '/etc/isoscribe/mongodb';
 export const MONGODB_SECRET_KEY = 'uri';
+/**
+ * How the api reaches the search engine (services/api/README.md, "Search"). The engine, its
+ * Service, the api's search user and its password secret are the search cluster's (issue 22's
+ * production half): these values must match it.
+ * TODO(search-infra): confirm the Service DNS name, namespace and port of the OpenSearch cluster.
+ */
+export const SEARCH_NODES = 'https://isoscribe-search.search.svc.cluster.local:9200';
+/** TODO(search-infra): confirm the api's OpenSearch user name. */
+export const SEARCH_USERNAME = 'isoscribe-api';
+/**
+ * Where the api reads its OpenSearch password and the engine's CA. TODO(search-infra): the PodFile
+ * (Secret Manager, like MONGODB_SECRET_DIR) and the secret itself are added with the cluster; until
+ * then an api started with these settings exits naming SEARCH_PASSWORD_FILE.
+ */
+export const SEARCH_SECRET_DIR = '/etc/isoscribe/search';
+export const SEARCH_PASSWORD_KEY = 'password';
+export const SEARCH_CA_KEY = 'ca.crt';
+/** Search's deadline: a query slower than this answers 503 instead of holding the request. */
+const SEARCH_TIMEOUT_MS = 1000;
+
 /** The api's own graceful-stop budget (SHUTDOWN_TIMEOUT_MS), inside the grace period. */
 const API_SHUTDOWN_SECONDS = 20;
 
@@ -48,12 +68,20 @@ export const api: WorkloadDefinition = {
       BODY_LIMIT_BYTES: String(API_BODY_LIMIT_KIB * 1024),
       SHUTDOWN_TIMEOUT_MS: String(API_SHUTDOWN_SECONDS * 1000),
       LOG_LEVEL: 'info',
+      SEARCH_NODES,
+      SEARCH_USERNAME,
+      SEARCH_PASSWORD_FILE: `${paths.mountRoot}${SEARCH_SECRET_DIR}/${SEARCH_PASSWORD_KEY}`,
+      // TODO(search-infra): drop if the engine's certificate chains to a public CA.
+      SEARCH_CA_FILE: `${paths.mountRoot}${SEARCH_SECRET_DIR}/${SEARCH_CA_KEY}`,
+      SEARCH_INDEX: 'documents',
+      SEARCH_TIMEOUT_MS: String(SEARCH_TIMEOUT_MS),
     },
     files: [mongodbUri],
     livenessCommand: nodeSocketProbe(paths.socketPath, '/healthz', paths.nodeBin),
     // It keeps accepting requests while NGINX drains.
     preStopCommand: nodeSleep(drainSeconds, paths.nodeBin),
     terminationGracePeriodSeconds: drainSeconds + API_SHUTDOWN_SECONDS + 10,
+    // TODO(search-infra): egress to the OpenSearch pods (port 9200), with the policy around the engine.
     egress: [DNS_RULE, mongodbEgress(env.mongodb.reach)],
   }),
 };
