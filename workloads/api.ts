@@ -17,13 +17,16 @@ export const MONGODB_SECRET_KEY = 'uri';
  * TODO(search-infra): confirm the Service DNS name, namespace and port of the OpenSearch cluster.
  */
 export const SEARCH_NODES = 'https://isoscribe-search.search.svc.cluster.local:9200';
-/** TODO(search-infra): confirm the api's OpenSearch user name. */
-export const SEARCH_USERNAME = 'isoscribe-api';
 /**
- * Where the api reads its OpenSearch password and the engine's CA. TODO(search-infra): the PodFile
- * (Secret Manager, like MONGODB_SECRET_DIR) and the secret itself are added with the cluster; until
- * then an api started with these settings exits naming SEARCH_PASSWORD_FILE.
+ * The api's OpenSearch user, and where its password and the engine's CA are mounted.
+ * TODO(search-infra): confirm the user name; add the PodFile (Secret Manager, like mongodbUri) and
+ * its secret, then set SEARCH_USERNAME, SEARCH_PASSWORD_FILE (= the PodFile's pathIn(paths)) and
+ * SEARCH_CA_FILE in `env` below together with `files`. They are not set yet because the api refuses
+ * to start (exit 2, naming SEARCH_PASSWORD_FILE) when the password file is not mounted, and the user
+ * needs the password. Until then the api reaches the engine without credentials, which a secured
+ * cluster refuses: search answers 503 and the backlog waits in MongoDB (nothing is lost).
  */
+export const SEARCH_USERNAME = 'isoscribe-api';
 export const SEARCH_SECRET_DIR = '/etc/isoscribe/search';
 export const SEARCH_PASSWORD_KEY = 'password';
 export const SEARCH_CA_KEY = 'ca.crt';
@@ -69,10 +72,6 @@ export const api: WorkloadDefinition = {
       SHUTDOWN_TIMEOUT_MS: String(API_SHUTDOWN_SECONDS * 1000),
       LOG_LEVEL: 'info',
       SEARCH_NODES,
-      SEARCH_USERNAME,
-      SEARCH_PASSWORD_FILE: `${paths.mountRoot}${SEARCH_SECRET_DIR}/${SEARCH_PASSWORD_KEY}`,
-      // TODO(search-infra): drop if the engine's certificate chains to a public CA.
-      SEARCH_CA_FILE: `${paths.mountRoot}${SEARCH_SECRET_DIR}/${SEARCH_CA_KEY}`,
       SEARCH_INDEX: 'documents',
       SEARCH_TIMEOUT_MS: String(SEARCH_TIMEOUT_MS),
     },

@@ -102,14 +102,15 @@ function searchFrom(env: NodeJS.ProcessEnv): SearchConfig | undefined {
       throw new ConfigError(`SEARCH_NODES must be comma-separated base URLs such as "https://search.example:9200", without credentials (got "${node}")`);
     }
   }
-  const username = env.SEARCH_USERNAME;
-  const passwordFile = env.SEARCH_PASSWORD_FILE;
+  // Empty counts as unset, as for every optional setting.
+  const username = env.SEARCH_USERNAME || undefined;
+  const passwordFile = env.SEARCH_PASSWORD_FILE || undefined;
   if ((username === undefined) !== (passwordFile === undefined)) {
     throw new ConfigError('SEARCH_USERNAME and SEARCH_PASSWORD_FILE go together: set both (the password file is the mounted secret) or neither');
   }
   const password = passwordFile === undefined ? undefined : readSecretFile('SEARCH_PASSWORD_FILE', passwordFile, 'mount the search password secret there');
   if (password === '') throw new ConfigError(`SEARCH_PASSWORD_FILE (${passwordFile}) is empty; it must hold the search user's password`);
-  const caFile = env.SEARCH_CA_FILE;
+  const caFile = env.SEARCH_CA_FILE || undefined;
   const caPem = caFile === undefined ? undefined : readSecretFile('SEARCH_CA_FILE', caFile, 'mount the engine\'s CA certificate there');
   if (caPem !== undefined && !caPem.includes('-----BEGIN CERTIFICATE-----')) {
     throw new ConfigError(`SEARCH_CA_FILE (${caFile}) must hold a PEM certificate (-----BEGIN CERTIFICATE-----)`);
