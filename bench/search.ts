@@ -1,0 +1,220 @@
+/**
+ * `npm run bench -- --only search`: search on a 10,000-document corpus, side by side with the test
+ * database's own text search, and indexing lag under steady writes.
+ *
+ * - One OpenSearch 2.19 node (full JIT, 512 MiB heap, security off here) and the MongoDB-wire
+ *   server; the api pod with search on, behind the rendered NGINX config.
+ * - Corpus: 10,000 generated documents (a 2,000-word vocabulary, Zipf-like word frequencies; titles
+ *   of 6 words, bodies of 200), written to MongoDB marked for indexing; the api's indexer indexes them.
+ * - Search: GET /api/v1/search?q=<one or two words>&limit=10 through NGINX at BENCH_SEARCH_RATE
+ *   (300) req/s for BENCH_SEARCH_SECONDS (10), paced, 32 connections; latency per request.
+ * - Peer: the same queries as a MongoDB `$text` search (text index on title and body, sorted by
+ *   textScore, limit 10) on mongo-java-server, straight from the driver (no HTTP, NGINX or app in
+ *   front: a floor for that path), at the same rate; a regex scan where `$text` is not supported.
+ * - Indexing lag: creates and updates through NGINX at BENCH_SEARCH_WRITE_RATE (200) writes/s for
+ *   BENCH_SEARCH_SECONDS; lag = acknowledged → visible in the index (testing/index-lag.ts).
+ */
+import { MongoClient, ObjectId } from 'mongodb';
+import { documentsCollection } from '../services/api/src/documents/store';
+import { startMongoWireServer } from '../services/api/test/support/mongo-wire';
+import { startOpenSearch } from '../services/api/test/support/opensearch';
+import { Load } from '../e2e/load';
+import { IndexLagWatcher } from '../testing/index-lag';
+import { startApiPod } from '../testing/pods';
+import { ms, quantile, request, sleep, waitUntil } from '../testing/util';
+
+const rate = Number(process.env.BENCH_SEARCH_RATE ?? 300);
+const writeRate = Number(process.env.BENCH_SEARCH_WRITE_RATE ?? 200);
+const seconds = Number(process.env.BENCH_SEARCH_SECONDS ?? 10);
+const corpusSize = Number(process.env.BENCH_SEARCH_DOCUMENTS ?? 10_000);
+const alias = 'documents';
+const dbName = 'bench_search';
+
+/** A deterministic vocabulary and word picker (Zipf-like: word i has weight 1/(i+1)). */
+function words(count: number, seed: number): string[] {
+  const vocabulary = Array.from({ length: 2000 }, (_, i) => `w${i.toString(36)}x${((i * 7919) % 997).toString(36)}`);
+  const cumulative: number[] = [];
+  vocabulary.reduce((sum, _, i) => (cumulative[i] = sum + 1 / (i + 1)), 0);
+  const total = cumulative[cumulative.length - 1];
+  let state = seed;
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    const target = (state / 2 ** 31) * total;
+    let lo = 0;
+    let hi = cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid] < target) lo = mid + 1;
+      else hi = mid;
+    }
+    out.push(vocabulary[lo]);
+  }
+  return out;
+}
+
+/** Queries of one or two mid-frequency words (ranks 20–400), the same list for both engines. */
+const queries = Array.from({ length: 200 }, (_, i) => words(1 + (i % 2), 1000 + i).join(' ')).map((q, i) => (i % 3 === 0 ? words(1, 5000 + i)[0] : q));
+
+async function main(): Promise<void> {
+  const progress = (line: string) => process.stderr.write(`bench search: ${line}\n`);
+  const [mongo, engine] = await Promise.all([startMongoWireServer({ fullJit: true }), startOpenSearch({ fullJit: true })]);
+  const client = await new MongoClient(mongo.uri).connect();
+  const pod = await startApiPod(mongo.uri, { name: 'search', trustedProxies: ['127.0.0.1'], searchNodes: engine.urls, appEnv: { LOG_LEVEL: 'warn', MONGODB_DB: dbName } });
+  try {
+    const documents = client.db(dbName).collection(documentsCollection);
+    progress(`writing ${corpusSize} documents`);
+    const now = new Date();
+    for (let i = 0; i < corpusSize; i += 1000) {
+      await documents.insertMany(
+        Array.from({ length: Math.min(1000, corpusSize - i) }, (_, j) => ({
+          _id: new ObjectId(),
+          title: words(6, i + j + 1).join(' '),
+          body: words(200, 1_000_000 + i + j).join(' '),
+          author: `author${(i + j) % 50}`,
+          tags: [`tag${(i + j) % 20}`],
+          version: 1,
+          createdAt: now,
+          updatedAt: now,
+          searchPending: true,
+        })),
+      );
+    }
+    // The api's indexer picks the backlog up on its next poll.
+    const indexStarted = Date.now();
+    await waitUntil('the corpus to be indexed', 600_000, async () => (await documents.countDocuments({ searchPending: true })) === 0, 500);
+    const indexSeconds = (Date.now() - indexStarted) / 1000;
+    await fetch(`${engine.urls[0]}/${alias}/_refresh`, { method: 'POST' });
+    progress(`indexed in ${indexSeconds.toFixed(1)} s`);
+
+    // Warm-up: JIT and caches of both paths.
+    for (const q of queries.slice(0, 50)) await request(pod.baseUrl, `/api/v1/search?q=${encodeURIComponent(q)}&limit=10`);
+
+    progress(`search through NGINX at ${rate} req/s for ${seconds} s`);
+    const load = new Load({
+      baseUrl: pod.baseUrl,
+      request: (i) => ({ method: 'GET', path: `/api/v1/search?q=${encodeURIComponent(queries[i % queries.length])}&limit=10` }),
+      requestId: (i) => `bench-search-${i}`,
+      concurrency: 32,
+      ratePerSecond: rate,
+      maxRequests: rate * seconds,
+      maxDurationMs: seconds * 1000 + 5000,
+    });
+    await sleep(seconds * 1000 + 500);
+    const searched = await load.stop();
+    const searchMs = searched.samples.filter((s) => s.status === 200).map((s) => s.end - s.start);
+    const searchFailed = searched.samples.length - searchMs.length;
+
+    progress('the same queries through the test database');
+    const peer = await mongoTextSearch(documents, progress);
+
+    progress(`indexing lag at ${writeRate} writes/s for ${seconds} s`);
+    const lag = await indexingLag(pod.baseUrl, engine.urls[0]);
+
+    const row = (what: string, values: number[], failed: number, target: string) =>
+      `| ${what} | ${values.length + failed} | ${failed} | ${ms(quantile(values, 0.5))} | ${ms(quantile(values, 0.99))} | ${ms(Math.max(0, ...values))} | ${target} |`;
+    const p99 = quantile(searchMs, 0.99);
+    process.stdout.write(
+      [
+        `### Search: OpenSearch 2.19 through the api and NGINX vs the test database's ${peer.kind}, ${corpusSize} documents`,
+        '',
+        `One OpenSearch node (full JIT, 512 MiB heap, security off), the api pod on the rendered NGINX config, mongo-java-server (in memory) for MongoDB; everything on the same ${require('node:os').cpus().length} CPUs. Corpus: generated, 6-word titles, 200-word bodies, Zipf-like vocabulary of 2,000 words; indexed by the api's indexer in ${indexSeconds.toFixed(1)} s. Queries: 200 one- or two-word queries, limit 10, paced at the rate over 32 connections. Peer: ${peer.description}.`,
+        '',
+        '| path | requests | failed | p50 | p99 | max | target |',
+        '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+        row(`GET /api/v1/search through NGINX @${rate}/s`, searchMs, searchFailed, `p99 ≤ 25 ms: ${p99 <= 25 ? 'met' : 'not met'}`),
+        row(`${peer.kind} on the test database @${rate}/s (driver, no HTTP)`, peer.latencies, peer.failed, ''),
+        row(`indexing lag @${writeRate} writes/s (acknowledged → visible)`, lag.lags, lag.unseen, `p99 ≤ 2 s: ${quantile(lag.lags, 0.99) <= 2000 ? 'met' : 'not met'}`),
+        '',
+        `- writes acknowledged during the lag run: ${lag.acknowledged} of ${lag.sent}`,
+      ].join('\n') + '\n',
+    );
+  } finally {
+    await pod.stop();
+    await client.close();
+    await Promise.all([mongo.stop(), engine.stop()]);
+  }
+}
+
+/** The same queries through MongoDB's own text search on the test database, paced at the same rate. */
+async function mongoTextSearch(documents: ReturnType<ReturnType<MongoClient['db']>['collection']>, progress: (line: string) => void) {
+  let kind = '$text';
+  let description = '`$text` on a text index over title and body, sorted by textScore, limit 10, straight from the Node driver';
+  let run = (q: string) => documents.find({ $text: { $search: q } }, { projection: { score: { $meta: 'textScore' }, title: 1 }, sort: { score: { $meta: 'textScore' } }, limit: 10 }).toArray();
+  try {
+    await documents.createIndex({ title: 'text', body: 'text' }, { name: 'bench_text' });
+    await run(queries[0]);
+  } catch (error) {
+    progress(`$text unavailable (${(error as Error).message}); using a regex scan`);
+    kind = 'regex scan';
+    description = 'a case-insensitive regex over title and body (no text search in the server), limit 10, straight from the Node driver';
+    run = (q: string) => documents.find({ $or: [{ title: { $regex: q.split(' ')[0], $options: 'i' } }, { body: { $regex: q.split(' ')[0], $options: 'i' } }] }, { projection: { title: 1 }, limit: 10 }).toArray();
+  }
+  const latencies: number[] = [];
+  let failed = 0;
+  const started = Date.now();
+  const total = rate * seconds;
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= total) return;
+      const due = started + (i * 1000) / rate;
+      if (due > Date.now()) await sleep(due - Date.now());
+      if (Date.now() - started > seconds * 1000 + 30_000) return; // bounded even when it cannot keep up
+      const t0 = performance.now();
+      try {
+        await run(queries[i % queries.length]);
+        latencies.push(performance.now() - t0);
+      } catch {
+        failed++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, worker));
+  return { kind, description, latencies, failed: failed + (total - latencies.length - failed) };
+}
+
+async function indexingLag(baseUrl: string, engineUrl: string) {
+  const watcher = new IndexLagWatcher(engineUrl, alias);
+  const live: Array<{ id: string; version: number }> = [];
+  let acknowledged = 0;
+  const total = writeRate * seconds;
+  const started = Date.now();
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= total) return;
+      const due = started + (i * 1000) / writeRate;
+      if (due > Date.now()) await sleep(due - Date.now());
+      // Three creates, then an update of an earlier document.
+      if (i % 4 === 3 && live.length > 0) {
+        const doc = live[(i * 31) % live.length];
+        const version = doc.version;
+        const res = await request(baseUrl, `/api/v1/documents/${doc.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ version, body: `lag run update ${i}` }) });
+        if (res.status === 200) {
+          acknowledged++;
+          doc.version = version + 1;
+          watcher.expect(doc.id, version + 1);
+        }
+      } else {
+        const res = await request(baseUrl, '/api/v1/documents', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: `lag run ${i}`, body: 'lag', author: 'bench' }) });
+        if (res.status === 201) {
+          acknowledged++;
+          const id = (JSON.parse(res.body) as { id: string }).id;
+          live.push({ id, version: 1 });
+          watcher.expect(id, 1);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  const unseen = await watcher.stop(60_000);
+  return { lags: watcher.lags, unseen, acknowledged, sent: total };
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench search: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
