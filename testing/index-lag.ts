@@ -6,7 +6,8 @@
 import { sleep } from './util';
 
 export class IndexLagWatcher {
-  readonly lags: number[] = [];
+  /** One per write shown: when it was acknowledged (ms since the epoch) and how long it took to show. */
+  readonly samples: Array<{ at: number; lagMs: number }> = [];
   private readonly waiting = new Map<string, { version: number | 'gone'; since: number }>();
   private watching = true;
   private readonly loop: Promise<void>;
@@ -17,6 +18,10 @@ export class IndexLagWatcher {
     private readonly intervalMs = 50,
   ) {
     this.loop = this.run();
+  }
+
+  get lags(): number[] {
+    return this.samples.map((sample) => sample.lagMs);
   }
 
   /** The write of `id` was acknowledged now: the index must come to show `version` (or not show it at all). */
@@ -57,7 +62,7 @@ export class IndexLagWatcher {
       const want = this.waiting.get(id);
       if (!want) continue;
       if (want.version === 'gone' ? !seen.has(id) : (seen.get(id) ?? 0) >= want.version) {
-        this.lags.push(now - want.since);
+        this.samples.push({ at: want.since, lagMs: now - want.since });
         this.waiting.delete(id);
       }
     }
