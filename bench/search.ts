@@ -152,27 +152,35 @@ async function mongoTextSearch(documents: ReturnType<ReturnType<MongoClient['db'
   }
   const latencies: number[] = [];
   let failed = 0;
-  const started = Date.now();
   const total = rate * seconds;
+  // Bounded even when it cannot keep up: requests not started within 30 s past the run count as failed.
+  await paced(total, rate, 32, seconds * 1000 + 30_000, async (i) => {
+    const t0 = performance.now();
+    try {
+      await run(queries[i % queries.length]);
+      latencies.push(performance.now() - t0);
+    } catch {
+      failed++;
+    }
+  });
+  return { kind, description, latencies, failed: failed + (total - latencies.length - failed) };
+}
+
+/** Runs `step(i)` for i < total, step i starting no earlier than i / rate s in, `concurrency` at a time; starts none after `maxMs`. */
+async function paced(total: number, ratePerSecond: number, concurrency: number, maxMs: number, step: (i: number) => Promise<void>): Promise<void> {
+  const started = Date.now();
   let next = 0;
   const worker = async () => {
     for (;;) {
       const i = next++;
       if (i >= total) return;
-      const due = started + (i * 1000) / rate;
+      const due = started + (i * 1000) / ratePerSecond;
       if (due > Date.now()) await sleep(due - Date.now());
-      if (Date.now() - started > seconds * 1000 + 30_000) return; // bounded even when it cannot keep up
-      const t0 = performance.now();
-      try {
-        await run(queries[i % queries.length]);
-        latencies.push(performance.now() - t0);
-      } catch {
-        failed++;
-      }
+      if (Date.now() - started > maxMs) return;
+      await step(i);
     }
   };
-  await Promise.all(Array.from({ length: 32 }, worker));
-  return { kind, description, latencies, failed: failed + (total - latencies.length - failed) };
+  await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
 async function indexingLag(baseUrl: string, engineUrl: string) {
@@ -180,36 +188,27 @@ async function indexingLag(baseUrl: string, engineUrl: string) {
   const live: Array<{ id: string; version: number }> = [];
   let acknowledged = 0;
   const total = writeRate * seconds;
-  const started = Date.now();
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= total) return;
-      const due = started + (i * 1000) / writeRate;
-      if (due > Date.now()) await sleep(due - Date.now());
-      // Three creates, then an update of an earlier document.
-      if (i % 4 === 3 && live.length > 0) {
-        const doc = live[(i * 31) % live.length];
-        const version = doc.version;
-        const res = await request(baseUrl, `/api/v1/documents/${doc.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ version, body: `lag run update ${i}` }) });
-        if (res.status === 200) {
-          acknowledged++;
-          doc.version = version + 1;
-          watcher.expect(doc.id, version + 1);
-        }
-      } else {
-        const res = await request(baseUrl, '/api/v1/documents', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: `lag run ${i}`, body: 'lag', author: 'bench' }) });
-        if (res.status === 201) {
-          acknowledged++;
-          const id = (JSON.parse(res.body) as { id: string }).id;
-          live.push({ id, version: 1 });
-          watcher.expect(id, 1);
-        }
+  await paced(total, writeRate, 16, seconds * 1000 + 30_000, async (i) => {
+    // Three creates, then an update of an earlier document.
+    if (i % 4 === 3 && live.length > 0) {
+      const doc = live[(i * 31) % live.length];
+      const version = doc.version;
+      const res = await request(baseUrl, `/api/v1/documents/${doc.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ version, body: `lag run update ${i}` }) });
+      if (res.status === 200) {
+        acknowledged++;
+        doc.version = version + 1;
+        watcher.expect(doc.id, version + 1);
+      }
+    } else {
+      const res = await request(baseUrl, '/api/v1/documents', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: `lag run ${i}`, body: 'lag', author: 'bench' }) });
+      if (res.status === 201) {
+        acknowledged++;
+        const id = (JSON.parse(res.body) as { id: string }).id;
+        live.push({ id, version: 1 });
+        watcher.expect(id, 1);
       }
     }
-  };
-  await Promise.all(Array.from({ length: 16 }, worker));
+  });
   const unseen = await watcher.stop(60_000);
   return { lags: watcher.lags, unseen, acknowledged, sent: total };
 }

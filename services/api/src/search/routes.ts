@@ -3,7 +3,7 @@
 // engine is unreachable or slower than SEARCH_TIMEOUT_MS; the rest of the API is unaffected.
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../http-errors';
-import { errorResponses } from '../documents/schemas';
+import { author, errorResponses, tag } from '../documents/schemas';
 import type { SearchEngine } from './engine';
 import { SearchParams, decodeCursor, encodeCursor, searchBody } from './query';
 
@@ -15,8 +15,9 @@ export const searchQuerySchema = {
   additionalProperties: false,
   properties: {
     q: { type: 'string', minLength: 1, maxLength: maxQueryLength },
-    tag: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,49}$' },
-    author: { type: 'string', minLength: 1, maxLength: 100 },
+    // The same filters as the documents list.
+    tag,
+    author,
     limit: { type: 'integer', minimum: 1, maximum: 50, default: 10 },
     // base64url of a small JSON array (query.ts)
     cursor: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,200}$' },
