@@ -145,8 +145,10 @@ export class SearchIndexer {
     const indexedNow = operations.filter((op): op is Extract<Operation, { kind: 'index' }> => op.kind === 'index' && outcome.done.has(op.id.toHexString()));
     if (indexedNow.length > 0) {
       // Cleared only where the document is still at the indexed version; a newer write keeps its mark.
+      // By _id and version only: with the mark in the filter too, a planner may walk the backlog's
+      // sparse index for every update (mongo-java-server does: a 10,000-document backlog crawled).
       await documents.bulkWrite(
-        indexedNow.map((op) => ({ updateOne: { filter: { _id: op.id, version: op.version, searchPending: true }, update: { $unset: { searchPending: '' } } } })),
+        indexedNow.map((op) => ({ updateOne: { filter: { _id: op.id, version: op.version }, update: { $unset: { searchPending: '' } } } })),
         { ordered: false },
       );
     }
