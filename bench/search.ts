@@ -137,6 +137,7 @@ async function main(): Promise<void> {
         row(`${peer.kind} on the test database @${rate}/s (driver, no HTTP)`, peer.latencies, peer.failed, ''),
         row(`indexing lag @${writeRate} writes/s (acknowledged → visible)`, lag.lags, lag.unseen, `p99 ≤ 2 s: ${quantile(lag.lags, 0.99) <= 2000 ? 'met' : 'not met'}`),
         '',
+        `- search statuses: ${Object.entries(searched.counts).map(([k, v]) => `${k}: ${v}`).join(', ')}; requests sent ${searched.samples.length} of ${rate * seconds} (32 connections; a slow answer holds its connection)`,
         `- writes acknowledged during the lag run: ${lag.acknowledged} of ${lag.sent}`,
       ].join('\n') + '\n',
     );
