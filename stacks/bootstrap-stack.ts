@@ -3,7 +3,6 @@ import { ArtifactRegistryRepositoryIamMember } from '@cdktf/provider-google/lib/
 import { BinaryAuthorizationPolicy } from '@cdktf/provider-google/lib/binary-authorization-policy';
 import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
-import { ProjectService } from '@cdktf/provider-google/lib/project-service';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
@@ -14,6 +13,7 @@ import type { EnvironmentConfig } from '../config';
 import { REGISTRY_MULTI_REGIONS } from '../config/common';
 import type { DeliveryConfig } from '../config/delivery';
 import { GitHubActor, GitHubWorkloadIdentity } from '../constructs/gcp/github-workload-identity';
+import { enableServices, orderAfterEnablement } from '../constructs/gcp/project-services';
 import { ServiceAccount } from '../constructs/gcp/service-account';
 import { NODE_PROJECT_ROLES } from './core-stack';
 import { environmentLabels } from './environment-stack';
@@ -88,8 +88,9 @@ export const DEPLOYER_ROLES: readonly RoleGrant[] = [
 ];
 
 /**
- * What `cdktf diff` on a pull request needs: read everything the topology manages, read state, and
- * change nothing. Plans run with `-lock=false`, so it never writes the state bucket.
+ * What a plan needs, on a pull request (`cdktf diff`) and in the deploy's plan jobs: read everything
+ * the topology manages, read state, and change nothing. Plans run with `-lock=false`; the only write
+ * is a deploy plan's saved plan, under plans/ of the state bucket (RESOURCE_GRANTS).
  */
 export const PLANNER_ROLES: readonly RoleGrant[] = [
   { role: 'roles/serviceusage.serviceUsageViewer', reason: 'read which APIs are enabled', covers: ['google_project_service'] },
@@ -151,12 +152,33 @@ export interface ResourceGrant {
   readonly role: string;
   readonly on: GrantTarget;
   readonly reason: string;
+  /** An IAM condition narrowing the grant to part of the resource. @default - none */
+  readonly condition?: { readonly title: string; readonly description: string; readonly expression: (bucket: string) => string };
 }
+
+/**
+ * Where saved plans go in the state bucket (scripts/ci-saved-plan.sh). Cloud Storage names an
+ * object `projects/_/buckets/<bucket>/objects/<object>` in IAM conditions
+ * (https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-name; Google's startsWith sample:
+ * https://cloud.google.com/storage/docs/samples/storage-add-bucket-conditional-iam-binding).
+ */
+export const SAVED_PLANS_PREFIX = 'plans/';
 
 /** Every grant on a resource the bootstrap stack makes; __tests__/delivery/bootstrap.test.ts holds the stack to exactly this list. */
 export const RESOURCE_GRANTS: readonly ResourceGrant[] = [
   { identity: 'deployer', role: 'roles/storage.objectAdmin', on: 'state bucket', reason: 'state and its locks of every stack, saved plans under plans/' },
   { identity: 'planner', role: 'roles/storage.objectViewer', on: 'state bucket', reason: 'read other stacks\' outputs; plans run with -lock=false' },
+  {
+    identity: 'planner',
+    role: 'roles/storage.objectCreator',
+    on: 'state bucket',
+    reason: 'the deploy\'s plan jobs save their plans under plans/ (create only: objectCreator cannot overwrite or delete; the apply checks each file against the plan job\'s receipt)',
+    condition: {
+      title: 'saved-plans-only',
+      description: `Only objects under ${SAVED_PLANS_PREFIX} (scripts/ci-saved-plan.sh)`,
+      expression: (bucket) => `resource.name.startsWith('projects/_/buckets/${bucket}/objects/${SAVED_PLANS_PREFIX}')`,
+    },
+  },
   { identity: 'deployer', role: 'roles/iam.serviceAccountUser', on: 'node account', reason: 'node pools (and the transient default pool) run as it: actAs on this account only' },
   { identity: 'deployer', role: 'custom:isoscribeServiceAccountIam', on: 'each workload account', reason: 'Workload Identity binding of the workload\'s Kubernetes service account' },
   { identity: 'imagePusher', role: 'roles/artifactregistry.writer', on: 'image repository', reason: 'push every workload\'s image' },
@@ -287,9 +309,7 @@ export class BootstrapStack extends TerraformStack {
     new LocalBackend(this, { path: `../../../.terraform-state/${name}.tfstate` });
     new GoogleProvider(this, 'google', { project, region: env.primaryRegion, defaultLabels: environmentLabels(env) });
 
-    const services = BOOTSTRAP_SERVICES.map(
-      (service) => new ProjectService(this, `service-${service.split('.')[0]}`, { project, service, disableOnDestroy: false }),
-    );
+    const services = enableServices(this, project, BOOTSTRAP_SERVICES);
 
     this.stateBucket = new StorageBucket(this, 'state-bucket', {
       name: stateBucketName(env),
@@ -307,12 +327,12 @@ export class BootstrapStack extends TerraformStack {
       forceDestroy: false,
       // Losing this bucket loses track of every resource of the environment.
       lifecycle: { preventDestroy: true },
-      dependsOn: services,
     });
 
     const { repository, mainBranch } = delivery.github;
-    this.identity = new GitHubWorkloadIdentity(this, 'github', { project, repository, mainBranch, poolId: `${prefix}-github`, deployWorkflow: DEPLOY_WORKFLOW });
-    this.identity.node.addDependency(...services);
+    this.identity = new GitHubWorkloadIdentity(this, 'github', {
+      project, repository, repositoryId: delivery.github.repositoryId, repositoryOwnerId: delivery.github.repositoryOwnerId, mainBranch, poolId: `${prefix}-github`, deployWorkflow: DEPLOY_WORKFLOW,
+    });
 
     // The accounts the topology's workloads run as (stacks/service-accounts.ts says why they live here).
     const ids = serviceAccountIds(env, workloads);
@@ -340,7 +360,6 @@ export class BootstrapStack extends TerraformStack {
       cleanupPolicies: [
         { id: 'delete-untagged', action: 'DELETE', condition: { tagState: 'UNTAGGED', olderThan: '2592000s' } },
       ],
-      dependsOn: services,
     });
     // Third-party images come through a pull-through cache in our registry, in the same location:
     // no Docker Hub rate limits on the NAT's shared addresses, and the digests CI pins stay pullable.
@@ -353,7 +372,6 @@ export class BootstrapStack extends TerraformStack {
       mode: 'REMOTE_REPOSITORY',
       description: 'Docker Hub through Artifact Registry (NGINX); pinned by digest at release',
       remoteRepositoryConfig: { description: 'Docker Hub', dockerRepository: { publicRepository: 'DOCKER_HUB' } },
-      dependsOn: services,
     });
 
     // What may run on the clusters (which enforce the project policy, constructs/gcp/gke-cluster.ts):
@@ -366,14 +384,13 @@ export class BootstrapStack extends TerraformStack {
       globalPolicyEvaluationMode: 'ENABLE',
       admissionWhitelistPatterns: admittedImagePatterns(env, workloads).map((namePattern) => ({ namePattern })),
       defaultAdmissionRule: { evaluationMode: 'ALWAYS_DENY', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' },
-      dependsOn: services,
     });
 
     this.deployer = new ServiceAccount(this, 'deployer', {
       project,
       accountId: `${prefix}-ci-deploy`,
       displayName: `CI deployer (${env.name})`,
-      description: `deploys from GitHub Actions (${repository}@${mainBranch}, environments ${env.name} and ${planEnvironment(env.name)}); no key`,
+      description: `applies from GitHub Actions (${repository}@${mainBranch}, environment ${env.name}); no key`,
       // projectIamAdmin is granted below, with its condition.
       projectRoles: googleRoles(DEPLOYER_ROLES).filter((r) => r !== 'roles/resourcemanager.projectIamAdmin'),
     });
@@ -389,15 +406,15 @@ export class BootstrapStack extends TerraformStack {
         expression: `api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([${NODE_PROJECT_ROLES.map((r) => `'${r}'`).join(', ')}])`,
       },
     });
-    // Plans run in <env>-plan before anyone approves; applies in <env> after (deploy-stacks.yml).
+    // Only the applies, in <env> behind its reviewers, act as the deployer (deploy-stacks.yml); the
+    // plans before them run `npm ci` and synth unreviewed, so they run as the planner.
     this.identity.grantImpersonation('deployer-from-deploy-jobs', this.deployer.account.name, GitHubActor.deployJob(env.name));
-    this.identity.grantImpersonation('deployer-from-plan-jobs', this.deployer.account.name, GitHubActor.deployJob(planEnvironment(env.name)));
 
     this.planner = new ServiceAccount(this, 'planner', {
       project,
       accountId: `${prefix}-ci-plan`,
       displayName: `CI planner (${env.name})`,
-      description: `read-only plans on pull requests of ${repository}; no secret access; no key`,
+      description: `read-only plans: pull requests of ${repository}, and deploy plans (environment ${planEnvironment(env.name)}); no secret access; no key`,
       projectRoles: googleRoles(PLANNER_ROLES),
     });
     const connect = new ProjectIamCustomRole(this, 'control-plane-connect', {
@@ -406,10 +423,10 @@ export class BootstrapStack extends TerraformStack {
       title: 'GKE DNS endpoint access (CI plans)',
       description: 'Reach the clusters\' DNS-based control-plane endpoint; Kubernetes authorization still applies',
       permissions: [...CONTROL_PLANE_CONNECT_PERMISSIONS],
-      dependsOn: services,
     });
     new ProjectIamMember(this, 'planner-control-plane-connect', { project, role: connect.name, member: this.planner.member });
     this.identity.grantImpersonation('planner-from-pull-requests', this.planner.account.name, GitHubActor.pullRequests());
+    this.identity.grantImpersonation('planner-from-deploy-plan-jobs', this.planner.account.name, GitHubActor.deployJob(planEnvironment(env.name)));
 
     this.imagePusher = new ServiceAccount(this, 'image-pusher', {
       project,
@@ -425,7 +442,6 @@ export class BootstrapStack extends TerraformStack {
       title: 'Secret Manager secrets without values (CI deploys)',
       description: 'Create, update and delete secrets and set their IAM; no version access: values never pass through CI',
       permissions: [...SECRET_ADMIN_PERMISSIONS],
-      dependsOn: services,
     });
     new ProjectIamMember(this, 'deployer-secret-admin', { project, role: secretAdmin.name, member: this.deployer.member });
 
@@ -436,7 +452,6 @@ export class BootstrapStack extends TerraformStack {
       title: 'Service account IAM (Workload Identity bindings)',
       description: 'Read and set the IAM policy of the service accounts it is granted on; no actAs, no keys',
       permissions: [...SERVICE_ACCOUNT_IAM_PERMISSIONS],
-      dependsOn: services,
     });
     const identities: Record<BootstrapIdentity, ServiceAccount> = {
       deployer: this.deployer, planner: this.planner, imagePusher: this.imagePusher, node: this.nodeAccount,
@@ -452,7 +467,10 @@ export class BootstrapStack extends TerraformStack {
       const member = identities[grant.identity].member;
       const accounts = accountTargets[grant.on];
       if (grant.on === 'state bucket') {
-        new StorageBucketIamMember(this, id, { bucket: this.stateBucket.name, role: role(grant.role), member });
+        const condition = grant.condition && {
+          title: grant.condition.title, description: grant.condition.description, expression: grant.condition.expression(stateBucketName(env)),
+        };
+        new StorageBucketIamMember(this, id, { bucket: this.stateBucket.name, role: role(grant.role), member, condition });
       } else if (grant.on === 'image repository') {
         new ArtifactRegistryRepositoryIamMember(this, id, {
           project, location: this.imageRepository.location, repository: this.imageRepository.name, role: role(grant.role), member,
@@ -478,5 +496,8 @@ export class BootstrapStack extends TerraformStack {
     new TerraformOutput(this, 'planner_service_account', { value: this.planner.email });
     new TerraformOutput(this, 'image_pusher_service_account', { value: this.imagePusher.email });
     new TerraformOutput(this, 'state_bucket', { value: this.stateBucket.name });
+
+    // Nothing of an API before the API is on (a new project's first apply; policy API-001).
+    orderAfterEnablement(this, services);
   }
 }

@@ -10,6 +10,7 @@ import {
   PLANNER_ROLES,
   RESOURCE_GRANTS,
   SERVICE_ACCOUNT_IAM_PERMISSIONS,
+  stateBucketName,
   type BootstrapIdentity,
   type GrantTarget,
 } from '../../stacks/bootstrap-stack';
@@ -117,20 +118,22 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
   it('trusts GitHub OIDC tokens of this repository only, and maps what each job may do to attribute.ci_role', () => {
     const provider = onlyResource(stack, 'google_iam_workload_identity_pool_provider');
     expect(provider.oidc).toEqual({ issuer_uri: 'https://token.actions.githubusercontent.com' });
-    expect(provider.attribute_condition).toBe(`assertion.repository == '${REPO}'`);
+    // The ids, not the name: a name can be reused by a recreated or transferred repository.
+    expect(provider.attribute_condition).toBe(`assertion.repository_id == '${delivery.github.repositoryId}' && assertion.repository_owner_id == '${delivery.github.repositoryOwnerId}'`);
+    expect(provider.attribute_condition).not.toContain('assertion.repository ==');
     expect(provider.attribute_mapping).toMatchObject({ 'google.subject': 'assertion.sub', 'attribute.repository': 'assertion.repository' });
     expect(provider.attribute_mapping['attribute.ci_role']).toBe(ciRoleMapping({ repository: REPO, mainBranch: 'main', deployWorkflow: DEPLOY_WORKFLOW }));
   });
 
-  it('lets only the deploy workflow\'s jobs of this environment (and its -plan environment) on main impersonate the deployer', () => {
-    expect(impersonators(stack, `isoscribe-${envName}-ci-deploy`).sort()).toEqual([
-      `principalSet://iam.googleapis.com/${pool}/attribute.ci_role/deploy-${envName}`,
-      `principalSet://iam.googleapis.com/${pool}/attribute.ci_role/deploy-${envName}-plan`,
-    ]);
+  it('lets only the deploy workflow\'s apply jobs (GitHub environment <env>, behind its reviewers) on main impersonate the deployer', () => {
+    expect(impersonators(stack, `isoscribe-${envName}-ci-deploy`)).toEqual([`principalSet://iam.googleapis.com/${pool}/attribute.ci_role/deploy-${envName}`]);
   });
 
-  it('lets only pull requests impersonate the planner, and only pushes to main the image pusher', () => {
-    expect(impersonators(stack, `isoscribe-${envName}-ci-plan`)).toEqual([`principalSet://iam.googleapis.com/${pool}/attribute.ci_role/plan`]);
+  it('lets pull requests and the deploy\'s plan jobs (<env>-plan: npm ci and synth, unreviewed) impersonate the planner, and only pushes to main the image pusher', () => {
+    expect(impersonators(stack, `isoscribe-${envName}-ci-plan`).sort()).toEqual([
+      `principalSet://iam.googleapis.com/${pool}/attribute.ci_role/deploy-${envName}-plan`,
+      `principalSet://iam.googleapis.com/${pool}/attribute.ci_role/plan`,
+    ]);
     expect(impersonators(stack, `isoscribe-${envName}-ci-push`)).toEqual([`principalSet://iam.googleapis.com/${pool}/attribute.ci_role/main`]);
   });
 
@@ -209,7 +212,12 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
       expect(role).not.toMatch(/secretAccessor|secretmanager\.admin/);
     }
     expect(connect.permissions).toEqual(['container.clusters.connect']);
-    expect(grantsOf(stack).filter((g) => g.identity === 'planner').map((g) => `${g.role} on ${g.on}`)).toEqual(['roles/storage.objectViewer on state bucket']);
+    expect(grantsOf(stack).filter((g) => g.identity === 'planner').map((g) => `${g.role} on ${g.on}`).sort()).toEqual([
+      'roles/storage.objectCreator on state bucket', 'roles/storage.objectViewer on state bucket',
+    ]);
+    // It may create saved plans, and only under plans/ (no overwrite: objectCreator has no delete).
+    const creator = grantsOf(stack).find((g) => g.identity === 'planner' && g.role === 'roles/storage.objectCreator')!;
+    expect(creator.condition).toMatchObject({ expression: `resource.name.startsWith('projects/_/buckets/${stateBucketName(env)}/objects/plans/')` });
   });
 
   it('lets only the deployer and the planner reach the clusters\' DNS endpoint (container.clusters.connect)', () => {
@@ -240,12 +248,12 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
     }
   });
 
-  it('every IAM grant the stack makes is a written one (RESOURCE_GRANTS), with no condition, and every written one is made', () => {
-    const actual = grantsOf(stack).map((g) => `${g.identity} | ${g.role} | ${g.on}`).sort();
+  it('every IAM grant the stack makes is a written one (RESOURCE_GRANTS), with exactly its written condition, and every written one is made', () => {
+    const expression = (condition: unknown) => (condition as { expression?: string } | undefined)?.expression ?? 'none';
+    const actual = grantsOf(stack).map((g) => `${g.identity} | ${g.role} | ${g.on} | ${expression(g.condition)}`).sort();
     // 'each workload account' is one grant on every workload definition's account.
     const written = RESOURCE_GRANTS.flatMap((g) => (g.on === 'each workload account' ? WORKLOADS.map((w) => ({ ...g, on: `${w.name} account` })) : [g]));
-    expect(actual).toEqual(written.map((g) => `${g.identity} | ${g.role} | ${g.on}`).sort());
-    for (const g of grantsOf(stack)) expect(g.condition).toBeUndefined();
+    expect(actual).toEqual(written.map((g) => `${g.identity} | ${g.role} | ${g.on} | ${g.condition?.expression(stateBucketName(env)) ?? 'none'}`).sort());
     // Conditions at project level: only the deployer's projectIamAdmin carries one, and it must.
     const conditioned = resources(stack, 'google_project_iam_member').filter((m) => m.condition).map((m) => m.role);
     expect(conditioned).toEqual(['roles/resourcemanager.projectIamAdmin']);
@@ -316,17 +324,28 @@ describe('bootstrap stack: a registry outage does not stop image pulls', () => {
 describe('GitHubWorkloadIdentity', () => {
   it('rejects a repository that is not owner/name, saying how to write it', () => {
     const stack = new TerraformStack(Testing.app(), 's');
-    expect(() => new GitHubWorkloadIdentity(stack, 'id', { project: 'p', repository: 'https://github.com/a/b', deployWorkflow: DEPLOY_WORKFLOW })).toThrow(
+    const ids = { repositoryId: '1', repositoryOwnerId: '2' };
+    expect(() => new GitHubWorkloadIdentity(stack, 'id', { project: 'p', repository: 'https://github.com/a/b', ...ids, deployWorkflow: DEPLOY_WORKFLOW })).toThrow(
       'GitHubWorkloadIdentity repository "https://github.com/a/b" must be "owner/name", e.g. "isoscribe/isoscribe-stack"',
     );
-    expect(() => new GitHubWorkloadIdentity(stack, 'id2', { project: 'p', repository: 'a/b', poolId: 'gcp-x', deployWorkflow: DEPLOY_WORKFLOW })).toThrow(/poolId "gcp-x"/);
+    expect(() => new GitHubWorkloadIdentity(stack, 'id2', { project: 'p', repository: 'a/b', ...ids, poolId: 'gcp-x', deployWorkflow: DEPLOY_WORKFLOW })).toThrow(/poolId "gcp-x"/);
+  });
+
+  it('rejects a repository id that is not GitHub\'s numeric id, saying where to find it', () => {
+    const stack = new TerraformStack(Testing.app(), 's');
+    expect(() => new GitHubWorkloadIdentity(stack, 'id', { project: 'p', repository: 'a/b', repositoryId: 'a/b', repositoryOwnerId: '2', deployWorkflow: DEPLOY_WORKFLOW })).toThrow(
+      'GitHubWorkloadIdentity repositoryId "a/b" must be GitHub\'s numeric id (gh api repos/a/b --jq .id)',
+    );
   });
 });
 
 describe('loadDelivery', () => {
   it('names the field and the fix', () => {
-    expect(() => loadDelivery({ github: { repository: 'no-slash' } })).toThrow(
+    expect(() => loadDelivery({ github: { repository: 'no-slash', repositoryId: '1', repositoryOwnerId: '2' } })).toThrow(
       'config/delivery.ts › github.repository: must be a GitHub repository as "owner/name"',
+    );
+    expect(() => loadDelivery({ github: { repository: 'a/b', repositoryId: '0x12', repositoryOwnerId: '2' } })).toThrow(
+      'config/delivery.ts › github.repositoryId: must be the repository\'s numeric id as a string: `gh api repos/OWNER/REPO --jq .id`',
     );
   });
 });
