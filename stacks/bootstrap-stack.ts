@@ -1,6 +1,14 @@
 import { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-registry-repository';
 import { ArtifactRegistryRepositoryIamMember } from '@cdktf/provider-google/lib/artifact-registry-repository-iam-member';
+import { BinaryAuthorizationAttestor } from '@cdktf/provider-google/lib/binary-authorization-attestor';
+import { BinaryAuthorizationAttestorIamMember } from '@cdktf/provider-google/lib/binary-authorization-attestor-iam-member';
 import { BinaryAuthorizationPolicy } from '@cdktf/provider-google/lib/binary-authorization-policy';
+import { ContainerAnalysisNote } from '@cdktf/provider-google/lib/container-analysis-note';
+import { ContainerAnalysisNoteIamMember } from '@cdktf/provider-google/lib/container-analysis-note-iam-member';
+import { DataGoogleKmsCryptoKeyVersion } from '@cdktf/provider-google/lib/data-google-kms-crypto-key-version';
+import { KmsCryptoKey } from '@cdktf/provider-google/lib/kms-crypto-key';
+import { KmsCryptoKeyIamMember } from '@cdktf/provider-google/lib/kms-crypto-key-iam-member';
+import { KmsKeyRing } from '@cdktf/provider-google/lib/kms-key-ring';
 import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
@@ -143,7 +151,8 @@ export const SERVICE_ACCOUNT_IAM_PERMISSIONS = ['iam.serviceAccounts.getIamPolic
 export type BootstrapIdentity = 'deployer' | 'planner' | 'imagePusher' | 'node';
 
 /** The resources the bootstrap stack grants roles on, besides the project. */
-export type GrantTarget = 'state bucket' | 'image repository' | 'Docker Hub remote repository' | 'node account' | 'each workload account';
+export type GrantTarget = 'state bucket' | 'image repository' | 'Docker Hub remote repository' | 'node account' | 'each workload account'
+  | 'attestation key' | 'attestation note' | 'attestor' | 'project';
 
 /** A role held on one resource (not the project), and why. */
 export interface ResourceGrant {
@@ -152,6 +161,8 @@ export interface ResourceGrant {
   readonly role: string;
   readonly on: GrantTarget;
   readonly reason: string;
+  /** Made only where `admission.requireAttestation` holds (the attestor and its key exist only there). */
+  readonly withAttestation?: true;
   /** An IAM condition narrowing the grant to part of the resource. @default - none */
   readonly condition?: { readonly title: string; readonly description: string; readonly expression: (bucket: string) => string };
 }
@@ -184,6 +195,12 @@ export const RESOURCE_GRANTS: readonly ResourceGrant[] = [
   { identity: 'imagePusher', role: 'roles/artifactregistry.writer', on: 'image repository', reason: 'push every workload\'s image' },
   { identity: 'node', role: 'roles/artifactregistry.reader', on: 'image repository', reason: 'nodes pull the images' },
   { identity: 'node', role: 'roles/artifactregistry.reader', on: 'Docker Hub remote repository', reason: 'nodes pull NGINX through it (the registry fetches from Docker Hub on a miss)' },
+  // Signing each pushed digest (scripts/attest-images.ts), as Google's "Create attestations" page lists:
+  // https://cloud.google.com/binary-authorization/docs/making-attestations
+  { identity: 'imagePusher', role: 'roles/cloudkms.signerVerifier', on: 'attestation key', withAttestation: true, reason: 'sign the attestation payload of each pushed digest with the attestor\'s key (gcloud kms asymmetric-sign)' },
+  { identity: 'imagePusher', role: 'roles/containeranalysis.notes.attacher', on: 'attestation note', withAttestation: true, reason: 'attach the attestation occurrence to the attestor\'s note' },
+  { identity: 'imagePusher', role: 'roles/containeranalysis.occurrences.editor', on: 'project', withAttestation: true, reason: 'create the attestation occurrence (occurrences belong to the project, no narrower scope)' },
+  { identity: 'imagePusher', role: 'roles/binaryauthorization.attestorsVerifier', on: 'attestor', withAttestation: true, reason: 'read the attestor and validate the new attestation against its key (attestations create --validate)' },
   { identity: 'imagePusher', role: 'roles/artifactregistry.reader', on: 'Docker Hub remote repository', reason: 'the images job resolves the NGINX tag to the digest it pins (scripts/ci-push-images.sh), and resolves and pulls the Docker Hub base images through it (scripts/ci-build-images.sh, staging)' },
 ];
 
@@ -202,7 +219,10 @@ export function planEnvironment(envName: string): string {
 export const BOOTSTRAP_SERVICES = [
   'artifactregistry.googleapis.com',
   'binaryauthorization.googleapis.com',
+  // The attestor's signing key and its note (admission.requireAttestation).
+  'cloudkms.googleapis.com',
   'cloudresourcemanager.googleapis.com',
+  'containeranalysis.googleapis.com',
   'iam.googleapis.com',
   'iamcredentials.googleapis.com',
   'serviceusage.googleapis.com',
@@ -213,6 +233,37 @@ export const BOOTSTRAP_SERVICES = [
 /** The state bucket of an environment: its configured GCS backend bucket, or `<project>-tfstate` for local-state dev. */
 export function stateBucketName(env: EnvironmentConfig): string {
   return env.backend.type === 'gcs' ? env.backend.bucket : `${env.project.id}-tfstate`;
+}
+
+/** Where CI's image attestations are signed and recorded (scripts/attest-images.ts signs with these). */
+export interface AttestationNames {
+  readonly project: string;
+  readonly keyLocation: string;
+  readonly keyRing: string;
+  readonly key: string;
+  readonly keyVersion: number;
+  readonly note: string;
+  readonly attestor: string;
+  /** The attestor's id of the key version, as the provider's data source forms it (and gcloud's --public-key-id takes it). */
+  readonly publicKeyId: string;
+}
+
+/**
+ * The attestor of an environment whose clusters require attestations. The key ring is global: it
+ * is only used from CI, and a key ring cannot be deleted, so it is named once.
+ */
+export function attestationNames(env: EnvironmentConfig): AttestationNames {
+  const project = env.project.id;
+  const keyLocation = 'global';
+  const keyRing = `isoscribe-${env.name}-attestation`;
+  const key = 'built-by-ci';
+  const keyVersion = 1;
+  return {
+    project, keyLocation, keyRing, key, keyVersion,
+    note: `isoscribe-${env.name}-built-by-ci`,
+    attestor: `isoscribe-${env.name}-built-by-ci`,
+    publicKeyId: `//cloudkms.googleapis.com/v1/projects/${project}/locations/${keyLocation}/keyRings/${keyRing}/cryptoKeys/${key}/cryptoKeyVersions/${keyVersion}`,
+  };
 }
 
 const ARTIFACT_REGISTRY_PATH = /^([a-z0-9-]+)-docker\.pkg\.dev\/([a-z0-9-]+)\/([a-z0-9-]+)\/[a-z0-9._/-]+$/;
@@ -266,13 +317,15 @@ function requireMultiRegion(env: EnvironmentConfig, field: string, location: str
 }
 
 /**
- * Binary Authorization admits exactly the configured images (every workload's and NGINX's
- * repository path, any tag or digest: an allowlist pattern matches the name, and `*` does not cross
- * a `/`); digests are required by the policy pack (POD-020) at release synth.
+ * The images Binary Authorization admits without an attestation: an allowlist pattern matches the
+ * name with any tag or digest, and `*` does not cross a `/`; digests are required by the policy pack
+ * (POD-020) at release synth. Where attestations are required, only NGINX (third-party, pinned by
+ * the digest CI resolved, never built by us) is on it, and our workloads' images need CI's
+ * attestation (the default rule); elsewhere every configured repository path is.
  */
 export function admittedImagePatterns(env: EnvironmentConfig, workloads: readonly WorkloadDefinition[]): string[] {
-  const repositories = [...workloads.map((w) => env.workloads[w.name].image.repository), env.nginxImage.repository];
-  return [...new Set(repositories)].sort().map((repository) => `${repository}*`);
+  const ours = env.admission.requireAttestation ? [] : workloads.map((w) => env.workloads[w.name].image.repository);
+  return [...new Set([...ours, env.nginxImage.repository])].sort().map((repository) => `${repository}*`);
 }
 
 function googleRoles(grants: readonly RoleGrant[]): string[] {
@@ -299,6 +352,10 @@ export class BootstrapStack extends TerraformStack {
   readonly imageRepository: ArtifactRegistryRepository;
   readonly dockerHubRepository: ArtifactRegistryRepository;
   readonly admissionPolicy: BinaryAuthorizationPolicy;
+  /** Where attestations are required (admission.requireAttestation): the attestor, its note and its KMS key. */
+  readonly attestor?: BinaryAuthorizationAttestor;
+  readonly attestationNote?: ContainerAnalysisNote;
+  readonly attestationKey?: KmsCryptoKey;
 
   constructor(scope: Construct, env: EnvironmentConfig, delivery: DeliveryConfig, workloads: readonly WorkloadDefinition[] = WORKLOADS) {
     const name = stackName(env, BOOTSTRAP_LAYER);
@@ -374,16 +431,56 @@ export class BootstrapStack extends TerraformStack {
       remoteRepositoryConfig: { description: 'Docker Hub', dockerRepository: { publicRepository: 'DOCKER_HUB' } },
     });
 
+    // Only what CI built: an attestor whose key lives in Cloud KMS (never leaves it), which CI's
+    // image pusher signs each pushed digest with (scripts/attest-images.ts, deploy.yml). A PKIX
+    // attestor with a Cloud KMS key: https://cloud.google.com/binary-authorization/docs/creating-attestors-cli
+    const names = attestationNames(env);
+    if (env.admission.requireAttestation) {
+      const keyRing = new KmsKeyRing(this, 'attestation-key-ring', { project, name: names.keyRing, location: names.keyLocation });
+      this.attestationKey = new KmsCryptoKey(this, 'attestation-key', {
+        name: names.key,
+        keyRing: keyRing.id,
+        purpose: 'ASYMMETRIC_SIGN',
+        // ECDSA P-256 over a SHA-256 digest; the attestor takes the key version's own algorithm name
+        // (the provider's signature_algorithm accepts the KMS names, as its KMS example passes them).
+        versionTemplate: { algorithm: 'EC_SIGN_P256_SHA256', protectionLevel: 'SOFTWARE' },
+        // Destroying the key would orphan every attestation made with it.
+        lifecycle: { preventDestroy: true },
+      });
+      const version = new DataGoogleKmsCryptoKeyVersion(this, 'attestation-key-version', { cryptoKey: this.attestationKey.id, version: names.keyVersion });
+      this.attestationNote = new ContainerAnalysisNote(this, 'attestation-note', {
+        project,
+        name: names.note,
+        attestationAuthority: { hint: { humanReadableName: `isoscribe-${env.name}: built and pushed by CI` } },
+      });
+      this.attestor = new BinaryAuthorizationAttestor(this, 'attestor', {
+        project,
+        name: names.attestor,
+        description: 'Images CI built and pushed (.github/workflows/deploy.yml signs each digest)',
+        attestationAuthorityNote: {
+          noteReference: this.attestationNote.name,
+          publicKeys: [{
+            id: version.id,
+            pkixPublicKey: { publicKeyPem: version.publicKey.get(0).pem, signatureAlgorithm: version.publicKey.get(0).algorithm },
+          }],
+        },
+      });
+    }
+
     // What may run on the clusters (which enforce the project policy, constructs/gcp/gke-cluster.ts):
-    // only the configured images; everything else is denied. Here, not in core, so that the CI
-    // deployer can neither create nor loosen it. GKE's own system images stay admitted by Google's
-    // global policy. No attestations yet (README, Decisions: supply chain).
+    // NGINX by name, our images by CI's attestation (by name in tiers without attestation);
+    // everything else is denied. Here, not in core, so that the CI deployer can neither create nor
+    // loosen it. GKE's own system images stay admitted by Google's global policy.
     this.admissionPolicy = new BinaryAuthorizationPolicy(this, 'admission-policy', {
       project,
-      description: `Only isoscribe-${env.name}'s configured images (stacks/bootstrap-stack.ts admittedImagePatterns)`,
+      description: this.attestor
+        ? `NGINX by name, isoscribe-${env.name}'s own images only with CI's attestation (stacks/bootstrap-stack.ts)`
+        : `Only isoscribe-${env.name}'s configured images (stacks/bootstrap-stack.ts admittedImagePatterns)`,
       globalPolicyEvaluationMode: 'ENABLE',
       admissionWhitelistPatterns: admittedImagePatterns(env, workloads).map((namePattern) => ({ namePattern })),
-      defaultAdmissionRule: { evaluationMode: 'ALWAYS_DENY', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' },
+      defaultAdmissionRule: this.attestor
+        ? { evaluationMode: 'REQUIRE_ATTESTATION', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG', requireAttestationsBy: [this.attestor.name] }
+        : { evaluationMode: 'ALWAYS_DENY', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' },
     });
 
     this.deployer = new ServiceAccount(this, 'deployer', {
@@ -462,6 +559,7 @@ export class BootstrapStack extends TerraformStack {
     };
     const role = (name: string) => (name === 'custom:isoscribeServiceAccountIam' ? serviceAccountIam.name : name);
     for (const grant of RESOURCE_GRANTS) {
+      if (grant.withAttestation && !env.admission.requireAttestation) continue;
       const roleId = grant.role.replace(/^(roles|custom)[/:]/, '');
       const id = `${grant.identity}-${grant.on.replace(/ /g, '-')}-${roleId}`.replace(/\./g, '-');
       const member = identities[grant.identity].member;
@@ -479,6 +577,14 @@ export class BootstrapStack extends TerraformStack {
         new ArtifactRegistryRepositoryIamMember(this, id, {
           project, location: this.dockerHubRepository.location, repository: this.dockerHubRepository.name, role: role(grant.role), member,
         });
+      } else if (grant.on === 'attestation key') {
+        new KmsCryptoKeyIamMember(this, id, { cryptoKeyId: this.attestationKey!.id, role: role(grant.role), member });
+      } else if (grant.on === 'attestation note') {
+        new ContainerAnalysisNoteIamMember(this, id, { project, note: this.attestationNote!.name, role: role(grant.role), member });
+      } else if (grant.on === 'attestor') {
+        new BinaryAuthorizationAttestorIamMember(this, id, { project, attestor: this.attestor!.name, role: role(grant.role), member });
+      } else if (grant.on === 'project') {
+        new ProjectIamMember(this, id, { project, role: role(grant.role), member });
       } else if (accounts) {
         for (const { name, account } of accounts) {
           new ServiceAccountIamMember(this, `${grant.identity}-${name}-account-${roleId}`.replace(/\./g, '-'), {

@@ -72,7 +72,14 @@ function grantsOf(stack: TfJson): Grant[] {
     return repo && repo.mode === undefined ? 'image repository' : `unknown repository ${ref}`;
   };
   const role = (r: string) => customRoles.get(r) ?? r;
+  const pusher = resources(stack, 'google_service_account').find((a) => String(a.account_id).endsWith('-ci-push'));
   return [
+    ...resources(stack, 'google_kms_crypto_key_iam_member').map((m) => ({ identity: identityOf(m.member), role: role(m.role), on: 'attestation key', condition: m.condition })),
+    ...resources(stack, 'google_container_analysis_note_iam_member').map((m) => ({ identity: identityOf(m.member), role: role(m.role), on: 'attestation note', condition: m.condition })),
+    ...resources(stack, 'google_binary_authorization_attestor_iam_member').map((m) => ({ identity: identityOf(m.member), role: role(m.role), on: 'attestor', condition: m.condition })),
+    // The pusher's project roles are written in RESOURCE_GRANTS too (deployer and planner: DEPLOYER_ROLES, PLANNER_ROLES).
+    ...resources(stack, 'google_project_iam_member').filter((m) => pusher && m.member === `\${google_service_account.${pusher.__id}.member}`)
+      .map((m) => ({ identity: identityOf(m.member), role: role(m.role), on: 'project', condition: m.condition })),
     ...resources(stack, 'google_storage_bucket_iam_member').map((m) => ({ identity: identityOf(m.member), role: role(m.role), on: 'state bucket', condition: m.condition })),
     ...resources(stack, 'google_artifact_registry_repository_iam_member').map((m) => ({ identity: identityOf(m.member), role: role(m.role), on: repositoryOf(m.repository), condition: m.condition })),
     ...resources(stack, 'google_service_account_iam_member')
@@ -173,7 +180,8 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
     expect(grantsOf(stack).filter((g) => g.on === 'image repository').map((g) => `${g.identity} ${g.role}`).sort()).toEqual([
       'imagePusher roles/artifactregistry.writer', 'node roles/artifactregistry.reader',
     ]);
-    expect(projectRoles(stack, `isoscribe-${envName}-ci-push`)).toEqual([]);
+    // Where CI attests its images, the pusher also creates the attestation occurrences (project-level resources).
+    expect(projectRoles(stack, `isoscribe-${envName}-ci-push`)).toEqual(env.admission.requireAttestation ? ['roles/containeranalysis.occurrences.editor'] : []);
   });
 
   it('creates the Docker Hub remote repository NGINX is pulled through (issue 13: no anonymous Docker Hub pulls); nodes and the pusher read it', () => {
@@ -188,12 +196,15 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
     ]);
   });
 
-  it('enforces a Binary Authorization policy that denies every image but the configured ones (issue 13: CKV_GCP_66)', () => {
+  it('enforces a Binary Authorization policy that denies every image but the configured ones, ours only with CI\'s attestation where required (issues 13, 19)', () => {
     const policy = onlyResource(stack, 'google_binary_authorization_policy');
-    expect(policy.default_admission_rule).toEqual({ evaluation_mode: 'ALWAYS_DENY', enforcement_mode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' });
+    expect(policy.default_admission_rule).toEqual(env.admission.requireAttestation
+      ? { evaluation_mode: 'REQUIRE_ATTESTATION', enforcement_mode: 'ENFORCED_BLOCK_AND_AUDIT_LOG', require_attestations_by: ['${google_binary_authorization_attestor.attestor.name}'] }
+      : { evaluation_mode: 'ALWAYS_DENY', enforcement_mode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' });
     expect(policy.global_policy_evaluation_mode).toBe('ENABLE');
     const patterns = policy.admission_whitelist_patterns.map((p: TfJson) => p.name_pattern).sort();
-    expect(patterns).toEqual([...new Set([...WORKLOADS.map((w) => env.workloads[w.name].image.repository), env.nginxImage.repository])].sort().map((r) => `${r}*`));
+    const byName = env.admission.requireAttestation ? [] : WORKLOADS.map((w) => env.workloads[w.name].image.repository);
+    expect(patterns).toEqual([...new Set([...byName, env.nginxImage.repository])].sort().map((r) => `${r}*`));
     // Every pattern is inside this project's registry, and none admits a whole registry or a nested path.
     for (const pattern of patterns) {
       expect(pattern).toMatch(new RegExp(`^[a-z0-9-]+-docker\\.pkg\\.dev/${env.project.id}/[a-z0-9-]+/[a-z0-9._/-]+[a-z0-9]\\*$`));
@@ -252,14 +263,17 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
     const expression = (condition: unknown) => (condition as { expression?: string } | undefined)?.expression ?? 'none';
     const actual = grantsOf(stack).map((g) => `${g.identity} | ${g.role} | ${g.on} | ${expression(g.condition)}`).sort();
     // 'each workload account' is one grant on every workload definition's account.
-    const written = RESOURCE_GRANTS.flatMap((g) => (g.on === 'each workload account' ? WORKLOADS.map((w) => ({ ...g, on: `${w.name} account` })) : [g]));
+    const written = RESOURCE_GRANTS.filter((g) => !g.withAttestation || env.admission.requireAttestation)
+      .flatMap((g) => (g.on === 'each workload account' ? WORKLOADS.map((w) => ({ ...g, on: `${w.name} account` })) : [g]));
     expect(actual).toEqual(written.map((g) => `${g.identity} | ${g.role} | ${g.on} | ${g.condition?.expression(stateBucketName(env)) ?? 'none'}`).sort());
     // Conditions at project level: only the deployer's projectIamAdmin carries one, and it must.
     const conditioned = resources(stack, 'google_project_iam_member').filter((m) => m.condition).map((m) => m.role);
     expect(conditioned).toEqual(['roles/resourcemanager.projectIamAdmin']);
     // Only these IAM resource kinds exist: a new one must be added to grantsOf (and RESOURCE_GRANTS) first.
     const iamTypes = Object.keys(stack.resource).filter((t) => /_iam_(member|binding|policy)$/.test(t)).sort();
-    expect(iamTypes).toEqual(['google_artifact_registry_repository_iam_member', 'google_project_iam_member', 'google_service_account_iam_member', 'google_storage_bucket_iam_member']);
+    const attestation = env.admission.requireAttestation
+      ? ['google_binary_authorization_attestor_iam_member', 'google_container_analysis_note_iam_member', 'google_kms_crypto_key_iam_member'] : [];
+    expect(iamTypes).toEqual([...attestation, 'google_artifact_registry_repository_iam_member', 'google_project_iam_member', 'google_service_account_iam_member', 'google_storage_bucket_iam_member'].sort());
   });
 
   it('keeps saved plans in the state bucket for a week only', () => {
