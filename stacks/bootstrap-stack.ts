@@ -18,7 +18,7 @@ import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucke
 import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { REGISTRY_MULTI_REGIONS } from '../config/common';
+import { GCR_REMOTE_REPOSITORY, REGISTRY_MULTI_REGIONS } from '../config/common';
 import type { DeliveryConfig } from '../config/delivery';
 import { GitHubActor, GitHubWorkloadIdentity } from '../constructs/gcp/github-workload-identity';
 import { enableServices, orderAfterEnablement } from '../constructs/gcp/project-services';
@@ -151,7 +151,7 @@ export const SERVICE_ACCOUNT_IAM_PERMISSIONS = ['iam.serviceAccounts.getIamPolic
 export type BootstrapIdentity = 'deployer' | 'planner' | 'imagePusher' | 'node';
 
 /** The resources the bootstrap stack grants roles on, besides the project. */
-export type GrantTarget = 'state bucket' | 'image repository' | 'Docker Hub remote repository' | 'node account' | 'each workload account'
+export type GrantTarget = 'state bucket' | 'image repository' | 'Docker Hub remote repository' | 'gcr.io remote repository' | 'node account' | 'each workload account'
   | 'attestation key' | 'attestation note' | 'attestor' | 'project';
 
 /** A role held on one resource (not the project), and why. */
@@ -201,6 +201,7 @@ export const RESOURCE_GRANTS: readonly ResourceGrant[] = [
   { identity: 'imagePusher', role: 'roles/containeranalysis.notes.attacher', on: 'attestation note', withAttestation: true, reason: 'attach the attestation occurrence to the attestor\'s note' },
   { identity: 'imagePusher', role: 'roles/containeranalysis.occurrences.editor', on: 'project', withAttestation: true, reason: 'create the attestation occurrence (occurrences belong to the project, no narrower scope)' },
   { identity: 'imagePusher', role: 'roles/binaryauthorization.attestorsVerifier', on: 'attestor', withAttestation: true, reason: 'read the attestor and validate the new attestation against its key (attestations create --validate)' },
+  { identity: 'imagePusher', role: 'roles/artifactregistry.reader', on: 'gcr.io remote repository', reason: 'resolve and pull the services\' distroless base image through it (scripts/ci-build-images.sh, staging); only builds use it, so nodes need no grant' },
   { identity: 'imagePusher', role: 'roles/artifactregistry.reader', on: 'Docker Hub remote repository', reason: 'the images job resolves the NGINX tag to the digest it pins (scripts/ci-push-images.sh), and resolves and pulls the Docker Hub base images through it (scripts/ci-build-images.sh, staging)' },
 ];
 
@@ -351,6 +352,7 @@ export class BootstrapStack extends TerraformStack {
   readonly nodeAccount: ServiceAccount;
   readonly imageRepository: ArtifactRegistryRepository;
   readonly dockerHubRepository: ArtifactRegistryRepository;
+  readonly gcrRepository: ArtifactRegistryRepository;
   readonly admissionPolicy: BinaryAuthorizationPolicy;
   /** Where attestations are required (admission.requireAttestation): the attestor, its note and its KMS key. */
   readonly attestor?: BinaryAuthorizationAttestor;
@@ -429,6 +431,23 @@ export class BootstrapStack extends TerraformStack {
       mode: 'REMOTE_REPOSITORY',
       description: 'Docker Hub through Artifact Registry (NGINX); pinned by digest at release',
       remoteRepositoryConfig: { description: 'Docker Hub', dockerRepository: { publicRepository: 'DOCKER_HUB' } },
+    });
+    // gcr.io (the services' distroless base image) the same way, so no base image comes straight
+    // from a public registry. A user-defined upstream: provider 6.50.0 marks
+    // docker_repository.custom_repository deprecated for remote_repository_config.common_repository
+    // (GoogleCloudPlatform/magic-modules#12312: what gcloud and the console use), whose uri takes a
+    // registry's URI. Whether Artifact Registry accepts gcr.io (itself served by Artifact Registry
+    // since Container Registry's shutdown) is checked by the API on create, not here: the bootstrap
+    // apply fails with "Failed to validate remote upstream" if not (docs/deploy.md, step 1).
+    // https://cloud.google.com/artifact-registry/docs/repositories/remote-overview
+    this.gcrRepository = new ArtifactRegistryRepository(this, 'gcr-io', {
+      project,
+      repositoryId: GCR_REMOTE_REPOSITORY,
+      location: remote.location,
+      format: 'DOCKER',
+      mode: 'REMOTE_REPOSITORY',
+      description: 'gcr.io through Artifact Registry (the distroless base image); pinned by digest at build',
+      remoteRepositoryConfig: { description: 'gcr.io', commonRepository: { uri: 'https://gcr.io' } },
     });
 
     // Only what CI built: an attestor whose key lives in Cloud KMS (never leaves it), which CI's
@@ -572,6 +591,10 @@ export class BootstrapStack extends TerraformStack {
       } else if (grant.on === 'image repository') {
         new ArtifactRegistryRepositoryIamMember(this, id, {
           project, location: this.imageRepository.location, repository: this.imageRepository.name, role: role(grant.role), member,
+        });
+      } else if (grant.on === 'gcr.io remote repository') {
+        new ArtifactRegistryRepositoryIamMember(this, id, {
+          project, location: this.gcrRepository.location, repository: this.gcrRepository.name, role: role(grant.role), member,
         });
       } else if (grant.on === 'Docker Hub remote repository') {
         new ArtifactRegistryRepositoryIamMember(this, id, {

@@ -15,7 +15,7 @@ import {
   type GrantTarget,
 } from '../../stacks/bootstrap-stack';
 import { NODE_PROJECT_ROLES } from '../../stacks/core-stack';
-import { registryLocation } from '../../config/common';
+import { GCR_REMOTE_REPOSITORY, gcrRemoteRepository, registryLocation } from '../../config/common';
 import { GCP_REGIONS } from '../../config/gcp-regions';
 import { WORKLOADS } from '../../workloads';
 import { environment, resources, onlyResource, type TfJson } from '../support/topology';
@@ -69,6 +69,7 @@ function grantsOf(stack: TfJson): Grant[] {
   const repositoryOf = (ref: string): string => {
     const repo = repositories.get(ref);
     if (repo?.mode === 'REMOTE_REPOSITORY' && repo.remote_repository_config?.docker_repository?.public_repository === 'DOCKER_HUB') return 'Docker Hub remote repository';
+    if (repo?.mode === 'REMOTE_REPOSITORY' && repo.remote_repository_config?.common_repository?.uri === 'https://gcr.io') return 'gcr.io remote repository';
     return repo && repo.mode === undefined ? 'image repository' : `unknown repository ${ref}`;
   };
   const role = (r: string) => customRoles.get(r) ?? r;
@@ -185,7 +186,7 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
   });
 
   it('creates the Docker Hub remote repository NGINX is pulled through (issue 13: no anonymous Docker Hub pulls); nodes and the pusher read it', () => {
-    const remote = resources(stack, 'google_artifact_registry_repository').filter((r) => r.mode === 'REMOTE_REPOSITORY');
+    const remote = resources(stack, 'google_artifact_registry_repository').filter((r) => r.mode === 'REMOTE_REPOSITORY' && r.repository_id === 'docker-hub');
     expect(remote).toHaveLength(1);
     const [, location, project, repositoryId] = /^([a-z0-9-]+)-docker\.pkg\.dev\/([^/]+)\/([^/]+)\//.exec(env.nginxImage.repository)!;
     expect(project).toBe(env.project.id);
@@ -194,6 +195,16 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
     expect(grantsOf(stack).filter((g) => g.on === 'Docker Hub remote repository').map((g) => `${g.identity} ${g.role}`).sort()).toEqual([
       'imagePusher roles/artifactregistry.reader', 'node roles/artifactregistry.reader',
     ]);
+  });
+
+  it('creates the gcr.io remote repository the distroless base image is built from (issue 19: no base image straight from a public registry); only the pusher reads it', () => {
+    const gcr = resources(stack, 'google_artifact_registry_repository').filter((r) => r.repository_id === GCR_REMOTE_REPOSITORY);
+    expect(gcr).toHaveLength(1);
+    const [, location] = /^([a-z0-9-]+)-docker\.pkg\.dev\//.exec(env.nginxImage.repository)!;
+    expect(gcr[0]).toMatchObject({ format: 'DOCKER', mode: 'REMOTE_REPOSITORY', location, remote_repository_config: { common_repository: { uri: 'https://gcr.io' } } });
+    expect(grantsOf(stack).filter((g) => g.on === 'gcr.io remote repository').map((g) => `${g.identity} ${g.role}`)).toEqual(['imagePusher roles/artifactregistry.reader']);
+    // The path CI builds through is this repository.
+    expect(gcrRemoteRepository(env.project.id, env.primaryRegion)).toBe(`${location}-docker.pkg.dev/${env.project.id}/${GCR_REMOTE_REPOSITORY}`);
   });
 
   it('enforces a Binary Authorization policy that denies every image but the configured ones, ours only with CI\'s attestation where required (issues 13, 19)', () => {
@@ -314,7 +325,7 @@ describe('bootstrap stack: a registry outage does not stop image pulls', () => {
     const env = environment(envName);
     const stack = synthBootstrap(envName);
     const locations = resources(stack, 'google_artifact_registry_repository').map((r) => r.location);
-    expect(locations).toHaveLength(2);
+    expect(locations).toHaveLength(3);
     for (const location of locations) expect(['us', 'europe', 'asia']).toContain(location);
     // The continent of the primary region.
     expect(locations[0]).toBe({ us: 'us', europe: 'europe', asia: 'asia' }[env.primaryRegion.split('-')[0]]);
