@@ -244,12 +244,17 @@ describe.each(ENV_REGIONS)('%s workloads in %s', (envName, regionName) => {
       expect(rule.ports).toEqual([{ port: String(NGINX_PORT), protocol: 'TCP' }]);
     });
 
-    it('may reach the cluster DNS on 53/UDP and 53/TCP only', () => {
+    it('may reach the cluster DNS on 53/UDP and 53/TCP only: the node\'s NodeLocal DNSCache (its pods or its link-local address) or kube-dns', () => {
       const policy = named(stack, 'kubernetes_network_policy_v1', w);
       const dns = policy.spec.egress.filter((e: TfJson) => e.to.some((t: TfJson) => t.namespace_selector));
+      const kubeSystem = { namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': 'kube-system' } } };
       expect(dns).toEqual([
         {
-          to: [{ namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': 'kube-system' } }, pod_selector: { match_labels: { 'k8s-app': 'kube-dns' } } }],
+          to: [
+            { ...kubeSystem, pod_selector: { match_labels: { 'k8s-app': 'kube-dns' } } },
+            { ...kubeSystem, pod_selector: { match_labels: { 'k8s-app': 'node-local-dns' } } },
+            { ip_block: { cidr: '169.254.20.10/32' } },
+          ],
           ports: [
             { port: '53', protocol: 'UDP' },
             { port: '53', protocol: 'TCP' },
@@ -306,7 +311,8 @@ describe.each(ENV_REGIONS)('%s workloads in %s', (envName, regionName) => {
       expect(dataSources(stack, 'google_secret_manager_secret_version')).toEqual([]);
       expect(resources(stack, 'kubernetes_secret_v1')).toEqual([]);
       const providerClass = resources(stack, 'kubernetes_manifest').find((m) => m.manifest.metadata.name === 'api-mongodb')!;
-      expect(providerClass.manifest).toMatchObject({ apiVersion: 'secrets-store.gke.io/v1', kind: 'SecretProviderClass', spec: { provider: 'gke' } });
+      // The Secrets Store CSI driver's group, which GKE's add-on serves (upstream-crds.test.ts checks it against the driver's CRD).
+      expect(providerClass.manifest).toMatchObject({ apiVersion: 'secrets-store.csi.x-k8s.io/v1', kind: 'SecretProviderClass', spec: { provider: 'gke' } });
       // The latest version of core's secret, as the file MONGODB_URI_FILE names.
       expect(providerClass.manifest.spec.parameters.secrets).toMatch(
         new RegExp(`^- resourceName: "${remoteOutput(core, 'mongodb-uriid').source}/versions/latest"\\n  path: "${MONGODB_SECRET_KEY}"\\n$`),
