@@ -102,7 +102,9 @@ export class WorkloadsStack extends EnvironmentStack {
         dependsOn: [this.namespace.namespace],
         name,
         project,
-        googleServiceAccount: { name: core.workloadServiceAccounts[name].account.name, email: core.workloadServiceAccounts[name].email },
+        googleServiceAccount: core.workloadServiceAccounts[name]
+          ? { name: core.workloadServiceAccounts[name].account.name, email: core.workloadServiceAccounts[name].email }
+          : undefined,
         bindIamPolicy: ownsIdentityBindings,
       });
       const files = (pod.files ?? []).map((file) => {

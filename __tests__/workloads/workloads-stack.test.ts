@@ -91,10 +91,15 @@ describe.each(ENV_REGIONS)('%s workloads in %s', (envName, regionName) => {
     const nginxConfig = nginxConfigOf(stack, w);
     const labels = deployment.spec.selector.match_labels;
 
-    it('runs as a Kubernetes service account bound to the Google service account from core (Workload Identity)', () => {
+    it('runs as its own Kubernetes service account, bound to a Google service account from core only when it calls Google itself (frontend: the bucket)', () => {
       const ksa = named(stack, 'kubernetes_service_account_v1', w);
-      expect(ksa.metadata.annotations['iam.gke.io/gcp-service-account']).toMatch(remoteOutput(core, 'email'));
-      expect(ksa.metadata.annotations['iam.gke.io/gcp-service-account']).toMatch(new RegExp(`${w}-sa`));
+      if (w === 'api') {
+        // Its only Google access is the secret, read by the add-on as this account's principal.
+        expect(ksa.metadata.annotations).toBeUndefined();
+      } else {
+        expect(ksa.metadata.annotations['iam.gke.io/gcp-service-account']).toMatch(remoteOutput(core, 'email'));
+        expect(ksa.metadata.annotations['iam.gke.io/gcp-service-account']).toMatch(new RegExp(`${w}-sa`));
+      }
       expect(ksa.automount_service_account_token).toBe(false);
       expect(pod.service_account_name).toBe(`\${kubernetes_service_account_v1.${ksa.__id}.metadata[0].name}`);
       expect(pod.automount_service_account_token).toBe(false);
@@ -371,15 +376,13 @@ describe.each(['dev', 'staging', 'production'])('%s Workload Identity bindings',
   const { json } = synthEnvironment(env);
   const bindings = env.regions.flatMap((r) => resources(json[workloadsStackName(envName, r.name)], 'google_service_account_iam_member'));
 
-  it('grant workloadIdentityUser once per workload for the whole environment (the member names no cluster)', () => {
-    expect(bindings.map((b) => b.member).sort()).toEqual(
-      WORKLOAD_NAMES.map((w: string) => `serviceAccount:${env.project.id}.svc.id.goog[${WORKLOADS_NAMESPACE}/${w}]`).sort(),
-    );
+  it('grant workloadIdentityUser once per workload with a Google account (the frontend) for the whole environment (the member names no cluster)', () => {
+    expect(bindings.map((b) => b.member).sort()).toEqual([`serviceAccount:${env.project.id}.svc.id.goog[${WORKLOADS_NAMESPACE}/frontend]`]);
     for (const b of bindings) {
       expect(b.role).toBe('roles/iam.workloadIdentityUser');
       expect(b.service_account_id).toMatch(remoteOutput(`isoscribe-${envName}-core`, 'name'));
     }
-    expect(resources(json[workloadsStackName(envName, env.primaryRegion)], 'google_service_account_iam_member')).toHaveLength(WORKLOAD_NAMES.length);
+    expect(resources(json[workloadsStackName(envName, env.primaryRegion)], 'google_service_account_iam_member')).toHaveLength(1);
   });
 });
 
