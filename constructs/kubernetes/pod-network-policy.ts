@@ -33,8 +33,9 @@ export class Peer {
    *   https://cloud.google.com/kubernetes-engine/docs/how-to/nodelocal-dns-cache), whether the
    *   dataplane delivers to the cache pod or to its link-local address NODE_LOCAL_DNS_ADDRESS (the
    *   cache "listens on both the kube-dns service IP as well as a link-local IP (169.254.20.10 by
-   *   default)", https://kubernetes.io/docs/tasks/administer-cluster/nodelocaldns/); a pod selector
-   *   cannot match an address that is not a pod, so the address is a peer of its own;
+   *   default)", https://kubernetes.io/docs/tasks/administer-cluster/nodelocaldns/, as written by
+   *   kubernetes/website#18716); a pod selector cannot match an address that is not a pod, so the
+   *   address is a peer of its own;
    * - kube-dns itself, for nodes without the cache (while the add-on starts, or if it is off).
    */
   static clusterDns(): Peer {
