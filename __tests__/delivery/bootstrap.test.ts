@@ -17,7 +17,7 @@ import {
 import { NODE_PROJECT_ROLES } from '../../stacks/core-stack';
 import { GCR_REMOTE_REPOSITORY, gcrRemoteRepository, registryLocation } from '../../config/common';
 import { GCP_REGIONS } from '../../config/gcp-regions';
-import { WORKLOADS } from '../../workloads';
+import { needsGoogleServiceAccount, WORKLOADS } from '../../workloads';
 import { environment, resources, onlyResource, type TfJson } from '../support/topology';
 
 const delivery = loadDelivery();
@@ -273,9 +273,11 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
   it('every IAM grant the stack makes is a written one (RESOURCE_GRANTS), with exactly its written condition, and every written one is made', () => {
     const expression = (condition: unknown) => (condition as { expression?: string } | undefined)?.expression ?? 'none';
     const actual = grantsOf(stack).map((g) => `${g.identity} | ${g.role} | ${g.on} | ${expression(g.condition)}`).sort();
-    // 'each workload account' is one grant on every workload definition's account.
+    // 'each workload account' is one grant on the account of every workload that has one (the api, which only mounts a secret, has none).
+    const withAccounts = WORKLOADS.filter(needsGoogleServiceAccount);
+    expect(withAccounts.map((w) => w.name)).toEqual(['frontend']);
     const written = RESOURCE_GRANTS.filter((g) => !g.withAttestation || env.admission.requireAttestation)
-      .flatMap((g) => (g.on === 'each workload account' ? WORKLOADS.map((w) => ({ ...g, on: `${w.name} account` })) : [g]));
+      .flatMap((g) => (g.on === 'each workload account' ? withAccounts.map((w) => ({ ...g, on: `${w.name} account` })) : [g]));
     expect(actual).toEqual(written.map((g) => `${g.identity} | ${g.role} | ${g.on} | ${g.condition?.expression(stateBucketName(env)) ?? 'none'}`).sort());
     // Conditions at project level: only the deployer's projectIamAdmin carries one, and it must.
     const conditioned = resources(stack, 'google_project_iam_member').filter((m) => m.condition).map((m) => m.role);
