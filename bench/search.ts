@@ -117,7 +117,7 @@ async function main(): Promise<void> {
 
     // On a database of its own: mongo-java-server scans the whole collection for an update filtered
     // on _id and version (the indexer's conditional clear; MongoDB looks _id up), so on the corpus's
-    // 10,000 documents the stand-in, not the design, would set the pace.
+    // 10,000 documents the test database, not the design, would set the pace.
     progress(`indexing lag at ${writeRate} writes/s for ${seconds} s`);
     const lagPod = await startApiPod(mongo.uri, { name: 'search-lag', trustedProxies: ['127.0.0.1'], searchNodes: engine.urls, appEnv: { LOG_LEVEL: 'warn', MONGODB_DB: `${dbName}_lag`, SEARCH_INDEX: 'lag' } });
     const lag = await indexingLag(lagPod.baseUrl, engine.urls[0]).finally(() => lagPod.stop());
