@@ -4,7 +4,8 @@
 // searches run. Real tier (npm run test:real): one engine for the whole suite.
 import type { FastifyInstance } from 'fastify';
 import { MongoClient, ObjectId } from 'mongodb';
-import { SearchEngine } from '../src/search/engine';
+import { SearchEngine, SearchUnavailableError } from '../src/search/engine';
+import { searchBody } from '../src/search/query';
 import { reindex } from '../src/search/reindex';
 import { loadConfig } from '../src/config';
 import { startApp, testDbName, testEnv, waitFor } from './support/app';
@@ -78,6 +79,33 @@ it('engine slow (paused past SEARCH_TIMEOUT_MS): search answers 503 at the deadl
     node().resume();
   }
   await agree();
+});
+
+it('a search past the deadline is aborted: its connection closes at once and the client never retries it on the stalled engine', async () => {
+  // Left running, each late search cost an overloaded engine the abandoned attempt plus a retry
+  // after the per-attempt timeout: load grew exactly when the engine was behind.
+  const searchEngine = new SearchEngine(loadConfig(env()).search!);
+  const attempts: number[] = [];
+  const outcomes: string[] = [];
+  searchEngine.client.on('request', () => attempts.push(Date.now()));
+  searchEngine.client.on('response', (err) => outcomes.push(err ? err.name : 'answered'));
+  node().pause();
+  try {
+    const started = Date.now();
+    const call = searchEngine.run((options) => searchEngine.client.search({ index: alias, body: searchBody({ q: 'anything', limit: 10 }, undefined) as never }, options));
+    await expect(call).rejects.toThrow(SearchUnavailableError);
+    const deadlineMs = searchEngine.config.timeoutMs;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(deadlineMs - 50);
+    // Past the time a retry would have been sent and timed out in turn.
+    await new Promise((resolve) => setTimeout(resolve, 2 * deadlineMs + 500));
+    expect(attempts).toHaveLength(1);
+    expect(outcomes).toEqual(['RequestAbortedError']);
+    const connections = searchEngine.client.connectionPool.connections as unknown as Array<{ _openRequests: number }>;
+    expect(connections.map((c) => c._openRequests)).toEqual([0]);
+  } finally {
+    node().resume();
+    await searchEngine.close();
+  }
 });
 
 it('racing writers in two api processes never leave an older version indexed', async () => {

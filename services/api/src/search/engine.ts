@@ -8,6 +8,9 @@ import { buildingAlias, firstIndexName, indexBody } from './index-definition';
 /** Deadline of index administration (create, alias swap): it waits for shards, unlike a search. */
 export const adminTimeoutMs = 30_000;
 
+/** What the client's calls return: a promise with `abort()`, which closes the request's connection and cancels its retries. */
+export type AbortablePromise<T> = Promise<T> & { abort?: () => unknown };
+
 export class SearchUnavailableError extends Error {
   override name = 'SearchUnavailableError';
 }
@@ -32,14 +35,25 @@ export class SearchEngine {
    * Runs one engine call under the deadline: rejects with SearchUnavailableError after
    * SEARCH_TIMEOUT_MS (a paused engine never answers; the client's own timeout is per attempt), or
    * when the engine is unreachable or answers 429/5xx. Other errors (4xx: a bad request) pass through.
+   *
+   * At the deadline the call is aborted, not left running: its connection closes (the engine
+   * cancels a search whose client went away) and the client's retry never starts. Left running, an
+   * overloaded engine got each late search twice more work — the abandoned attempt and then its
+   * retry after the per-attempt timeout — so once answers passed the deadline, load grew and
+   * almost every search answered 503 (bench/results.md, search).
    */
-  async run<T>(call: (options: { requestTimeout: number }) => Promise<T>, timeoutMs = this.config.timeoutMs): Promise<T> {
+  async run<T>(call: (options: { requestTimeout: number }) => AbortablePromise<T>, timeoutMs = this.config.timeoutMs): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
+    let pending: AbortablePromise<T> | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new SearchUnavailableError(`search engine did not answer within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(() => {
+        pending?.abort?.();
+        reject(new SearchUnavailableError(`search engine did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
     });
     try {
-      return await Promise.race([call({ requestTimeout: timeoutMs }), deadline]);
+      pending = call({ requestTimeout: timeoutMs });
+      return await Promise.race([pending, deadline]);
     } catch (err) {
       if (err instanceof SearchUnavailableError) throw err;
       throw isEngineUnavailable(err) ? new SearchUnavailableError(`search engine unavailable: ${describeEngineError(err)}`) : err;
