@@ -6,6 +6,7 @@
  *   server; the api pod with search on, behind the rendered NGINX config.
  * - Corpus: 10,000 generated documents (a 2,000-word vocabulary, Zipf-like word frequencies; titles
  *   of 6 words, bodies of 200), written to MongoDB and indexed by search:reindex.
+ * - Warm-up: BENCH_SEARCH_WARMUP (2000) searches over 4 connections, discarded (the engine's JIT).
  * - Search: GET /api/v1/search?q=<one or two words>&limit=10 through NGINX at BENCH_SEARCH_RATE
  *   (300) req/s for BENCH_SEARCH_SECONDS (10), paced, 32 connections; latency per request.
  * - Peer: the same queries as a MongoDB `$text` search (text index on title and body, sorted by
@@ -14,6 +15,7 @@
  * - Indexing lag: creates and updates through NGINX at BENCH_SEARCH_WRITE_RATE (200) writes/s for
  *   BENCH_SEARCH_SECONDS; lag = acknowledged → visible in the index (testing/index-lag.ts).
  */
+import { readFileSync } from 'node:fs';
 import { MongoClient, ObjectId } from 'mongodb';
 import { documentsCollection } from '../services/api/src/documents/store';
 import { loadConfig } from '../services/api/src/config';
@@ -22,6 +24,8 @@ import { reindex } from '../services/api/src/search/reindex';
 import { startMongoWireServer } from '../services/api/test/support/mongo-wire';
 import { startOpenSearch } from '../services/api/test/support/opensearch';
 import { Load } from '../e2e/load';
+import { cpuMs } from './support/load';
+import { childPids } from './support/stacks';
 import { IndexLagWatcher } from '../testing/index-lag';
 import { startApiPod } from '../testing/pods';
 import { ms, quantile, request, sleep } from '../testing/util';
@@ -29,6 +33,7 @@ import { ms, quantile, request, sleep } from '../testing/util';
 const rate = Number(process.env.BENCH_SEARCH_RATE ?? 300);
 const writeRate = Number(process.env.BENCH_SEARCH_WRITE_RATE ?? 200);
 const seconds = Number(process.env.BENCH_SEARCH_SECONDS ?? 10);
+const warmupRequests = Number(process.env.BENCH_SEARCH_WARMUP ?? 2000);
 const corpusSize = Number(process.env.BENCH_SEARCH_DOCUMENTS ?? 10_000);
 const alias = 'documents';
 const dbName = 'bench_search';
@@ -94,8 +99,26 @@ async function main(): Promise<void> {
     await fetch(`${engine.urls[0]}/${alias}/_refresh`, { method: 'POST' });
     progress(`indexed in ${indexSeconds.toFixed(1)} s`);
 
-    // Warm-up: JIT and caches of both paths.
-    for (const q of queries.slice(0, 50)) await request(pod.baseUrl, `/api/v1/search?q=${encodeURIComponent(q)}&limit=10`);
+    // Warm-up: the engine's JIT (C2) takes thousands of searches to compile the query and highlight
+    // paths; 50 left the measured run on a cold engine. Discarded.
+    const warmupStarted = Date.now();
+    const warmup = new Load({
+      baseUrl: pod.baseUrl,
+      request: (i) => ({ method: 'GET', path: `/api/v1/search?q=${encodeURIComponent(queries[i % queries.length])}&limit=10` }),
+      requestId: (i) => `bench-search-warmup-${i}`,
+      concurrency: 4,
+      ratePerSecond: 10_000,
+      maxRequests: warmupRequests,
+      maxDurationMs: 60_000,
+    });
+    while (warmup.samples.length < warmupRequests && Date.now() - warmupStarted < 60_000) await sleep(200);
+    await warmup.stop();
+    progress(`warmed up with ${warmupRequests} searches in ${((Date.now() - warmupStarted) / 1000).toFixed(1)} s`);
+
+    const jvmPid = childPids(process.pid).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('OpenSearchTestNode'));
+    const processes = { api: [pod.app.pid!], NGINX: [pod.nginx.pid, ...childPids(pod.nginx.pid)], engine: jvmPid ? [jvmPid] : [] };
+    const cpuBefore = Object.fromEntries(Object.entries(processes).map(([name, pids]) => [name, pids.reduce((sum, pid) => sum + cpuMs(pid), 0)]));
+    const engineBefore = await engineSearchStats(engine.urls[0]);
 
     progress(`search through NGINX at ${rate} req/s for ${seconds} s`);
     const load = new Load({
@@ -109,6 +132,11 @@ async function main(): Promise<void> {
     });
     await sleep(seconds * 1000 + 500);
     const searched = await load.stop();
+    const engineAfter = await engineSearchStats(engine.urls[0]);
+    const cpuPerSearch = Object.entries(processes)
+      .map(([name, pids]) => `${name} ${(((pids.reduce((sum, pid) => sum + cpuMs(pid), 0) - cpuBefore[name]) * 1000) / searched.samples.length).toFixed(0)} µs`)
+      .join(', ');
+    const engineSearches = engineAfter.queries - engineBefore.queries;
     const searchMs = searched.samples.filter((s) => s.status === 200).map((s) => s.end - s.start);
     const searchFailed = searched.samples.length - searchMs.length;
 
@@ -138,6 +166,7 @@ async function main(): Promise<void> {
         row(`indexing lag @${writeRate} writes/s (acknowledged → visible)`, lag.lags, lag.unseen, `p99 ≤ 2 s: ${quantile(lag.lags, 0.99) <= 2000 ? 'met' : 'not met'}`),
         '',
         `- search statuses: ${Object.entries(searched.counts).map(([k, v]) => `${k}: ${v}`).join(', ')}; requests sent ${searched.samples.length} of ${rate * seconds} (32 connections; a slow answer holds its connection)`,
+        `- CPU per search during the run (all processes' user+system time / requests sent): ${cpuPerSearch}; the engine ran ${engineSearches} searches for ${searched.samples.length} requests, spending on average ${((engineAfter.queryMs - engineBefore.queryMs) / Math.max(1, engineSearches)).toFixed(1)} ms in the query phase and ${((engineAfter.fetchMs - engineBefore.fetchMs) / Math.max(1, engineSearches)).toFixed(1)} ms in the fetch phase (highlighting) per search; search thread pool rejections ${engineAfter.rejected - engineBefore.rejected}, largest queue ${engineAfter.largest}`,
         `- writes acknowledged during the lag run: ${lag.acknowledged} of ${lag.sent}`,
       ].join('\n') + '\n',
     );
@@ -193,6 +222,15 @@ async function paced(total: number, ratePerSecond: number, concurrency: number, 
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+/** The engine's own search counters (_nodes/stats): searches run, time in the query and fetch phases, thread pool rejections. */
+async function engineSearchStats(engineUrl: string) {
+  const answer = (await (await fetch(`${engineUrl}/_nodes/stats/indices,thread_pool`)).json()) as {
+    nodes: Record<string, { indices: { search: { query_total: number; query_time_in_millis: number; fetch_time_in_millis: number } }; thread_pool: { search: { rejected: number; largest: number } } }>;
+  };
+  const node = Object.values(answer.nodes)[0];
+  return { queries: node.indices.search.query_total, queryMs: node.indices.search.query_time_in_millis, fetchMs: node.indices.search.fetch_time_in_millis, rejected: node.thread_pool.search.rejected, largest: node.thread_pool.search.largest };
 }
 
 async function indexingLag(baseUrl: string, engineUrl: string) {
