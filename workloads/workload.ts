@@ -3,6 +3,7 @@ import { CLOUDFLARE_RANGES } from '../config/cloudflare-ips';
 import { GOOGLE_FRONT_END_RANGES } from '../config/google-ranges';
 import type { NginxContainerProps, TrafficRule } from '../constructs/kubernetes';
 import { APP_SOCKET_PATH, POD_LAYOUT } from '../constructs/nginx';
+import type { WorkloadMonitoring } from '../monitoring/workload-alerts';
 import type { PolicySuppression } from '../policy';
 import type { RouteSpec } from './routes';
 
@@ -24,6 +25,15 @@ export interface PodPaths {
   /** The node binary of the distroless nodejs images (NODE_SERVICE_DOCKERFILE). */
   readonly nodeBin: string;
 }
+
+/**
+ * The TCP port of every Node service's Prometheus metrics (METRICS_PORT): on the pod IP, beside
+ * NGINX's port, never proxied by it; only Managed Prometheus's collectors may reach it (network policy).
+ * 9464 is the port OpenTelemetry's Prometheus exporter made customary for app metrics.
+ */
+export const METRICS_PORT = 9464;
+/** The port's name in the pod spec; the PodMonitoring scrapes it by name. */
+export const METRICS_PORT_NAME = 'metrics';
 
 /**
  * The one Dockerfile of every workload's image, built from the repository root with
@@ -191,6 +201,11 @@ export interface WorkloadDefinition {
   readonly access?: readonly CoreAccess[];
   /** The pod, as a pure function of its context, so testing/ starts exactly what the stack ships. */
   pod(context: PodContext): WorkloadPod;
+  /**
+   * Its SLOs' latency threshold, its uptime path and the alerts and charts of its own metrics: the
+   * monitoring stack derives the rest (SLO burn alerts, uptime checks, endpoints, restarts, HPA, the dashboard).
+   */
+  readonly monitoring: WorkloadMonitoring;
   /** Policy rules this workload's Deployment is exempt from, each with its reason. @default [] */
   readonly suppressions?: readonly PolicySuppression[];
 }
