@@ -59,6 +59,7 @@ export const api: WorkloadDefinition = {
     preStopCommand: nodeSleep(drainSeconds, paths.nodeBin),
     terminationGracePeriodSeconds: drainSeconds + API_SHUTDOWN_SECONDS + 10,
     egress: [DNS_RULE, mongodbEgress(env.mongodb.reach)],
+    metricsPort: METRICS_PORT,
   }),
   monitoring: {
     // A document read or a list page: well under this at the LB unless MongoDB or the pods struggle.

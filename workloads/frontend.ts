@@ -80,6 +80,7 @@ export const frontend: WorkloadDefinition = {
       // Cloud Storage has no fixed, publishable addresses, so the manifest fetch may reach any public
       // address on 443; the except list keeps the cluster, the VPC and the metadata server out.
       egress: [DNS_RULE, { peer: Peer.cidrs(['0.0.0.0/0'], NON_PUBLIC_IPV4), ports: [{ port: 443 }] }, GKE_METADATA_SERVER],
+      metricsPort: METRICS_PORT,
     };
   },
   monitoring: {

@@ -158,6 +158,12 @@ export interface WorkloadPod {
   readonly terminationGracePeriodSeconds?: number;
   /** Where the pod may connect to, besides nothing. */
   readonly egress: readonly TrafficRule[];
+  /**
+   * The app's Prometheus port on the pod IP (METRICS_PORT): the stack names it METRICS_PORT_NAME, lets
+   * only Managed Prometheus's collectors reach it and scrapes it with a PodMonitoring.
+   * @default - no app metrics
+   */
+  readonly metricsPort?: number;
 }
 
 /** What a workload's Google service account may use in `core`. Build it with the static factories. */

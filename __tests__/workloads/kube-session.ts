@@ -22,6 +22,7 @@
 import { GKE_AUTH_PLUGIN_API_VERSION } from '../support/kube/credential-plugin';
 import { requireKubeBinaries, startControlPlane, type ControlPlane, type KubeResponse } from '../support/kube/control-plane';
 import { installSecretProviderClassCrd } from '../support/kube/secret-provider-class-crd';
+import { installVendoredCrd, POD_MONITORING_CRD } from '../support/kube/vendored-crds';
 import { expectExit, prepareStack, type PreparedStack } from '../support/kube/workloads-apply';
 import { synthesized } from '../support/topology';
 
@@ -80,6 +81,7 @@ export function useKubeSession(): void {
     requireKubeBinaries();
     kube = await startControlPlane();
     await installSecretProviderClassCrd(kube);
+    await installVendoredCrd(kube, POD_MONITORING_CRD);
   }, 180_000);
 
   afterAll(async () => {
