@@ -5,6 +5,7 @@ import type { NginxContainerProps, TrafficRule } from '../constructs/kubernetes'
 import { APP_SOCKET_PATH, POD_LAYOUT } from '../constructs/nginx';
 import type { WorkloadMonitoring } from '../monitoring/workload-alerts';
 import type { PolicySuppression } from '../policy';
+import { SCRAPE_PORT_NAME } from '../policy/rules/kubernetes';
 import type { RouteSpec } from './routes';
 
 /*
@@ -32,8 +33,8 @@ export interface PodPaths {
  * 9464 is the port OpenTelemetry's Prometheus exporter made customary for app metrics.
  */
 export const METRICS_PORT = 9464;
-/** The port's name in the pod spec; the PodMonitoring scrapes it by name. */
-export const METRICS_PORT_NAME = 'metrics';
+/** The port's name in the pod spec; the PodMonitoring scrapes it by name, and the policy knows it as scrape-only. */
+export const METRICS_PORT_NAME = SCRAPE_PORT_NAME;
 
 /**
  * The one Dockerfile of every workload's image, built from the repository root with
