@@ -15,6 +15,7 @@ import {
   type MonitoredWorkload,
   type Severity,
 } from '../monitoring';
+import { WORKLOAD_LABEL } from '../policy/rules/monitoring';
 import type { WorkloadDefinition } from '../workloads';
 import type { EdgeStack } from './edge-stack';
 import { EnvironmentStack, environmentLabels } from './environment-stack';
@@ -115,6 +116,7 @@ export class MonitoringStack extends EnvironmentStack {
         selectedRegions: [...UPTIME_CHECK_REGIONS],
         period: '60s',
         timeout: '10s',
+        userLabels: { [WORKLOAD_LABEL]: d.name },
       });
       this.uptimeChecks[d.name] = check;
       checkIds[d.name] = check.uptimeCheckId;
