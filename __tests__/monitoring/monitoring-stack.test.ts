@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appImageRepository, DEFAULT_RESOURCES } from '../../config/common';
 import { RUNBOOKS } from '../../monitoring';
-import { renderDashboardDoc } from '../../scripts/dashboard-doc';
+import { readmeWithSloTable, renderDashboardDoc } from '../../scripts/operations-doc';
 import { durationSeconds, UPTIME_CHECK_REGIONS } from '../../stacks/monitoring-stack';
 import { WORKLOADS } from '../../workloads';
 import { search } from '../workloads/fixtures/search';
@@ -131,8 +131,10 @@ describe('a third workload gets its monitoring from its definition alone', () =>
 });
 
 describe('supporting pieces', () => {
-  it('docs/dashboard.md is what scripts/dashboard-doc.ts generates', () => {
+  it('docs/dashboard.md and the README\'s SLO table are what scripts/operations-doc.ts generates', () => {
     expect(readFileSync(join(root, 'docs/dashboard.md'), 'utf8')).toBe(renderDashboardDoc());
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    expect(readme).toBe(readmeWithSloTable(readme));
   });
 
   it('alert durations become the API\'s seconds, and a bad one says what it accepts', () => {
