@@ -9,5 +9,5 @@ module.exports = [
   '/__tests__/workloads/kube-apiserver[^/]*\\.test\\.ts$',
   '/__tests__/images/[a-z-]+-image\\.test\\.ts$',
   '/__tests__/terraform/[^/]+\\.test\\.ts$',
-  '/__tests__/monitoring/promtool[^/]*\\.test\\.ts$',
+  '/__tests__/monitoring/(promtool|prometheus)[^/]*\\.test\\.ts$',
 ];
