@@ -6,26 +6,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appImageRepository, DEFAULT_RESOURCES } from '../../config/common';
 import { RUNBOOKS } from '../../monitoring';
 import { readmeWithSloTable, renderDashboardDoc } from '../../scripts/operations-doc';
 import { durationSeconds, UPTIME_CHECK_REGIONS } from '../../stacks/monitoring-stack';
 import { WORKLOADS } from '../../workloads';
-import { search } from '../workloads/fixtures/search';
+import { search, withSearchEntry } from '../workloads/fixtures/search';
 import { environment, resources, synthEnvironment, type TfJson } from '../support/topology';
 
 const root = join(__dirname, '../..');
 
-const withSearch = () =>
-  environment('production', (input) => {
-    input.workloads.search = {
-      image: { repository: appImageRepository(input.project.id, input.primaryRegion, 'search'), tag: '0.1.0' },
-      replicas: 3,
-      autoscaling: { minReplicas: 3, maxReplicas: 6 },
-      resources: DEFAULT_RESOURCES,
-    };
-    return input;
-  });
+const withSearch = () => withSearchEntry('production', 3);
 
 const alertRuleOf = (policy: TfJson): string => policy.conditions[0].condition_prometheus_query_language.alert_rule;
 

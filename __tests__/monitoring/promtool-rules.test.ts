@@ -7,24 +7,13 @@
  */
 import { rmSync } from 'node:fs';
 import { ENVIRONMENTS, loadEnvironments } from '../../config';
-import { appImageRepository, DEFAULT_RESOURCES } from '../../config/common';
 import { WORKLOADS } from '../../workloads';
-import { search } from '../workloads/fixtures/search';
-import { environment } from '../support/topology';
+import { search, withSearchEntry } from '../workloads/fixtures/search';
 import { prometheusBinDir, promtool, writeRuleFiles } from './support/promtool';
 
 jest.setTimeout(180_000);
 
-const withSearch = () =>
-  environment('staging', (input) => {
-    input.workloads.search = {
-      image: { repository: appImageRepository(input.project.id, input.primaryRegion, 'search'), tag: '0.1.0' },
-      replicas: 2,
-      autoscaling: { minReplicas: 2, maxReplicas: 4 },
-      resources: DEFAULT_RESOURCES,
-    };
-    return input;
-  });
+const withSearch = () => withSearchEntry('staging', 2);
 
 const cases = [
   ...loadEnvironments(ENVIRONMENTS).map((env) => ({ label: env.name, env, definitions: WORKLOADS })),
