@@ -111,12 +111,12 @@ export function ruleTests(ctx: RuleTestContext, ruleFileName: string): { rule_fi
       available(empty, '0x10'),
       ...healthy.map((r) => available(r, '2x10')),
     ], [
-      fires(`${w.name}-no-ready-endpoints-${empty}`, '8m'),
-      ...(gone ? [fires(`${w.name}-no-ready-endpoints-${gone}`, '8m')] : []),
-      ...healthy.map((r) => silent(`${w.name}-no-ready-endpoints-${r}`, '8m')),
+      fires(`${w.name}-no-ready-endpoints-${empty}`, '10m'),
+      ...(gone ? [fires(`${w.name}-no-ready-endpoints-${gone}`, '10m')] : []),
+      ...healthy.map((r) => silent(`${w.name}-no-ready-endpoints-${r}`, '10m')),
     ]));
     tests.push(group(`${w.name} endpoints: ready pods in every region, silence`, ctx.regions.map((r) => available(r, '2x10')),
-      ctx.regions.map((r) => silent(`${w.name}-no-ready-endpoints-${r}`, '8m'))));
+      ctx.regions.map((r) => silent(`${w.name}-no-ready-endpoints-${r}`, '10m'))));
 
     const restarts = (pod: string, values: string) =>
       s(GKE_CONTAINER.restartCount, { monitored_resource: GKE_CONTAINER.resource, location: ctx.regions[0], namespace_name: NAMESPACE, pod_name: pod, container_name: 'app' }, values);
@@ -147,7 +147,9 @@ export function ruleTests(ctx: RuleTestContext, ruleFileName: string): { rule_fi
   }
 
   tests.push(...appAlertTests(ctx, fires, silent, group));
-  return { rule_files: [ruleFileName], evaluation_interval: '1m', tests };
+  // Every 5 minutes: the Cloud Armor cases need a day of history, and a rule evaluation a minute over
+  // a day, for every rule, took promtool minutes; every eval_time and `for` here is a multiple of 5m.
+  return { rule_files: [ruleFileName], evaluation_interval: '5m', tests };
 }
 
 type Fires = (name: string, evalTime: string, labels?: Record<string, string>[]) => RuleTestGroup['alert_rule_test'][number];
