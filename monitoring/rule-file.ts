@@ -8,9 +8,10 @@ export function runbookUrl(runbookBase: string, alert: Pick<AlertRule, 'runbook'
 /**
  * Alerts as a Prometheus rule file (https://prometheus.io/docs/prometheus/latest/configuration/alerting_rules/),
  * written as JSON, which is YAML: what `promtool check rules` and `promtool test rules` read, and what
- * the e2e run's Prometheus evaluates. Cloud Monitoring gets the same expressions (stacks/monitoring-stack.ts).
+ * the e2e run's Prometheus evaluates. Cloud Monitoring gets the same expressions (stacks/monitoring-stack.ts),
+ * evaluated every minute (`evaluationInterval`, shorter only where a test cannot wait).
  */
-export function ruleFile(group: string, alerts: readonly AlertRule[], runbookBase: string): string {
+export function ruleFile(group: string, alerts: readonly AlertRule[], runbookBase: string, evaluationInterval = '1m'): string {
   const rules = alerts.map((alert) => ({
     alert: alert.name,
     expr: alert.expr,
@@ -18,5 +19,5 @@ export function ruleFile(group: string, alerts: readonly AlertRule[], runbookBas
     labels: { severity: alert.severity },
     annotations: { summary: alert.summary, runbook_url: runbookUrl(runbookBase, alert) },
   }));
-  return `${JSON.stringify({ groups: [{ name: group, interval: '1m', rules }] }, null, 2)}\n`;
+  return `${JSON.stringify({ groups: [{ name: group, interval: evaluationInterval, rules }] }, null, 2)}\n`;
 }

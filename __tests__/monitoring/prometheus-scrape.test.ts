@@ -41,7 +41,7 @@ beforeAll(async () => {
   prometheus = await startPrometheus(bin, [
     { job: 'api', address: new URL(api.pod.metricsUrl!).host, labels: labels('api-a') },
     { job: 'frontend', address: new URL(frontend.metricsUrl!).host, labels: labels('frontend-a') },
-  ], ruleFile(`isoscribe-${env.name}`, alerts, runbookBase(loadDelivery())));
+  ], ruleFile(`isoscribe-${env.name}`, alerts, runbookBase(loadDelivery()), '1s'));
   // Visitors' data requests through NGINX, as the load balancer sends them: 20 a second.
   trafficDone = (async () => {
     while (traffic) {

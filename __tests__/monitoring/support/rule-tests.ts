@@ -103,18 +103,19 @@ export function ruleTests(ctx: RuleTestContext, ruleFileName: string): { rule_fi
     tests.push(group(`${w.name} uptime: two regions failing page`, uptime(2), [fires(`${w.name}-uptime-check-failing`, '5m', [{ check_id: checkId }])]));
     tests.push(group(`${w.name} uptime: one region failing is the checker's network`, uptime(1), [silent(`${w.name}-uptime-check-failing`, '5m')]));
 
-    // The first region has no ready pod; the second none at all (its cluster is gone); the rest are fine.
-    const [empty, gone, ...healthy] = ctx.regions;
     const available = (region: string, value: string) =>
       s(KUBE_STATE.deploymentAvailable, { cluster: `isoscribe-${region}`, location: region, namespace: NAMESPACE, deployment: w.name }, value);
-    tests.push(group(`${w.name} endpoints: a region without ready pods, and one without series, page`, [
-      available(empty, '0x10'),
-      ...healthy.map((r) => available(r, '2x10')),
-    ], [
-      fires(`${w.name}-no-ready-endpoints-${empty}`, '10m'),
-      ...(gone ? [fires(`${w.name}-no-ready-endpoints-${gone}`, '10m')] : []),
-      ...healthy.map((r) => silent(`${w.name}-no-ready-endpoints-${r}`, '10m')),
-    ]));
+    const others = (region: string) => ctx.regions.filter((r) => r !== region);
+    for (const region of ctx.regions) {
+      tests.push(group(`${w.name} endpoints: ${region} without a ready pod pages for ${region} alone`, [
+        available(region, '0x10'),
+        ...others(region).map((r) => available(r, '2x10')),
+      ], [fires(`${w.name}-no-ready-endpoints-${region}`, '10m'), ...others(region).map((r) => silent(`${w.name}-no-ready-endpoints-${r}`, '10m'))]));
+    }
+    // A cluster gone dark reports nothing at all: its absence pages too.
+    const [gone] = ctx.regions;
+    tests.push(group(`${w.name} endpoints: ${gone} without any series pages`, others(gone).map((r) => available(r, '2x10')),
+      [fires(`${w.name}-no-ready-endpoints-${gone}`, '10m')]));
     tests.push(group(`${w.name} endpoints: ready pods in every region, silence`, ctx.regions.map((r) => available(r, '2x10')),
       ctx.regions.map((r) => silent(`${w.name}-no-ready-endpoints-${r}`, '10m'))));
 
