@@ -27,6 +27,7 @@ interface TierDefaults {
   readonly edge: EnvironmentInput['edge'];
   /** SLO objectives of every workload (its latency threshold is in workloads/<name>.ts). */
   readonly slo: EnvironmentInput['monitoring']['slo'];
+  readonly admission: EnvironmentInput['admission'];
 }
 
 /** Labels of every environment, beside its tier's and its own. */
@@ -63,6 +64,8 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     edge: { ...FREE_PLAN_EDGE, hstsMaxAgeSeconds: 300 },
     // A sandbox: its alerts say something broke, nobody's visitors are waiting.
     slo: { availability: 0.99, latency: 0.95 },
+    // Images built on a laptop may run in a sandbox: the allowlist of our repository paths holds.
+    admission: { requireAttestation: false },
   },
   shared: {
     releaseChannel: 'REGULAR',
@@ -71,6 +74,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     ingress: { maxRatePerEndpoint: 100, logSampleRate: 1 },
     edge: { ...FREE_PLAN_EDGE, hstsMaxAgeSeconds: 86_400 },
     slo: { availability: 0.995, latency: 0.99 },
+    admission: { requireAttestation: true },
   },
   production: {
     labels: { criticality: 'high' },
@@ -84,6 +88,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     edge: { plan: 'pro', hstsMaxAgeSeconds: 31_536_000, managedWaf: true, apiRateLimit: { requestsPerPeriod: 300, periodSeconds: 60 }, ipv6: true },
     // 99.9%: 40 minutes of errors in 28 days, within what two clouds' SLAs (99.99% LB, 99.95% regional GKE) leave us.
     slo: { availability: 0.999, latency: 0.99 },
+    admission: { requireAttestation: true },
   },
 };
 
@@ -118,6 +123,7 @@ export interface EnvironmentSpecifics extends Pick<EnvironmentInput, 'name' | 't
   readonly workloads?: Readonly<Record<string, Partial<WorkloadInput>>>;
   readonly ingress?: Partial<EnvironmentInput['ingress']>;
   readonly edge?: Partial<EnvironmentInput['edge']>;
+  readonly admission?: EnvironmentInput['admission'];
 }
 
 /** The whole configuration of an environment: its tier's defaults, overridden section by section by its own facts. */
@@ -128,7 +134,7 @@ export function environment(own: EnvironmentSpecifics): EnvironmentInput {
   return {
     name: own.name,
     tier: own.tier,
-    project: { id: project },
+    project: { id: project, number: own.project.number },
     domain: own.domain,
     backend: own.backend ?? (own.tier === 'disposable' ? { type: 'local' } : { type: 'gcs', bucket: `${project}-tfstate` }),
     labels: { ...ENVIRONMENT_LABELS, ...tier.labels, ...own.labels },
@@ -152,6 +158,7 @@ export function environment(own: EnvironmentSpecifics): EnvironmentInput {
     ingress: { ...tier.ingress, ...own.ingress } as EnvironmentInput['ingress'],
     edge: { ...tier.edge, ...own.edge },
     monitoring: { slo: { ...tier.slo, ...own.monitoring.slo }, notifications: own.monitoring.notifications },
+    admission: own.admission ?? tier.admission,
   };
 }
 

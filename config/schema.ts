@@ -128,6 +128,15 @@ export const environmentSchema = z
       id: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, {
         message: 'must be a GCP project id: 6-30 chars, lowercase letters, digits and hyphens, starting with a letter',
       }),
+      /**
+       * The project's number, which Google assigns: the pods' Kubernetes service accounts are IAM
+       * principals of the form `principal://iam.googleapis.com/projects/<number>/…` (secret access,
+       * stacks/core-stack.ts). A config value rather than a `google_project` read, so every plan
+       * stays offline-checkable and the planner needs no project read.
+       */
+      number: z.string().regex(/^[1-9][0-9]{5,18}$/, {
+        message: "must be the project's number (digits only): gcloud projects describe <project id> --format='value(projectNumber)'",
+      }),
     }),
     /** Apex domain served through Cloudflare, e.g. `isoscribe.com`. */
     domain: z.string().regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/, {
@@ -165,6 +174,13 @@ export const environmentSchema = z
       /** Refuse `terraform destroy` of the cluster. @default true */
       deletionProtection: z.boolean().default(true),
     }),
+    /**
+     * What the clusters admit (Binary Authorization, stacks/bootstrap-stack.ts): with
+     * `requireAttestation`, our workloads' images must carry an attestation that CI signed with the
+     * environment's KMS key after it built and pushed them; without, any image under their repository
+     * paths is admitted. Required in tier production.
+     */
+    admission: z.object({ requireAttestation: z.boolean() }),
     /** The unprivileged NGINX image in front of every app container (listens on 8080). */
     nginxImage: imageSchema,
     /**
@@ -260,6 +276,9 @@ function checkMongodbReach(env: EnvironmentConfig, ctx: Ctx): void {
 }
 
 function checkBackend(env: EnvironmentConfig, ctx: Ctx): void {
+  if (env.tier === 'production' && !env.admission.requireAttestation) {
+    issue(ctx, ['admission', 'requireAttestation'], 'must be true in the "production" tier: otherwise anyone who can push to the registry can run an image CI never built (docs/deploy.md, "Only what CI built runs")');
+  }
   if (env.backend.type === 'local' && env.tier !== 'disposable') {
     issue(ctx, ['backend'], `a ${env.tier} environment must keep state in GCS: set { type: "gcs", bucket: "<state bucket>" } (local state is for tier "disposable" only)`);
   }

@@ -64,8 +64,8 @@ export interface GkeClusterProps {
  * VPC use the IAM-checked DNS endpoint), VPC-native networking, Workload Identity
  * (GKE_METADATA on nodes), shielded nodes with secure boot and integrity monitoring, Dataplane V2
  * (the legacy network_policy block explicitly disabled, because Dataplane V2 enforces policies
- * itself), no client certificate, no legacy ABAC, the default node pool removed, COS_CONTAINERD,
- * auto-repair and auto-upgrade.
+ * itself), NodeLocal DNSCache on (whatever GKE's default for the version), no client certificate,
+ * no legacy ABAC, the default node pool removed, COS_CONTAINERD, auto-repair and auto-upgrade.
  */
 export class GkeCluster extends Construct {
   readonly cluster: ContainerCluster;
@@ -142,6 +142,12 @@ export class GkeCluster extends Construct {
         // Needed by the NEG controller that creates the standalone NEGs the global LB targets.
         httpLoadBalancing: { disabled: false },
         horizontalPodAutoscaling: { disabled: false },
+        // NodeLocal DNSCache, stated rather than left to the version GKE picks: "In GKE Standard
+        // clusters running version 1.34.1-gke.3720000 and later, NodeLocal DNSCache is enabled by
+        // default, but you can disable it" (https://cloud.google.com/kubernetes-engine/docs/how-to/nodelocal-dns-cache).
+        // On, every cluster resolves the same way whatever its version: through the node's cache,
+        // which the pods' DNS egress rule allows (DNS_RULE, constructs/kubernetes/pod-network-policy.ts).
+        dnsCacheConfig: { enabled: true },
       },
       loggingConfig: { enableComponents: ['SYSTEM_COMPONENTS', 'WORKLOADS'] },
       // DEPLOYMENT and HPA: GKE's managed kube-state-metrics for those objects, which the endpoint and
@@ -170,11 +176,11 @@ export class GkeCluster extends Construct {
       autoscaling: { minNodeCount: pool.minNodesPerZone, maxNodeCount: pool.maxNodesPerZone, locationPolicy: 'BALANCED' },
       management: { autoRepair: true, autoUpgrade: true },
       // Surge upgrades: a new node joins before an old one drains, so capacity never dips.
-      upgradeSettings: { strategy: 'SURGE', maxSurge: 1, maxUnavailable: 0 },
+      upgradeSettings: { strategy: 'SURGE', maxSurge: SURGE_NODES, maxUnavailable: 0 },
       nodeConfig: {
         machineType: pool.machineType,
-        diskSizeGb: pool.diskSizeGb ?? 50,
-        diskType: pool.diskType ?? 'pd-balanced',
+        diskSizeGb: pool.diskSizeGb ?? DEFAULT_NODE_DISK_SIZE_GB,
+        diskType: pool.diskType ?? DEFAULT_NODE_DISK_TYPE,
         ...hardenedNodeConfig(props.nodeServiceAccount, labels, this.nodeTags),
       },
     });
@@ -184,6 +190,11 @@ export class GkeCluster extends Construct {
 
 /** Nodes per zone a new pool starts with; afterwards the autoscaler (min/max from config) sizes it. */
 export const INITIAL_NODES_PER_ZONE = 1;
+
+/** Extra nodes a surge upgrade adds before it drains an old one (scripts/quota.ts counts them). */
+export const SURGE_NODES = 1;
+export const DEFAULT_NODE_DISK_SIZE_GB = 50;
+export const DEFAULT_NODE_DISK_TYPE = 'pd-balanced';
 
 /** What every node of the cluster runs with, the transient default pool's included. */
 function hardenedNodeConfig(serviceAccount: string, labels: Record<string, string>, tags: string[]) {
