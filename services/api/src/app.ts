@@ -3,7 +3,7 @@
 // shutdown (stop accepting, finish in-flight requests, flush analytics, close MongoDB).
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import Fastify, { FastifyError, FastifyInstance, FastifyRequest, LogController } from 'fastify';
 import type { Config } from './config';
 import { BoundedQueue } from './analytics/queue';
@@ -11,6 +11,7 @@ import { RequestRecord, ensureRequestLogIndexes, toRecord, writeRequestLog } fro
 import { documentRoutes } from './documents/routes';
 import { DocumentStore, ensureDocumentIndexes } from './documents/store';
 import { HttpError, errorCode } from './http-errors';
+import { ApiMetrics, startMetricsServer } from './metrics';
 import { MongoConnection, errorSummary, isUnavailableError } from './mongo';
 import { SearchEngine, SearchUnavailableError } from './search/engine';
 import { SearchIndexer } from './search/indexer';
@@ -22,6 +23,8 @@ declare module 'fastify' {
     analytics: BoundedQueue<RequestRecord>;
     /** Undefined when SEARCH_NODES is unset. */
     searchIndexer: SearchIndexer | undefined;
+    /** Absent without METRICS_PORT. */
+    metrics: ApiMetrics | undefined;
   }
   interface FastifyRequest {
     clientIp: string | null;
@@ -70,6 +73,26 @@ export function buildApp(config: Config): FastifyInstance {
       })
     : undefined;
   app.decorate('searchIndexer', searchIndexer);
+  const metrics = config.metrics && new ApiMetrics({ analytics: () => analytics.stats(), mongodbDeadlineExpiries: () => mongo.deadlineExpiries });
+  app.decorate('metrics', metrics);
+  if (metrics && config.metrics) {
+    const { host, port } = config.metrics;
+    let server: Server | undefined;
+    app.addHook('onReady', async () => {
+      server = await startMetricsServer(metrics.registry, host, port);
+    });
+    // Last: the scrape should see the final counts, and a listener must not hold the process open.
+    app.addHook('onClose', async () => {
+      if (!server) return;
+      const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+      server.closeAllConnections(); // a scraper's idle keep-alive connection
+      await closed;
+    });
+    app.addHook('onResponse', (request, reply, done) => {
+      metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
+  }
 
   // On the unix socket only processes in the pod can connect, i.e. NGINX, which has already
   // resolved the true client IP from trusted hops. Over TCP (local runs) the peer is the client.
@@ -174,6 +197,8 @@ export function buildApp(config: Config): FastifyInstance {
     const statusCode = statusOf(err);
     // Expected outcomes (4xx, MongoDB away) are in request_log already; only bugs get an error line.
     if (statusCode >= 500 && !(err instanceof HttpError) && !isUnavailableError(err) && !(err instanceof SearchUnavailableError)) request.log.error({ err }, 'request failed');
+    // MongoDB away (fail-fast or mid-operation); search's 503s (engine away, not configured) are not MongoDB's.
+    if (statusCode === 503 && !(err instanceof SearchUnavailableError) && request.routeOptions.url !== '/api/v1/search') metrics?.mongodbUnavailableAnswer();
     const message = isUnavailableError(err) ? unavailableMessage : err instanceof SearchUnavailableError ? searchUnavailableMessage : statusCode === 500 ? 'internal error' : err.message;
     const extra = err instanceof HttpError ? err.extra : {};
     return reply.code(statusCode).send({ error: errorCode(statusCode), message, requestId: request.id, ...extra });
