@@ -9,5 +9,7 @@ module.exports = [
   '/__tests__/workloads/kube-apiserver[^/]*\\.test\\.ts$',
   '/__tests__/images/[a-z-]+-image\\.test\\.ts$',
   '/__tests__/terraform/[^/]+\\.test\\.ts$',
+  // Search against real OpenSearch nodes: faults, the three-node cluster, reindex under load.
+  '/services/api/test/[^/]+\\.real\\.test\\.ts$',
   '/__tests__/monitoring/(promtool|prometheus)[^/]*\\.test\\.ts$',
 ];

@@ -4,7 +4,7 @@
  * table. The report goes to stdout and to bench/results.md; with `--update-readme` it also replaces
  * the block between `<!-- bench:start -->` and `<!-- bench:end -->` in README.md.
  *
- *   npm run bench                        # all: synth, api, frontend
+ *   npm run bench                        # all: synth, api, frontend, search
  *   npm run bench -- --only api,frontend # a subset
  *   npm run bench -- --update-readme
  *
@@ -18,7 +18,7 @@ import { join, resolve } from 'node:path';
 import { findNginx } from '../testing/nginx';
 
 const root = resolve(__dirname, '..');
-const BENCHMARKS = ['synth', 'api', 'frontend'] as const;
+const BENCHMARKS = ['synth', 'api', 'frontend', 'search'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 const README_START = '<!-- bench:start -->';
 const README_END = '<!-- bench:end -->';

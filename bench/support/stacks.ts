@@ -59,7 +59,8 @@ export async function startOurs(options: OursOptions): Promise<BenchStack> {
   if (!existsSync(entry)) throw new Error(`${entry} is missing; build it first (buildApi() for this checkout)`);
   return benchPod(options.name ?? 'ours', options.logFile, {
     secrets: { 'mongodb-uri': options.mongoUri },
-    appEnv: definedEnv({ MONGODB_DB: options.dbName, ...options.env }),
+    // Search off unless asked for (bench/search.ts): these figures compare the documents API with the peer's.
+    appEnv: definedEnv({ MONGODB_DB: options.dbName, SEARCH_NODES: '', ...options.env }),
     appCommand: ({ nodeFlags }) => ({
       command: process.execPath,
       args: [...(options.podNodeFlags === false ? [] : nodeFlags), ...(options.nodeArgs ?? []), entry],
@@ -129,7 +130,7 @@ async function benchPod(name: string, logFile: string | undefined, options: Star
   };
 }
 
-function childPids(pid: number): number[] {
+export function childPids(pid: number): number[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
