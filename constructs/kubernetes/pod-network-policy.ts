@@ -19,6 +19,15 @@ export class Peer {
     return new Peer(cidrs.map((cidr) => ({ ipBlock: { cidr, except: except.length > 0 ? [...except] : undefined } })));
   }
 
+  /**
+   * Pods of one namespace (by its `kubernetes.io/metadata.name` label), those matching `podLabels`
+   * or, with none given, all of them.
+   */
+  static pods(namespace: string, podLabels: Record<string, string> = {}): Peer {
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) throw new Error(`Peer.pods: namespace "${namespace}" must be a DNS label`);
+    return new Peer([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } }, podSelector: { matchLabels: { ...podLabels } } }]);
+  }
+
   /** The cluster DNS (kube-dns pods in kube-system), as GKE labels them. */
   static kubeDns(): Peer {
     return new Peer([
