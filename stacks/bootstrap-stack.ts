@@ -249,7 +249,13 @@ function requireMultiRegion(env: EnvironmentConfig, field: string, location: str
  * a `/`); digests are required by the policy pack (POD-020) at release synth.
  */
 export function admittedImagePatterns(env: EnvironmentConfig, workloads: readonly WorkloadDefinition[]): string[] {
-  const repositories = [...workloads.map((w) => env.workloads[w.name].image.repository), env.nginxImage.repository];
+  const repositories = [
+    ...workloads.map((w) => env.workloads[w.name].image.repository),
+    env.nginxImage.repository,
+    // The search engine (also the image of its secret sync job) and its operator (stacks/search-*.ts).
+    env.search.engineImage.repository,
+    env.search.operatorImage.repository,
+  ];
   return [...new Set(repositories)].sort().map((repository) => `${repository}*`);
 }
 
@@ -321,6 +327,12 @@ export class BootstrapStack extends TerraformStack {
       accountId: ids.node,
       displayName: `GKE nodes (${env.name})`,
       description: 'Dedicated least-privilege identity of GKE nodes: logs, metrics, image pulls (project roles: core stack).',
+    });
+    new ServiceAccount(this, 'search', {
+      project,
+      accountId: ids.search,
+      displayName: `Search engine (${env.name})`,
+      description: 'OpenSearch pods and their secret sync job: snapshot bucket objectAdmin, search secrets accessor (core stack).',
     });
     const workloadAccounts = workloads.map((w) => ({
       name: w.name,

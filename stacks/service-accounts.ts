@@ -13,6 +13,8 @@ export function serviceAccountIds(env: EnvironmentConfig, workloads: readonly Wo
     /** GKE nodes: logs, metrics, image pulls. The deployer may act as it (node pools), and as nothing else. */
     node: `${prefix}-gke-node`,
     /** Each workload's pods (Workload Identity), by workload name. */
+    /** The search engine's pods and its secret sync job (snapshots bucket, its Secret Manager secrets). */
+    search: `${prefix}-search`,
     workloads: Object.fromEntries(workloads.map((w) => [w.name, `${prefix}-${w.name}`])) as Record<string, string>,
   };
 }

@@ -3,7 +3,9 @@ import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
 import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
 import { RoleBindingV1 } from '@cdktf/provider-kubernetes/lib/role-binding-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
+import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
 import { Construct } from 'constructs';
+import { PolicySuppressions } from '../../policy';
 import { DNS_RULE, Peer, PodNetworkPolicy, RestrictedNamespace } from '../kubernetes';
 import { operatorCrds, operatorRbac } from './upstream';
 
@@ -99,6 +101,8 @@ export class OpenSearchOperator extends Construct {
       spec: {
         replicas: '1',
         selector: { matchLabels: this.podLabels },
+        // The new pod starts (and waits for the leader lease) before the old one stops.
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '0', maxSurge: '1' } },
         template: {
           metadata: { labels: { ...labels, ...this.podLabels } },
           spec: {
@@ -106,6 +110,9 @@ export class OpenSearchOperator extends Construct {
             automountServiceAccountToken: true,
             enableServiceLinks: false,
             terminationGracePeriodSeconds: 10,
+            topologySpreadConstraint: [{
+              topologyKey: 'topology.kubernetes.io/zone', maxSkew: 1, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: [{ matchLabels: this.podLabels }],
+            }],
             securityContext: {
               runAsNonRoot: true,
               runAsUser: String(OPERATOR_UID),
@@ -147,6 +154,14 @@ export class OpenSearchOperator extends Construct {
         },
       },
       dependsOn: this.crds,
+    });
+    PolicySuppressions.add(this.deployment, [
+      { id: 'POD-010', reason: 'The operator is a Kubernetes controller: it calls the API server with its service account token (its ClusterRole is the release\'s manager-role).' },
+      { id: 'POD-016', reason: 'A leader-elected controller: one replica reconciles and more would only wait for the lease, so CPU load cannot be spread by scaling.' },
+    ]);
+    new PodDisruptionBudgetV1(this, 'disruption-budget', {
+      metadata: { name: `${OPERATOR_NAME_PREFIX}controller-manager`, namespace, labels },
+      spec: { maxUnavailable: '1', selector: { matchLabels: this.podLabels } },
     });
 
     new PodNetworkPolicy(this, 'network', {

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { repositoryRoot } from '../../config/origin-pull-ca';
 
 /*
  * The OpenSearch Kubernetes Operator's own manifests, vendored at a pinned release
@@ -9,7 +10,8 @@ import { parseAllDocuments } from 'yaml';
  * `config/default` does); nothing here is written by us.
  */
 
-export const OPERATOR_VENDOR_DIR = path.join(__dirname, '..', '..', 'vendor', 'opensearch-k8s-operator');
+/** The vendored release, found from the checkout's root (the program also runs transpiled from a cache). */
+export const OPERATOR_VENDOR_DIR = path.join(repositoryRoot(), 'vendor', 'opensearch-k8s-operator');
 
 type Json = Record<string, any>;
 
