@@ -190,7 +190,10 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
     expect(policy.default_admission_rule).toEqual({ evaluation_mode: 'ALWAYS_DENY', enforcement_mode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' });
     expect(policy.global_policy_evaluation_mode).toBe('ENABLE');
     const patterns = policy.admission_whitelist_patterns.map((p: TfJson) => p.name_pattern).sort();
-    expect(patterns).toEqual([...new Set([...WORKLOADS.map((w) => env.workloads[w.name].image.repository), env.nginxImage.repository])].sort().map((r) => `${r}*`));
+    const searchImages = [env.search.engineImage.repository, env.search.operatorImage.repository];
+    expect(patterns).toEqual([...new Set([...WORKLOADS.map((w) => env.workloads[w.name].image.repository), env.nginxImage.repository, ...searchImages])].sort().map((r) => `${r}*`));
+    // The engine and its operator come through the project's Docker Hub remote repository, like NGINX.
+    for (const image of searchImages) expect(image).toMatch(new RegExp(`^[a-z]+-docker\\.pkg\\.dev/${env.project.id}/docker-hub/opensearchproject/`));
     // Every pattern is inside this project's registry, and none admits a whole registry or a nested path.
     for (const pattern of patterns) {
       expect(pattern).toMatch(new RegExp(`^[a-z0-9-]+-docker\\.pkg\\.dev/${env.project.id}/[a-z0-9-]+/[a-z0-9._/-]+[a-z0-9]\\*$`));
