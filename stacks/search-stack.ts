@@ -25,6 +25,8 @@ export class SearchStack extends EnvironmentStack {
     const project = env.project.id;
     new GoogleProvider(this, 'google', { project, region: region.name, defaultLabels: environmentLabels(env) });
     clusterKubernetesProvider(this, cluster);
+    // No reference crosses to the operator stack (names are constants), so the order is stated: its CRDs first.
+    this.addDependency(operator);
     const secretIds = Object.fromEntries(Object.entries(SEARCH_SECRETS).map(([key, name]) => [key, core.secrets[name].id])) as Record<keyof typeof SEARCH_SECRETS, string>;
     this.engine = new OpenSearchCluster(this, 'engine', {
       namespace: SEARCH_NAMESPACE,
