@@ -101,7 +101,8 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
       frontend: sizing(3, 12),
     },
     ingress: { maxRatePerEndpoint: 100, logSampleRate: 0.1, rateLimit: { requests: 600, intervalSec: 60 } },
-    edge: { plan: 'pro', hstsMaxAgeSeconds: 31_536_000, managedWaf: true, apiRateLimit: { requestsPerPeriod: 300, periodSeconds: 60 }, ipv6: true },
+    // Search: 60 queries a minute per visitor, a fifth of the api's budget (docs/search.md, "Edge").
+    edge: { plan: 'pro', hstsMaxAgeSeconds: 31_536_000, managedWaf: true, apiRateLimit: { requestsPerPeriod: 300, periodSeconds: 60 }, searchRateLimit: { requestsPerPeriod: 60, periodSeconds: 60 }, ipv6: true },
     // Memory-optimised nodes: Lucene reads through the page cache, so memory beyond the heap is speed.
     search: {
       nodePool: { machineType: 'n2-highmem-4', minNodesPerZone: 1, maxNodesPerZone: 2, diskSizeGb: 100 },

@@ -32,6 +32,14 @@ export const searchCa = PodFile.fromSecretManager({
   key: 'ca.crt',
 });
 
+/**
+ * Full-text search (issue 22): inside the api's /api route (same backend, same bypass: results must
+ * show a write within 2 s, and a query string is often personal data, so nothing is kept at the
+ * edge), with its own per-visitor budget where the zone's plan has a second rate-limiting rule
+ * (edge.searchRateLimit; stacks/edge-stack.ts).
+ */
+export const SEARCH_PATH = PathMatch.subtree('/api/v1/search');
+
 /** The api's own graceful-stop budget (SHUTDOWN_TIMEOUT_MS), inside the grace period. */
 const API_SHUTDOWN_SECONDS = 20;
 
