@@ -67,7 +67,7 @@ export const DEPLOYER_ROLES: readonly RoleGrant[] = [
   // Acting as the node account and the Workload Identity bindings are granted on those accounts only: RESOURCE_GRANTS.
   {
     role: '(on each workload\'s account: SERVICE_ACCOUNT_IAM_PERMISSIONS)',
-    reason: 'Workload Identity bindings of the workloads stacks',
+    reason: 'Workload Identity bindings of the workloads and search stacks',
     covers: ['google_service_account_iam_member'],
   },
   {
@@ -328,7 +328,7 @@ export class BootstrapStack extends TerraformStack {
       displayName: `GKE nodes (${env.name})`,
       description: 'Dedicated least-privilege identity of GKE nodes: logs, metrics, image pulls (project roles: core stack).',
     });
-    new ServiceAccount(this, 'search', {
+    const searchAccount = new ServiceAccount(this, 'search', {
       project,
       accountId: ids.search,
       displayName: `Search engine (${env.name})`,
@@ -455,7 +455,8 @@ export class BootstrapStack extends TerraformStack {
     };
     const accountTargets: Partial<Record<GrantTarget, { name: string; account: ServiceAccount }[]>> = {
       'node account': [{ name: 'node', account: this.nodeAccount }],
-      'each workload account': workloadAccounts,
+      // The search engine's account is bound to its pods the same way (stacks/search-stack.ts).
+      'each workload account': [...workloadAccounts, { name: 'search', account: searchAccount }],
     };
     const role = (name: string) => (name === 'custom:isoscribeServiceAccountIam' ? serviceAccountIam.name : name);
     for (const grant of RESOURCE_GRANTS) {

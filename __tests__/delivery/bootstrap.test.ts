@@ -245,8 +245,9 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
 
   it('every IAM grant the stack makes is a written one (RESOURCE_GRANTS), with no condition, and every written one is made', () => {
     const actual = grantsOf(stack).map((g) => `${g.identity} | ${g.role} | ${g.on}`).sort();
-    // 'each workload account' is one grant on every workload definition's account.
-    const written = RESOURCE_GRANTS.flatMap((g) => (g.on === 'each workload account' ? WORKLOADS.map((w) => ({ ...g, on: `${w.name} account` })) : [g]));
+    // 'each workload account' is one grant on every workload definition's account and the search engine's.
+    const accounts = [...WORKLOADS.map((w) => w.name), 'search'];
+    const written = RESOURCE_GRANTS.flatMap((g) => (g.on === 'each workload account' ? accounts.map((name) => ({ ...g, on: `${name} account` })) : [g]));
     expect(actual).toEqual(written.map((g) => `${g.identity} | ${g.role} | ${g.on}`).sort());
     for (const g of grantsOf(stack)) expect(g.condition).toBeUndefined();
     // Conditions at project level: only the deployer's projectIamAdmin carries one, and it must.
