@@ -62,7 +62,7 @@ function grantsOf(stack: TfJson): Grant[] {
     const accountId = id ? accounts.get(id) : undefined;
     const suffix = accountId?.replace(/^isoscribe-[a-z0-9]+-/, '');
     if (suffix === 'gke-node') return 'node account';
-    return suffix && WORKLOADS.some((w) => w.name === suffix) ? `${suffix} account` : `unknown account ${ref}`;
+    return suffix && (WORKLOADS.some((w) => w.name === suffix) || suffix === 'search') ? `${suffix} account` : `unknown account ${ref}`;
   };
   const repositories = new Map(resources(stack, 'google_artifact_registry_repository').map((r) => [`\${google_artifact_registry_repository.${r.__id}.name}`, r]));
   const repositoryOf = (ref: string): string => {
