@@ -5,7 +5,7 @@ import { RoleV1 } from '@cdktf/provider-kubernetes/lib/role-v1';
 import { Construct } from 'constructs';
 import type { SearchConfig } from '../../config/schema-search';
 import { DEDICATED_POOL_KEY } from '../gcp/gke-cluster';
-import { DNS_RULE, Peer, PodNetworkPolicy, RestrictedNamespace, WorkloadIdentity, type TrafficRule } from '../kubernetes';
+import { DNS_RULE, Peer, PodNetworkPolicy, RestrictedNamespace, restrictedContainer, WorkloadIdentity, type TrafficRule } from '../kubernetes';
 import { NON_PUBLIC_IPV4 } from '../../config/cidr';
 
 /** The dedicated node pool's name (taint and label value `DEDICATED_POOL_KEY=search`). */
@@ -158,16 +158,7 @@ export class OpenSearchCluster extends Construct {
       apply(SEARCH_K8S_SECRETS.httpCa, { 'ca.crt': `cat ${mount}/${files.caCert}`, 'ca.key': `cat ${mount}/${files.caKey}` }),
       apply(SEARCH_K8S_SECRETS.apiCredentials, { password: `cat ${mount}/${files.apiPassword}` }),
     ].join('\n');
-    const restricted = {
-      runAsNonRoot: true,
-      runAsUser: String(ENGINE_UID),
-      runAsGroup: String(ENGINE_UID),
-      readOnlyRootFilesystem: true,
-      allowPrivilegeEscalation: false,
-      privileged: false,
-      capabilities: { drop: ['ALL'] },
-      seccompProfile: { type: 'RuntimeDefault' },
-    };
+    const restricted = restrictedContainer(ENGINE_UID);
     const syncLabels = { 'app.kubernetes.io/name': 'search-secret-sync' };
     new CronJobV1(this, 'secret-sync', {
       metadata: { name: 'search-secret-sync', namespace, labels: { ...labels, ...syncLabels } },

@@ -6,7 +6,7 @@ import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account
 import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
 import { Construct } from 'constructs';
 import { PolicySuppressions } from '../../policy';
-import { DNS_RULE, Peer, PodNetworkPolicy, RestrictedNamespace } from '../kubernetes';
+import { DNS_RULE, Peer, PodNetworkPolicy, RestrictedNamespace, restrictedContainer } from '../kubernetes';
 import { operatorCrds, operatorRbac } from './upstream';
 
 export interface OpenSearchOperatorProps {
@@ -139,16 +139,7 @@ export class OpenSearchOperator extends Construct {
               resources: { requests: { cpu: '100m', memory: '350Mi' }, limits: { memory: '500Mi' } },
               livenessProbe: probe('/healthz'),
               readinessProbe: probe('/readyz'),
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: String(OPERATOR_UID),
-                runAsGroup: String(OPERATOR_UID),
-                readOnlyRootFilesystem: true,
-                allowPrivilegeEscalation: false,
-                privileged: false,
-                capabilities: { drop: ['ALL'] },
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
+              securityContext: restrictedContainer(OPERATOR_UID),
             }],
           },
         },
