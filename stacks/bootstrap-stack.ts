@@ -334,7 +334,7 @@ export class BootstrapStack extends TerraformStack {
       displayName: `Search engine (${env.name})`,
       description: 'OpenSearch pods and their secret sync job: snapshot bucket objectAdmin, search secrets accessor (core stack).',
     });
-    const workloadAccounts = workloads.map((w) => ({
+    const workloadAccounts = workloads.filter((w) => ids.workloads[w.name]).map((w) => ({
       name: w.name,
       account: new ServiceAccount(this, w.name, { project, accountId: ids.workloads[w.name], displayName: `${w.service} workload (${env.name})` }),
     }));

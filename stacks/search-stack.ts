@@ -8,7 +8,7 @@ import type { CoreStack } from './core-stack';
 import { EnvironmentStack, environmentLabels } from './environment-stack';
 import { SEARCH_CLUSTER_NAME, SEARCH_NAMESPACE, SEARCH_OPERATOR_NAMESPACE, WORKLOADS_NAMESPACE } from './naming';
 import type { SearchOperatorStack } from './search-operator-stack';
-import { clusterKubernetesProvider } from './workloads-stack';
+import { clusterKubernetesProvider, SECRET_PROVIDER_CLASS_API_VERSION } from './workloads-stack';
 
 /** The api's pods, the engine's only client (workloads/api.ts). */
 export const SEARCH_CLIENT_LABELS = { 'app.kubernetes.io/name': 'api' };
@@ -43,6 +43,7 @@ export class SearchStack extends EnvironmentStack {
       clients: [Peer.pods(WORKLOADS_NAMESPACE, SEARCH_CLIENT_LABELS)],
       operator: { namespace: SEARCH_OPERATOR_NAMESPACE, podLabels: operator.operator.podLabels },
       apiServerCidr: region.masterCidr,
+      secretProviderClassApiVersion: SECRET_PROVIDER_CLASS_API_VERSION,
       labels: { 'app.kubernetes.io/part-of': 'isoscribe', 'app.kubernetes.io/managed-by': 'cdktf' },
     });
   }

@@ -1,7 +1,9 @@
 import { SEARCH_SECRETS } from '../../constructs/search/opensearch-cluster';
 import { Testing, TerraformStack } from 'cdktf';
 import { RegionalNetwork } from '../../constructs/gcp/regional-network';
-import { NODE_PROJECT_ROLES, PROJECT_SERVICES } from '../../stacks/core-stack';
+import { CoreStack, NODE_PROJECT_ROLES, PROJECT_SERVICES } from '../../stacks/core-stack';
+import { CoreAccess } from '../../workloads';
+import { api } from '../../workloads/api';
 import { dataSources, environment, onlyResource, resources, synthEnvironment } from '../support/topology';
 
 const prodEnv = environment('production');
@@ -94,7 +96,8 @@ describe('core stack (production)', () => {
   it('creates no service account (the deployer may not): it reads the node and workload accounts the bootstrap stack made', () => {
     expect(resources(core, 'google_service_account')).toEqual([]);
     const ids = dataSources(core, 'google_service_account').map((a) => a.account_id).sort();
-    expect(ids).toEqual(['isoscribe-production-api', 'isoscribe-production-frontend', 'isoscribe-production-gke-node', 'isoscribe-production-search']);
+    // No account for the api: it only mounts secrets, which the add-on reads as its Kubernetes service account.
+    expect(ids).toEqual(['isoscribe-production-frontend', 'isoscribe-production-gke-node', 'isoscribe-production-search']);
   });
 
   it('keeps the static bundle bucket versioned, with uniform access', () => {
@@ -126,10 +129,23 @@ describe('core stack (production)', () => {
     const access = resources(core, 'google_secret_manager_secret_iam_member');
     for (const a of access) expect(a.role).toBe('roles/secretmanager.secretAccessor');
     // The api reads its MongoDB URI, its search password and the engine's CA certificate; never the CA key or the admin's.
-    const apiReads = access.filter((a) => /api-sa_account/.test(a.member)).map((a) => a.secret_id).sort();
+    const apiReads = access.filter((a) => /\/sa\/api$/.test(a.member)).map((a) => a.secret_id).sort();
     expect(apiReads).toHaveLength(3);
     expect(apiReads.join(' ')).not.toMatch(/search-ca-key|search-admin-password|search-internal-users/);
     expect(access.filter((a) => /search-sa_account/.test(a.member))).toHaveLength(Object.values(SEARCH_SECRETS).length);
+  });
+
+  it('lets the api\'s Kubernetes service account principal (and no Google service account) read the MongoDB secret, as Google\'s add-on page grants it', () => {
+    const access = resources(core, 'google_secret_manager_secret_iam_member').find((a) => /mongodb-uri/.test(a.secret_id))!;
+    expect(access.role).toBe('roles/secretmanager.secretAccessor');
+    const { id, number } = environment('production').project;
+    expect(access.member).toBe(`principal://iam.googleapis.com/projects/${number}/locations/global/workloadIdentityPools/${id}.svc.id.goog/subject/ns/isoscribe/sa/api`);
+  });
+
+  it('refuses a workload that would mount a secret while acting as a Google service account (the add-on would read as that account, not the granted principal)', () => {
+    const env = environment('dev');
+    const mixed = { ...api, name: 'mixed', access: [CoreAccess.secret('mongodb-uri'), CoreAccess.bundleBucketRead()] };
+    expect(() => new CoreStack(Testing.app(), env, [mixed])).toThrow(/Workload mixed: it mounts the secret "mongodb-uri" and also uses its Google service account/);
   });
 
   it('reserves the global IPv4 address for the load balancer', () => {

@@ -5,7 +5,7 @@ import { RoleV1 } from '@cdktf/provider-kubernetes/lib/role-v1';
 import { Construct } from 'constructs';
 import type { SearchConfig } from '../../config/schema-search';
 import { DEDICATED_POOL_KEY } from '../gcp/gke-cluster';
-import { DNS_RULE, Peer, PodNetworkPolicy, RestrictedNamespace, restrictedContainer, WorkloadIdentity, type TrafficRule } from '../kubernetes';
+import { DNS_RULE, Peer, PodNetworkPolicy, RestrictedNamespace, restrictedContainer, SECRET_MANAGER_CSI_DRIVER, WorkloadIdentity, type TrafficRule } from '../kubernetes';
 import { NON_PUBLIC_IPV4 } from '../../config/cidr';
 
 /** The dedicated node pool's name (taint and label value `DEDICATED_POOL_KEY=search`). */
@@ -69,6 +69,8 @@ export interface OpenSearchClusterProps {
   readonly clients: readonly Peer[];
   /** The operator's namespace and pod labels. */
   readonly operator: { readonly namespace: string; readonly podLabels: Record<string, string> };
+  /** The SecretProviderClass apiVersion GKE's Secret Manager add-on serves (stacks/workloads-stack.ts says which). */
+  readonly secretProviderClassApiVersion: string;
   /** The control plane's private range (the secret sync job writes Secrets through the API server). */
   readonly apiServerCidr: string;
   /** @default {} */
@@ -114,7 +116,7 @@ export class OpenSearchCluster extends Construct {
     };
     new Manifest(this, 'secret-provider-class', {
       manifest: {
-        apiVersion: 'secrets-store.gke.io/v1',
+        apiVersion: props.secretProviderClassApiVersion,
         kind: 'SecretProviderClass',
         metadata: { name: providerClass, namespace: props.namespace, labels },
         spec: {
@@ -189,7 +191,7 @@ export class OpenSearchCluster extends Construct {
                   securityContext: restricted,
                   volumeMount: [{ name: 'secrets', mountPath: mount, readOnly: true }],
                 }],
-                volume: [{ name: 'secrets', csi: { driver: 'secrets-store-gke.csi.k8s.io', readOnly: true, volumeAttributes: { secretProviderClass: providerClass } } }],
+                volume: [{ name: 'secrets', csi: { driver: SECRET_MANAGER_CSI_DRIVER, readOnly: true, volumeAttributes: { secretProviderClass: providerClass } } }],
               },
             },
           },
