@@ -18,7 +18,7 @@ import { ServiceAccount } from '../constructs/gcp/service-account';
 import { NODE_PROJECT_ROLES } from './core-stack';
 import { environmentLabels } from './environment-stack';
 import { stackName } from './naming';
-import { serviceAccountIds } from './service-accounts';
+import { SEARCH_ENGINE_ACCOUNT_SUFFIX, serviceAccountIds } from './service-accounts';
 import { WORKLOADS, type WorkloadDefinition } from '../workloads';
 
 export const BOOTSTRAP_LAYER = 'bootstrap';
@@ -328,7 +328,7 @@ export class BootstrapStack extends TerraformStack {
       displayName: `GKE nodes (${env.name})`,
       description: 'Dedicated least-privilege identity of GKE nodes: logs, metrics, image pulls (project roles: core stack).',
     });
-    const searchAccount = new ServiceAccount(this, 'search', {
+    const searchAccount = new ServiceAccount(this, 'search-engine', {
       project,
       accountId: ids.search,
       displayName: `Search engine (${env.name})`,
@@ -456,7 +456,7 @@ export class BootstrapStack extends TerraformStack {
     const accountTargets: Partial<Record<GrantTarget, { name: string; account: ServiceAccount }[]>> = {
       'node account': [{ name: 'node', account: this.nodeAccount }],
       // The search engine's account is bound to its pods the same way (stacks/search-stack.ts).
-      'each workload account': [...workloadAccounts, { name: 'search', account: searchAccount }],
+      'each workload account': [...workloadAccounts, { name: SEARCH_ENGINE_ACCOUNT_SUFFIX, account: searchAccount }],
     };
     const role = (name: string) => (name === 'custom:isoscribeServiceAccountIam' ? serviceAccountIam.name : name);
     for (const grant of RESOURCE_GRANTS) {

@@ -172,10 +172,10 @@ export class CoreStack extends EnvironmentStack {
     }
 
     // The search engine (docs/search.md): its identity reads its secrets and writes its snapshots.
-    this.searchServiceAccount = new ExistingServiceAccount(this, 'search-sa', { project, accountId: accounts.search });
+    this.searchServiceAccount = new ExistingServiceAccount(this, 'search-engine-sa', { project, accountId: accounts.search });
     for (const name of Object.values(SEARCH_SECRETS)) {
       this.secrets[name] ??= new SecretManagerSecret(this, name, { secretId: `${prefix}-${name}`, replication: { auto: {} }, dependsOn: services });
-      new SecretManagerSecretIamMember(this, `search-sa-${name}`, { secretId: this.secrets[name].id, role: 'roles/secretmanager.secretAccessor', member: this.searchServiceAccount.member });
+      new SecretManagerSecretIamMember(this, `search-engine-sa-${name}`, { secretId: this.secrets[name].id, role: 'roles/secretmanager.secretAccessor', member: this.searchServiceAccount.member });
     }
     for (const region of env.regions) {
       // In the engine's region: snapshots and restores stay regional (no cross-region egress per snapshot).
@@ -191,7 +191,7 @@ export class CoreStack extends EnvironmentStack {
         dependsOn: services,
       });
       // objectAdmin: the repository-gcs plugin lists, writes and deletes snapshot files (no bucket-level admin).
-      new StorageBucketIamMember(this, `search-sa-snapshots-${region.name}`, { bucket: bucket.name, role: 'roles/storage.objectAdmin', member: this.searchServiceAccount.member });
+      new StorageBucketIamMember(this, `search-engine-sa-snapshots-${region.name}`, { bucket: bucket.name, role: 'roles/storage.objectAdmin', member: this.searchServiceAccount.member });
       this.searchSnapshotBuckets[region.name] = bucket;
     }
 

@@ -62,7 +62,7 @@ function grantsOf(stack: TfJson): Grant[] {
     const accountId = id ? accounts.get(id) : undefined;
     const suffix = accountId?.replace(/^isoscribe-[a-z0-9]+-/, '');
     if (suffix === 'gke-node') return 'node account';
-    return suffix && (WORKLOADS.some((w) => w.name === suffix) || suffix === 'search') ? `${suffix} account` : `unknown account ${ref}`;
+    return suffix && (WORKLOADS.some((w) => w.name === suffix) || suffix === 'search-os') ? `${suffix} account` : `unknown account ${ref}`;
   };
   const repositories = new Map(resources(stack, 'google_artifact_registry_repository').map((r) => [`\${google_artifact_registry_repository.${r.__id}.name}`, r]));
   const repositoryOf = (ref: string): string => {
@@ -249,7 +249,7 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
     const withAccounts = WORKLOADS.filter(needsGoogleServiceAccount);
     expect(withAccounts.map((w) => w.name)).toEqual(['frontend']);
     // ... and on the search engine's account (stacks/search-stack.ts binds it to the engine's pods).
-    const accounts = [...withAccounts.map((w) => w.name), 'search'];
+    const accounts = [...withAccounts.map((w) => w.name), 'search-os'];
     const written = RESOURCE_GRANTS.flatMap((g) => (g.on === 'each workload account' ? accounts.map((name) => ({ ...g, on: `${name} account` })) : [g]));
     expect(actual).toEqual(written.map((g) => `${g.identity} | ${g.role} | ${g.on}`).sort());
     for (const g of grantsOf(stack)) expect(g.condition).toBeUndefined();

@@ -97,7 +97,7 @@ describe('core stack (production)', () => {
     expect(resources(core, 'google_service_account')).toEqual([]);
     const ids = dataSources(core, 'google_service_account').map((a) => a.account_id).sort();
     // No account for the api: it only mounts secrets, which the add-on reads as its Kubernetes service account.
-    expect(ids).toEqual(['isoscribe-production-frontend', 'isoscribe-production-gke-node', 'isoscribe-production-search']);
+    expect(ids).toEqual(['isoscribe-production-frontend', 'isoscribe-production-gke-node', 'isoscribe-production-search-os']);
   });
 
   it('keeps the static bundle bucket versioned, with uniform access', () => {
@@ -119,7 +119,7 @@ describe('core stack (production)', () => {
     }
     const admins = resources(core, 'google_storage_bucket_iam_member').filter((m) => m.role === 'roles/storage.objectAdmin');
     expect(admins).toHaveLength(env.regions.length);
-    for (const a of admins) expect(a.member).toMatch(/search-sa_account/);
+    for (const a of admins) expect(a.member).toMatch(/search-engine-sa_account/);
   });
 
   it('creates the MongoDB secret container, never a version (the value is added out of band)', () => {
@@ -132,7 +132,7 @@ describe('core stack (production)', () => {
     const apiReads = access.filter((a) => /\/sa\/api$/.test(a.member)).map((a) => a.secret_id).sort();
     expect(apiReads).toHaveLength(3);
     expect(apiReads.join(' ')).not.toMatch(/search-ca-key|search-admin-password|search-internal-users/);
-    expect(access.filter((a) => /search-sa_account/.test(a.member))).toHaveLength(Object.values(SEARCH_SECRETS).length);
+    expect(access.filter((a) => /search-engine-sa_account/.test(a.member))).toHaveLength(Object.values(SEARCH_SECRETS).length);
   });
 
   it('lets the api\'s Kubernetes service account principal (and no Google service account) read the MongoDB secret, as Google\'s add-on page grants it', () => {

@@ -2,7 +2,8 @@ import { DEDICATED_POOL_KEY } from '../../constructs/gcp/gke-cluster';
 import { operatorCrds, operatorRbac } from '../../constructs/search/upstream';
 import { ENGINE_CLUSTER_LABEL, SEARCH_K8S_SECRETS, SEARCH_NODE_POOL, SEARCH_SECRETS } from '../../constructs/search/opensearch-cluster';
 import { SEARCH_NODES, searchCa, searchPassword } from '../../workloads/api';
-import { POD_PATHS } from '../../workloads';
+import { POD_PATHS, WORKLOADS } from '../../workloads';
+import { serviceAccountIds } from '../../stacks/service-accounts';
 import { environment, resources, synthEnvironment, type TfJson } from '../support/topology';
 
 const env = environment('production');
@@ -119,5 +120,14 @@ describe('the api\'s side of the contract', () => {
     expect(searchCa.pathIn(POD_PATHS)).toBe('/etc/isoscribe/search-ca/ca.crt');
     expect(searchPassword.source).toMatchObject({ kind: 'secret', secret: SEARCH_SECRETS.apiPassword });
     expect(searchCa.source).toMatchObject({ kind: 'secret', secret: SEARCH_SECRETS.caCert });
+  });
+});
+
+describe('the search engine\'s Google account', () => {
+  it('fits the 30-character account id limit in every environment and refuses a workload that would take its id, naming the file to change', () => {
+    for (const name of ['dev', 'staging', 'production']) expect(serviceAccountIds(environment(name), WORKLOADS).search.length).toBeLessThanOrEqual(30);
+    expect(() => serviceAccountIds(env, [...WORKLOADS, { ...WORKLOADS[0], name: 'search-os' }])).toThrow(
+      'Workload "search-os": its service account would be the search engine\'s (isoscribe-production-search-os); name it otherwise in workloads/search-os.ts',
+    );
   });
 });
