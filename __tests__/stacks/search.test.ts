@@ -1,7 +1,9 @@
 import { DEDICATED_POOL_KEY } from '../../constructs/gcp/gke-cluster';
 import { operatorCrds, operatorRbac } from '../../constructs/search/upstream';
 import { ENGINE_CLUSTER_LABEL, SEARCH_K8S_SECRETS, SEARCH_NODE_POOL, SEARCH_SECRETS } from '../../constructs/search/opensearch-cluster';
-import { SEARCH_NODES, searchCa, searchPassword } from '../../workloads/api';
+import { api, SEARCH_NODES, searchCa, searchPassword } from '../../workloads/api';
+import { apiPodSecrets } from '../../testing/pods';
+import type { PodFile } from '../../workloads';
 import { POD_PATHS, WORKLOADS } from '../../workloads';
 import { serviceAccountIds } from '../../stacks/service-accounts';
 import { environment, resources, synthEnvironment, type TfJson } from '../support/topology';
@@ -120,6 +122,16 @@ describe('the api\'s side of the contract', () => {
     expect(searchCa.pathIn(POD_PATHS)).toBe('/etc/isoscribe/search-ca/ca.crt');
     expect(searchPassword.source).toMatchObject({ kind: 'secret', secret: SEARCH_SECRETS.apiPassword });
     expect(searchCa.source).toMatchObject({ kind: 'secret', secret: SEARCH_SECRETS.caCert });
+  });
+});
+
+describe('the test harness mounts every secret the api pod names (testing/pods.ts)', () => {
+  it('apiPodSecrets covers each of the api\'s Secret Manager files, the search engine\'s included', () => {
+    const secrets = apiPodSecrets('mongodb://127.0.0.1:1/x', { password: 'p', caPem: 'pem' });
+    const mounted = (api.pod as (c: never) => { files?: readonly PodFile[] })({ env, trustedProxies: [], paths: POD_PATHS, bundleManifestUrl: 'https://x', drainSeconds: 1 } as never).files ?? [];
+    const names = mounted.map((f) => (f.source.kind === 'secret' ? f.source.secret : undefined)).filter(Boolean).sort();
+    expect(Object.keys(secrets).sort()).toEqual(names);
+    expect(secrets[SEARCH_SECRETS.caCert]).toBe('pem');
   });
 });
 
