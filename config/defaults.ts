@@ -28,6 +28,9 @@ interface TierDefaults {
   readonly edge: EnvironmentInput['edge'];
   /** The search engine's sizing (config/schema-search.ts); its images come from the environment's registry. */
   readonly search: Omit<SearchInput, 'engineImage' | 'operatorImage'>;
+  /** SLO objectives of every workload (its latency threshold is in workloads/<name>.ts). */
+  readonly slo: EnvironmentInput['monitoring']['slo'];
+  readonly admission: EnvironmentInput['admission'];
 }
 
 /** The OpenSearch release the engine runs (the e2e tests start the same minor from Maven Central). */
@@ -76,6 +79,10 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
       storage: { sizeGi: 10, storageClass: 'standard-rwo' },
       snapshotRetentionDays: 3,
     },
+    // A sandbox: its alerts say something broke, nobody's visitors are waiting.
+    slo: { availability: 0.99, latency: 0.95 },
+    // Images built on a laptop may run in a sandbox: the allowlist of our repository paths holds.
+    admission: { requireAttestation: false },
   },
   shared: {
     releaseChannel: 'REGULAR',
@@ -91,6 +98,8 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
       storage: { sizeGi: 30, storageClass: 'standard-rwo' },
       snapshotRetentionDays: 7,
     },
+    slo: { availability: 0.995, latency: 0.99 },
+    admission: { requireAttestation: true },
   },
   production: {
     labels: { criticality: 'high' },
@@ -112,6 +121,9 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
       storage: { sizeGi: 200, storageClass: 'premium-rwo' },
       snapshotRetentionDays: 30,
     },
+    // 99.9%: 40 minutes of errors in 28 days, within what two clouds' SLAs (99.99% LB, 99.95% regional GKE) leave us.
+    slo: { availability: 0.999, latency: 0.99 },
+    admission: { requireAttestation: true },
   },
 };
 
@@ -133,6 +145,8 @@ const APP_IMAGE_TAG = '0.1.0';
 
 /** An environment's own facts; every other field comes from its tier (TIER_DEFAULTS). */
 export interface EnvironmentSpecifics extends Pick<EnvironmentInput, 'name' | 'tier' | 'project' | 'domain' | 'primaryRegion' | 'mongodb'> {
+  /** Where alerts go; the SLO objectives default to the tier's. */
+  readonly monitoring: Pick<EnvironmentInput['monitoring'], 'notifications'> & { readonly slo?: Partial<EnvironmentInput['monitoring']['slo']> };
   /** @default - local state in the disposable tier, else the GCS bucket `<project>-tfstate` */
   readonly backend?: EnvironmentInput['backend'];
   /** Beside ENVIRONMENT_LABELS and the tier's. */
@@ -145,6 +159,7 @@ export interface EnvironmentSpecifics extends Pick<EnvironmentInput, 'name' | 't
   readonly ingress?: Partial<EnvironmentInput['ingress']>;
   readonly edge?: Partial<EnvironmentInput['edge']>;
   readonly search?: Partial<SearchInput>;
+  readonly admission?: EnvironmentInput['admission'];
 }
 
 /** The whole configuration of an environment: its tier's defaults, overridden section by section by its own facts. */
@@ -185,6 +200,8 @@ export function environment(own: EnvironmentSpecifics): EnvironmentInput {
       ...tier.search,
       ...own.search,
     },
+    monitoring: { slo: { ...tier.slo, ...own.monitoring.slo }, notifications: own.monitoring.notifications },
+    admission: own.admission ?? tier.admission,
   };
 }
 

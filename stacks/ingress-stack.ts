@@ -21,7 +21,7 @@ import type { CoreStack } from './core-stack';
 import { CloudflareZone } from '../constructs/cloudflare/zone';
 import { EnvironmentStack, environmentLabels } from './environment-stack';
 import type { Route, WorkloadDefinition } from '../workloads';
-import { negName, nodeNetworkTag } from './naming';
+import { backendServiceName, negName, nodeNetworkTag, securityPolicyNames } from './naming';
 
 /** The header in which Cloudflare passes the visitor's IP to the origin. */
 export const CLOUDFLARE_CLIENT_IP_HEADER = 'CF-Connecting-IP';
@@ -117,7 +117,7 @@ export class IngressStack extends EnvironmentStack {
     });
     const allowedSourceRanges = Fn.concat([cloudflare.ipv4Cidrs, cloudflare.ipv6Cidrs]);
     this.securityPolicy = new CloudArmorPolicy(this, 'cloud-armor', {
-      name: `${prefix}-cloudflare-only`,
+      name: securityPolicyNames(env).backends,
       description: 'Only Cloudflare reaches the origin; Log4Shell probes are denied',
       allowedSourceRanges,
       preconfiguredWafRules: ['cve-canary'],
@@ -129,7 +129,7 @@ export class IngressStack extends EnvironmentStack {
     });
 
     this.edgeSecurityPolicy = new CloudArmorPolicy(this, 'cloud-armor-edge', {
-      name: `${prefix}-cloudflare-only-edge`,
+      name: securityPolicyNames(env).bundles,
       description: 'Only Cloudflare reaches the static bundle bucket',
       type: 'CLOUD_ARMOR_EDGE',
       allowedSourceRanges,
@@ -137,7 +137,7 @@ export class IngressStack extends EnvironmentStack {
 
     const backend = (workload: string) =>
       new NegBackendService(this, `backend-${workload}`, {
-        name: `${prefix}-${workload}`,
+        name: backendServiceName(env, workload),
         description: `${workload} pods in every zone of every region`,
         project,
         negs: env.regions.flatMap((region) => region.zones.map((zone) => ({ zone, name: negName(env, workload) }))),
@@ -154,6 +154,12 @@ export class IngressStack extends EnvironmentStack {
     // client (without Cloud CDN it has no identity to grant), so the objects must be public. They are
     // the JavaScript every visitor downloads anyway; legacyObjectReader grants objects.get only, not
     // objects.list, so the bucket's listing (old bundles, the manifest history) stays private.
+    // Google's backend-bucket guides make the bucket publicly readable
+    // (https://cloud.google.com/load-balancing/docs/https/setup-global-ext-https-buckets), state
+    // that a PSC NEG to the Storage API "doesn't inherently grant access to private buckets"
+    // (https://cloud.google.com/load-balancing/docs/backend-bucket), and private origin
+    // authentication signs with HMAC keys for internet-NEG origins, a long-lived secret in state.
+    // Content-hashed public bundles gain nothing from hiding (README, Decisions).
     new StorageBucketIamMember(this, 'bundle-bucket-public-read', {
       bucket: core.bundleBucket.name,
       role: 'roles/storage.legacyObjectReader',

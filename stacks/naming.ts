@@ -32,3 +32,12 @@ export const SEARCH_NAMESPACE = 'search';
 export const SEARCH_CLUSTER_NAME = 'search';
 /** The operator's namespace (the release's kustomize default). */
 export const SEARCH_OPERATOR_NAMESPACE = 'opensearch-operator-system';
+/** A workload's backend service on the load balancer; its metrics carry it as `backend_target_name`. */
+export function backendServiceName(env: EnvironmentConfig, workload: string): string {
+  return `isoscribe-${env.name}-${workload}`;
+}
+
+/** The Cloud Armor policies of the load balancer: the workloads' backend services' and the bundle bucket's (edge). */
+export function securityPolicyNames(env: EnvironmentConfig): { backends: string; bundles: string } {
+  return { backends: `isoscribe-${env.name}-cloudflare-only`, bundles: `isoscribe-${env.name}-cloudflare-only-edge` };
+}

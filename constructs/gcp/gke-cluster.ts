@@ -172,7 +172,9 @@ export class GkeCluster extends Construct {
         dnsCacheConfig: { enabled: true },
       },
       loggingConfig: { enableComponents: ['SYSTEM_COMPONENTS', 'WORKLOADS'] },
-      monitoringConfig: { enableComponents: ['SYSTEM_COMPONENTS'], managedPrometheus: { enabled: true } },
+      // DEPLOYMENT and HPA: GKE's managed kube-state-metrics for those objects, which the endpoint and
+      // autoscaler alerts read (https://cloud.google.com/kubernetes-engine/docs/how-to/kube-state-metrics).
+      monitoringConfig: { enableComponents: ['SYSTEM_COMPONENTS', 'DEPLOYMENT', 'HPA'], managedPrometheus: { enabled: true } },
       securityPostureConfig: { mode: 'BASIC', vulnerabilityMode: 'VULNERABILITY_DISABLED' }, // basic tier retired; images are scanned in the registry (docs/deploy.md)
       maintenancePolicy: { recurringWindow: { ...props.maintenanceWindow } },
       resourceLabels: labels,
@@ -210,11 +212,11 @@ export class GkeCluster extends Construct {
       autoscaling: { minNodeCount: pool.minNodesPerZone, maxNodeCount: pool.maxNodesPerZone, locationPolicy: 'BALANCED' },
       management: { autoRepair: true, autoUpgrade: true },
       // Surge upgrades: a new node joins before an old one drains, so capacity never dips.
-      upgradeSettings: { strategy: 'SURGE', maxSurge: 1, maxUnavailable: 0 },
+      upgradeSettings: { strategy: 'SURGE', maxSurge: SURGE_NODES, maxUnavailable: 0 },
       nodeConfig: {
         machineType: pool.machineType,
-        diskSizeGb: pool.diskSizeGb ?? 50,
-        diskType: pool.diskType ?? 'pd-balanced',
+        diskSizeGb: pool.diskSizeGb ?? DEFAULT_NODE_DISK_SIZE_GB,
+        diskType: pool.diskType ?? DEFAULT_NODE_DISK_TYPE,
         ...hardened,
         labels: { ...hardened.labels, ...extra.labels },
         taint: extra.taint,
@@ -233,6 +235,11 @@ interface PoolExtras {
 
 /** Nodes per zone a new pool starts with; afterwards the autoscaler (min/max from config) sizes it. */
 export const INITIAL_NODES_PER_ZONE = 1;
+
+/** Extra nodes a surge upgrade adds before it drains an old one (scripts/quota.ts counts them). */
+export const SURGE_NODES = 1;
+export const DEFAULT_NODE_DISK_SIZE_GB = 50;
+export const DEFAULT_NODE_DISK_TYPE = 'pd-balanced';
 
 /** What every node of the cluster runs with, the transient default pool's included. */
 function hardenedNodeConfig(serviceAccount: string, labels: Record<string, string>, tags: string[]) {
