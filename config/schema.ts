@@ -4,6 +4,7 @@ import { isNonPublicIpv4, overlaps, parseIpv4Cidr, prefixLength, type Ipv4Range 
 import { GCP_REGIONS } from './gcp-regions';
 import { checkEdge, edgeSchema, ingressSchema } from './schema-edge';
 import { formatPath } from './path';
+import { searchProblems, searchSchema } from './schema-search';
 
 /*
  * The schema of one environment's configuration. Every message says what is wrong and how to fix it;
@@ -223,6 +224,8 @@ export const environmentSchema = z
     /** The global load balancer and the Cloudflare zone in front of it (config/schema-edge.ts). */
     ingress: ingressSchema,
     edge: edgeSchema,
+    /** The search engine: OpenSearch through its Kubernetes operator in every region (config/schema-search.ts, docs/search.md). */
+    search: searchSchema,
   })
   .superRefine((env, ctx) => {
     checkBackend(env, ctx);
@@ -230,6 +233,8 @@ export const environmentSchema = z
     checkMasterAuthorizedNetworks(env, ctx);
     checkEdge(env, ctx);
     checkMongodbReach(env, ctx);
+    const zones = env.regions.map((r, index) => ({ region: r.name, count: r.zones.length, index }));
+    for (const p of searchProblems(env.search, zones, env.tier)) issue(ctx, p.path, p.message);
     if (env.tier !== 'disposable' && !env.ingress.originPull) {
       issue(ctx, ['ingress', 'originPull'], `is required in the "${env.tier}" tier: without it any Cloudflare zone can reach the origin; run scripts/origin-pull-cert.ts issue --env ${env.name} (docs/deploy.md)`);
     }

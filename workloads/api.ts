@@ -6,6 +6,8 @@ import { RUNBOOKS } from '../monitoring/alert';
 import { APP, selector } from '../monitoring/metrics';
 import { EdgeCache, PathMatch } from './routes';
 import { CoreAccess, METRICS_PORT, nodeSleep, nodeSocketProbe, PodFile, type WorkloadDefinition } from './workload';
+import { ENGINE_CLUSTER_LABEL, SEARCH_API_USER, SEARCH_HTTP_PORT, SEARCH_SECRETS } from '../constructs/search/opensearch-cluster';
+import { SEARCH_CLUSTER_NAME, SEARCH_NAMESPACE } from '../stacks/naming';
 
 /** Largest API request body. NGINX answers 413 above it; the app's own limit is the same number. */
 export const API_BODY_LIMIT_KIB = 256;
@@ -13,27 +15,32 @@ export const API_BODY_LIMIT_KIB = 256;
 export const MONGODB_SECRET_DIR = '/etc/isoscribe/mongodb';
 export const MONGODB_SECRET_KEY = 'uri';
 /**
- * How the api reaches the search engine (services/api/README.md, "Search"). The engine, its
- * Service, the api's search user and its password secret are the search cluster's (issue 22's
- * production half): these values must match it.
- * TODO(search-infra): confirm the Service DNS name, namespace and port of the OpenSearch cluster.
+ * The search engine of the api's own region (stacks/search-stack.ts; docs/search.md): its HTTP
+ * Service, whose certificate (signed by the CA below) names `<cluster>.<namespace>.svc`.
  */
-export const SEARCH_NODES = 'https://isoscribe-search.search.svc.cluster.local:9200';
+export const SEARCH_NODES = `https://${SEARCH_CLUSTER_NAME}.${SEARCH_NAMESPACE}.svc:${SEARCH_HTTP_PORT}`;
+export const SEARCH_USERNAME = SEARCH_API_USER;
+/** The api user's password and the engine's HTTP CA, from Secret Manager through the add-on. */
+export const searchPassword = PodFile.fromSecretManager({
+  secret: SEARCH_SECRETS.apiPassword,
+  providerClass: 'api-search-password',
+  dir: '/etc/isoscribe/search',
+  key: 'password',
+});
+export const searchCa = PodFile.fromSecretManager({
+  secret: SEARCH_SECRETS.caCert,
+  providerClass: 'api-search-ca',
+  dir: '/etc/isoscribe/search-ca',
+  key: 'ca.crt',
+});
+
 /**
- * The api's OpenSearch user, and where its password and the engine's CA are mounted.
- * TODO(search-infra): confirm the user name; add the PodFile (Secret Manager, like mongodbUri) and
- * its secret, then set SEARCH_USERNAME, SEARCH_PASSWORD_FILE (= the PodFile's pathIn(paths)) and
- * SEARCH_CA_FILE in `env` below together with `files`. They are not set yet because the api refuses
- * to start (exit 2, naming SEARCH_PASSWORD_FILE) when the password file is not mounted, and the user
- * needs the password. Until then the api reaches the engine without credentials, which a secured
- * cluster refuses: search answers 503 and the backlog waits in MongoDB (nothing is lost).
+ * Full-text search (issue 22): inside the api's /api route (same backend, same bypass: results must
+ * show a write within 2 s, and a query string is often personal data, so nothing is kept at the
+ * edge), with its own per-visitor budget where the zone's plan has a second rate-limiting rule
+ * (edge.searchRateLimit; stacks/edge-stack.ts).
  */
-export const SEARCH_USERNAME = 'isoscribe-api';
-export const SEARCH_SECRET_DIR = '/etc/isoscribe/search';
-export const SEARCH_PASSWORD_KEY = 'password';
-export const SEARCH_CA_KEY = 'ca.crt';
-/** Search's deadline: a query slower than this answers 503 instead of holding the request. */
-const SEARCH_TIMEOUT_MS = 1000;
+export const SEARCH_PATH = PathMatch.subtree('/api/v1/search');
 
 /** The api's own graceful-stop budget (SHUTDOWN_TIMEOUT_MS), inside the grace period. */
 const API_SHUTDOWN_SECONDS = 20;
@@ -50,7 +57,7 @@ export const api: WorkloadDefinition = {
   name: 'api',
   service: 'api',
   routes: [{ match: PathMatch.subtree('/api'), edgeCache: EdgeCache.bypass('API responses are per request: never cached'), rateLimited: true }],
-  access: [CoreAccess.secret('mongodb-uri')],
+  access: [CoreAccess.secret('mongodb-uri'), CoreAccess.secret(SEARCH_SECRETS.apiPassword), CoreAccess.secret(SEARCH_SECRETS.caCert)],
   pod: ({ env, trustedProxies, paths, drainSeconds }) => ({
     nginx: {
       backend: NginxBackend.unixSocket({ socketPath: paths.socketPath, readinessPath: '/readyz' }),
@@ -73,19 +80,23 @@ export const api: WorkloadDefinition = {
       BODY_LIMIT_BYTES: String(API_BODY_LIMIT_KIB * 1024),
       SHUTDOWN_TIMEOUT_MS: String(API_SHUTDOWN_SECONDS * 1000),
       LOG_LEVEL: 'info',
-      SEARCH_NODES,
-      SEARCH_INDEX: 'documents',
-      SEARCH_TIMEOUT_MS: String(SEARCH_TIMEOUT_MS),
       METRICS_HOST: '0.0.0.0',
       METRICS_PORT: String(METRICS_PORT),
+      // The region's own engine (docs/search.md), as its api user over TLS verified against its CA.
+      SEARCH_NODES,
+      SEARCH_USERNAME,
+      SEARCH_PASSWORD_FILE: searchPassword.pathIn(paths),
+      SEARCH_CA_FILE: searchCa.pathIn(paths),
+      SEARCH_INDEX: 'documents',
+      // Search's deadline: a query slower than this answers 503 instead of holding the request.
+      SEARCH_TIMEOUT_MS: '1000',
     },
-    files: [mongodbUri],
+    files: [mongodbUri, searchPassword, searchCa],
     livenessCommand: nodeSocketProbe(paths.socketPath, '/healthz', paths.nodeBin),
     // It keeps accepting requests while NGINX drains.
     preStopCommand: nodeSleep(drainSeconds, paths.nodeBin),
     terminationGracePeriodSeconds: drainSeconds + API_SHUTDOWN_SECONDS + 10,
-    // TODO(search-infra): egress to the OpenSearch pods (port 9200), with the policy around the engine.
-    egress: [DNS_RULE, mongodbEgress(env.mongodb.reach)],
+    egress: [DNS_RULE, mongodbEgress(env.mongodb.reach), SEARCH_EGRESS],
     metricsPort: METRICS_PORT,
   }),
   monitoring: {
@@ -127,6 +138,12 @@ export const api: WorkloadDefinition = {
       },
     ],
   },
+};
+
+/** The api reaches its region's engine pods on HTTPS 9200 (the engine's policy admits it: SEARCH_CLIENT_LABELS). */
+export const SEARCH_EGRESS: TrafficRule = {
+  peer: Peer.pods(SEARCH_NAMESPACE, { [ENGINE_CLUSTER_LABEL]: SEARCH_CLUSTER_NAME }),
+  ports: [{ port: SEARCH_HTTP_PORT }],
 };
 
 /**
