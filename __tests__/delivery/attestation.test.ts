@@ -78,8 +78,14 @@ describe('the attestor and the policy (bootstrap)', () => {
     expect(policy.default_admission_rule).toEqual({
       evaluation_mode: 'REQUIRE_ATTESTATION', enforcement_mode: 'ENFORCED_BLOCK_AND_AUDIT_LOG', require_attestations_by: ['${google_binary_authorization_attestor.attestor.name}'],
     });
-    // Our images are not on the allowlist (an allowlisted image skips every rule); only NGINX is.
-    expect(policy.admission_whitelist_patterns).toEqual([{ name_pattern: `${env.nginxImage.repository}*` }]);
+    // Our images are not on the allowlist (an allowlisted image skips every rule); only the third-party
+    // images CI never builds are: NGINX, the search engine and its operator.
+    const thirdParty = [env.nginxImage.repository, env.search.engineImage.repository, env.search.operatorImage.repository];
+    expect(policy.admission_whitelist_patterns).toEqual([...thirdParty].sort().map((repository) => ({ name_pattern: `${repository}*` })));
+    const ours = Object.values(env.workloads).map((w) => w.image.repository);
+    for (const { name_pattern } of policy.admission_whitelist_patterns) {
+      expect(ours.some((repository) => name_pattern.startsWith(repository))).toBe(false);
+    }
     // The id CI passes as --public-key-id is the one the provider's data source forms.
     expect(names.publicKeyId).toBe(`//cloudkms.googleapis.com/v1/projects/${env.project.id}/locations/${names.keyLocation}/keyRings/${names.keyRing}/cryptoKeys/${names.key}/cryptoKeyVersions/${names.keyVersion}`);
   });
