@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { authorizedNetworkProblem } from '../constructs/gcp/control-plane-networks';
-import { isNonPublicIpv4, overlaps, parseIpv4Cidr, prefixLength, type Ipv4Range } from './cidr';
-import { GCP_REGIONS } from './gcp-regions';
+import { authorizedNetworkProblem } from '../facts/control-plane-networks';
+import { isNonPublicIpv4, overlaps, parseIpv4Cidr, prefixLength, type Ipv4Range } from '../facts/cidr';
+import { GCP_REGIONS } from '../facts/gcp-regions';
 import { checkEdge, edgeSchema, ingressSchema } from './schema-edge';
 import { formatPath } from './path';
 

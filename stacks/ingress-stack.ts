@@ -9,8 +9,8 @@ import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucke
 import { Fn, type TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { CLOUDFLARE_RANGES } from '../config/cloudflare-ips';
-import { GOOGLE_FRONT_END_RANGES, GOOGLE_HEALTH_CHECK_RANGES } from '../config/google-ranges';
+import { CLOUDFLARE_RANGES } from '../facts/cloudflare-ips';
+import { GOOGLE_FRONT_END_RANGES, GOOGLE_HEALTH_CHECK_RANGES } from '../facts/google-ranges';
 import { CertificateManagerManagedCertificate, type DnsAuthorizationRecord } from '../constructs/gcp/certificate-manager-certificate';
 import { ClientCertificatePolicy } from '../constructs/gcp/client-certificate-policy';
 import { CloudArmorPolicy } from '../constructs/gcp/cloud-armor-policy';
@@ -35,7 +35,7 @@ export function cloudflareRangesAgree(trusted: readonly string[]): { condition: 
   return {
     condition: `\${toset(concat(self.ipv4_cidrs, self.ipv6_cidrs)) == toset(${list})}`,
     errorMessage:
-      'Cloudflare publishes other edge ranges than config/cloudflare-ips.ts lists (the ranges the pods\' NGINX trusts for the client IP): ' +
+      'Cloudflare publishes other edge ranges than facts/cloudflare-ips.ts lists (the ranges the pods\' NGINX trusts for the client IP): ' +
       'refresh that file as its comment says, and deploy the workloads stacks before ingress.',
   };
 }
@@ -111,7 +111,7 @@ export class IngressStack extends EnvironmentStack {
     });
 
     // Cloud Armor allows Cloudflare's live ranges, while every pod's NGINX trusts the list in
-    // config/cloudflare-ips.ts (rendered into its config). The plan fails when the two disagree.
+    // facts/cloudflare-ips.ts (rendered into its config). The plan fails when the two disagree.
     const cloudflare = new DataCloudflareIpRanges(this, 'cloudflare-ip-ranges', {
       lifecycle: { postcondition: [cloudflareRangesAgree(CLOUDFLARE_RANGES)] },
     });

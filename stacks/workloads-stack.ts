@@ -4,7 +4,7 @@ import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, RegionConfig } from '../config';
-import { GOOGLE_FRONT_END_RANGES, GOOGLE_HEALTH_CHECK_RANGES } from '../config/google-ranges';
+import { GOOGLE_FRONT_END_RANGES, GOOGLE_HEALTH_CHECK_RANGES } from '../facts/google-ranges';
 import { PolicySuppressions } from '../policy';
 import {
   AppFiles,

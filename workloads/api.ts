@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from '../config';
-import { NON_PUBLIC_IPV4 } from '../config/cidr';
+import { NON_PUBLIC_IPV4 } from '../facts/cidr';
 import { DNS_RULE, Peer, type TrafficRule } from '../constructs/kubernetes';
 import { NginxBackend, POD_LAYOUT } from '../constructs/nginx';
 import { EdgeCache, PathMatch } from './routes';

@@ -1,4 +1,4 @@
-import { NON_PUBLIC_IPV4 } from '../config/cidr';
+import { NON_PUBLIC_IPV4 } from '../facts/cidr';
 import type { EnvironmentConfig } from '../config';
 import { DNS_RULE, Peer, type TrafficRule } from '../constructs/kubernetes';
 import { NginxBackend, POD_LAYOUT } from '../constructs/nginx';

@@ -1,6 +1,6 @@
 import type { EnvironmentConfig } from '../config';
-import { CLOUDFLARE_RANGES } from '../config/cloudflare-ips';
-import { GOOGLE_FRONT_END_RANGES } from '../config/google-ranges';
+import { CLOUDFLARE_RANGES } from '../facts/cloudflare-ips';
+import { GOOGLE_FRONT_END_RANGES } from '../facts/google-ranges';
 import type { NginxContainerProps, TrafficRule } from '../constructs/kubernetes';
 import { APP_SOCKET_PATH, POD_LAYOUT } from '../constructs/nginx';
 import type { PolicySuppression } from '../policy';

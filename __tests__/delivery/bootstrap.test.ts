@@ -15,7 +15,7 @@ import {
 } from '../../stacks/bootstrap-stack';
 import { NODE_PROJECT_ROLES } from '../../stacks/core-stack';
 import { registryLocation } from '../../config/common';
-import { GCP_REGIONS } from '../../config/gcp-regions';
+import { GCP_REGIONS } from '../../facts/gcp-regions';
 import { WORKLOADS } from '../../workloads';
 import { environment, resources, onlyResource, type TfJson } from '../support/topology';
 

@@ -1,5 +1,5 @@
 import { Testing, TerraformStack } from 'cdktf';
-import { CLOUDFLARE_PLAN_LIMITS, expressionFields } from '../../config/schema-edge';
+import { CLOUDFLARE_PLAN_LIMITS, expressionFields } from '../../facts/cloudflare-plans';
 import { CacheRule, CacheRules } from '../../constructs/cloudflare/cache-rules';
 import { RateLimitRule } from '../../constructs/cloudflare/rate-limit-rule';
 import { EdgeCache } from '../../workloads';

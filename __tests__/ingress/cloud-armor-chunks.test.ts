@@ -1,4 +1,4 @@
-import { CLOUDFLARE_IPV4_RANGES, CLOUDFLARE_IPV6_RANGES, CLOUDFLARE_RANGES } from '../../config/cloudflare-ips';
+import { CLOUDFLARE_IPV4_RANGES, CLOUDFLARE_IPV6_RANGES, CLOUDFLARE_RANGES } from '../../facts/cloudflare-ips';
 import { CLOUD_ARMOR_PRIORITIES, MAX_RANGES_PER_RULE } from '../../constructs/gcp/cloud-armor-policy';
 import { dataSources, environment, resources, synthEnvironment } from '../support/topology';
 import { terraformEval, unwrapInterpolation } from './terraform-console';
@@ -94,7 +94,7 @@ describe('the Cloudflare ranges Cloud Armor allows and the ones NGINX trusts are
   const agrees = (ipv4: readonly string[], ipv6: readonly string[]) =>
     terraformEval(unwrapInterpolation(postcondition.condition).replaceAll('self.ipv4_cidrs', 'local.ipv4').replaceAll('self.ipv6_cidrs', 'local.ipv6'), { ipv4, ipv6 });
 
-  it('the plan passes while Cloudflare publishes exactly the list in config/cloudflare-ips.ts (in any order)', () => {
+  it('the plan passes while Cloudflare publishes exactly the list in facts/cloudflare-ips.ts (in any order)', () => {
     expect(agrees(CLOUDFLARE_IPV4_RANGES, CLOUDFLARE_IPV6_RANGES)).toBe(true);
     expect(agrees([...CLOUDFLARE_IPV4_RANGES].reverse(), CLOUDFLARE_IPV6_RANGES)).toBe(true);
   });
@@ -102,7 +102,7 @@ describe('the Cloudflare ranges Cloud Armor allows and the ones NGINX trusts are
   it('the plan fails, saying which file to refresh, when Cloudflare adds or drops a range', () => {
     expect(agrees([...CLOUDFLARE_IPV4_RANGES, '198.51.100.0/24'], CLOUDFLARE_IPV6_RANGES)).toBe(false);
     expect(agrees(CLOUDFLARE_IPV4_RANGES.slice(1), CLOUDFLARE_IPV6_RANGES)).toBe(false);
-    expect(postcondition.error_message).toMatch(/config\/cloudflare-ips\.ts/);
+    expect(postcondition.error_message).toMatch(/facts\/cloudflare-ips\.ts/);
   });
 
   it('the list is the one every pod\'s NGINX trusts for the client IP', () => {

@@ -1,4 +1,4 @@
-import { GOOGLE_FRONT_END_RANGES, GOOGLE_HEALTH_CHECK_RANGES } from '../../config/google-ranges';
+import { GOOGLE_FRONT_END_RANGES, GOOGLE_HEALTH_CHECK_RANGES } from '../../facts/google-ranges';
 import { CLOUD_ARMOR_PRIORITIES } from '../../constructs/gcp/cloud-armor-policy';
 import { NGINX_PORT, READINESS_PATH } from '../../constructs/nginx';
 import { negName, nodeNetworkTag } from '../../stacks/naming';

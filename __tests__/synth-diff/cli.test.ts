@@ -43,6 +43,8 @@ describe('synth-diff CLI on directories', () => {
       missing: ['--base', path.join(fixtures, 'base'), '--head', missing],
       broken: ['--base', path.join(fixtures, 'broken'), '--head', path.join(fixtures, 'head')],
       usage: ['--base', 'x', '--max-chars', 'lots'],
+      identical: ['--identical', '--base', path.join(fixtures, 'base'), '--head', path.join(fixtures, 'base')],
+      notIdentical: ['--identical', '--base', path.join(fixtures, 'base'), '--head', path.join(fixtures, 'head')],
     };
     await Promise.all(Object.entries(runs).map(async ([name, args]) => (results[name] = await run(args))));
   }, 60_000);
@@ -69,6 +71,18 @@ describe('synth-diff CLI on directories', () => {
   test('exits 1 naming a file with invalid JSON', () => {
     expect(results.broken.status).toBe(1);
     expect(results.broken.stderr).toContain('broken/stacks/isoscribe-dev-core/cdk.tf.json: the Terraform JSON of stack "isoscribe-dev-core" is not valid JSON');
+  });
+
+  test('--identical exits 0 when every synthesized file is byte-identical', () => {
+    expect(results.identical.status).toBe(0);
+    expect(results.identical.stdout).toContain('is byte-identical to');
+  });
+
+  test('--identical exits 3 and lists each file that differs, added or removed', () => {
+    expect(results.notIdentical.status).toBe(3);
+    expect(results.notIdentical.stdout).toContain('stacks/isoscribe-dev-cluster-us-east1/cdk.tf.json (only in head)');
+    expect(results.notIdentical.stdout).toContain('stacks/isoscribe-dev-edge/cdk.tf.json (only in base)');
+    expect(results.notIdentical.stdout).toContain('  stacks/isoscribe-dev-core/cdk.tf.json\n');
   });
 
   test('exits 2 with usage on bad arguments', () => {

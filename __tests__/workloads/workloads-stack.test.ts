@@ -1,5 +1,5 @@
-import { CLOUDFLARE_RANGES } from '../../config/cloudflare-ips';
-import { GOOGLE_FRONT_END_RANGES, GOOGLE_HEALTH_CHECK_RANGES } from '../../config/google-ranges';
+import { CLOUDFLARE_RANGES } from '../../facts/cloudflare-ips';
+import { GOOGLE_FRONT_END_RANGES, GOOGLE_HEALTH_CHECK_RANGES } from '../../facts/google-ranges';
 import { imageReference } from '../../constructs/kubernetes';
 import { NGINX_HEALTH_PATH, NGINX_PORT, NginxBackend, POD_LAYOUT, READINESS_PATH, nginxArgs, nginxQuitArgs, renderNginxConfig } from '../../constructs/nginx';
 import { negName, WORKLOADS_NAMESPACE } from '../../stacks/naming';

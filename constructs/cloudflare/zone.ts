@@ -1,7 +1,7 @@
 import { DataCloudflareZone } from '@cdktf/provider-cloudflare/lib/data-cloudflare-zone';
 import { TerraformLocal } from 'cdktf';
 import { Construct } from 'constructs';
-import type { CloudflarePlan } from '../../config/schema-edge';
+import type { CloudflarePlan } from '../../facts/cloudflare-plans';
 
 /**
  * The Terraform local holding the plan config expects. The zone's postcondition compares the real

@@ -1,7 +1,7 @@
 import { ContainerCluster } from '@cdktf/provider-google/lib/container-cluster';
 import { ContainerNodePool } from '@cdktf/provider-google/lib/container-node-pool';
 import { Construct } from 'constructs';
-import { authorizedNetworkProblem } from './control-plane-networks';
+import { authorizedNetworkProblem } from '../../facts/control-plane-networks';
 
 export interface AuthorizedNetwork {
   readonly cidrBlock: string;

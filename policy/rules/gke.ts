@@ -1,5 +1,5 @@
 import { at, isFalse, isTrue, many, one, requireAt, show, stringMap, type Attributes } from '../attributes';
-import { authorizedNetworkProblem } from '../../constructs/gcp/control-plane-networks';
+import { authorizedNetworkProblem } from '../../facts/control-plane-networks';
 import { rulesFor, type PolicyRule, type ResourceView } from '../rule';
 
 const CLUSTER = 'google_container_cluster';

@@ -1,11 +1,13 @@
-// npm run synth-diff -- --base <dir | git ref> [--head <dir | git ref>] [--out comment.md]
+// npm run synth-diff -- --base <dir | git ref> [--head <dir | git ref>] [--out comment.md] [--identical]
 // Prints a Markdown summary of what changes between two cdktf synth outputs. Exit 0 whether or not
 // anything changed; 1 on errors (missing directory, invalid JSON, failed synth); 2 on bad usage.
+// With --identical (a refactoring's proof), exit 3 unless every synthesized file is byte-identical.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { diffSynthOutputs } from './diff';
+import { differingFiles } from './identical';
 import { loadSynthOutput, SynthDiffError, type SynthOutput } from './load';
 import { renderMarkdown } from './render';
 import { resolveGitRef, synthesizeGitRef, type SynthOptions } from './synth';
@@ -20,7 +22,9 @@ const USAGE = `usage: npm run synth-diff -- --base <dir | git ref> [options]
   --synth-out <dir>    where that command writes, relative to the repository (default: cdktf.out)
   --max-chars <n>      cap on the Markdown's length (default: 65000, under GitHub's 65536)
   --max-per-stack <n>  changes listed per stack before "... N more" (default: 100)
-  --title <text>       heading (default: Synth diff)`;
+  --title <text>       heading (default: Synth diff)
+  --identical          check that every synthesized file is byte-identical instead: list the files
+                       that differ and exit 3 if any does (e.g. --base main after a refactoring)`;
 
 class UsageError extends Error {}
 
@@ -55,6 +59,7 @@ function main(argv: string[]): number {
       'max-chars': { type: 'string' },
       'max-per-stack': { type: 'string' },
       title: { type: 'string' },
+      identical: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -72,6 +77,15 @@ function main(argv: string[]): number {
   try {
     const base = resolveSide(values.base, scratch, synth);
     const head = resolveSide(values.head, scratch, synth);
+    if (values.identical) {
+      const differing = differingFiles(base.output.dir, head.output.dir);
+      if (differing.length === 0) {
+        process.stdout.write(`synth-diff: ${head.label} is byte-identical to ${base.label} (${Object.keys(head.output.stacks).length} stacks)\n`);
+        return 0;
+      }
+      process.stdout.write(`synth-diff: ${differing.length} file(s) differ between ${base.label} and ${head.label}:\n${differing.map((f) => `  ${f}\n`).join('')}`);
+      return 3;
+    }
     const markdown = renderMarkdown(diffSynthOutputs(base.output, head.output), {
       baseLabel: base.label,
       headLabel: head.label,

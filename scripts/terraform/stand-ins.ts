@@ -15,7 +15,7 @@
  * The kube-apiserver apply test (__tests__/support/kube/workloads-apply.ts) has no upstream plan; it
  * takes every upstream output from the same tables through appliedOutput() below.
  */
-import { CLOUDFLARE_IPV4_RANGES, CLOUDFLARE_IPV6_RANGES } from '../../config/cloudflare-ips';
+import { CLOUDFLARE_IPV4_RANGES, CLOUDFLARE_IPV6_RANGES } from '../../facts/cloudflare-ips';
 import { EXPECTED_PLAN_LOCAL } from '../../constructs/cloudflare/zone';
 
 /** A service account's email, as IAM derives it from the account id and the project. */
@@ -82,7 +82,7 @@ export const DATA_SOURCE_STAND_INS: Readonly<Record<string, DataSourceStandIn>> 
   },
   cloudflare_ip_ranges: {
     values: { ipv4_cidrs: CLOUDFLARE_IPV4_RANGES, ipv6_cidrs: CLOUDFLARE_IPV6_RANGES },
-    reason: "reads Cloudflare's published ranges from the Cloudflare API; stand-in: the copy in config/cloudflare-ips.ts",
+    reason: "reads Cloudflare's published ranges from the Cloudflare API; stand-in: the copy in facts/cloudflare-ips.ts",
   },
 };
 

@@ -1,4 +1,4 @@
-import { overlaps, parseIpv4Cidr, prefixLength } from '../../config/cidr';
+import { overlaps, parseIpv4Cidr, prefixLength } from './cidr';
 
 /**
  * The one rule for networks that may reach a GKE control plane's IP endpoint, shared by the config
