@@ -19,13 +19,16 @@ export abstract class EnvironmentStack extends TerraformStack {
   readonly stackName: string;
   /** Policy scope (policy/rule.ts StackPolicyScope): a release of a shared or production environment pins every image by digest. */
   readonly imageDigestsRequired: boolean;
+  /** Policy scope: the environment is of the `disposable` tier. */
+  readonly disposable: boolean;
 
   protected constructor(scope: Construct, env: EnvironmentConfig, layer: string, region?: string) {
     const name = stackName(env, layer, region);
     super(scope, name);
     this.env = env;
     this.stackName = name;
-    this.imageDigestsRequired = env.release && env.tier !== 'disposable';
+    this.disposable = env.tier === 'disposable';
+    this.imageDigestsRequired = env.release && !this.disposable;
     if (env.backend.type === 'gcs') {
       new GcsBackend(this, { bucket: env.backend.bucket, prefix: `stacks/${name}` });
     } else {

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import { request } from 'node:http';
 import * as path from 'node:path';
-import { ENVIRONMENTS, loadEnvironments } from '../../config';
+import { LOCAL_ENVIRONMENT, loadEnvironments } from '../../config';
 import { socketGet } from '../../services/api/test/support/api-process';
 import { startMongoWireServer } from '../../services/api/test/support/mongo-wire';
 import { startManifestServer, startMetadataServer, viteManifest } from '../../services/frontend-server/test/support/manifest-server';
@@ -108,7 +108,7 @@ async function stopGracefully(image: Image, proc: RunningImage): Promise<string>
  */
 function podFor(definition: WorkloadDefinition, image: Image, podDir: string, options: { bundleManifestUrl?: string; secrets?: Record<string, string> } = {}): WorkloadPod {
   const shared = volume(podDir, 'shared', image);
-  const [dev] = loadEnvironments([ENVIRONMENTS.find((e) => e.name === 'dev')!]);
+  const [dev] = loadEnvironments([LOCAL_ENVIRONMENT]);
   const pod = definition.pod({
     env: dev,
     trustedProxies: [],
