@@ -16,12 +16,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findNginx } from '../testing/nginx';
+import { replaceBlock, type BlockMarkers } from '../tools/generated-block';
 
 const root = resolve(__dirname, '..');
 const BENCHMARKS = ['synth', 'api', 'frontend'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
-const README_START = '<!-- bench:start -->';
-const README_END = '<!-- bench:end -->';
+const README_BLOCK: BlockMarkers = { start: '<!-- bench:start -->', end: '<!-- bench:end -->' };
 
 interface Args {
   only: Benchmark[];
@@ -90,13 +90,10 @@ function machine(): string {
 
 function replaceReadmeBlock(markdown: string): void {
   const file = join(root, 'README.md');
-  const readme = readFileSync(file, 'utf8');
-  const start = readme.indexOf(README_START);
-  const end = readme.indexOf(README_END);
-  if (start < 0 || end < start) {
-    throw new Error(`README.md has no "${README_START}" … "${README_END}" block; add both markers where the figures belong`);
+  const updated = replaceBlock(readFileSync(file, 'utf8'), README_BLOCK, markdown);
+  if (updated === undefined) {
+    throw new Error(`README.md has no "${README_BLOCK.start}" … "${README_BLOCK.end}" block; add both markers where the figures belong`);
   }
-  const updated = `${readme.slice(0, start + README_START.length)}\n${markdown}\n${readme.slice(end)}`;
   writeFileSync(file, updated);
 }
 

@@ -4,6 +4,7 @@ import { staging } from './staging';
 import type { EnvironmentInput } from './schema';
 
 export { ConfigError, loadEnvironments, selectEnvironments } from './load';
+export { environmentPrefix } from './schema';
 export type { EnvironmentConfig, EnvironmentInput, RegionConfig, WorkloadConfig, ImageConfig } from './schema';
 
 /** Every environment, in deploy-promotion order. */

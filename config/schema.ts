@@ -79,9 +79,14 @@ export const regionSchema = z.object({
   }),
 });
 
-export const environmentSchema = z
+/** The prefix of every name an environment gives its stacks and resources: `isoscribe-<name>`. */
+export function environmentPrefix(name: string): string {
+  return `isoscribe-${name}`;
+}
+
+const environmentFields = z
   .object({
-    /** Short environment name; stacks are named `isoscribe-<name>-<layer>[-<region>]`. */
+    /** Short environment name; stacks are named `isoscribe-<name>-<layer>[-<region>]` (environmentPrefix). */
     name: z.string().regex(/^[a-z][a-z0-9]{1,9}$/, { message: 'must be 2-10 lowercase letters/digits, e.g. "staging" (it prefixes names with length limits)' }),
     /**
      * What the environment is for, which decides its safety margins: `disposable` (a sandbox: local
@@ -175,7 +180,9 @@ export const environmentSchema = z
     /** The global load balancer and the Cloudflare zone in front of it (config/schema-edge.ts). */
     ingress: ingressSchema,
     edge: edgeSchema,
-  })
+  });
+
+export const environmentSchema = environmentFields
   .superRefine((env, ctx) => {
     checkBackend(env, ctx);
     checkRegions(env, ctx);
@@ -195,10 +202,23 @@ export const environmentSchema = z
       }
       checkWorkload(workload, ['workloads', name], ctx);
     }
-  });
+  })
+  // Facts derived from the configuration, stated here once so no stack derives them again.
+  .transform((env) => ({
+    ...env,
+    /** `isoscribe-<name>`: the prefix of every stack and resource name of the environment. */
+    prefix: environmentPrefix(env.name),
+    edge: {
+      ...env.edge,
+      /** The Cloudflare zone that holds `domain`: as configured, else `domain` itself. */
+      zoneName: env.edge.zoneName ?? env.domain,
+    },
+  }));
 
 export type EnvironmentInput = z.input<typeof environmentSchema>;
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
+/** An environment as written and checked, before its derived facts are added. */
+type CheckedEnvironment = z.output<typeof environmentFields>;
 export type RegionConfig = z.output<typeof regionSchema>;
 export type WorkloadConfig = z.output<typeof workloadSchema>;
 export type ImageConfig = z.output<typeof imageSchema>;
@@ -210,7 +230,7 @@ function issue(ctx: Ctx, path: Path, message: string): void {
   ctx.addIssue({ code: 'custom', path, message });
 }
 
-function checkMongodbReach(env: EnvironmentConfig, ctx: Ctx): void {
+function checkMongodbReach(env: CheckedEnvironment, ctx: Ctx): void {
   const { reach } = env.mongodb;
   if (reach.kind === 'publicTls') {
     if (/\.(internal|local|localdomain)$/.test(reach.host)) {
@@ -226,13 +246,13 @@ function checkMongodbReach(env: EnvironmentConfig, ctx: Ctx): void {
   }
 }
 
-function checkBackend(env: EnvironmentConfig, ctx: Ctx): void {
+function checkBackend(env: CheckedEnvironment, ctx: Ctx): void {
   if (env.backend.type === 'local' && env.tier !== 'disposable') {
     issue(ctx, ['backend'], `a ${env.tier} environment must keep state in GCS: set { type: "gcs", bucket: "<state bucket>" } (local state is for tier "disposable" only)`);
   }
 }
 
-function checkRegions(env: EnvironmentConfig, ctx: Ctx): void {
+function checkRegions(env: CheckedEnvironment, ctx: Ctx): void {
   const seenRegions = new Set<string>();
   const ranges: { path: Path; range: Ipv4Range }[] = [];
 
@@ -279,7 +299,7 @@ function checkRegions(env: EnvironmentConfig, ctx: Ctx): void {
   }
 }
 
-function checkMasterAuthorizedNetworks(env: EnvironmentConfig, ctx: Ctx): void {
+function checkMasterAuthorizedNetworks(env: CheckedEnvironment, ctx: Ctx): void {
   env.cluster.masterAuthorizedNetworks.forEach((net, i) => {
     const problem = parseIpv4Cidr(net.cidr) ? authorizedNetworkProblem(net.cidr) : undefined;
     if (problem) issue(ctx, ['cluster', 'masterAuthorizedNetworks', i, 'cidr'], problem);

@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { App } from 'cdktf';
-import { ENVIRONMENTS, loadEnvironments } from '../config';
+import { environmentPrefix, ENVIRONMENTS, loadEnvironments } from '../config';
+import { blockContent, replaceBlock } from '../tools/generated-block';
 import { loadDelivery } from '../config/delivery';
 import { defineApp } from '../main';
 import { BOOTSTRAP_LAYER } from '../stacks/bootstrap-stack';
@@ -44,7 +45,7 @@ export function renderMermaid(manifest: StackManifest, environments: readonly st
   const lines = ['flowchart LR'];
   const edges: string[] = [];
   for (const env of environments) {
-    const prefix = `isoscribe-${env}-`;
+    const prefix = `${environmentPrefix(env)}-`;
     const order = stackOrder(manifest, { environment: env });
     const bootstrap = `${prefix}${BOOTSTRAP_LAYER}`;
     lines.push(`  subgraph ${nodeId(env)}["${env}"]`, '    direction LR');
@@ -78,9 +79,9 @@ export function renderBlock(mermaid: string): string {
 
 /** `readme` with its topology block replaced by `block`, or a Topology section appended when it has none. */
 export function updateReadme(readme: string, block: string): string {
-  const start = readme.indexOf(START_MARKER);
-  const end = readme.indexOf(END_MARKER);
-  if (start !== -1 && end > start) return readme.slice(0, start) + block + readme.slice(end + END_MARKER.length);
+  const markers = { start: START_MARKER, end: END_MARKER };
+  const replaced = replaceBlock(readme, markers, blockContent(block, markers)!);
+  if (replaced !== undefined) return replaced;
   const separator = readme === '' || readme.endsWith('\n\n') ? '' : readme.endsWith('\n') ? '\n' : '\n\n';
   return `${readme}${separator}## Topology\n\n${block}\n`;
 }

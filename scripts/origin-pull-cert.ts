@@ -78,7 +78,7 @@ async function main(argv: string[]): Promise<void> {
   const env = loadEnvironments(ENVIRONMENTS).find((e) => e.name === values.env);
   if (!env) throw new Error(`no environment "${values.env}" in config/`);
   // No zone id in config: look the zone up by name, as the stacks do.
-  const zoneName = env.edge.zoneName ?? env.domain;
+  const zoneName = env.edge.zoneName;
   const zones = (await cloudflare('GET', `/zones?name=${encodeURIComponent(zoneName)}`)) as unknown as { id: string }[];
   if (!Array.isArray(zones) || zones.length !== 1) {
     throw new Error(`the token sees ${Array.isArray(zones) ? zones.length : 0} Cloudflare zones named ${zoneName}, not one; add the zone (docs/deploy.md, "The Cloudflare zone") or scope the token to it`);

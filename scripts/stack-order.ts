@@ -4,6 +4,7 @@
 // written into the workflow by hand.
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import { environmentPrefix } from '../config';
 import { BOOTSTRAP_LAYER } from '../stacks/bootstrap-stack';
 
 export interface StackManifest {
@@ -35,7 +36,7 @@ export function stackOrder(manifest: StackManifest, options: StackOrderOptions =
   const all = Object.keys(manifest.stacks);
   const selected = all.filter(
     (name) =>
-      (options.environment === undefined || name.startsWith(`isoscribe-${options.environment}-`)) &&
+      (options.environment === undefined || name.startsWith(`${environmentPrefix(options.environment)}-`)) &&
       (options.includeBootstrap === true || !name.endsWith(`-${BOOTSTRAP_LAYER}`)),
   );
   if (options.environment !== undefined && selected.length === 0) {

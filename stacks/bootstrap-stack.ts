@@ -5,7 +5,6 @@ import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-cus
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ProjectService } from '@cdktf/provider-google/lib/project-service';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
-import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
@@ -16,7 +15,7 @@ import type { DeliveryConfig } from '../config/delivery';
 import { GitHubActor, GitHubWorkloadIdentity } from '../constructs/gcp/github-workload-identity';
 import { ServiceAccount } from '../constructs/gcp/service-account';
 import { NODE_PROJECT_ROLES } from './core-stack';
-import { environmentLabels } from './environment-stack';
+import { googleProvider } from './environment-stack';
 import { stackName } from './naming';
 import { serviceAccountIds } from './service-accounts';
 import { WORKLOADS, type WorkloadDefinition } from '../workloads';
@@ -283,9 +282,9 @@ export class BootstrapStack extends TerraformStack {
     super(scope, name);
     this.stackName = name;
     const project = env.project.id;
-    const prefix = `isoscribe-${env.name}`;
+    const prefix = env.prefix;
     new LocalBackend(this, { path: `../../../.terraform-state/${name}.tfstate` });
-    new GoogleProvider(this, 'google', { project, region: env.primaryRegion, defaultLabels: environmentLabels(env) });
+    googleProvider(this, env);
 
     const services = BOOTSTRAP_SERVICES.map(
       (service) => new ProjectService(this, `service-${service.split('.')[0]}`, { project, service, disableOnDestroy: false }),
@@ -362,7 +361,7 @@ export class BootstrapStack extends TerraformStack {
     // global policy. No attestations yet (README, Decisions: supply chain).
     this.admissionPolicy = new BinaryAuthorizationPolicy(this, 'admission-policy', {
       project,
-      description: `Only isoscribe-${env.name}'s configured images (stacks/bootstrap-stack.ts admittedImagePatterns)`,
+      description: `Only ${env.prefix}'s configured images (stacks/bootstrap-stack.ts admittedImagePatterns)`,
       globalPolicyEvaluationMode: 'ENABLE',
       admissionWhitelistPatterns: admittedImagePatterns(env, workloads).map((namePattern) => ({ namePattern })),
       defaultAdmissionRule: { evaluationMode: 'ALWAYS_DENY', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' },

@@ -2,7 +2,6 @@ import { ComputeGlobalAddress } from '@cdktf/provider-google/lib/compute-global-
 import { ComputeNetwork } from '@cdktf/provider-google/lib/compute-network';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ProjectService } from '@cdktf/provider-google/lib/project-service';
-import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { SecretManagerSecret } from '@cdktf/provider-google/lib/secret-manager-secret';
 import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
@@ -13,7 +12,7 @@ import type { EnvironmentConfig } from '../config';
 import { RegionalNetwork } from '../constructs/gcp/regional-network';
 import { ExistingServiceAccount } from '../constructs/gcp/service-account';
 import type { WorkloadDefinition } from '../workloads';
-import { EnvironmentStack, environmentLabels } from './environment-stack';
+import { EnvironmentStack, googleProvider } from './environment-stack';
 import { serviceAccountIds } from './service-accounts';
 
 /** APIs the topology uses; enabled once per project and never disabled by Terraform. */
@@ -67,11 +66,10 @@ export class CoreStack extends EnvironmentStack {
   constructor(scope: Construct, env: EnvironmentConfig, workloads: readonly WorkloadDefinition[]) {
     super(scope, env, 'core');
     const project = env.project.id;
-    const prefix = `isoscribe-${env.name}`;
-    const labels = environmentLabels(env);
+    const prefix = env.prefix;
     const { primaryRegion } = env;
 
-    new GoogleProvider(this, 'google', { project, region: primaryRegion, defaultLabels: labels });
+    googleProvider(this, env);
 
     const services = PROJECT_SERVICES.map(
       (service) => new ProjectService(this, `service-${service.split('.')[0]}`, { project, service, disableOnDestroy: false }),

@@ -1,3 +1,4 @@
+import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { GcsBackend, LocalBackend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
@@ -7,6 +8,14 @@ import { stackName } from './naming';
 export function environmentLabels(env: EnvironmentConfig): Record<string, string> {
   // Underscore, not hyphen: cdktf snake-cases map keys in provider blocks (default_labels).
   return { ...env.labels, app: 'isoscribe', environment: env.name, managed_by: 'cdktf' };
+}
+
+/**
+ * The environment's Google provider in `stack`: its project, `region` as the default location (the
+ * primary region unless the stack is regional), and its labels on every labelable resource.
+ */
+export function googleProvider(stack: Construct, env: EnvironmentConfig, region: string = env.primaryRegion): GoogleProvider {
+  return new GoogleProvider(stack, 'google', { project: env.project.id, region, defaultLabels: environmentLabels(env) });
 }
 
 /**

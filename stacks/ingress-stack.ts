@@ -4,7 +4,6 @@ import { DataCloudflareAuthenticatedOriginPullsCertificate } from '@cdktf/provid
 import { CloudflareProvider } from '@cdktf/provider-cloudflare/lib/provider';
 import { ComputeBackendBucket } from '@cdktf/provider-google/lib/compute-backend-bucket';
 import { ComputeFirewall } from '@cdktf/provider-google/lib/compute-firewall';
-import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { Fn, type TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
@@ -19,7 +18,7 @@ import { NegBackendService } from '../constructs/gcp/neg-backend-service';
 import { NGINX_PORT, READINESS_PATH } from '../constructs/nginx';
 import type { CoreStack } from './core-stack';
 import { CloudflareZone } from '../constructs/cloudflare/zone';
-import { EnvironmentStack, environmentLabels } from './environment-stack';
+import { EnvironmentStack, environmentLabels, googleProvider } from './environment-stack';
 import type { Route, WorkloadDefinition } from '../workloads';
 import { negName, nodeNetworkTag } from './naming';
 
@@ -48,7 +47,7 @@ export function originPullCertificateActive(env: EnvironmentConfig): { condition
   return {
     condition: '${self.status == "active"}',
     errorMessage:
-      `The origin-pull client certificate ${env.ingress.originPull?.cloudflareCertificateId} of zone ${env.edge.zoneName ?? env.domain} is not active in Cloudflare: ` +
+      `The origin-pull client certificate ${env.ingress.originPull?.cloudflareCertificateId} of zone ${env.edge.zoneName} is not active in Cloudflare: ` +
       `run scripts/origin-pull-cert.ts issue --env ${env.name} and put the id it prints in config/${env.name}.ts (docs/deploy.md), or wait until Cloudflare reports it active.`,
   };
 }
@@ -91,11 +90,11 @@ export class IngressStack extends EnvironmentStack {
     super(scope, env, 'ingress');
     for (const stack of after) this.addDependency(stack);
     const project = env.project.id;
-    const prefix = `isoscribe-${env.name}`;
+    const prefix = env.prefix;
     const labels = environmentLabels(env);
     const { ingress } = env;
 
-    new GoogleProvider(this, 'google', { project, region: env.primaryRegion, defaultLabels: labels });
+    googleProvider(this, env);
     // Only reads Cloudflare's published ranges; the token comes from CLOUDFLARE_API_TOKEN.
     new CloudflareProvider(this, 'cloudflare', {});
 
@@ -182,7 +181,7 @@ export class IngressStack extends EnvironmentStack {
     let originPulls: AuthenticatedOriginPullsSettings | undefined;
     if (ingress.originPull) {
       // Looked up by name, as in edge: no zone id in config.
-      const zoneId = new CloudflareZone(this, 'zone', { name: env.edge.zoneName ?? env.domain, plan: env.edge.plan }).id;
+      const zoneId = new CloudflareZone(this, 'zone', { name: env.edge.zoneName, plan: env.edge.plan }).id;
       const uploaded = new DataCloudflareAuthenticatedOriginPullsCertificate(this, 'origin-pull-certificate', {
         zoneId,
         certificateId: ingress.originPull.cloudflareCertificateId,

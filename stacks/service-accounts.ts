@@ -8,7 +8,7 @@ import type { WorkloadDefinition } from '../workloads';
  * the Editor-holding default compute account included.
  */
 export function serviceAccountIds(env: EnvironmentConfig, workloads: readonly WorkloadDefinition[]) {
-  const prefix = `isoscribe-${env.name}`;
+  const prefix = env.prefix;
   return {
     /** GKE nodes: logs, metrics, image pulls. The deployer may act as it (node pools), and as nothing else. */
     node: `${prefix}-gke-node`,

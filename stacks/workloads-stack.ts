@@ -1,4 +1,3 @@
-import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
@@ -20,7 +19,7 @@ import { NGINX_PORT } from '../constructs/nginx';
 import { BUNDLE_MANIFEST_OBJECT, drainSecondsFor, nodeServiceArgs, POD_PATHS, podTrustedProxies, type PodContext, type WorkloadDefinition } from '../workloads';
 import type { ClusterStack } from './cluster-stack';
 import type { CoreStack } from './core-stack';
-import { EnvironmentStack, environmentLabels } from './environment-stack';
+import { EnvironmentStack, googleProvider } from './environment-stack';
 import { negName, WORKLOADS_NAMESPACE } from './naming';
 
 /** The GKE Secret Manager add-on's SecretProviderClass (installed with `secret_manager_config`). */
@@ -61,7 +60,7 @@ export class WorkloadsStack extends EnvironmentStack {
     // Workload Identity bindings name no cluster, so the environment's primary region owns them (see WorkloadIdentity).
     const ownsIdentityBindings = region.name === env.primaryRegion;
 
-    new GoogleProvider(this, 'google', { project, region: region.name, defaultLabels: environmentLabels(env) });
+    googleProvider(this, env, region.name);
     new KubernetesProvider(this, 'kubernetes', {
       // The DNS endpoint: CI runners have no fixed address, and its certificate is publicly trusted (no cluster CA).
       host: `https://${cluster.gke.dnsEndpoint}`,

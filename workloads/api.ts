@@ -3,6 +3,7 @@ import { NON_PUBLIC_IPV4 } from '../facts/cidr';
 import { DNS_RULE, Peer, type TrafficRule } from '../constructs/kubernetes';
 import { NginxBackend, POD_LAYOUT } from '../constructs/nginx';
 import { EdgeCache, PathMatch } from './routes';
+import { WORKLOAD_SERVICES } from './services';
 import { CoreAccess, nodeSleep, nodeSocketProbe, PodFile, type WorkloadDefinition } from './workload';
 
 /** Largest API request body. NGINX answers 413 above it; the app's own limit is the same number. */
@@ -23,7 +24,7 @@ const mongodbUri = PodFile.fromSecretManager({
 /** The JSON API (services/api): Fastify on MongoDB over NGINX's unix socket, under /api. */
 export const api: WorkloadDefinition = {
   name: 'api',
-  service: 'api',
+  service: WORKLOAD_SERVICES.api,
   routes: [{ match: PathMatch.subtree('/api'), edgeCache: EdgeCache.bypass('API responses are per request: never cached'), rateLimited: true }],
   access: [CoreAccess.secret('mongodb-uri')],
   pod: ({ env, trustedProxies, paths, drainSeconds }) => ({

@@ -1,6 +1,5 @@
 import { issueOriginPullCertificates } from '../../scripts/origin-pull-cert';
 import { ConfigError, ENVIRONMENTS, loadEnvironments, selectEnvironments, type EnvironmentInput } from '../../config';
-import { WORKLOADS } from '../../workloads';
 
 function variant(name: string, mutate: (e: EnvironmentInput) => void): EnvironmentInput {
   const input = structuredClone(ENVIRONMENTS.find((e) => e.name === name)!);
@@ -47,11 +46,6 @@ describe('the committed environments', () => {
     }
   });
 
-  it("name each workload's image repository after the service its definition builds (config/defaults.ts WORKLOAD_SERVICES agrees with workloads/)", () => {
-    for (const env of loadEnvironments(ENVIRONMENTS)) {
-      for (const w of WORKLOADS) expect([env.name, w.name, env.workloads[w.name].image.repository.split('/').at(-1)]).toEqual([env.name, w.name, w.service]);
-    }
-  });
 });
 
 describe('config rules: each rejects a bad value and says how to fix it', () => {
