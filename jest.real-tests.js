@@ -7,5 +7,5 @@
 module.exports = [
   '/__tests__/workloads/kube-apiserver[^/]*\\.test\\.ts$',
   '/__tests__/images/[a-z-]+-image\\.test\\.ts$',
-  '/__tests__/terraform/[^/]+\\.test\\.ts$',
+  '/tools/terraform-verify/[^/]+\\.test\\.ts$',
 ];

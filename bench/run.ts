@@ -9,7 +9,7 @@
  *   npm run bench -- --update-readme
  *
  * Each benchmark reads its own BENCH_* variables (see the top of bench/<name>.ts). The api benchmark
- * also needs scripts/ci-install-bench-tools.sh (vegeta, the peer stack's venv).
+ * also needs ci/install/bench-tools.sh (vegeta, the peer stack's venv).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';

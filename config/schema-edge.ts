@@ -20,12 +20,12 @@ const caCertificatePem = z.string().superRefine((pem, ctx) => {
   try {
     certificate = new X509Certificate(pem);
   } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be a PEM certificate ("-----BEGIN CERTIFICATE-----"), as scripts/origin-pull-cert.ts writes it' });
+    ctx.addIssue({ code: 'custom', message: 'must be a PEM certificate ("-----BEGIN CERTIFICATE-----"), as docs/deploy/origin-pull-cert.ts writes it' });
     return;
   }
   if (!certificate.ca) ctx.addIssue({ code: 'custom', message: `"${certificate.subject}" is not a CA certificate; trust the CA that signed the client certificate, not the client certificate` });
   if (Date.parse(certificate.validTo) <= Date.now()) {
-    ctx.addIssue({ code: 'custom', message: `"${certificate.subject}" expired on ${certificate.validTo}; issue a new one with scripts/origin-pull-cert.ts (docs/deploy.md)` });
+    ctx.addIssue({ code: 'custom', message: `"${certificate.subject}" expired on ${certificate.validTo}; issue a new one with docs/deploy/origin-pull-cert.ts (docs/deploy.md)` });
   }
 });
 
@@ -37,11 +37,11 @@ export const originPullSchema = z.object({
   /** CA certificates (PEM) the load balancer trusts: one, or two while rotating. */
   trustedCaCertificates: z
     .array(caCertificatePem)
-    .min(1, { message: 'list at least one CA certificate; run scripts/origin-pull-cert.ts issue (docs/deploy.md)' })
+    .min(1, { message: 'list at least one CA certificate; run docs/deploy/origin-pull-cert.ts issue (docs/deploy.md)' })
     .max(2, { message: 'trust at most two CAs (the old and the new one while rotating); remove the retired CA file' }),
-  /** Id of the client certificate uploaded to the zone by scripts/origin-pull-cert.ts, which prints it. */
+  /** Id of the client certificate uploaded to the zone by docs/deploy/origin-pull-cert.ts, which prints it. */
   cloudflareCertificateId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, {
-    message: 'must be the certificate id (a UUID) that scripts/origin-pull-cert.ts issue printed',
+    message: 'must be the certificate id (a UUID) that docs/deploy/origin-pull-cert.ts issue printed',
   }),
 });
 

@@ -190,7 +190,7 @@ export const environmentSchema = environmentFields
     checkEdge(env, ctx);
     checkMongodbReach(env, ctx);
     if (env.tier !== 'disposable' && !env.ingress.originPull) {
-      issue(ctx, ['ingress', 'originPull'], `is required in the "${env.tier}" tier: without it any Cloudflare zone can reach the origin; run scripts/origin-pull-cert.ts issue --env ${env.name} (docs/deploy.md)`);
+      issue(ctx, ['ingress', 'originPull'], `is required in the "${env.tier}" tier: without it any Cloudflare zone can reach the origin; run docs/deploy/origin-pull-cert.ts issue --env ${env.name} (docs/deploy.md)`);
     }
     if (!env.regions.some((r) => r.name === env.primaryRegion)) {
       issue(ctx, ['primaryRegion'], `"${env.primaryRegion}" is not one of this environment's regions (${env.regions.map((r) => r.name).join(', ')}); name one of them`);

@@ -3,7 +3,7 @@
  * with a CA made for this run as its trust anchor (the committed CA's key does not exist anywhere),
  * and the front door (e2e/front-door.ts) applies what that stack declares in front of the real
  * frontend pod (NGINX + generator). Certificates are issued at run time by the same function
- * scripts/origin-pull-cert.ts uses; no private key is written to the repository.
+ * docs/deploy/origin-pull-cert.ts uses; no private key is written to the repository.
  */
 import { App } from 'cdktf';
 import * as fs from 'node:fs';
@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ENVIRONMENTS, loadEnvironments, type EnvironmentConfig } from '../config';
 import { defineEnvironment } from '../main';
-import { issueOriginPullCertificates, type OriginPullCertificates } from '../scripts/origin-pull-cert';
+import { issueOriginPullCertificates, type OriginPullCertificates } from '../docs/deploy/origin-pull-cert';
 import { servedHostnames } from '../stacks/ingress-stack';
 import { CLIENT_ADDRESS, LB_ADDRESS, type FrontendPod } from '../testing/pods';
 import { FrontDoor, frontDoorRules } from './front-door';

@@ -161,7 +161,7 @@ export const RESOURCE_GRANTS: readonly ResourceGrant[] = [
   { identity: 'imagePusher', role: 'roles/artifactregistry.writer', on: 'image repository', reason: 'push every workload\'s image' },
   { identity: 'node', role: 'roles/artifactregistry.reader', on: 'image repository', reason: 'nodes pull the images' },
   { identity: 'node', role: 'roles/artifactregistry.reader', on: 'Docker Hub remote repository', reason: 'nodes pull NGINX through it (the registry fetches from Docker Hub on a miss)' },
-  { identity: 'imagePusher', role: 'roles/artifactregistry.reader', on: 'Docker Hub remote repository', reason: 'the images job resolves the NGINX tag to the digest it pins (scripts/ci-push-images.sh), and resolves and pulls the Docker Hub base images through it (scripts/ci-build-images.sh, staging)' },
+  { identity: 'imagePusher', role: 'roles/artifactregistry.reader', on: 'Docker Hub remote repository', reason: 'the images job resolves the NGINX tag to the digest it pins (ci/push-images.sh), and resolves and pulls the Docker Hub base images through it (ci/build-images.sh, staging)' },
 ];
 
 /** The project roles of the planner that are custom roles of this stack. */

@@ -48,7 +48,7 @@ export function originPullCertificateActive(env: EnvironmentConfig): { condition
     condition: '${self.status == "active"}',
     errorMessage:
       `The origin-pull client certificate ${env.ingress.originPull?.cloudflareCertificateId} of zone ${env.edge.zoneName} is not active in Cloudflare: ` +
-      `run scripts/origin-pull-cert.ts issue --env ${env.name} and put the id it prints in config/${env.name}.ts (docs/deploy.md), or wait until Cloudflare reports it active.`,
+      `run docs/deploy/origin-pull-cert.ts issue --env ${env.name} and put the id it prints in config/${env.name}.ts (docs/deploy.md), or wait until Cloudflare reports it active.`,
   };
 }
 

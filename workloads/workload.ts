@@ -27,7 +27,7 @@ export interface PodPaths {
 
 /**
  * The one Dockerfile of every workload's image, built from the repository root with
- * imageBuildArgs; its `<Dockerfile>.dockerignore` beside it. scripts/ci-build-images.sh names the
+ * imageBuildArgs; its `<Dockerfile>.dockerignore` beside it. ci/build-images.sh names the
  * same path (__tests__/delivery/image-pins.test.ts holds them together).
  */
 export const NODE_SERVICE_DOCKERFILE = 'services/node-service.Dockerfile';

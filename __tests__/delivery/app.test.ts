@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ENVIRONMENTS, loadEnvironments } from '../../config';
-import { END_MARKER, renderBlock, renderMermaid, START_MARKER } from '../../scripts/diagram';
-import { stackOrder, type StackManifest } from '../../scripts/stack-order';
+import { END_MARKER, renderBlock, renderMermaid, START_MARKER } from '../../tools/diagram/diagram';
+import { stackOrder, type StackManifest } from '../../tools/stack-order/stack-order';
 import { DEPLOYER_ROLES, PLANNER_DENIED, PLANNER_ROLES, type RoleGrant } from '../../stacks/bootstrap-stack';
 import { NODE_PROJECT_ROLES } from '../../stacks/core-stack';
 import { synthesized, type TfJson } from '../support/topology';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { deployWaves, renderWaveTable } from '../../scripts/deploy-waves';
-import { stackWaves } from '../../scripts/stack-order';
+import { deployWaves, renderWaveTable } from '../../ci/deploy-waves';
+import { stackWaves } from '../../tools/stack-order/stack-order';
 import { planEnvironment } from '../../stacks/bootstrap-stack';
 import { synthesized } from '../support/topology';
 
@@ -21,7 +21,7 @@ function block(name: string): string {
 describe('docs/deploy.md', () => {
   it.each(['staging', 'production'])('documents the %s deploy waves exactly as the manifest orders them', (env) => {
     const waves = deployWaves(stackWaves(synthesized().manifest, { environment: env }));
-    // After changing stacks: npx tsx scripts/deploy-waves.ts --env <env> --markdown
+    // After changing stacks: npx tsx ci/deploy-waves.ts --env <env> --markdown
     expect(block(`deploy-waves:${env}`)).toBe(renderWaveTable(waves));
   });
 
@@ -32,7 +32,7 @@ describe('docs/deploy.md', () => {
   });
 
   it('walks a new environment in order: bootstrap, GitHub settings, secret, first deploy', () => {
-    const steps = ['npx cdktf deploy "$STACK"', 'gh variable set', 'gh api -X PUT', 'gcloud secrets versions add', 'scripts/ci-saved-plan.sh apply'];
+    const steps = ['npx cdktf deploy "$STACK"', 'gh variable set', 'gh api -X PUT', 'gcloud secrets versions add', 'ci/saved-plan.sh apply'];
     const positions = steps.map((s) => doc.indexOf(s));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { ENVIRONMENTS, loadEnvironments } from '../../config';
 import { applyImageOverrides } from '../../config/overrides';
-import { readDockerfile } from '../../scripts/images/dockerfile';
+import { readDockerfile } from '../../tools/image-check/dockerfile';
 import { imageBuildArgs, NODE_SERVICE_DOCKERFILE, WORKLOADS } from '../../workloads';
 
 const root = path.resolve(__dirname, '../..');
@@ -36,7 +36,7 @@ esac
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function pushImages(environment: string) {
-  return spawnSync('bash', ['scripts/ci-push-images.sh', environment, SHA], {
+  return spawnSync('bash', ['ci/push-images.sh', environment, SHA], {
     cwd: root,
     env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
     encoding: 'utf8',
@@ -108,7 +108,7 @@ describe('image pins from push to synth (docker is a stand-in: no container runt
 [[ "$1" == buildx ]] && { echo "ERROR: not found" ; exit 0; }
 exec "${dir}/docker" "$@"
 `, { mode: 0o755 });
-    const run = spawnSync('bash', ['scripts/ci-push-images.sh', 'staging', SHA], { cwd: root, env: { ...process.env, PATH: `${broken}:${process.env.PATH}` }, encoding: 'utf8' });
+    const run = spawnSync('bash', ['ci/push-images.sh', 'staging', SHA], { cwd: root, env: { ...process.env, PATH: `${broken}:${process.env.PATH}` }, encoding: 'utf8' });
     expect(run.status).not.toBe(0);
     expect(run.stderr).toMatch(/ci-push-images: could not resolve europe-docker\.pkg\.dev\/isoscribe-staging\/docker-hub\/nginxinc\/nginx-unprivileged:1\.28\.0-alpine to a digest \(got "ERROR: not found"\); is the Docker Hub remote repository there \(bootstrap\)/);
     expect(run.stdout).not.toContain('image_pins');
@@ -124,7 +124,7 @@ exec "${dir}/docker" "$@"
 describe('base images pinned by digest at build (docker is a stand-in: no container runtime here)', () => {
   function buildImages(dockerDir: string, ...more: string[]) {
     fs.writeFileSync(path.join(dir, 'docker.log'), '');
-    return spawnSync('bash', ['scripts/ci-build-images.sh', SHA, ...more], { cwd: root, env: { ...process.env, PATH: `${dockerDir}:${process.env.PATH}` }, encoding: 'utf8' });
+    return spawnSync('bash', ['ci/build-images.sh', SHA, ...more], { cwd: root, env: { ...process.env, PATH: `${dockerDir}:${process.env.PATH}` }, encoding: 'utf8' });
   }
   const dockerCalls = () => fs.readFileSync(path.join(dir, 'docker.log'), 'utf8').trim().split('\n');
   const STAGING_REMOTE = 'europe-docker.pkg.dev/isoscribe-staging/docker-hub';
@@ -154,7 +154,7 @@ describe('base images pinned by digest at build (docker is a stand-in: no contai
     const run = buildImages(dir, 'docker.io');
     expect(run.status).toBe(1);
     expect(run.stderr).toBe(
-      'ci-build-images: the Docker Hub remote repository must be <location>-docker.pkg.dev/<project>/<repository> (got "docker.io"); print it with: npx tsx scripts/image-repository.ts --docker-hub-remote --env <environment>\n',
+      'ci-build-images: the Docker Hub remote repository must be <location>-docker.pkg.dev/<project>/<repository> (got "docker.io"); print it with: npx tsx ci/image-repository.ts --docker-hub-remote --env <environment>\n',
     );
     expect(fs.readFileSync(path.join(dir, 'docker.log'), 'utf8')).toBe('');
   });

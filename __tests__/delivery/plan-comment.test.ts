@@ -1,4 +1,4 @@
-import { combinePlans, MAX_COMMENT_CHARS, PLAN_COMMENT_MARKER, planSummary, renderEnvironmentPlans, secretValueTypes } from '../../scripts/plan-comment';
+import { combinePlans, MAX_COMMENT_CHARS, PLAN_COMMENT_MARKER, planSummary, renderEnvironmentPlans, secretValueTypes } from '../../ci/plan-comment';
 import { synthesized } from '../support/topology';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { findMarkedComment } = require('../../.github/scripts/upsert-comment.js');

@@ -4,13 +4,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 /*
- * scripts/ci-saved-plan.sh with the real Terraform, on a stack of `terraform_data` resources (the
+ * ci/saved-plan.sh with the real Terraform, on a stack of `terraform_data` resources (the
  * built-in provider, so plan and apply run here without a cloud): plan → saved plan → apply exactly
  * it. The deploy workflow runs the same script on the real stacks with a gs:// plan store.
  */
 
 const root = path.resolve(__dirname, '../..');
-const script = path.join(root, 'scripts/ci-saved-plan.sh');
+const script = path.join(root, 'ci/saved-plan.sh');
 const STACK = 'isoscribe-test-core';
 
 let work: string;
@@ -53,7 +53,7 @@ beforeEach(() => {
 
 afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
 
-describe('ci-saved-plan.sh (real terraform, built-in provider)', () => {
+describe('ci/saved-plan.sh (real terraform, built-in provider)', () => {
   it('plans, shows the plan in the job summary, saves it, and applies exactly that plan', () => {
     const plan = run('plan', STACK, store);
     expect(plan.out).toContain('planned (changes)');

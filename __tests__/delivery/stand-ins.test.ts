@@ -1,4 +1,4 @@
-import { appliedOutput, DATA_SOURCE_STAND_INS, OUTPUT_STAND_INS } from '../../scripts/terraform/stand-ins';
+import { appliedOutput, DATA_SOURCE_STAND_INS, OUTPUT_STAND_INS } from '../../tools/terraform-verify/stand-ins';
 
 /** A core-like upstream stack: what cdktf writes for cross-stack outputs, trimmed to the blocks read. */
 const core = {
@@ -39,11 +39,11 @@ describe('appliedOutput: an upstream output as a real apply would give it, from 
 
   it('refuses an output it has no value for, naming the table to extend', () => {
     expect(() => appliedOutput(core, 'core', 'gateway')).toThrow(
-      'core: output gateway (${google_compute_network.vpc.gateway_ipv4}) has no value without a plan; add "google_compute_network.gateway_ipv4" to OUTPUT_STAND_INS in scripts/terraform/stand-ins.ts');
+      'core: output gateway (${google_compute_network.vpc.gateway_ipv4}) has no value without a plan; add "google_compute_network.gateway_ipv4" to OUTPUT_STAND_INS in tools/terraform-verify/stand-ins.ts');
     expect(() => appliedOutput(core, 'core', 'list')).toThrow('core: output list is ["${google_storage_bucket.bundles.name}"], not a single resource attribute reference');
     const readsUnknownData = { ...core, output: { zone: { value: '${data.google_dns_managed_zone.zone.name_servers}' } } };
     expect(() => appliedOutput(readsUnknownData, 'core', 'zone')).toThrow(
-      'core: output zone reads data.google_dns_managed_zone, which has no stand-in; add it to DATA_SOURCE_STAND_INS in scripts/terraform/stand-ins.ts');
+      'core: output zone reads data.google_dns_managed_zone, which has no stand-in; add it to DATA_SOURCE_STAND_INS in tools/terraform-verify/stand-ins.ts');
     expect(() => appliedOutput(core, 'core', 'absent')).toThrow('core: output absent is undefined, not a single resource attribute reference');
   });
 });

@@ -6,7 +6,7 @@ import { ENVIRONMENTS, loadEnvironments, type EnvironmentInput } from '../../con
 import { loadDelivery } from '../../config/delivery';
 import { applyImageOverrides } from '../../config/overrides';
 import { defineApp } from '../../main';
-import { diffSynthOutputs, loadSynthOutput, renderMarkdown, type SynthOutput } from '../../scripts/synth-diff';
+import { diffSynthOutputs, loadSynthOutput, renderMarkdown, type SynthOutput } from '../../tools/synth-diff';
 
 /*
  * synth-diff against real synth outputs of this app: staging synthesized as configured (base) and

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { APPLY_TIMEOUT_MINUTES, DEPLOY_WAVE_JOBS } from '../../scripts/deploy-waves';
+import { APPLY_TIMEOUT_MINUTES, DEPLOY_WAVE_JOBS } from '../../ci/deploy-waves';
 import { DEPLOY_WORKFLOW, planEnvironment } from '../../stacks/bootstrap-stack';
 
 const root = path.resolve(__dirname, '../..');
@@ -13,17 +13,17 @@ const workflowFiles = fs.readdirSync(workflowDir).filter((f) => f.endsWith('.yml
 type Yaml = Record<string, any>;
 const workflows: Record<string, Yaml> = Object.fromEntries(workflowFiles.map((f) => [f, parse(fs.readFileSync(path.join(workflowDir, f), 'utf8'))]));
 
-/** actionlint from scripts/ci-install-actionlint.sh (.tools/bin), else from PATH. */
+/** actionlint from ci/install/actionlint.sh (.tools/bin), else from PATH. */
 function actionlint(): string {
   const local = path.join(root, '.tools/bin/actionlint');
   if (fs.existsSync(local)) return local;
   const which = spawnSync('sh', ['-c', 'command -v actionlint'], { encoding: 'utf8' });
   if (which.status === 0) return which.stdout.trim();
-  throw new Error('actionlint is not installed: run `bash scripts/ci-install-actionlint.sh` (needs Go 1.25+)');
+  throw new Error('actionlint is not installed: run `bash ci/install/actionlint.sh` (needs Go 1.25+)');
 }
 
 /** A step that plans or applies stacks against real state (verify:terraform plans offline, with no credentials). */
-const PLANS_OR_APPLIES = /ci-saved-plan\.sh (plan|apply)\b|plan-comment\.ts run\b|cdktf (diff|deploy)\b|terraform\b.*\b(plan|apply)\b/;
+const PLANS_OR_APPLIES = /ci\/saved-plan\.sh (plan|apply)\b|plan-comment\.ts run\b|cdktf (diff|deploy)\b|terraform\b.*\b(plan|apply)\b/;
 const AUTH_PLUGIN = 'gke-gcloud-auth-plugin';
 
 /** `<file> › <job>` of every job that plans or applies with Google credentials, with its steps' indexes. */
@@ -178,12 +178,12 @@ describe('GitHub Actions workflows', () => {
       expect(deploy.jobs[env].with.image_pins).toBe(`\${{ needs.images.outputs.${env}_image_pins }}`);
     }
     // Every workload's image is built and pinned by the scripts that iterate over workloads/index.ts.
-    expect(deploy.jobs.images.steps.find((s: Yaml) => s.name === 'Build').run).toContain('scripts/ci-build-images.sh');
+    expect(deploy.jobs.images.steps.find((s: Yaml) => s.name === 'Build').run).toContain('ci/build-images.sh');
   });
 
   it('deploy an environment in the manifest\'s waves, each wave after the one before, with no stack named in YAML', () => {
     const wf = workflows['deploy-environment.yml'];
-    expect(wf.jobs.waves.steps.find((st: Yaml) => String(st.run).includes('scripts/deploy-waves.ts'))).toBeDefined();
+    expect(wf.jobs.waves.steps.find((st: Yaml) => String(st.run).includes('ci/deploy-waves.ts'))).toBeDefined();
     const waveJobs = Object.keys(wf.jobs).filter((n) => /^wave\d+$/.test(n));
     expect(waveJobs).toHaveLength(DEPLOY_WAVE_JOBS);
     for (const [i, name] of waveJobs.entries()) {
@@ -205,8 +205,8 @@ describe('GitHub Actions workflows', () => {
     expect(apply.environment).toBe('${{ inputs.environment }}');
     expect(apply.needs).toBe('plan');
     const runs = (job: Yaml) => job.steps.map((st: Yaml) => String(st.run ?? '')).join('\n');
-    expect(runs(plan)).toContain('scripts/ci-saved-plan.sh plan "$STACK"');
-    expect(runs(apply)).toContain('scripts/ci-saved-plan.sh apply "$STACK"');
+    expect(runs(plan)).toContain('ci/saved-plan.sh plan "$STACK"');
+    expect(runs(apply)).toContain('ci/saved-plan.sh apply "$STACK"');
     expect(plan.steps.some((st: Yaml) => String(st.uses).startsWith('actions/upload-artifact@'))).toBe(true);
     // Nothing applies but the saved plan: no `cdktf deploy` (it plans again), no -auto-approve.
     for (const file of ['deploy.yml', 'deploy-environment.yml', 'deploy-stacks.yml']) {
@@ -228,7 +228,7 @@ describe('GitHub Actions workflows', () => {
     for (const job of [plan, apply]) {
       expect(job.strategy.matrix.stack).toBe('${{ fromJSON(inputs.stacks) }}');
       expect(job.strategy['fail-fast']).toBe(false);
-      const check = job.steps.find((st: Yaml) => String(st.run).includes('ci-saved-plan.sh check-lock'));
+      const check = job.steps.find((st: Yaml) => String(st.run).includes('ci/saved-plan.sh check-lock'));
       expect(check.if).toBe('cancelled() || failure()');
     }
     expect(apply.concurrency).toBeUndefined(); // deploy.yml runs one deploy at a time already

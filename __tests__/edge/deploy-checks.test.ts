@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { stackOrder } from '../../scripts/stack-order';
-import { DATA_SOURCE_STAND_INS } from '../../scripts/terraform/stand-ins';
+import { stackOrder } from '../../tools/stack-order/stack-order';
+import { DATA_SOURCE_STAND_INS } from '../../tools/terraform-verify/stand-ins';
 import { terraformEval, unwrapInterpolation } from '../ingress/terraform-console';
 import { dataSources, environment, synthEnvironment, synthesized, type TfJson } from '../support/topology';
 

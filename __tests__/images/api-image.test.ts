@@ -1,10 +1,10 @@
 // The api image's build reproduced without a container runtime (none runs here): the Node.js
 // services' Dockerfile's own stages with SERVICE=api, then its CMD as uid 65532 in a root-owned
-// tree, with the pod's env and volumes, against the MongoDB-wire test server. See scripts/images. (A runtime dependency moved to
+// tree, with the pod's env and volumes, against the MongoDB-wire test server. See tools/image-check. (A runtime dependency moved to
 // devDependencies is shown failing on the cheaper frontend-server build, frontend-image.test.ts.)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkServiceImage } from '../../scripts/images/pods';
+import { checkServiceImage } from '../../tools/image-check/pods';
 import { NODE_SERVICE_DOCKERFILE } from '../../workloads';
 import { api } from '../../workloads/api';
 import { builderForTestFile, expectNodeServiceImage } from './support/service-image';

@@ -4,9 +4,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { contextFilesCopied } from '../../scripts/images/build';
-import { readDockerfile } from '../../scripts/images/dockerfile';
-import { BuildContext } from '../../scripts/images/dockerignore';
+import { contextFilesCopied } from '../../tools/image-check/build';
+import { readDockerfile } from '../../tools/image-check/dockerfile';
+import { BuildContext } from '../../tools/image-check/dockerignore';
 import { imageBuildArgs, NODE_SERVICE_DOCKERFILE, NODE_SERVICE_ENTRY, nodeServiceArgs, WORKLOADS } from '../../workloads';
 import { repoRoot } from './support/variant';
 

@@ -1,9 +1,9 @@
 // The frontend-server image's build reproduced without a container runtime (none runs here): the
 // Node.js services' Dockerfile's own stages with SERVICE=frontend-server, then its CMD as uid 65532 in a root-owned tree, with the pod's env,
-// pages ConfigMap and output emptyDir, against a loopback bundle manifest. See scripts/images.
+// pages ConfigMap and output emptyDir, against a loopback bundle manifest. See tools/image-check.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkServiceImage } from '../../scripts/images/pods';
+import { checkServiceImage } from '../../tools/image-check/pods';
 import { frontend } from '../../workloads/frontend';
 import { builderForTestFile, expectNodeServiceImage } from './support/service-image';
 import { moveToDevDependencies, repoRoot, workspaceVariant } from './support/variant';

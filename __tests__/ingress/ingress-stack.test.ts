@@ -222,7 +222,7 @@ describe('ingress stack (production: three regions, three zones each)', () => {
       expect(aop.depends_on).toEqual([`data.cloudflare_authenticated_origin_pulls_certificate.${certificate.__id}`]);
       const [postcondition] = certificate.lifecycle.postcondition;
       expect(postcondition.condition).toBe('${self.status == "active"}');
-      expect(postcondition.error_message).toContain('scripts/origin-pull-cert.ts issue --env production');
+      expect(postcondition.error_message).toContain('docs/deploy/origin-pull-cert.ts issue --env production');
       // Terraform never holds the certificate's key: no resource uploads it.
       expect(resources(ingress, 'cloudflare_authenticated_origin_pulls_certificate')).toEqual([]);
     });

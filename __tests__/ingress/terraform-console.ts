@@ -7,7 +7,7 @@ import { join } from 'path';
  * Evaluates one expression with the real Terraform (`terraform console`), offline: no providers, no
  * state, only the given locals. Used to run expressions that cdktf synthesized, with Terraform's own
  * functions and semantics instead of a re-implementation. Needs `terraform` on PATH
- * (scripts/ci-install-terraform.sh).
+ * (ci/install/terraform.sh).
  */
 export function terraformEval(expression: string, locals: Record<string, unknown>): unknown {
   const dir = mkdtempSync(join(tmpdir(), 'isoscribe-tf-console-'));
@@ -21,7 +21,7 @@ export function terraformEval(expression: string, locals: Record<string, unknown
       env: { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_CLI_CONFIG_FILE: join(dir, 'none.tfrc') },
     });
     if (run.error) {
-      throw new Error(`cannot run terraform (${run.error.message}); install it with scripts/ci-install-terraform.sh`);
+      throw new Error(`cannot run terraform (${run.error.message}); install it with ci/install/terraform.sh`);
     }
     if (run.status !== 0) throw new Error(`terraform console failed on ${expression}:\n${run.stderr}`);
     // The console prints the string jsonencode() returned as a quoted HCL string literal.

@@ -166,6 +166,6 @@ describe('the kubernetes provider authenticates only through the exec block the 
 
 test('without the binaries, the suite fails naming the script that builds them', () => {
   expect(() => requireKubeBinaries('/nonexistent/kube')).toThrow(
-    'Kubernetes control-plane binaries missing in /nonexistent/kube: etcd, kube-apiserver, kube-controller-manager. Build them with `bash scripts/ci-install-kube.sh`',
+    'Kubernetes control-plane binaries missing in /nonexistent/kube: etcd, kube-apiserver, kube-controller-manager. Build them with `bash ci/install/kube.sh`',
   );
 });
