@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Python venv of the seed's stack the API is compared with (bench/peer: aiohttp + Gunicorn +
 # uvloop + PyMongo async), in .venv/bench-peer, from the pinned bench/peer/requirements.txt.
-# setup.sh runs it: the parity test (__tests__/live/bench-peer.test.ts) starts the peer.
+# setup.sh runs it: the parity test (__tests__/bench/peer.integration.test.ts) starts the peer.
 # Idempotent: skipped when the venv was built from the same requirements file.
 #   usage: bash ci/install/bench-peer.sh
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Terraform CLI that __tests__/ingress/cloud-armor-chunks.test.ts uses to evaluate the
+# Installs the Terraform CLI that __tests__/constructs/gcp/cloud-armor-policy.integration.test.ts uses to evaluate the
 # synthesized Cloud Armor expressions (`terraform console`, offline: no providers, no state), and that
 # `npm run verify:terraform` runs with the real providers.
 # Idempotent: does nothing when terraform is already on PATH. Verifies the download against
