@@ -37,7 +37,7 @@ export interface RoleGrant {
 
 /**
  * What the deployer needs to apply every stack but this one, and nothing wider: no owner/editor,
- * no organisation roles. __tests__/delivery/app.test.ts checks that every resource type in
+ * no organisation roles. __tests__/main.test.ts checks that every resource type in
  * the synthesized topology is covered, so a new resource type fails a test until its role is named.
  */
 export const DEPLOYER_ROLES: readonly RoleGrant[] = [
@@ -152,7 +152,7 @@ export interface ResourceGrant {
   readonly reason: string;
 }
 
-/** Every grant on a resource the bootstrap stack makes; __tests__/delivery/bootstrap.test.ts holds the stack to exactly this list. */
+/** Every grant on a resource the bootstrap stack makes; __tests__/stacks/bootstrap-stack.test.ts holds the stack to exactly this list. */
 export const RESOURCE_GRANTS: readonly ResourceGrant[] = [
   { identity: 'deployer', role: 'roles/storage.objectAdmin', on: 'state bucket', reason: 'state and its locks of every stack, saved plans under plans/' },
   { identity: 'planner', role: 'roles/storage.objectViewer', on: 'state bucket', reason: 'read other stacks\' outputs; plans run with -lock=false' },
@@ -358,7 +358,7 @@ export class BootstrapStack extends TerraformStack {
     // What may run on the clusters (which enforce the project policy, constructs/gcp/gke-cluster.ts):
     // only the configured images; everything else is denied. Here, not in core, so that the CI
     // deployer can neither create nor loosen it. GKE's own system images stay admitted by Google's
-    // global policy. No attestations yet (README, Decisions: supply chain).
+    // global policy. No attestations yet (docs/decisions/0007-supply-chain-images-by-digest-from-our-registries-admitted-b.md).
     this.admissionPolicy = new BinaryAuthorizationPolicy(this, 'admission-policy', {
       project,
       description: `Only ${env.prefix}'s configured images (stacks/bootstrap-stack.ts admittedImagePatterns)`,
