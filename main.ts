@@ -26,9 +26,9 @@ export function defineEnvironment(app: App, env: EnvironmentConfig, definitions:
   // Private, hardened regional GKE cluster + node pool per region
   const clusters = env.regions.map((region) => new ClusterStack(app, env, region, core));
   // Per region: namespace, every workload as an NGINX-fronted pod with its NEG service and network policy
-  const workloads = clusters.map((cluster) => new WorkloadsStack(app, env, cluster.region, core, cluster, definitions));
+  const workloadsStacks = clusters.map((cluster) => new WorkloadsStack(app, env, cluster.region, core, cluster, definitions));
   // Global LB: certificate, URL map, NEG backend services in every zone, Cloud Armor (Cloudflare only)
-  const ingress = new IngressStack(app, env, core, workloads, definitions, routes);
+  const ingress = new IngressStack(app, env, core, workloadsStacks, definitions, routes);
   // The certificate's DNS-authorization records in the Cloudflare zone: issuance starts here
   const dnsAuthorization = new DnsAuthorizationStack(app, env, ingress);
   // Cloudflare zone: TLS settings, proxied DNS to the LB, cache rules, rate limit, managed WAF; plans
@@ -36,7 +36,7 @@ export function defineEnvironment(app: App, env: EnvironmentConfig, definitions:
   const edge = new EdgeStack(app, env, ingress, routes, dnsAuthorization);
   // Every resource of every stack against the hardening rules (docs/policy.md); a violation fails synth
   HardeningPolicy.applyTo(app);
-  return { core, clusters, workloads, ingress, dnsAuthorization, edge };
+  return { core, clusters, workloadsStacks, ingress, dnsAuthorization, edge };
 }
 
 /** Every environment: its bootstrap stack and its topology. */

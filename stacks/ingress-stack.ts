@@ -77,6 +77,7 @@ export class IngressStack extends EnvironmentStack {
   /**
    * @param after stacks that must be deployed first although nothing here references them: the
    *   workloads, whose Services make GKE create the NEGs the backend services point at by name.
+   * @param definitions the workloads whose backend services it creates
    * @param routes the route table (workloads/routes.ts) the URL map serves
    */
   constructor(
@@ -84,7 +85,7 @@ export class IngressStack extends EnvironmentStack {
     env: EnvironmentConfig,
     core: CoreStack,
     after: TerraformStack[],
-    workloads: readonly WorkloadDefinition[],
+    definitions: readonly WorkloadDefinition[],
     routes: readonly Route[],
   ) {
     super(scope, env, 'ingress');
@@ -147,7 +148,7 @@ export class IngressStack extends EnvironmentStack {
         connectionDrainingTimeoutSec: ingress.connectionDrainingTimeoutSec,
         securityPolicy: this.securityPolicy.id,
       });
-    this.backendServices = Object.fromEntries(workloads.map((w) => [w.name, backend(w.name)]));
+    this.backendServices = Object.fromEntries(definitions.map((w) => [w.name, backend(w.name)]));
 
     // The bundle bucket serves /static/* itself. A backend bucket reads objects as an anonymous
     // client (without Cloud CDN it has no identity to grant), so the objects must be public. They are

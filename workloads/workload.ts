@@ -65,8 +65,8 @@ export const NEG_DETACH_SECONDS = 15;
 /**
  * Seconds pods keep serving after termination starts: the NEG detach, then the backend services'
  * connection draining (`ingress.connectionDrainingTimeoutSec`), during which the LB still finishes
- * in-flight requests on the detached endpoint. One config value drives both the LB and the pods;
- * NginxFrontedApp refuses a drain shorter than the LB's draining.
+ * in-flight requests on the detached endpoint. One config value drives both the LB and the pods,
+ * so the pods' drain is never shorter than the LB's draining.
  */
 export function drainSecondsFor(env: Pick<EnvironmentConfig, 'ingress'>): number {
   return NEG_DETACH_SECONDS + env.ingress.connectionDrainingTimeoutSec;
