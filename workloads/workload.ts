@@ -28,7 +28,7 @@ export interface PodPaths {
 /**
  * The one Dockerfile of every workload's image, built from the repository root with
  * imageBuildArgs; its `<Dockerfile>.dockerignore` beside it. ci/build-images.sh names the
- * same path (__tests__/ci/images.test.ts holds them together).
+ * same path (__tests__/ci/images.integration.test.ts holds them together).
  */
 export const NODE_SERVICE_DOCKERFILE = 'services/node-service.Dockerfile';
 /** What node runs in every Node service image (its CMD): the workspace, i.e. its package.json `main`. */

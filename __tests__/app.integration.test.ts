@@ -44,10 +44,10 @@ describe('the app with an invalid configuration', () => {
     const outdir = join(mkdtempSync(join(tmpdir(), 'isoscribe-bad-')), 'cdktf.out');
     // Break two rules in two environments (the widened range collides with two others), then run the real entry point.
     const script = `
-      const { ENVIRONMENTS } = require('./app/config');
+      const { ENVIRONMENTS } = require('./config');
       ENVIRONMENTS[0].workloads.api.image.tag = 'latest';
       ENVIRONMENTS[2].regions[1].nodeCidr = '10.0.0.0/16';
-      require('./app/main').main();
+      require('./main').main();
     `;
     const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
       cwd: root,
