@@ -118,7 +118,7 @@ export function environment(own: EnvironmentSpecifics): EnvironmentInput {
   return {
     name: own.name,
     tier: own.tier,
-    project: { id: project },
+    project: { id: project, number: own.project.number },
     domain: own.domain,
     backend: own.backend ?? (own.tier === 'disposable' ? { type: 'local' } : { type: 'gcs', bucket: `${project}-tfstate` }),
     labels: { ...ENVIRONMENT_LABELS, ...tier.labels, ...own.labels },

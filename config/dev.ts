@@ -8,7 +8,8 @@ import { environment } from './defaults';
 export const dev = environment({
   name: 'dev',
   tier: 'disposable',
-  project: { id: 'isoscribe-dev' },
+  // A placeholder number: set your sandbox project's (gcloud projects describe <id> --format='value(projectNumber)').
+  project: { id: 'isoscribe-dev', number: '100000000001' },
   domain: 'dev.isoscribe.example',
   primaryRegion: 'us-central1',
   regions: [{ name: 'us-central1', zones: ['us-central1-a', 'us-central1-b'] }],

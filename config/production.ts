@@ -5,7 +5,8 @@ import { trustedOriginPullCas } from './origin-pull-ca';
 export const production = environment({
   name: 'production',
   tier: 'production',
-  project: { id: 'isoscribe-prod' },
+  // The number is a placeholder until the project exists (docs/deploy.md, "Project number").
+  project: { id: 'isoscribe-prod', number: '100000000003' },
   domain: 'isoscribe.com',
   // Owns the bundle bucket, the global stacks' provider default and the Workload Identity bindings.
   primaryRegion: 'us-central1',

@@ -103,6 +103,15 @@ const environmentFields = z
       id: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, {
         message: 'must be a GCP project id: 6-30 chars, lowercase letters, digits and hyphens, starting with a letter',
       }),
+      /**
+       * The project's number, which Google assigns: the pods' Kubernetes service accounts are IAM
+       * principals of the form `principal://iam.googleapis.com/projects/<number>/…` (secret access,
+       * stacks/core-stack.ts). A config value rather than a `google_project` read, so every plan
+       * stays offline-checkable and the planner needs no project read.
+       */
+      number: z.string().regex(/^[1-9][0-9]{5,18}$/, {
+        message: "must be the project's number (digits only): gcloud projects describe <project id> --format='value(projectNumber)'",
+      }),
     }),
     /** Apex domain served through Cloudflare, e.g. `isoscribe.com`. */
     domain: z.string().regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/, {

@@ -5,7 +5,8 @@ import { trustedOriginPullCas } from './origin-pull-ca';
 export const staging = environment({
   name: 'staging',
   tier: 'shared',
-  project: { id: 'isoscribe-staging' },
+  // The number is a placeholder until the project exists (docs/deploy.md, "Project number").
+  project: { id: 'isoscribe-staging', number: '100000000002' },
   // A zone of its own, not a subdomain of production's: the edge stack owns zone-wide settings and the
   // zone's ruleset entry points, which two environments cannot share.
   domain: 'isoscribe-staging.com',

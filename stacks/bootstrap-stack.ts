@@ -321,7 +321,7 @@ export class BootstrapStack extends TerraformStack {
       displayName: `GKE nodes (${env.name})`,
       description: 'Dedicated least-privilege identity of GKE nodes: logs, metrics, image pulls (project roles: core stack).',
     });
-    const workloadAccounts = workloads.map((w) => ({
+    const workloadAccounts = workloads.filter((w) => ids.workloads[w.name]).map((w) => ({
       name: w.name,
       account: new ServiceAccount(this, w.name, { project, accountId: ids.workloads[w.name], displayName: `${w.service} workload (${env.name})` }),
     }));

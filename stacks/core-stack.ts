@@ -11,8 +11,10 @@ import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
 import { RegionalNetwork } from '../constructs/gcp/regional-network';
 import { ExistingServiceAccount } from '../constructs/gcp/service-account';
-import type { WorkloadDefinition } from '../workloads';
+import { kubernetesServiceAccountPrincipal } from '../constructs/kubernetes/workload-identity';
+import { needsGoogleServiceAccount, type WorkloadDefinition } from '../workloads/workload';
 import { EnvironmentStack, googleProvider } from './environment-stack';
+import { WORKLOADS_NAMESPACE } from './naming';
 import { serviceAccountIds } from './service-accounts';
 
 /** APIs the topology uses; enabled once per project and never disabled by Terraform. */
@@ -56,7 +58,10 @@ export class CoreStack extends EnvironmentStack {
   readonly network: ComputeNetwork;
   readonly regions: Record<string, RegionalNetwork>;
   readonly nodeServiceAccount: ExistingServiceAccount;
-  /** The Google identity of each workload, by name (created by bootstrap); the workloads stacks bind them to Kubernetes service accounts. */
+  /**
+   * The Google identity of each workload that calls Google APIs itself (needsGoogleServiceAccount),
+   * by name (created by bootstrap); the workloads stacks bind them to Kubernetes service accounts.
+   */
   readonly workloadServiceAccounts: Record<string, ExistingServiceAccount>;
   readonly bundleBucket: StorageBucket;
   /** Secret Manager secrets the workloads read (CoreAccess.secret), by name; values are added out of band. */
@@ -109,8 +114,8 @@ export class CoreStack extends EnvironmentStack {
       new ProjectIamMember(this, `node-sa-${role.replace(/^roles\//, '')}`, { project, role, member: this.nodeServiceAccount.member });
     }
     // Workload identities: bound to Kubernetes service accounts by the workloads stacks.
-    this.workloadServiceAccounts = Object.fromEntries(workloads.map((w) => [w.name,
-      new ExistingServiceAccount(this, `${w.name}-sa`, { project, accountId: accounts.workloads[w.name] })]));
+    this.workloadServiceAccounts = Object.fromEntries(Object.entries(accounts.workloads).map(([name, accountId]) => [name,
+      new ExistingServiceAccount(this, `${name}-sa`, { project, accountId })]));
 
     this.bundleBucket = new StorageBucket(this, 'bundle-bucket', {
       name: `${project}-static-bundles`,
@@ -127,19 +132,35 @@ export class CoreStack extends EnvironmentStack {
 
     // What each workload's identity may use here (CoreAccess in its definition).
     for (const w of workloads) {
-      const member = this.workloadServiceAccounts[w.name].member;
+      const usesGoogleAccount = needsGoogleServiceAccount(w);
       for (const { name, kind } of w.access ?? []) {
-        const id = `${w.name}-sa-${name}`;
         if (kind === 'bundle-bucket') {
-          new StorageBucketIamMember(this, id, { bucket: this.bundleBucket.name, role: 'roles/storage.objectViewer', member });
+          const member = this.workloadServiceAccounts[w.name].member;
+          new StorageBucketIamMember(this, `${w.name}-sa-${name}`, { bucket: this.bundleBucket.name, role: 'roles/storage.objectViewer', member });
           continue;
+        }
+        if (usesGoogleAccount) {
+          // Its Kubernetes service account carries the Google account's annotation, and the add-on
+          // would then read the secret as the Google account, not as the principal granted below.
+          throw new Error(
+            `Workload ${w.name}: it mounts the secret "${name}" and also uses its Google service account; ` +
+              'give the secret to a workload of its own, or the bucket read to another (workloads/*.ts access)',
+          );
         }
         this.secrets[name] ??= new SecretManagerSecret(this, name, {
           secretId: `${prefix}-${name}`,
           replication: { auto: {} },
           dependsOn: services,
         });
-        new SecretManagerSecretIamMember(this, id, { secretId: this.secrets[name].id, role: 'roles/secretmanager.secretAccessor', member });
+        // The pod's Kubernetes service account itself: Google's add-on page
+        // (https://cloud.google.com/secret-manager/docs/secret-manager-managed-csi-component) grants
+        // roles/secretmanager.secretAccessor to principal://…/subject/ns/<ns>/sa/<ksa>, and the
+        // provider it derives from "will use the workload identity of the pod that a secret is
+        // mounted onto" (GoogleCloudPlatform/secrets-store-csi-driver-provider-gcp README), directly
+        // when the KSA names no Google account (its auth/auth.go). No Google service account holds
+        // the secret: the workload has none (needsGoogleServiceAccount).
+        const member = kubernetesServiceAccountPrincipal({ projectId: project, projectNumber: env.project.number, namespace: WORKLOADS_NAMESPACE, name: w.name });
+        new SecretManagerSecretIamMember(this, `${w.name}-ksa-${name}`, { secretId: this.secrets[name].id, role: 'roles/secretmanager.secretAccessor', member });
       }
     }
 

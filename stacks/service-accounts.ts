@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from '../config';
-import type { WorkloadDefinition } from '../workloads';
+import { needsGoogleServiceAccount, type WorkloadDefinition } from '../workloads/workload';
 
 /**
  * The service accounts of an environment that the bootstrap stack creates (by hand, as a project
@@ -12,7 +12,10 @@ export function serviceAccountIds(env: EnvironmentConfig, workloads: readonly Wo
   return {
     /** GKE nodes: logs, metrics, image pulls. The deployer may act as it (node pools), and as nothing else. */
     node: `${prefix}-gke-node`,
-    /** Each workload's pods (Workload Identity), by workload name. */
-    workloads: Object.fromEntries(workloads.map((w) => [w.name, `${prefix}-${w.name}`])) as Record<string, string>,
+    /**
+     * The pods' Google identity (Workload Identity), by workload name, for each workload that calls
+     * Google APIs itself (needsGoogleServiceAccount); a workload that only mounts secrets has none.
+     */
+    workloads: Object.fromEntries(workloads.filter(needsGoogleServiceAccount).map((w) => [w.name, `${prefix}-${w.name}`])) as Record<string, string>,
   };
 }

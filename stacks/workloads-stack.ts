@@ -22,8 +22,15 @@ import type { CoreStack } from './core-stack';
 import { EnvironmentStack, googleProvider } from './environment-stack';
 import { negName, WORKLOADS_NAMESPACE } from './naming';
 
-/** The GKE Secret Manager add-on's SecretProviderClass (installed with `secret_manager_config`). */
-export const SECRET_PROVIDER_CLASS_API_VERSION = 'secrets-store.gke.io/v1';
+/**
+ * The SecretProviderClass of GKE's Secret Manager add-on (installed with `secret_manager_config`):
+ * the add-on is "derived from the open source Kubernetes Secrets Store CSI Driver and the Google
+ * Secret Manager provider" (https://cloud.google.com/secret-manager/docs/secret-manager-managed-csi-component)
+ * and serves that driver's CRD, group `secrets-store.csi.x-k8s.io`, version `v1`; the add-on's own
+ * parts are the provider name `gke` and the CSI driver `secrets-store-gke.csi.k8s.io`. The
+ * kube-apiserver tests apply it against the driver's CRD, vendored (testing/upstream/).
+ */
+export const SECRET_PROVIDER_CLASS_API_VERSION = 'secrets-store.csi.x-k8s.io/v1';
 
 /**
  * The kubernetes provider's exec credential plugin: GKE's own, which prints an ExecCredential
@@ -94,7 +101,9 @@ export class WorkloadsStack extends EnvironmentStack {
         dependsOn: [this.namespace.namespace],
         name,
         project,
-        googleServiceAccount: { name: core.workloadServiceAccounts[name].account.name, email: core.workloadServiceAccounts[name].email },
+        googleServiceAccount: core.workloadServiceAccounts[name]
+          ? { name: core.workloadServiceAccounts[name].account.name, email: core.workloadServiceAccounts[name].email }
+          : undefined,
         bindIamPolicy: ownsIdentityBindings,
       });
       const files = (pod.files ?? []).map((file) => {

@@ -173,6 +173,15 @@ export class CoreAccess {
   ) {}
 }
 
+/**
+ * Whether the workload's pods act as a Google service account: only for the Google APIs the pods
+ * call themselves, through the GKE metadata server (the bundle bucket). Secrets need none: GKE's
+ * Secret Manager add-on reads them as the pod's Kubernetes service account (stacks/core-stack.ts).
+ */
+export function needsGoogleServiceAccount(workload: Pick<WorkloadDefinition, 'access'>): boolean {
+  return (workload.access ?? []).some((a) => a.kind !== 'secret');
+}
+
 export interface WorkloadDefinition {
   /**
    * Short name: the Kubernetes resources and service account, the Google service account

@@ -5,7 +5,7 @@ import { environment, REGION_RANGES, TIER_DEFAULTS, type EnvironmentSpecifics } 
 const sandbox: EnvironmentSpecifics = {
   name: 'sandbox',
   tier: 'shared',
-  project: { id: 'isoscribe-sandbox' },
+  project: { id: 'isoscribe-sandbox', number: '123456789012' },
   domain: 'isoscribe-sandbox.com',
   primaryRegion: 'europe-west1',
   regions: [{ name: 'europe-west1', zones: ['europe-west1-b'] }],

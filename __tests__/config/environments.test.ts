@@ -53,6 +53,8 @@ describe('config rules: each rejects a bad value and says how to fix it', () => 
   const cases: Case[] = [
     ['project id format', (e) => { e.project.id = 'Isoscribe_Prod'; },
       /production\.ts › project\.id: must be a GCP project id/],
+    ['project number given as the id', (e) => { (e.project as { number: string }).number = 'isoscribe-prod'; },
+      /production\.ts › project\.number: must be the project's number \(digits only\): gcloud projects describe/],
     ['unknown region', (e) => { e.regions[1].name = 'europe-middle9'; },
       /regions\[1\]\.name: must be a Google Cloud region with GKE/],
     ['zone outside its region', (e) => { e.regions[1].zones[0] = 'us-central1-a'; },

@@ -16,7 +16,7 @@ import {
 import { NODE_PROJECT_ROLES } from '../../stacks/core-stack';
 import { registryLocation } from '../../config/common';
 import { GCP_REGIONS } from '../../facts/gcp-regions';
-import { WORKLOADS } from '../../workloads';
+import { needsGoogleServiceAccount, WORKLOADS } from '../../workloads';
 import { environment, resources, onlyResource, type TfJson } from '../support/topology';
 
 const delivery = loadDelivery();
@@ -242,8 +242,10 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
 
   it('every IAM grant the stack makes is a written one (RESOURCE_GRANTS), with no condition, and every written one is made', () => {
     const actual = grantsOf(stack).map((g) => `${g.identity} | ${g.role} | ${g.on}`).sort();
-    // 'each workload account' is one grant on every workload definition's account.
-    const written = RESOURCE_GRANTS.flatMap((g) => (g.on === 'each workload account' ? WORKLOADS.map((w) => ({ ...g, on: `${w.name} account` })) : [g]));
+    // 'each workload account' is one grant on the account of every workload that has one (the api, which only mounts a secret, has none).
+    const withAccounts = WORKLOADS.filter(needsGoogleServiceAccount);
+    expect(withAccounts.map((w) => w.name)).toEqual(['frontend']);
+    const written = RESOURCE_GRANTS.flatMap((g) => (g.on === 'each workload account' ? withAccounts.map((w) => ({ ...g, on: `${w.name} account` })) : [g]));
     expect(actual).toEqual(written.map((g) => `${g.identity} | ${g.role} | ${g.on}`).sort());
     for (const g of grantsOf(stack)) expect(g.condition).toBeUndefined();
     // Conditions at project level: only the deployer's projectIamAdmin carries one, and it must.

@@ -45,6 +45,18 @@ describe.each(prodRegions.map((r) => [r.name, r] as const))('production cluster 
     expect(pool.node_config.workload_metadata_config.mode).toBe('GKE_METADATA');
   });
 
+  it('states NodeLocal DNSCache (on) rather than inheriting the default of the GKE version, and the pods\' DNS egress allows the cache', () => {
+    expect(cluster.addons_config.dns_cache_config).toEqual({ enabled: true });
+    const workloads = production.json[`isoscribe-production-workloads-${regionName}`];
+    const allowing = resources(workloads, 'kubernetes_network_policy_v1').filter((p) => p.spec.egress?.length);
+    expect(allowing.length).toBeGreaterThan(0);
+    for (const policy of allowing) {
+      const dnsPeers = policy.spec.egress.filter((e: { ports: { port: string }[] }) => e.ports.some((p) => p.port === '53')).flatMap((e: { to: unknown[] }) => e.to);
+      expect(dnsPeers).toContainEqual({ ip_block: { cidr: '169.254.20.10/32' } });
+      expect(dnsPeers).toContainEqual(expect.objectContaining({ pod_selector: { match_labels: { 'k8s-app': 'node-local-dns' } } }));
+    }
+  });
+
   it('enforces the project\'s Binary Authorization policy (bootstrap stack) at admission', () => {
     expect(cluster.binary_authorization).toEqual({ evaluation_mode: 'PROJECT_SINGLETON_POLICY_ENFORCE' });
   });

@@ -1,6 +1,8 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { RegionalNetwork } from '../../constructs/gcp/regional-network';
-import { NODE_PROJECT_ROLES, PROJECT_SERVICES } from '../../stacks/core-stack';
+import { CoreStack, NODE_PROJECT_ROLES, PROJECT_SERVICES } from '../../stacks/core-stack';
+import { CoreAccess } from '../../workloads';
+import { api } from '../../workloads/api';
 import { dataSources, environment, onlyResource, resources, synthEnvironment } from '../support/topology';
 
 const prodEnv = environment('production');
@@ -93,7 +95,8 @@ describe('core stack (production)', () => {
   it('creates no service account (the deployer may not): it reads the node and workload accounts the bootstrap stack made', () => {
     expect(resources(core, 'google_service_account')).toEqual([]);
     const ids = dataSources(core, 'google_service_account').map((a) => a.account_id).sort();
-    expect(ids).toEqual(['isoscribe-production-api', 'isoscribe-production-frontend', 'isoscribe-production-gke-node']);
+    // No account for the api: it only mounts a secret, which the add-on reads as its Kubernetes service account.
+    expect(ids).toEqual(['isoscribe-production-frontend', 'isoscribe-production-gke-node']);
   });
 
   it('keeps the static bundle bucket versioned, with uniform access', () => {
@@ -107,9 +110,19 @@ describe('core stack (production)', () => {
   it('creates the MongoDB secret container, never a version (the value is added out of band)', () => {
     expect(onlyResource(core, 'google_secret_manager_secret').secret_id).toBe('isoscribe-production-mongodb-uri');
     expect(resources(core, 'google_secret_manager_secret_version')).toHaveLength(0);
+  });
+
+  it('lets the api\'s Kubernetes service account principal (and no Google service account) read the MongoDB secret, as Google\'s add-on page grants it', () => {
     const access = onlyResource(core, 'google_secret_manager_secret_iam_member');
     expect(access.role).toBe('roles/secretmanager.secretAccessor');
-    expect(access.member).toMatch(/api-sa_account/);
+    const { id, number } = environment('production').project;
+    expect(access.member).toBe(`principal://iam.googleapis.com/projects/${number}/locations/global/workloadIdentityPools/${id}.svc.id.goog/subject/ns/isoscribe/sa/api`);
+  });
+
+  it('refuses a workload that would mount a secret while acting as a Google service account (the add-on would read as that account, not the granted principal)', () => {
+    const env = environment('dev');
+    const mixed = { ...api, name: 'mixed', access: [CoreAccess.secret('mongodb-uri'), CoreAccess.bundleBucketRead()] };
+    expect(() => new CoreStack(Testing.app(), env, [mixed])).toThrow(/Workload mixed: it mounts the secret "mongodb-uri" and also uses its Google service account/);
   });
 
   it('reserves the global IPv4 address for the load balancer', () => {

@@ -76,6 +76,14 @@ describe('a broken value is refused by the API server, naming the object', () =>
     expect(stderr).toMatch(/Service "\w[\w-]*" is invalid: spec\.ports\[0\]\.targetPort: Invalid value: "http-upstream-api": must be no more than 15 characters/);
     expect(stderr).toMatch(/with kubernetes_service_v1\.\S+,/);
   }, STACK_TIMEOUT_MS);
+
+  test('a SecretProviderClass in a group the add-on does not serve (secrets-store.gke.io, as the stacks once declared): no CRD matches it', async () => {
+    const stderr = await applyBroken((stack) => {
+      for (const m of Object.values(stack.resource.kubernetes_manifest) as Json[]) m.manifest.apiVersion = 'secrets-store.gke.io/v1';
+    });
+    expect(stderr).toMatch(/no matches for kind "SecretProviderClass" in group "secrets-store\.gke\.io"|cannot select exact GV from REST mapper/);
+    expect(stderr).toMatch(/with kubernetes_manifest\.\S+,/);
+  }, STACK_TIMEOUT_MS);
 });
 
 describe('the checks above fail when what they check is broken', () => {

@@ -8,7 +8,7 @@ import { ConfigError } from '../../config';
 import { appImageRepository, DEFAULT_RESOURCES } from '../../config/common';
 import { defineEnvironment } from '../../main';
 import { negName } from '../../stacks/naming';
-import { EdgeCache, PathMatch, routeTable, WORKLOADS, type WorkloadDefinition } from '../../workloads';
+import { CoreAccess, EdgeCache, PathMatch, routeTable, WORKLOADS, type WorkloadDefinition } from '../../workloads';
 import { loadDelivery } from '../../config/delivery';
 import { BootstrapStack } from '../../stacks/bootstrap-stack';
 import { dataSources, environment, resources, synthEnvironment, type TfJson } from '../support/topology';
@@ -42,28 +42,33 @@ describe('a third workload: config entry + one definition file', () => {
     expect(named(workloadsStack, 'kubernetes_network_policy_v1', 'search').spec.egress).toHaveLength(1);
   });
 
-  it('gets its own Google identity from bootstrap, which only the deployer may bind (no actAs), read by core', () => {
-    const bootstrap = JSON.parse(Testing.synth(new BootstrapStack(Testing.app(), env, loadDelivery(), [...WORKLOADS, search])));
+  it('gets its own Google identity from bootstrap when it calls Google itself (only the deployer may bind it, no actAs), read by core; none when it only mounts a secret', () => {
+    const withBucket = { ...search, access: [...(search.access ?? []).filter((a) => a.kind !== 'secret'), CoreAccess.bundleBucketRead()] };
+    const bootstrapOf = (definition: WorkloadDefinition) => JSON.parse(Testing.synth(new BootstrapStack(Testing.app(), env, loadDelivery(), [...WORKLOADS, definition])));
+    const bootstrap = bootstrapOf(withBucket);
     const account = resources(bootstrap, 'google_service_account').find((a) => a.account_id === 'isoscribe-dev-search')!;
     expect(account).toBeDefined();
     const grants = resources(bootstrap, 'google_service_account_iam_member').filter((g) => g.service_account_id === `\${google_service_account.${account.__id}.name}`);
     expect(grants.map((g) => g.role)).toEqual(['${google_project_iam_custom_role.service-account-iam.name}']);
-    expect(dataSources(stack('core'), 'google_service_account').map((a) => a.account_id)).toContain('isoscribe-dev-search');
+    // The fixture as it is only mounts a secret: no Google account at all.
+    expect(resources(bootstrapOf(search), 'google_service_account').map((a) => a.account_id)).not.toContain('isoscribe-dev-search');
+    expect(dataSources(stack('core'), 'google_service_account').map((a) => a.account_id)).not.toContain('isoscribe-dev-search');
   });
 
-  it('gets its own secret in core, bound by Workload Identity in the primary region', () => {
+  it('gets its own secret in core, readable by its Kubernetes service account\'s principal', () => {
     const core = stack('core');
     const secret = resources(core, 'google_secret_manager_secret').find((s) => s.secret_id === 'isoscribe-dev-search-api-key')!;
     const grants = resources(core, 'google_secret_manager_secret_iam_member').filter((g) => g.secret_id === `\${google_secret_manager_secret.${secret.__id}.id}`);
     expect(grants).toHaveLength(1);
-    expect(grants[0].member).toMatch(/search-sa/);
+    expect(grants[0].member).toBe(`principal://iam.googleapis.com/projects/${env.project.number}/locations/global/workloadIdentityPools/${env.project.id}.svc.id.goog/subject/ns/isoscribe/sa/search`);
     // Mounted by the CSI driver from a SecretProviderClass naming the secret's latest version; Terraform never reads it.
     const { pod } = workload(workloadsStack, 'search');
     const providerClass = resources(workloadsStack, 'kubernetes_manifest').find((m) => m.manifest.metadata.name === 'search-api-key')!;
     expect(providerClass.manifest.spec.parameters.secrets).toMatch(/search-api-keyid\}\/versions\/latest"\n  path: "api-key"\n$/);
     expect(pod.volume).toContainEqual(expect.objectContaining({ csi: expect.objectContaining({ volume_attributes: { secretProviderClass: 'search-api-key' } }) }));
     const bindings = resources(workloadsStack, 'google_service_account_iam_member').map((b) => b.member);
-    expect(bindings).toContain(`serviceAccount:${env.project.id}.svc.id.goog[isoscribe/search]`);
+    expect(bindings).not.toContain(`serviceAccount:${env.project.id}.svc.id.goog[isoscribe/search]`);
+    expect(named(workloadsStack, 'kubernetes_service_account_v1', 'search').metadata.annotations).toBeUndefined();
   });
 
   it('gets a backend service with a NEG backend in every zone, and its route in the URL map', () => {

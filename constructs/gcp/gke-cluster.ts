@@ -64,8 +64,8 @@ export interface GkeClusterProps {
  * VPC use the IAM-checked DNS endpoint), VPC-native networking, Workload Identity
  * (GKE_METADATA on nodes), shielded nodes with secure boot and integrity monitoring, Dataplane V2
  * (the legacy network_policy block explicitly disabled, because Dataplane V2 enforces policies
- * itself), no client certificate, no legacy ABAC, the default node pool removed, COS_CONTAINERD,
- * auto-repair and auto-upgrade.
+ * itself), NodeLocal DNSCache on (whatever GKE's default for the version), no client certificate,
+ * no legacy ABAC, the default node pool removed, COS_CONTAINERD, auto-repair and auto-upgrade.
  */
 export class GkeCluster extends Construct {
   readonly cluster: ContainerCluster;
@@ -142,6 +142,12 @@ export class GkeCluster extends Construct {
         // Needed by the NEG controller that creates the standalone NEGs the global LB targets.
         httpLoadBalancing: { disabled: false },
         horizontalPodAutoscaling: { disabled: false },
+        // NodeLocal DNSCache, stated rather than left to the version GKE picks: "In GKE Standard
+        // clusters running version 1.34.1-gke.3720000 and later, NodeLocal DNSCache is enabled by
+        // default, but you can disable it" (https://cloud.google.com/kubernetes-engine/docs/how-to/nodelocal-dns-cache).
+        // On, every cluster resolves the same way whatever its version: through the node's cache,
+        // which the pods' DNS egress rule allows (DNS_RULE, constructs/kubernetes/pod-network-policy.ts).
+        dnsCacheConfig: { enabled: true },
       },
       loggingConfig: { enableComponents: ['SYSTEM_COMPONENTS', 'WORKLOADS'] },
       monitoringConfig: { enableComponents: ['SYSTEM_COMPONENTS'], managedPrometheus: { enabled: true } },

@@ -11,6 +11,13 @@ export interface PortSpec {
   readonly protocol?: 'TCP' | 'UDP';
 }
 
+/**
+ * The link-local address NodeLocal DNSCache answers on, on every node: the upstream add-on's default
+ * (kubernetes/kubernetes cluster/addons/dns/nodelocaldns). That GKE's cache uses it too is reported
+ * by public GKE fixes, not stated on the Google pages read (docs/stand-ins.md lists it as unverified).
+ */
+export const NODE_LOCAL_DNS_ADDRESS = '169.254.20.10';
+
 /** Who may talk to (or be reached by) the selected pods. */
 export class Peer {
   /** Addresses outside the cluster, e.g. load-balancer ranges or a database; `except` carves out sub-ranges. */
@@ -19,13 +26,24 @@ export class Peer {
     return new Peer(cidrs.map((cidr) => ({ ipBlock: { cidr, except: except.length > 0 ? [...except] : undefined } })));
   }
 
-  /** The cluster DNS (kube-dns pods in kube-system), as GKE labels them. */
-  static kubeDns(): Peer {
+  /**
+   * The cluster DNS as a pod reaches it on GKE with NodeLocal DNSCache (GkeCluster turns it on):
+   * - the node's cache, `node-local-dns` pods in kube-system ("When your Pods make a DNS request,
+   *   the request first goes to the local cache on the same node",
+   *   https://cloud.google.com/kubernetes-engine/docs/how-to/nodelocal-dns-cache), whether the
+   *   dataplane delivers to the cache pod or to its link-local address NODE_LOCAL_DNS_ADDRESS (the
+   *   cache "listens on both the kube-dns service IP as well as a link-local IP (169.254.20.10 by
+   *   default)", https://kubernetes.io/docs/tasks/administer-cluster/nodelocaldns/, as written by
+   *   kubernetes/website#18716); a pod selector cannot match an address that is not a pod, so the
+   *   address is a peer of its own;
+   * - kube-dns itself, for nodes without the cache (while the add-on starts, or if it is off).
+   */
+  static clusterDns(): Peer {
+    const kubeSystem = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } };
     return new Peer([
-      {
-        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
-        podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
-      },
+      { ...kubeSystem, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } },
+      { ...kubeSystem, podSelector: { matchLabels: { 'k8s-app': 'node-local-dns' } } },
+      { ipBlock: { cidr: `${NODE_LOCAL_DNS_ADDRESS}/32` } },
     ]);
   }
 
@@ -40,9 +58,9 @@ export interface TrafficRule {
   readonly ports: readonly PortSpec[];
 }
 
-/** DNS over UDP and TCP (large answers fall back to TCP) to the cluster DNS. */
+/** DNS over UDP and TCP (large answers fall back to TCP) to the cluster DNS: the node's cache or kube-dns. */
 export const DNS_RULE: TrafficRule = {
-  peer: Peer.kubeDns(),
+  peer: Peer.clusterDns(),
   ports: [
     { port: 53, protocol: 'UDP' },
     { port: 53, protocol: 'TCP' },

@@ -94,7 +94,7 @@ export const RESOURCE_STAND_INS: Readonly<Record<string, { readonly reason: stri
   kubernetes_manifest: {
     reason:
       "the kubernetes provider plans a custom resource against its CRD's schema, read from the cluster's API server; " +
-      'offline the manifest is not checked (the kube-apiserver workloads apply test applies it against a stand-in CRD)',
+      'offline the manifest is not checked (the kube-apiserver workloads apply test applies it against the upstream CRD, vendored in testing/upstream/)',
   },
 };
 

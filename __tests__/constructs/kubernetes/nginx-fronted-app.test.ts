@@ -57,7 +57,7 @@ describe('the other kubernetes constructs reject bad input', () => {
     expect(() => new WorkloadIdentity(stack(), 'wi', { namespace: '${kubernetes_namespace_v1.x.metadata[0].name}', name: 'api', project: 'p', googleServiceAccount: gsa })).toThrow(/plain DNS labels/);
   });
   it('PodNetworkPolicy refuses rules without ports and empty peers', () => {
-    expect(() => new PodNetworkPolicy(stack(), 'np', { namespace: 'a', name: 'x', podLabels: { a: 'b' }, egress: [{ peer: Peer.kubeDns(), ports: [] }] })).toThrow(/lists no ports/);
+    expect(() => new PodNetworkPolicy(stack(), 'np', { namespace: 'a', name: 'x', podLabels: { a: 'b' }, egress: [{ peer: Peer.clusterDns(), ports: [] }] })).toThrow(/lists no ports/);
     expect(() => Peer.cidrs([])).toThrow(/at least one CIDR/);
     expect(() => new PodNetworkPolicy(stack(), 'np2', { namespace: 'a', name: 'x', podLabels: { a: 'b' } })).toThrow(/at least one ingress or egress rule/);
   });

@@ -1,7 +1,7 @@
 /**
  * The session the kube-apiserver workloads tests share: one control plane (support/kube/) per test
- * file, with the stand-in SecretProviderClass CRD installed, started in beforeAll and stopped in afterAll (with a check
- * that no process is left), and the apply-check-destroy sequence every workloads stack goes through.
+ * file, with the vendored upstream CRDs installed (support/kube/upstream-crds.ts), started in
+ * beforeAll and stopped in afterAll (with a check that no process is left), and the apply-check-destroy sequence every workloads stack goes through.
  * The stacks are split over two test files so jest runs them on both workers, each file against its
  * own API server; within a file they are applied one after another (they share a namespace name).
  *
@@ -14,14 +14,15 @@
  * - No Google: Google resources (the Workload Identity IAM members) are planned, not applied; no
  *   Secret Manager value is read (issue 13: the stacks only name secrets, and every Secret Manager
  *   call would fail on a closed port). The cluster and core stacks' outputs are local state files.
- * - No GKE Secret Manager add-on: its SecretProviderClass CRD is a stand-in
- *   (support/kube/secret-provider-class-crd.ts); the CSI driver that would mount the files is absent,
- *   which changes nothing here since Pods are never bound to a node.
+ * - No GKE Secret Manager add-on: the SecretProviderClass CRD it installs is the Secrets Store CSI
+ *   driver's own, vendored at a release tag (testing/upstream/secrets-store-csi-driver/); the CSI
+ *   driver that would mount the files is absent, which changes nothing here since Pods are never
+ *   bound to a node.
  * Everything else is the synthesized cdk.tf.json, unchanged (see support/kube/workloads-apply.ts).
  */
 import { GKE_AUTH_PLUGIN_API_VERSION } from './credential-plugin';
 import { requireKubeBinaries, startControlPlane, type ControlPlane, type KubeResponse } from './control-plane';
-import { installSecretProviderClassCrd } from './secret-provider-class-crd';
+import { installUpstreamCrds } from './upstream-crds';
 import { expectExit, prepareStack, type PreparedStack } from './workloads-apply';
 import { synthesized } from '../topology';
 
@@ -79,7 +80,7 @@ export function useKubeSession(): void {
   beforeAll(async () => {
     requireKubeBinaries();
     kube = await startControlPlane();
-    await installSecretProviderClassCrd(kube);
+    await installUpstreamCrds(kube);
   }, 180_000);
 
   afterAll(async () => {
@@ -138,7 +139,7 @@ async function applyAndCheck(stack: PreparedStack, synth: Json, times: Record<st
   // the upstream state), and the pod mounts it through the CSI driver.
   expect((await kube.get(`/api/v1/namespaces/${namespace}/secrets`)).body.items).toEqual([]);
   for (const providerClass of resourcesOf(synth, 'kubernetes_manifest').filter((m) => m.manifest.kind === 'SecretProviderClass')) {
-    const live = (await kube.get(`/apis/secrets-store.gke.io/v1/namespaces/${namespace}/secretproviderclasses/${providerClass.manifest.metadata.name}`)).body;
+    const live = (await kube.get(`/apis/${providerClass.manifest.apiVersion}/namespaces/${namespace}/secretproviderclasses/${providerClass.manifest.metadata.name}`)).body;
     expect(live.spec.provider).toBe('gke');
     expect(live.spec.parameters.secrets).toMatch(/^- resourceName: "projects\/[a-z0-9-]+\/secrets\/isoscribe-[a-z]+-[a-z0-9-]+\/versions\/latest"\n  path: "[^"]+"\n$/);
   }
