@@ -8,21 +8,32 @@
 # With a Docker Hub remote repository (image-repository.ts --docker-hub-remote; docker logged in to
 # its registry), Docker Hub base images are resolved and pulled through it, never Docker Hub itself
 # (the same digests; no anonymous rate limits); the build gets `--build-arg <NAME>_IMAGE=<through it>`.
-# Base images of other registries (gcr.io) are resolved where they are: no remote repository mirrors them.
-#   usage: ci/build-images.sh <tag> [<Docker Hub remote repository>]
+# With a gcr.io remote repository (image-repository.ts --gcr-remote), gcr.io base images (distroless)
+# come through it the same way. Without them, each base image is resolved where its name says.
+#   usage: ci/build-images.sh <tag> [<Docker Hub remote repository> [<gcr.io remote repository>]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-tag="${1:?usage: ci/build-images.sh <tag> [<Docker Hub remote repository>]}"
+tag="${1:?usage: ci-build-images.sh <tag> [<Docker Hub remote repository> [<gcr.io remote repository>]]}"
 docker_hub_remote="${2:-}"
+gcr_remote="${3:-}"
 if [[ -n "$docker_hub_remote" && ! "$docker_hub_remote" =~ ^[a-z0-9-]+-docker\.pkg\.dev/[a-z0-9-]+/[a-z0-9-]+$ ]]; then
   echo "ci-build-images: the Docker Hub remote repository must be <location>-docker.pkg.dev/<project>/<repository> (got \"$docker_hub_remote\"); print it with: npx tsx ci/image-repository.ts --docker-hub-remote --env <environment>" >&2
   exit 1
 fi
+if [[ -n "$gcr_remote" && ! "$gcr_remote" =~ ^[a-z0-9-]+-docker\.pkg\.dev/[a-z0-9-]+/[a-z0-9-]+$ ]]; then
+  echo "ci-build-images: the gcr.io remote repository must be <location>-docker.pkg.dev/<project>/<repository> (got \"$gcr_remote\"); print it with: npx tsx ci/image-repository.ts --gcr-remote --env <environment>" >&2
+  exit 1
+fi
 
-# A Docker Hub reference (no registry host, or docker.io) through the remote repository; others unchanged.
+# A gcr.io reference through the gcr.io remote repository, a Docker Hub one (no registry host, or
+# docker.io) through the Docker Hub remote repository; others unchanged.
 through_remote() {
   local reference="$1" first="${1%%/*}"
+  if [[ "$first" == gcr.io && "$reference" == */* ]]; then
+    if [[ -n "$gcr_remote" ]]; then echo "$gcr_remote/${reference#gcr.io/}"; else echo "$reference"; fi
+    return
+  fi
   if [[ -z "$docker_hub_remote" ]]; then echo "$reference"; return; fi
   if [[ "$reference" == */* && ( "$first" == *.* || "$first" == *:* || "$first" == localhost ) ]]; then
     if [[ "$first" != docker.io && "$first" != index.docker.io ]]; then echo "$reference"; return; fi

@@ -2,10 +2,12 @@
 // npx tsx ci/image-repository.ts --list [--env staging]         → `<workload> <service> <tag variable> <digest variable> [<repository>]` per line
 // npx tsx ci/image-repository.ts --third-party --env staging     → `<digest variable> <repository>:<tag>` per third-party image (NGINX)
 // npx tsx ci/image-repository.ts --docker-hub-remote --env staging → `<host>/<project>/<repository>`: the Docker Hub remote repository
+// npx tsx ci/image-repository.ts --gcr-remote --env staging       → `<host>/<project>/gcr-io`: the gcr.io remote repository
 // CI builds (services/node-service.Dockerfile, SERVICE=<service>) and pushes every workload of workloads/index.ts, exactly
 // where the workloads stack will pull from (config/<env>.ts is the one source of that fact).
 import { parseArgs } from 'node:util';
 import { ENVIRONMENTS, loadEnvironments, selectEnvironments } from '../config';
+import { gcrRemoteRepository } from '../config/common';
 import { imageOverrideVariables, NGINX_DIGEST_VARIABLE } from '../config/overrides';
 import { WORKLOADS } from '../workloads';
 
@@ -50,13 +52,22 @@ export function dockerHubRemote(environment: string): string {
   return m[1];
 }
 
+/** The environment's gcr.io remote repository (bootstrap), which the Dockerfile's gcr.io base image is pulled through in CI. */
+export function gcrRemote(environment: string): string {
+  const [env] = selectEnvironments(loadEnvironments(ENVIRONMENTS), environment);
+  return gcrRemoteRepository(env.project.id, env.primaryRegion);
+}
+
 if (require.main === module) {
   try {
     const { values } = parseArgs({
       args: process.argv.slice(2),
-      options: { env: { type: 'string' }, workload: { type: 'string' }, list: { type: 'boolean' }, 'third-party': { type: 'boolean' }, 'docker-hub-remote': { type: 'boolean' } },
+      options: { env: { type: 'string' }, workload: { type: 'string' }, list: { type: 'boolean' }, 'third-party': { type: 'boolean' }, 'docker-hub-remote': { type: 'boolean' }, 'gcr-remote': { type: 'boolean' } },
     });
-    if (values['docker-hub-remote']) {
+    if (values['gcr-remote']) {
+      if (values.env === undefined) throw new Error('usage: image-repository.ts --gcr-remote --env <environment>');
+      process.stdout.write(`${gcrRemote(values.env)}\n`);
+    } else if (values['docker-hub-remote']) {
       if (values.env === undefined) throw new Error('usage: image-repository.ts --docker-hub-remote --env <environment>');
       process.stdout.write(`${dockerHubRemote(values.env)}\n`);
     } else if (values['third-party']) {

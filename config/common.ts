@@ -13,6 +13,14 @@ export function dockerHubImageRepository(projectId: string, location: string, do
   return `${location}-docker.pkg.dev/${projectId}/${DOCKER_HUB_REMOTE_REPOSITORY}/${dockerHubPath}`;
 }
 
+/** The gcr.io remote repository of every project (bootstrap): the services' distroless base image comes through it. */
+export const GCR_REMOTE_REPOSITORY = 'gcr-io';
+
+/** `<location>-docker.pkg.dev/<project>/gcr-io`: gcr.io's `<path>` is pulled as `<this>/<path>`. */
+export function gcrRemoteRepository(projectId: string, region: string): string {
+  return `${registryLocation(region)}-docker.pkg.dev/${projectId}/${GCR_REMOTE_REPOSITORY}`;
+}
+
 /**
  * The unprivileged NGINX build listens on 8080 and runs as uid 101: it fits `runAsNonRoot`. The tag is
  * the reviewed version; CI resolves it to a digest at release (ISOSCRIBE_NGINX_IMAGE_DIGEST).

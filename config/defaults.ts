@@ -26,6 +26,7 @@ interface TierDefaults {
   readonly ingress: Omit<EnvironmentInput['ingress'], 'originPull'>;
   /** The Cloudflare side, for a zone on the plan named here; a zone on another plan sets edge.plan and what follows from it. */
   readonly edge: EnvironmentInput['edge'];
+  readonly admission: EnvironmentInput['admission'];
 }
 
 /** Labels of every environment, beside its tier's and its own. */
@@ -60,6 +61,8 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     ingress: { maxRatePerEndpoint: 50, logSampleRate: 1 },
     // Short while a sandbox domain may still change hands.
     edge: { ...FREE_PLAN_EDGE, hstsMaxAgeSeconds: 300 },
+    // Images built on a laptop may run in a sandbox: the allowlist of our repository paths holds.
+    admission: { requireAttestation: false },
   },
   shared: {
     releaseChannel: 'REGULAR',
@@ -67,6 +70,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     workloads: { api: sizing(2, 6, {}, API_RESOURCES), frontend: sizing(2, 4) },
     ingress: { maxRatePerEndpoint: 100, logSampleRate: 1 },
     edge: { ...FREE_PLAN_EDGE, hstsMaxAgeSeconds: 86_400 },
+    admission: { requireAttestation: true },
   },
   production: {
     labels: { criticality: 'high' },
@@ -78,6 +82,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     },
     ingress: { maxRatePerEndpoint: 100, logSampleRate: 0.1, rateLimit: { requests: 600, intervalSec: 60 } },
     edge: { plan: 'pro', hstsMaxAgeSeconds: 31_536_000, managedWaf: true, apiRateLimit: { requestsPerPeriod: 300, periodSeconds: 60 }, ipv6: true },
+    admission: { requireAttestation: true },
   },
 };
 
@@ -108,6 +113,7 @@ export interface EnvironmentSpecifics extends Pick<EnvironmentInput, 'name' | 't
   readonly workloads?: Readonly<Record<string, Partial<WorkloadInput>>>;
   readonly ingress?: Partial<EnvironmentInput['ingress']>;
   readonly edge?: Partial<EnvironmentInput['edge']>;
+  readonly admission?: EnvironmentInput['admission'];
 }
 
 /** The whole configuration of an environment: its tier's defaults, overridden section by section by its own facts. */
@@ -141,6 +147,7 @@ export function environment(own: EnvironmentSpecifics): EnvironmentInput {
     mongodb: own.mongodb,
     ingress: { ...tier.ingress, ...own.ingress } as EnvironmentInput['ingress'],
     edge: { ...tier.edge, ...own.edge },
+    admission: own.admission ?? tier.admission,
   };
 }
 

@@ -149,6 +149,13 @@ const environmentFields = z
       /** Refuse `terraform destroy` of the cluster. @default true */
       deletionProtection: z.boolean().default(true),
     }),
+    /**
+     * What the clusters admit (Binary Authorization, stacks/bootstrap-stack.ts): with
+     * `requireAttestation`, our workloads' images must carry an attestation that CI signed with the
+     * environment's KMS key after it built and pushed them; without, any image under their repository
+     * paths is admitted. Required in tier production.
+     */
+    admission: z.object({ requireAttestation: z.boolean() }),
     /** The unprivileged NGINX image in front of every app container (listens on 8080). */
     nginxImage: imageSchema,
     /**
@@ -256,6 +263,9 @@ function checkMongodbReach(env: CheckedEnvironment, ctx: Ctx): void {
 }
 
 function checkBackend(env: CheckedEnvironment, ctx: Ctx): void {
+  if (env.tier === 'production' && !env.admission.requireAttestation) {
+    issue(ctx, ['admission', 'requireAttestation'], 'must be true in the "production" tier: otherwise anyone who can push to the registry can run an image CI never built (docs/deploy.md, "Only what CI built runs")');
+  }
   if (env.backend.type === 'local' && env.tier !== 'disposable') {
     issue(ctx, ['backend'], `a ${env.tier} environment must keep state in GCS: set { type: "gcs", bucket: "<state bucket>" } (local state is for tier "disposable" only)`);
   }

@@ -1,18 +1,26 @@
 import { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-registry-repository';
 import { ArtifactRegistryRepositoryIamMember } from '@cdktf/provider-google/lib/artifact-registry-repository-iam-member';
+import { BinaryAuthorizationAttestor } from '@cdktf/provider-google/lib/binary-authorization-attestor';
+import { BinaryAuthorizationAttestorIamMember } from '@cdktf/provider-google/lib/binary-authorization-attestor-iam-member';
 import { BinaryAuthorizationPolicy } from '@cdktf/provider-google/lib/binary-authorization-policy';
+import { ContainerAnalysisNote } from '@cdktf/provider-google/lib/container-analysis-note';
+import { ContainerAnalysisNoteIamMember } from '@cdktf/provider-google/lib/container-analysis-note-iam-member';
+import { DataGoogleKmsCryptoKeyVersion } from '@cdktf/provider-google/lib/data-google-kms-crypto-key-version';
+import { KmsCryptoKey } from '@cdktf/provider-google/lib/kms-crypto-key';
+import { KmsCryptoKeyIamMember } from '@cdktf/provider-google/lib/kms-crypto-key-iam-member';
+import { KmsKeyRing } from '@cdktf/provider-google/lib/kms-key-ring';
 import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
-import { ProjectService } from '@cdktf/provider-google/lib/project-service';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { REGISTRY_MULTI_REGIONS } from '../config/common';
+import { GCR_REMOTE_REPOSITORY, REGISTRY_MULTI_REGIONS } from '../config/common';
 import type { DeliveryConfig } from '../config/delivery';
 import { GitHubActor, GitHubWorkloadIdentity } from '../constructs/gcp/github-workload-identity';
+import { enableServices, orderAfterEnablement } from '../constructs/gcp/project-services';
 import { ServiceAccount } from '../constructs/gcp/service-account';
 import { NODE_PROJECT_ROLES } from './core-stack';
 import { googleProvider } from './environment-stack';
@@ -87,8 +95,9 @@ export const DEPLOYER_ROLES: readonly RoleGrant[] = [
 ];
 
 /**
- * What `cdktf diff` on a pull request needs: read everything the topology manages, read state, and
- * change nothing. Plans run with `-lock=false`, so it never writes the state bucket.
+ * What a plan needs, on a pull request (`cdktf diff`) and in the deploy's plan jobs: read everything
+ * the topology manages, read state, and change nothing. Plans run with `-lock=false`; the only write
+ * is a deploy plan's saved plan, under plans/ of the state bucket (RESOURCE_GRANTS).
  */
 export const PLANNER_ROLES: readonly RoleGrant[] = [
   { role: 'roles/serviceusage.serviceUsageViewer', reason: 'read which APIs are enabled', covers: ['google_project_service'] },
@@ -141,7 +150,8 @@ export const SERVICE_ACCOUNT_IAM_PERMISSIONS = ['iam.serviceAccounts.getIamPolic
 export type BootstrapIdentity = 'deployer' | 'planner' | 'imagePusher' | 'node';
 
 /** The resources the bootstrap stack grants roles on, besides the project. */
-export type GrantTarget = 'state bucket' | 'image repository' | 'Docker Hub remote repository' | 'node account' | 'each workload account';
+export type GrantTarget = 'state bucket' | 'image repository' | 'Docker Hub remote repository' | 'gcr.io remote repository' | 'node account' | 'each workload account'
+  | 'attestation key' | 'attestation note' | 'attestor' | 'project';
 
 /** A role held on one resource (not the project), and why. */
 export interface ResourceGrant {
@@ -150,17 +160,47 @@ export interface ResourceGrant {
   readonly role: string;
   readonly on: GrantTarget;
   readonly reason: string;
+  /** Made only where `admission.requireAttestation` holds (the attestor and its key exist only there). */
+  readonly withAttestation?: true;
+  /** An IAM condition narrowing the grant to part of the resource. @default - none */
+  readonly condition?: { readonly title: string; readonly description: string; readonly expression: (bucket: string) => string };
 }
+
+/**
+ * Where saved plans go in the state bucket (ci/saved-plan.sh). Cloud Storage names an
+ * object `projects/_/buckets/<bucket>/objects/<object>` in IAM conditions
+ * (https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-name; Google's startsWith sample:
+ * https://cloud.google.com/storage/docs/samples/storage-add-bucket-conditional-iam-binding).
+ */
+export const SAVED_PLANS_PREFIX = 'plans/';
 
 /** Every grant on a resource the bootstrap stack makes; __tests__/stacks/bootstrap-stack.test.ts holds the stack to exactly this list. */
 export const RESOURCE_GRANTS: readonly ResourceGrant[] = [
   { identity: 'deployer', role: 'roles/storage.objectAdmin', on: 'state bucket', reason: 'state and its locks of every stack, saved plans under plans/' },
   { identity: 'planner', role: 'roles/storage.objectViewer', on: 'state bucket', reason: 'read other stacks\' outputs; plans run with -lock=false' },
+  {
+    identity: 'planner',
+    role: 'roles/storage.objectCreator',
+    on: 'state bucket',
+    reason: 'the deploy\'s plan jobs save their plans under plans/ (create only: objectCreator cannot overwrite or delete; the apply checks each file against the plan job\'s receipt)',
+    condition: {
+      title: 'saved-plans-only',
+      description: `Only objects under ${SAVED_PLANS_PREFIX} (ci/saved-plan.sh)`,
+      expression: (bucket) => `resource.name.startsWith('projects/_/buckets/${bucket}/objects/${SAVED_PLANS_PREFIX}')`,
+    },
+  },
   { identity: 'deployer', role: 'roles/iam.serviceAccountUser', on: 'node account', reason: 'node pools (and the transient default pool) run as it: actAs on this account only' },
   { identity: 'deployer', role: 'custom:isoscribeServiceAccountIam', on: 'each workload account', reason: 'Workload Identity binding of the workload\'s Kubernetes service account' },
   { identity: 'imagePusher', role: 'roles/artifactregistry.writer', on: 'image repository', reason: 'push every workload\'s image' },
   { identity: 'node', role: 'roles/artifactregistry.reader', on: 'image repository', reason: 'nodes pull the images' },
   { identity: 'node', role: 'roles/artifactregistry.reader', on: 'Docker Hub remote repository', reason: 'nodes pull NGINX through it (the registry fetches from Docker Hub on a miss)' },
+  // Signing each pushed digest (ci/attest-images.ts), as Google's "Create attestations" page lists:
+  // https://cloud.google.com/binary-authorization/docs/making-attestations
+  { identity: 'imagePusher', role: 'roles/cloudkms.signerVerifier', on: 'attestation key', withAttestation: true, reason: 'sign the attestation payload of each pushed digest with the attestor\'s key (gcloud kms asymmetric-sign)' },
+  { identity: 'imagePusher', role: 'roles/containeranalysis.notes.attacher', on: 'attestation note', withAttestation: true, reason: 'attach the attestation occurrence to the attestor\'s note' },
+  { identity: 'imagePusher', role: 'roles/containeranalysis.occurrences.editor', on: 'project', withAttestation: true, reason: 'create the attestation occurrence (occurrences belong to the project, no narrower scope)' },
+  { identity: 'imagePusher', role: 'roles/binaryauthorization.attestorsVerifier', on: 'attestor', withAttestation: true, reason: 'read the attestor and validate the new attestation against its key (attestations create --validate)' },
+  { identity: 'imagePusher', role: 'roles/artifactregistry.reader', on: 'gcr.io remote repository', reason: 'resolve and pull the services\' distroless base image through it (ci/build-images.sh, staging); only builds use it, so nodes need no grant' },
   { identity: 'imagePusher', role: 'roles/artifactregistry.reader', on: 'Docker Hub remote repository', reason: 'the images job resolves the NGINX tag to the digest it pins (ci/push-images.sh), and resolves and pulls the Docker Hub base images through it (ci/build-images.sh, staging)' },
 ];
 
@@ -179,7 +219,10 @@ export function planEnvironment(envName: string): string {
 export const BOOTSTRAP_SERVICES = [
   'artifactregistry.googleapis.com',
   'binaryauthorization.googleapis.com',
+  // The attestor's signing key and its note (admission.requireAttestation).
+  'cloudkms.googleapis.com',
   'cloudresourcemanager.googleapis.com',
+  'containeranalysis.googleapis.com',
   'iam.googleapis.com',
   'iamcredentials.googleapis.com',
   'serviceusage.googleapis.com',
@@ -190,6 +233,37 @@ export const BOOTSTRAP_SERVICES = [
 /** The state bucket of an environment: its configured GCS backend bucket, or `<project>-tfstate` for local-state dev. */
 export function stateBucketName(env: EnvironmentConfig): string {
   return env.backend.type === 'gcs' ? env.backend.bucket : `${env.project.id}-tfstate`;
+}
+
+/** Where CI's image attestations are signed and recorded (ci/attest-images.ts signs with these). */
+export interface AttestationNames {
+  readonly project: string;
+  readonly keyLocation: string;
+  readonly keyRing: string;
+  readonly key: string;
+  readonly keyVersion: number;
+  readonly note: string;
+  readonly attestor: string;
+  /** The attestor's id of the key version, as the provider's data source forms it (and gcloud's --public-key-id takes it). */
+  readonly publicKeyId: string;
+}
+
+/**
+ * The attestor of an environment whose clusters require attestations. The key ring is global: it
+ * is only used from CI, and a key ring cannot be deleted, so it is named once.
+ */
+export function attestationNames(env: EnvironmentConfig): AttestationNames {
+  const project = env.project.id;
+  const keyLocation = 'global';
+  const keyRing = `${env.prefix}-attestation`;
+  const key = 'built-by-ci';
+  const keyVersion = 1;
+  return {
+    project, keyLocation, keyRing, key, keyVersion,
+    note: `${env.prefix}-built-by-ci`,
+    attestor: `${env.prefix}-built-by-ci`,
+    publicKeyId: `//cloudkms.googleapis.com/v1/projects/${project}/locations/${keyLocation}/keyRings/${keyRing}/cryptoKeys/${key}/cryptoKeyVersions/${keyVersion}`,
+  };
 }
 
 const ARTIFACT_REGISTRY_PATH = /^([a-z0-9-]+)-docker\.pkg\.dev\/([a-z0-9-]+)\/([a-z0-9-]+)\/[a-z0-9._/-]+$/;
@@ -243,13 +317,15 @@ function requireMultiRegion(env: EnvironmentConfig, field: string, location: str
 }
 
 /**
- * Binary Authorization admits exactly the configured images (every workload's and NGINX's
- * repository path, any tag or digest: an allowlist pattern matches the name, and `*` does not cross
- * a `/`); digests are required by the policy pack (POD-020) at release synth.
+ * The images Binary Authorization admits without an attestation: an allowlist pattern matches the
+ * name with any tag or digest, and `*` does not cross a `/`; digests are required by the policy pack
+ * (POD-020) at release synth. Where attestations are required, only NGINX (third-party, pinned by
+ * the digest CI resolved, never built by us) is on it, and our workloads' images need CI's
+ * attestation (the default rule); elsewhere every configured repository path is.
  */
 export function admittedImagePatterns(env: EnvironmentConfig, workloads: readonly WorkloadDefinition[]): string[] {
-  const repositories = [...workloads.map((w) => env.workloads[w.name].image.repository), env.nginxImage.repository];
-  return [...new Set(repositories)].sort().map((repository) => `${repository}*`);
+  const ours = env.admission.requireAttestation ? [] : workloads.map((w) => env.workloads[w.name].image.repository);
+  return [...new Set([...ours, env.nginxImage.repository])].sort().map((repository) => `${repository}*`);
 }
 
 function googleRoles(grants: readonly RoleGrant[]): string[] {
@@ -275,7 +351,12 @@ export class BootstrapStack extends TerraformStack {
   readonly nodeAccount: ServiceAccount;
   readonly imageRepository: ArtifactRegistryRepository;
   readonly dockerHubRepository: ArtifactRegistryRepository;
+  readonly gcrRepository: ArtifactRegistryRepository;
   readonly admissionPolicy: BinaryAuthorizationPolicy;
+  /** Where attestations are required (admission.requireAttestation): the attestor, its note and its KMS key. */
+  readonly attestor?: BinaryAuthorizationAttestor;
+  readonly attestationNote?: ContainerAnalysisNote;
+  readonly attestationKey?: KmsCryptoKey;
 
   constructor(scope: Construct, env: EnvironmentConfig, delivery: DeliveryConfig, workloads: readonly WorkloadDefinition[] = WORKLOADS) {
     const name = stackName(env, BOOTSTRAP_LAYER);
@@ -286,9 +367,7 @@ export class BootstrapStack extends TerraformStack {
     new LocalBackend(this, { path: `../../../.terraform-state/${name}.tfstate` });
     googleProvider(this, env);
 
-    const services = BOOTSTRAP_SERVICES.map(
-      (service) => new ProjectService(this, `service-${service.split('.')[0]}`, { project, service, disableOnDestroy: false }),
-    );
+    const services = enableServices(this, project, BOOTSTRAP_SERVICES);
 
     this.stateBucket = new StorageBucket(this, 'state-bucket', {
       name: stateBucketName(env),
@@ -306,12 +385,12 @@ export class BootstrapStack extends TerraformStack {
       forceDestroy: false,
       // Losing this bucket loses track of every resource of the environment.
       lifecycle: { preventDestroy: true },
-      dependsOn: services,
     });
 
     const { repository, mainBranch } = delivery.github;
-    this.identity = new GitHubWorkloadIdentity(this, 'github', { project, repository, mainBranch, poolId: `${prefix}-github`, deployWorkflow: DEPLOY_WORKFLOW });
-    this.identity.node.addDependency(...services);
+    this.identity = new GitHubWorkloadIdentity(this, 'github', {
+      project, repository, repositoryId: delivery.github.repositoryId, repositoryOwnerId: delivery.github.repositoryOwnerId, mainBranch, poolId: `${prefix}-github`, deployWorkflow: DEPLOY_WORKFLOW,
+    });
 
     // The accounts the topology's workloads run as (stacks/service-accounts.ts says why they live here).
     const ids = serviceAccountIds(env, workloads);
@@ -339,7 +418,6 @@ export class BootstrapStack extends TerraformStack {
       cleanupPolicies: [
         { id: 'delete-untagged', action: 'DELETE', condition: { tagState: 'UNTAGGED', olderThan: '2592000s' } },
       ],
-      dependsOn: services,
     });
     // Third-party images come through a pull-through cache in our registry, in the same location:
     // no Docker Hub rate limits on the NAT's shared addresses, and the digests CI pins stay pullable.
@@ -352,27 +430,82 @@ export class BootstrapStack extends TerraformStack {
       mode: 'REMOTE_REPOSITORY',
       description: 'Docker Hub through Artifact Registry (NGINX); pinned by digest at release',
       remoteRepositoryConfig: { description: 'Docker Hub', dockerRepository: { publicRepository: 'DOCKER_HUB' } },
-      dependsOn: services,
+    });
+    // gcr.io (the services' distroless base image) the same way, so no base image comes straight
+    // from a public registry. A user-defined upstream: provider 6.50.0 marks
+    // docker_repository.custom_repository deprecated for remote_repository_config.common_repository
+    // (GoogleCloudPlatform/magic-modules#12312: what gcloud and the console use), whose uri takes a
+    // registry's URI. Whether Artifact Registry accepts gcr.io (itself served by Artifact Registry
+    // since Container Registry's shutdown) is checked by the API on create, not here: the bootstrap
+    // apply fails with "Failed to validate remote upstream" if not (docs/deploy.md, step 1).
+    // https://cloud.google.com/artifact-registry/docs/repositories/remote-overview
+    this.gcrRepository = new ArtifactRegistryRepository(this, 'gcr-io', {
+      project,
+      repositoryId: GCR_REMOTE_REPOSITORY,
+      location: remote.location,
+      format: 'DOCKER',
+      mode: 'REMOTE_REPOSITORY',
+      description: 'gcr.io through Artifact Registry (the distroless base image); pinned by digest at build',
+      remoteRepositoryConfig: { description: 'gcr.io', commonRepository: { uri: 'https://gcr.io' } },
     });
 
+    // Only what CI built: an attestor whose key lives in Cloud KMS (never leaves it), which CI's
+    // image pusher signs each pushed digest with (ci/attest-images.ts, deploy.yml). A PKIX
+    // attestor with a Cloud KMS key: https://cloud.google.com/binary-authorization/docs/creating-attestors-cli
+    const names = attestationNames(env);
+    if (env.admission.requireAttestation) {
+      const keyRing = new KmsKeyRing(this, 'attestation-key-ring', { project, name: names.keyRing, location: names.keyLocation });
+      this.attestationKey = new KmsCryptoKey(this, 'attestation-key', {
+        name: names.key,
+        keyRing: keyRing.id,
+        purpose: 'ASYMMETRIC_SIGN',
+        // ECDSA P-256 over a SHA-256 digest; the attestor takes the key version's own algorithm name
+        // (the provider's signature_algorithm accepts the KMS names, as its KMS example passes them).
+        versionTemplate: { algorithm: 'EC_SIGN_P256_SHA256', protectionLevel: 'SOFTWARE' },
+        // Destroying the key would orphan every attestation made with it.
+        lifecycle: { preventDestroy: true },
+      });
+      const version = new DataGoogleKmsCryptoKeyVersion(this, 'attestation-key-version', { cryptoKey: this.attestationKey.id, version: names.keyVersion });
+      this.attestationNote = new ContainerAnalysisNote(this, 'attestation-note', {
+        project,
+        name: names.note,
+        attestationAuthority: { hint: { humanReadableName: `isoscribe-${env.name}: built and pushed by CI` } },
+      });
+      this.attestor = new BinaryAuthorizationAttestor(this, 'attestor', {
+        project,
+        name: names.attestor,
+        description: 'Images CI built and pushed (.github/workflows/deploy.yml signs each digest)',
+        attestationAuthorityNote: {
+          noteReference: this.attestationNote.name,
+          publicKeys: [{
+            id: version.id,
+            pkixPublicKey: { publicKeyPem: version.publicKey.get(0).pem, signatureAlgorithm: version.publicKey.get(0).algorithm },
+          }],
+        },
+      });
+    }
+
     // What may run on the clusters (which enforce the project policy, constructs/gcp/gke-cluster.ts):
-    // only the configured images; everything else is denied. Here, not in core, so that the CI
-    // deployer can neither create nor loosen it. GKE's own system images stay admitted by Google's
-    // global policy. No attestations yet (docs/decisions/0007-supply-chain-images-by-digest-from-our-registries-admitted-b.md).
+    // NGINX by name, our images by CI's attestation (by name in tiers without attestation);
+    // everything else is denied. Here, not in core, so that the CI deployer can neither create nor
+    // loosen it. GKE's own system images stay admitted by Google's global policy.
     this.admissionPolicy = new BinaryAuthorizationPolicy(this, 'admission-policy', {
       project,
-      description: `Only ${env.prefix}'s configured images (stacks/bootstrap-stack.ts admittedImagePatterns)`,
+      description: this.attestor
+        ? `NGINX by name, ${env.prefix}'s own images only with CI's attestation (stacks/bootstrap-stack.ts)`
+        : `Only ${env.prefix}'s configured images (stacks/bootstrap-stack.ts admittedImagePatterns)`,
       globalPolicyEvaluationMode: 'ENABLE',
       admissionWhitelistPatterns: admittedImagePatterns(env, workloads).map((namePattern) => ({ namePattern })),
-      defaultAdmissionRule: { evaluationMode: 'ALWAYS_DENY', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' },
-      dependsOn: services,
+      defaultAdmissionRule: this.attestor
+        ? { evaluationMode: 'REQUIRE_ATTESTATION', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG', requireAttestationsBy: [this.attestor.name] }
+        : { evaluationMode: 'ALWAYS_DENY', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' },
     });
 
     this.deployer = new ServiceAccount(this, 'deployer', {
       project,
       accountId: `${prefix}-ci-deploy`,
       displayName: `CI deployer (${env.name})`,
-      description: `deploys from GitHub Actions (${repository}@${mainBranch}, environments ${env.name} and ${planEnvironment(env.name)}); no key`,
+      description: `applies from GitHub Actions (${repository}@${mainBranch}, environment ${env.name}); no key`,
       // projectIamAdmin is granted below, with its condition.
       projectRoles: googleRoles(DEPLOYER_ROLES).filter((r) => r !== 'roles/resourcemanager.projectIamAdmin'),
     });
@@ -388,15 +521,15 @@ export class BootstrapStack extends TerraformStack {
         expression: `api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([${NODE_PROJECT_ROLES.map((r) => `'${r}'`).join(', ')}])`,
       },
     });
-    // Plans run in <env>-plan before anyone approves; applies in <env> after (deploy-stacks.yml).
+    // Only the applies, in <env> behind its reviewers, act as the deployer (deploy-stacks.yml); the
+    // plans before them run `npm ci` and synth unreviewed, so they run as the planner.
     this.identity.grantImpersonation('deployer-from-deploy-jobs', this.deployer.account.name, GitHubActor.deployJob(env.name));
-    this.identity.grantImpersonation('deployer-from-plan-jobs', this.deployer.account.name, GitHubActor.deployJob(planEnvironment(env.name)));
 
     this.planner = new ServiceAccount(this, 'planner', {
       project,
       accountId: `${prefix}-ci-plan`,
       displayName: `CI planner (${env.name})`,
-      description: `read-only plans on pull requests of ${repository}; no secret access; no key`,
+      description: `read-only plans: pull requests of ${repository}, and deploy plans (environment ${planEnvironment(env.name)}); no secret access; no key`,
       projectRoles: googleRoles(PLANNER_ROLES),
     });
     const connect = new ProjectIamCustomRole(this, 'control-plane-connect', {
@@ -405,10 +538,10 @@ export class BootstrapStack extends TerraformStack {
       title: 'GKE DNS endpoint access (CI plans)',
       description: 'Reach the clusters\' DNS-based control-plane endpoint; Kubernetes authorization still applies',
       permissions: [...CONTROL_PLANE_CONNECT_PERMISSIONS],
-      dependsOn: services,
     });
     new ProjectIamMember(this, 'planner-control-plane-connect', { project, role: connect.name, member: this.planner.member });
     this.identity.grantImpersonation('planner-from-pull-requests', this.planner.account.name, GitHubActor.pullRequests());
+    this.identity.grantImpersonation('planner-from-deploy-plan-jobs', this.planner.account.name, GitHubActor.deployJob(planEnvironment(env.name)));
 
     this.imagePusher = new ServiceAccount(this, 'image-pusher', {
       project,
@@ -424,7 +557,6 @@ export class BootstrapStack extends TerraformStack {
       title: 'Secret Manager secrets without values (CI deploys)',
       description: 'Create, update and delete secrets and set their IAM; no version access: values never pass through CI',
       permissions: [...SECRET_ADMIN_PERMISSIONS],
-      dependsOn: services,
     });
     new ProjectIamMember(this, 'deployer-secret-admin', { project, role: secretAdmin.name, member: this.deployer.member });
 
@@ -435,7 +567,6 @@ export class BootstrapStack extends TerraformStack {
       title: 'Service account IAM (Workload Identity bindings)',
       description: 'Read and set the IAM policy of the service accounts it is granted on; no actAs, no keys',
       permissions: [...SERVICE_ACCOUNT_IAM_PERMISSIONS],
-      dependsOn: services,
     });
     const identities: Record<BootstrapIdentity, ServiceAccount> = {
       deployer: this.deployer, planner: this.planner, imagePusher: this.imagePusher, node: this.nodeAccount,
@@ -446,20 +577,36 @@ export class BootstrapStack extends TerraformStack {
     };
     const role = (name: string) => (name === 'custom:isoscribeServiceAccountIam' ? serviceAccountIam.name : name);
     for (const grant of RESOURCE_GRANTS) {
+      if (grant.withAttestation && !env.admission.requireAttestation) continue;
       const roleId = grant.role.replace(/^(roles|custom)[/:]/, '');
       const id = `${grant.identity}-${grant.on.replace(/ /g, '-')}-${roleId}`.replace(/\./g, '-');
       const member = identities[grant.identity].member;
       const accounts = accountTargets[grant.on];
       if (grant.on === 'state bucket') {
-        new StorageBucketIamMember(this, id, { bucket: this.stateBucket.name, role: role(grant.role), member });
+        const condition = grant.condition && {
+          title: grant.condition.title, description: grant.condition.description, expression: grant.condition.expression(stateBucketName(env)),
+        };
+        new StorageBucketIamMember(this, id, { bucket: this.stateBucket.name, role: role(grant.role), member, condition });
       } else if (grant.on === 'image repository') {
         new ArtifactRegistryRepositoryIamMember(this, id, {
           project, location: this.imageRepository.location, repository: this.imageRepository.name, role: role(grant.role), member,
+        });
+      } else if (grant.on === 'gcr.io remote repository') {
+        new ArtifactRegistryRepositoryIamMember(this, id, {
+          project, location: this.gcrRepository.location, repository: this.gcrRepository.name, role: role(grant.role), member,
         });
       } else if (grant.on === 'Docker Hub remote repository') {
         new ArtifactRegistryRepositoryIamMember(this, id, {
           project, location: this.dockerHubRepository.location, repository: this.dockerHubRepository.name, role: role(grant.role), member,
         });
+      } else if (grant.on === 'attestation key') {
+        new KmsCryptoKeyIamMember(this, id, { cryptoKeyId: this.attestationKey!.id, role: role(grant.role), member });
+      } else if (grant.on === 'attestation note') {
+        new ContainerAnalysisNoteIamMember(this, id, { project, note: this.attestationNote!.name, role: role(grant.role), member });
+      } else if (grant.on === 'attestor') {
+        new BinaryAuthorizationAttestorIamMember(this, id, { project, attestor: this.attestor!.name, role: role(grant.role), member });
+      } else if (grant.on === 'project') {
+        new ProjectIamMember(this, id, { project, role: role(grant.role), member });
       } else if (accounts) {
         for (const { name, account } of accounts) {
           new ServiceAccountIamMember(this, `${grant.identity}-${name}-account-${roleId}`.replace(/\./g, '-'), {
@@ -477,5 +624,8 @@ export class BootstrapStack extends TerraformStack {
     new TerraformOutput(this, 'planner_service_account', { value: this.planner.email });
     new TerraformOutput(this, 'image_pusher_service_account', { value: this.imagePusher.email });
     new TerraformOutput(this, 'state_bucket', { value: this.stateBucket.name });
+
+    // Nothing of an API before the API is on (a new project's first apply; policy API-001).
+    orderAfterEnablement(this, services);
   }
 }

@@ -1,7 +1,6 @@
 import { ComputeGlobalAddress } from '@cdktf/provider-google/lib/compute-global-address';
 import { ComputeNetwork } from '@cdktf/provider-google/lib/compute-network';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
-import { ProjectService } from '@cdktf/provider-google/lib/project-service';
 import { SecretManagerSecret } from '@cdktf/provider-google/lib/secret-manager-secret';
 import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
@@ -9,6 +8,7 @@ import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucke
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
+import { enableServices, orderAfterEnablement } from '../constructs/gcp/project-services';
 import { RegionalNetwork } from '../constructs/gcp/regional-network';
 import { ExistingServiceAccount } from '../constructs/gcp/service-account';
 import { kubernetesServiceAccountPrincipal } from '../constructs/kubernetes/workload-identity';
@@ -76,15 +76,12 @@ export class CoreStack extends EnvironmentStack {
 
     googleProvider(this, env);
 
-    const services = PROJECT_SERVICES.map(
-      (service) => new ProjectService(this, `service-${service.split('.')[0]}`, { project, service, disableOnDestroy: false }),
-    );
+    const services = enableServices(this, project, PROJECT_SERVICES);
 
     this.network = new ComputeNetwork(this, 'vpc', {
       name: prefix,
       autoCreateSubnetworks: false,
       routingMode: 'GLOBAL',
-      dependsOn: services,
     });
 
     this.regions = {};
@@ -127,7 +124,6 @@ export class CoreStack extends EnvironmentStack {
       publicAccessPrevention: 'inherited',
       lifecycleRule: [{ action: { type: 'Delete' }, condition: { daysSinceNoncurrentTime: 30, withState: 'ARCHIVED' } }],
       forceDestroy: false,
-      dependsOn: services,
     });
 
     // What each workload's identity may use here (CoreAccess in its definition).
@@ -150,7 +146,6 @@ export class CoreStack extends EnvironmentStack {
         this.secrets[name] ??= new SecretManagerSecret(this, name, {
           secretId: `${prefix}-${name}`,
           replication: { auto: {} },
-          dependsOn: services,
         });
         // The pod's Kubernetes service account itself: Google's add-on page
         // (https://cloud.google.com/secret-manager/docs/secret-manager-managed-csi-component) grants
@@ -168,7 +163,9 @@ export class CoreStack extends EnvironmentStack {
       name: `${prefix}-lb-ipv4`,
       ipVersion: 'IPV4',
       addressType: 'EXTERNAL',
-      dependsOn: services,
     });
+
+    // Nothing of an API before the API is on (a new project's first apply; policy API-001).
+    orderAfterEnablement(this, services);
   }
 }

@@ -154,6 +154,12 @@ export class IngressStack extends EnvironmentStack {
     // client (without Cloud CDN it has no identity to grant), so the objects must be public. They are
     // the JavaScript every visitor downloads anyway; legacyObjectReader grants objects.get only, not
     // objects.list, so the bucket's listing (old bundles, the manifest history) stays private.
+    // Google's backend-bucket guides make the bucket publicly readable
+    // (https://cloud.google.com/load-balancing/docs/https/setup-global-ext-https-buckets), state
+    // that a PSC NEG to the Storage API "doesn't inherently grant access to private buckets"
+    // (https://cloud.google.com/load-balancing/docs/backend-bucket), and private origin
+    // authentication signs with HMAC keys for internet-NEG origins, a long-lived secret in state.
+    // Content-hashed public bundles gain nothing from hiding (README, Decisions).
     new StorageBucketIamMember(this, 'bundle-bucket-public-read', {
       bucket: core.bundleBucket.name,
       role: 'roles/storage.legacyObjectReader',

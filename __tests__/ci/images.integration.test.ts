@@ -12,6 +12,7 @@ import { parse } from 'yaml';
 import { ENVIRONMENTS, loadEnvironments } from '../../config';
 import { applyImageOverrides } from '../../config/overrides';
 import { readDockerfile } from '../../tools/image-check/dockerfile';
+import { gcrRemote } from '../../ci/image-repository';
 import { imageBuildArgs, NODE_SERVICE_DOCKERFILE, WORKLOADS } from '../../workloads';
 
 const root = path.resolve(__dirname, '../..');
@@ -128,8 +129,9 @@ describe('base images pinned by digest at build (docker is a stand-in: no contai
   }
   const dockerCalls = () => fs.readFileSync(path.join(dir, 'docker.log'), 'utf8').trim().split('\n');
   const STAGING_REMOTE = 'europe-docker.pkg.dev/isoscribe-staging/docker-hub';
+  const STAGING_GCR_REMOTE = 'europe-docker.pkg.dev/isoscribe-staging/gcr-io';
 
-  it('with a Docker Hub remote repository, resolves and builds Docker Hub bases through it, and gcr.io bases where they are', () => {
+  it('with a Docker Hub remote repository only, resolves and builds Docker Hub bases through it, and gcr.io bases where they are', () => {
     const run = buildImages(dir, STAGING_REMOTE);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
@@ -149,6 +151,32 @@ describe('base images pinned by digest at build (docker is a stand-in: no contai
     // Never Docker Hub itself.
     expect(calls.filter((c) => / node:|docker\.io/.test(c))).toEqual([]);
   }, 60_000);
+
+  it('with the gcr.io remote repository too, no base image comes from a public registry: distroless through it', () => {
+    const run = buildImages(dir, STAGING_REMOTE, STAGING_GCR_REMOTE);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const calls = dockerCalls();
+    const inspected = calls.filter((c) => c.startsWith('buildx ')).map((c) => c.split(' ').at(-1)) as string[];
+    expect(inspected).toEqual([
+      expect.stringMatching(new RegExp(`^${STAGING_REMOTE}/library/node:\\d+\\.\\d+\\.\\d+-bookworm-slim$`)),
+      expect.stringMatching(new RegExp(`^${STAGING_GCR_REMOTE}/distroless/nodejs\\d+-debian\\d+:nonroot$`)),
+    ]);
+    const [, distroless] = inspected;
+    for (const w of WORKLOADS) {
+      expect(calls).toContainEqual(expect.stringContaining(`--build-arg DISTROLESS_IMAGE=${distroless} --build-arg DISTROLESS_DIGEST=${digestOf(distroless)} --build-arg SERVICE=${w.service}`));
+    }
+    expect(calls.filter((c) => / (node:|gcr\.io\/)|docker\.io/.test(c))).toEqual([]);
+    // The remote repository's path is the upstream's: bootstrap's gcr-io remote repository, in the registry's location.
+    expect(STAGING_GCR_REMOTE).toBe(gcrRemote('staging'));
+  }, 60_000);
+
+  it('refuses a gcr.io remote repository that is not an Artifact Registry path, before any docker call', () => {
+    const run = buildImages(dir, STAGING_REMOTE, 'gcr.io');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('ci-build-images: the gcr.io remote repository must be <location>-docker.pkg.dev/<project>/<repository> (got "gcr.io")');
+    expect(fs.readFileSync(path.join(dir, 'docker.log'), 'utf8')).toBe('');
+  });
 
   it('refuses a Docker Hub remote repository that is not an Artifact Registry path, before any docker call', () => {
     const run = buildImages(dir, 'docker.io');
@@ -177,11 +205,13 @@ describe('base images pinned by digest at build (docker is a stand-in: no contai
     expect(dockerCalls()).toEqual(['login -u oauth2accesstoken --password-stdin https://europe-docker.pkg.dev']);
     const exported = Object.fromEntries(fs.readFileSync(githubEnv, 'utf8').trim().split('\n').map((l) => l.split('=') as [string, string]));
     expect(exported.DOCKER_HUB_REMOTE).toBe(STAGING_REMOTE);
+    expect(exported.GCR_REMOTE).toBe(STAGING_GCR_REMOTE);
 
     fs.writeFileSync(path.join(dir, 'docker.log'), '');
     const built = spawnSync('bash', ['-e', '-c', steps[build].run], { cwd: root, env: { ...env, ...exported }, encoding: 'utf8' });
     expect([built.status, built.stderr]).toEqual([0, '']);
     expect(dockerCalls().filter((c) => c.startsWith('build '))).toEqual(WORKLOADS.map(() => expect.stringContaining(`--build-arg NODE_IMAGE=${STAGING_REMOTE}/library/node:`)));
+    expect(dockerCalls().filter((c) => c.startsWith('build '))).toEqual(WORKLOADS.map(() => expect.stringContaining(`--build-arg DISTROLESS_IMAGE=${STAGING_GCR_REMOTE}/distroless/`)));
   }, 60_000);
 
   it('resolves every base image of each Dockerfile to a digest and builds with it as a build arg', () => {

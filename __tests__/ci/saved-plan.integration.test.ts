@@ -37,6 +37,14 @@ function run(...args: string[]) {
   return { status: result.status, out: `${result.stdout}${result.stderr}` };
 }
 
+/** The plan job's receipt, kept as its artifact would be (a later plan rewrites the one in the stack's directory). */
+let receipts = 0;
+function keepReceipt(): string {
+  const kept = path.join(work, `receipt-${++receipts}`);
+  fs.copyFileSync(path.join(work, 'cdktf.out/stacks', STACK, 'tfplan.receipt'), kept);
+  return kept;
+}
+
 function state(): { outputs: Record<string, { value: string }> } {
   return JSON.parse(fs.readFileSync(path.join(work, '.terraform-state/test.tfstate'), 'utf8'));
 }
@@ -62,17 +70,34 @@ describe('ci/saved-plan.sh (real terraform, built-in provider)', () => {
     const shown = fs.readFileSync(summary, 'utf8');
     expect(shown).toContain(`### \`${STACK}\`: changes`);
     expect(shown).toContain('terraform_data.marker will be created');
+    const receipt = keepReceipt();
+    expect(fs.readFileSync(receipt, 'utf8')).toMatch(new RegExp(`^store ${store}\nsha256 [0-9a-f]{64} tfplan\nsha256 [0-9a-f]{64} terraform.lock.hcl\nsha256 [0-9a-f]{64} config-sha256\nsha256 [0-9a-f]{64} changes\n$`));
 
-    const apply = run('apply', STACK, store);
+    const apply = run('apply', STACK, receipt);
     expect(apply.out).toContain('Apply complete! Resources: 1 added');
     expect(apply.status).toBe(0);
     expect(state().outputs.marker.value).toBe('first');
   });
 
+  it('refuses a saved plan replaced after the plan job (the planner of a pull request can write the store; the receipt is this run\'s)', () => {
+    expect(run('plan', STACK, store).status).toBe(0);
+    const receipt = keepReceipt();
+    // Another plan, as someone else could make and drop into the store.
+    writeStack('someone else\'s');
+    expect(run('plan', STACK, path.join(work, 'store/other')).status).toBe(0);
+    fs.copyFileSync(path.join(work, 'store/other', STACK, 'tfplan'), path.join(store, STACK, 'tfplan'));
+    writeStack('first');
+    const apply = run('apply', STACK, receipt);
+    expect(apply.status).toBe(1);
+    expect(apply.out).toMatch(/the saved tfplan of isoscribe-test-core \(.*\) is not the one the plan job saved \(sha256 [0-9a-f]{64}, receipt [0-9a-f]{64}\): it was replaced after the plan; plan again/);
+    expect(fs.existsSync(path.join(work, '.terraform-state/test.tfstate'))).toBe(false);
+  });
+
   it('refuses to apply when the synthesized configuration is not the one planned', () => {
     expect(run('plan', STACK, store).status).toBe(0);
+    const receipt = keepReceipt();
     writeStack('changed after the plan');
-    const apply = run('apply', STACK, store);
+    const apply = run('apply', STACK, receipt);
     expect(apply.status).toBe(1);
     expect(apply.out).toMatch(/cdk\.tf\.json differs from the one planned .* synthesize the same commit with the same ISOSCRIBE_\* variables, or plan again/);
     expect(fs.existsSync(path.join(work, '.terraform-state/test.tfstate'))).toBe(false);
@@ -80,29 +105,33 @@ describe('ci/saved-plan.sh (real terraform, built-in provider)', () => {
 
   it('refuses a saved plan made stale by another apply, instead of re-planning', () => {
     expect(run('plan', STACK, store).status).toBe(0);
+    const first = keepReceipt();
     const other = path.join(work, 'store/run-2');
     expect(run('plan', STACK, other).status).toBe(0);
-    expect(run('apply', STACK, other).status).toBe(0);
-    const stale = run('apply', STACK, store);
+    expect(run('apply', STACK, keepReceipt()).status).toBe(0);
+    const stale = run('apply', STACK, first);
     expect(stale.status).not.toBe(0);
     expect(stale.out).toMatch(/Saved plan is stale/);
   });
 
   it('applies nothing for a plan without changes', () => {
     expect(run('plan', STACK, store).status).toBe(0);
-    expect(run('apply', STACK, store).status).toBe(0);
+    expect(run('apply', STACK, keepReceipt()).status).toBe(0);
     const again = path.join(work, 'store/run-2');
     const plan = run('plan', STACK, again);
     expect(plan.out).toContain('planned (no changes)');
-    const apply = run('apply', STACK, again);
+    const apply = run('apply', STACK, keepReceipt());
     expect(apply.status).toBe(0);
     expect(apply.out).toContain('has no changes; nothing to apply');
   });
 
   it('says what is missing: the synth, the store, or the plan job', () => {
     expect(run('plan', 'isoscribe-test-nothing', store).out).toMatch(/no cdktf\.out\/stacks\/isoscribe-test-nothing\/cdk\.tf\.json: run `npm run synth` first/);
-    expect(run('apply', STACK).out).toMatch(/apply needs a plan store \(a gs:\/\/ prefix or a directory\): isoscribe-test-core has no GCS backend/);
-    expect(run('apply', STACK, store).out).toMatch(/no saved plan at .*: did the plan job of this run succeed\?/);
+    expect(run('plan', STACK).out).toMatch(/plan needs a plan store \(a gs:\/\/ prefix or a directory\): isoscribe-test-core has no GCS backend/);
+    expect(run('apply', STACK).out).toMatch(/apply needs the plan job's receipt \(its artifact plan-isoscribe-test-core, file tfplan.receipt\): none at ""/);
+    const receipt = path.join(work, 'receipt');
+    fs.writeFileSync(receipt, `store ${store}\n`);
+    expect(run('apply', STACK, receipt).out).toMatch(/no saved plan at .*: did the plan job of this run succeed\?/);
   });
 
   it('reports no lock for a stack with local state (GCS locks need the cloud: checked only in CI)', () => {

@@ -228,11 +228,52 @@ describe('GitHub Actions workflows', () => {
     for (const job of [plan, apply]) {
       expect(job.strategy.matrix.stack).toBe('${{ fromJSON(inputs.stacks) }}');
       expect(job.strategy['fail-fast']).toBe(false);
-      const check = job.steps.find((st: Yaml) => String(st.run).includes('ci/saved-plan.sh check-lock'));
-      expect(check.if).toBe('cancelled() || failure()');
     }
+    // Only the apply takes the state lock (the plan runs -lock=false, as the planner, which cannot write one).
+    const check = apply.steps.find((st: Yaml) => String(st.run).includes('ci/saved-plan.sh check-lock'));
+    expect(check.if).toBe('cancelled() || failure()');
+    expect(plan.steps.some((st: Yaml) => String(st.run).includes('check-lock'))).toBe(false);
     expect(apply.concurrency).toBeUndefined(); // deploy.yml runs one deploy at a time already
     expect(apply['timeout-minutes']).toBe('${{ inputs.apply_timeout_minutes }}');
+  });
+
+  it('plan as the read-only planner (it runs npm ci and synth before any review); only the apply, behind the environment, holds the deployer', () => {
+    const { plan, apply } = workflows['deploy-stacks.yml'].jobs;
+    const account = (job: Yaml) => job.steps.filter((st: Yaml) => String(st.uses).startsWith('google-github-actions/auth@')).map((st: Yaml) => st.with.service_account);
+    expect(account(plan)).toEqual(["${{ vars[format('{0}_GCP_PLANNER_SA', inputs.vars_prefix)] }}"]);
+    expect(account(apply)).toEqual(["${{ vars[format('{0}_GCP_DEPLOYER_SA', inputs.vars_prefix)] }}"]);
+    // No other job of any workflow acts as a deployer.
+    for (const [file, wf] of Object.entries(workflows)) {
+      for (const [name, job] of Object.entries<Yaml>(wf.jobs)) {
+        if (file === 'deploy-stacks.yml' && name === 'apply') continue;
+        expect([file, name, JSON.stringify(job).includes('_GCP_DEPLOYER_SA')]).toEqual([file, name, false]);
+      }
+    }
+    // The apply checks the saved files against the receipt the plan job uploaded in this run.
+    const upload = plan.steps.find((st: Yaml) => String(st.uses).startsWith('actions/upload-artifact@'));
+    expect(upload.with.name).toBe('plan-${{ matrix.stack }}');
+    expect(upload.with.path).toContain('cdktf.out/stacks/${{ matrix.stack }}/tfplan.receipt');
+    const download = apply.steps.findIndex((st: Yaml) => String(st.uses).startsWith('actions/download-artifact@'));
+    const applyStep = apply.steps.findIndex((st: Yaml) => String(st.run).includes('ci/saved-plan.sh apply'));
+    expect(apply.steps[download].with).toEqual({ name: 'plan-${{ matrix.stack }}', path: 'plan-receipt' });
+    expect(download).toBeGreaterThan(apply.steps.findIndex((st: Yaml) => st.run === 'npm run synth'));
+    expect(download).toBeLessThan(applyStep);
+    expect(apply.steps[applyStep].run).toBe('bash ci/saved-plan.sh apply "$STACK" plan-receipt/tfplan.receipt');
+  });
+
+  it('wait, bounded, for the certificate before planning a stack that reads it (edge), instead of failing the first deploy', () => {
+    const { plan } = workflows['deploy-stacks.yml'].jobs;
+    const wait = plan.steps.findIndex((st: Yaml) => String(st.run).includes('ci/certificate-wait.ts'));
+    const planStep = plan.steps.findIndex((st: Yaml) => String(st.run).includes('ci/saved-plan.sh plan'));
+    const auth = plan.steps.findIndex((st: Yaml) => String(st.uses).startsWith('google-github-actions/auth@'));
+    const synth = plan.steps.findIndex((st: Yaml) => st.run === 'npm run synth');
+    expect(wait).toBeGreaterThan(Math.max(auth, synth));
+    expect(wait).toBeLessThan(planStep);
+    const step = plan.steps[wait];
+    expect(step.run).toBe('npx tsx ci/certificate-wait.ts --stack "$STACK" --timeout-minutes 60');
+    // The step's own bound is above the script's; the job's above both.
+    expect(step['timeout-minutes']).toBeGreaterThan(60);
+    expect(plan['timeout-minutes']).toBeGreaterThan(step['timeout-minutes']);
   });
 
   it('give each apply longer than Terraform\'s own timeouts, so Terraform gives up (and unlocks) first', () => {

@@ -1,3 +1,5 @@
+import { ProjectService } from '@cdktf/provider-google/lib/project-service';
+import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { TerraformStack, Testing } from 'cdktf';
 import { HARDENING_RULES, HardeningPolicy, type PolicyFinding } from '../../policy';
 import { API_EXPRESSION, container, edge, gke, loadBalancer, newDisposableStack, newReleaseStack, newStack, pods, type EdgeProps, type GkeProps, type LbProps, type PodProps } from './fixtures';
@@ -83,6 +85,10 @@ const VIOLATIONS: [ruleId: string, what: string, findings: () => PolicyFinding[]
   ['CF-004', 'plain HTTP served', () => families.edge((p) => { p.settings.always_use_https = 'off'; })],
   ['CF-005', 'HSTS off', () => families.edge((p) => { p.settings.security_header = { strict_transport_security: { enabled: false } }; })],
   ['CF-006', 'mixed content left', () => families.edge((p) => { p.settings.automatic_https_rewrites = 'off'; })],
+  ['API-001', 'a service account created before its API is enabled', () => check((s) => {
+    new ProjectService(s, 'service-iam', { project: 'p', service: 'iam.googleapis.com' });
+    new ServiceAccount(s, 'account', { project: 'p', accountId: 'someone' });
+  })],
   ['CF-007', 'a later rule caches everything', () => families.edge((p) => {
     p.cacheRules.push({ description: 'cache all', expression: 'true', action: 'set_cache_settings', actionParameters: { cache: true } });
   })],

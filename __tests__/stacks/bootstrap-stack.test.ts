@@ -10,11 +10,12 @@ import {
   PLANNER_ROLES,
   RESOURCE_GRANTS,
   SERVICE_ACCOUNT_IAM_PERMISSIONS,
+  stateBucketName,
   type BootstrapIdentity,
   type GrantTarget,
 } from '../../stacks/bootstrap-stack';
 import { NODE_PROJECT_ROLES } from '../../stacks/core-stack';
-import { registryLocation } from '../../config/common';
+import { GCR_REMOTE_REPOSITORY, gcrRemoteRepository, registryLocation } from '../../config/common';
 import { GCP_REGIONS } from '../../facts/gcp-regions';
 import { needsGoogleServiceAccount, WORKLOADS } from '../../workloads';
 import { environment, resources, onlyResource, type TfJson } from '../support/topology';
@@ -68,10 +69,18 @@ function grantsOf(stack: TfJson): Grant[] {
   const repositoryOf = (ref: string): string => {
     const repo = repositories.get(ref);
     if (repo?.mode === 'REMOTE_REPOSITORY' && repo.remote_repository_config?.docker_repository?.public_repository === 'DOCKER_HUB') return 'Docker Hub remote repository';
+    if (repo?.mode === 'REMOTE_REPOSITORY' && repo.remote_repository_config?.common_repository?.uri === 'https://gcr.io') return 'gcr.io remote repository';
     return repo && repo.mode === undefined ? 'image repository' : `unknown repository ${ref}`;
   };
   const role = (r: string) => customRoles.get(r) ?? r;
+  const pusher = resources(stack, 'google_service_account').find((a) => String(a.account_id).endsWith('-ci-push'));
   return [
+    ...resources(stack, 'google_kms_crypto_key_iam_member').map((m) => ({ identity: identityOf(m.member), role: role(m.role), on: 'attestation key', condition: m.condition })),
+    ...resources(stack, 'google_container_analysis_note_iam_member').map((m) => ({ identity: identityOf(m.member), role: role(m.role), on: 'attestation note', condition: m.condition })),
+    ...resources(stack, 'google_binary_authorization_attestor_iam_member').map((m) => ({ identity: identityOf(m.member), role: role(m.role), on: 'attestor', condition: m.condition })),
+    // The pusher's project roles are written in RESOURCE_GRANTS too (deployer and planner: DEPLOYER_ROLES, PLANNER_ROLES).
+    ...resources(stack, 'google_project_iam_member').filter((m) => pusher && m.member === `\${google_service_account.${pusher.__id}.member}`)
+      .map((m) => ({ identity: identityOf(m.member), role: role(m.role), on: 'project', condition: m.condition })),
     ...resources(stack, 'google_storage_bucket_iam_member').map((m) => ({ identity: identityOf(m.member), role: role(m.role), on: 'state bucket', condition: m.condition })),
     ...resources(stack, 'google_artifact_registry_repository_iam_member').map((m) => ({ identity: identityOf(m.member), role: role(m.role), on: repositoryOf(m.repository), condition: m.condition })),
     ...resources(stack, 'google_service_account_iam_member')
@@ -117,20 +126,22 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
   it('trusts GitHub OIDC tokens of this repository only, and maps what each job may do to attribute.ci_role', () => {
     const provider = onlyResource(stack, 'google_iam_workload_identity_pool_provider');
     expect(provider.oidc).toEqual({ issuer_uri: 'https://token.actions.githubusercontent.com' });
-    expect(provider.attribute_condition).toBe(`assertion.repository == '${REPO}'`);
+    // The ids, not the name: a name can be reused by a recreated or transferred repository.
+    expect(provider.attribute_condition).toBe(`assertion.repository_id == '${delivery.github.repositoryId}' && assertion.repository_owner_id == '${delivery.github.repositoryOwnerId}'`);
+    expect(provider.attribute_condition).not.toContain('assertion.repository ==');
     expect(provider.attribute_mapping).toMatchObject({ 'google.subject': 'assertion.sub', 'attribute.repository': 'assertion.repository' });
     expect(provider.attribute_mapping['attribute.ci_role']).toBe(ciRoleMapping({ repository: REPO, mainBranch: 'main', deployWorkflow: DEPLOY_WORKFLOW }));
   });
 
-  it('lets only the deploy workflow\'s jobs of this environment (and its -plan environment) on main impersonate the deployer', () => {
-    expect(impersonators(stack, `isoscribe-${envName}-ci-deploy`).sort()).toEqual([
-      `principalSet://iam.googleapis.com/${pool}/attribute.ci_role/deploy-${envName}`,
-      `principalSet://iam.googleapis.com/${pool}/attribute.ci_role/deploy-${envName}-plan`,
-    ]);
+  it('lets only the deploy workflow\'s apply jobs (GitHub environment <env>, behind its reviewers) on main impersonate the deployer', () => {
+    expect(impersonators(stack, `isoscribe-${envName}-ci-deploy`)).toEqual([`principalSet://iam.googleapis.com/${pool}/attribute.ci_role/deploy-${envName}`]);
   });
 
-  it('lets only pull requests impersonate the planner, and only pushes to main the image pusher', () => {
-    expect(impersonators(stack, `isoscribe-${envName}-ci-plan`)).toEqual([`principalSet://iam.googleapis.com/${pool}/attribute.ci_role/plan`]);
+  it('lets pull requests and the deploy\'s plan jobs (<env>-plan: npm ci and synth, unreviewed) impersonate the planner, and only pushes to main the image pusher', () => {
+    expect(impersonators(stack, `isoscribe-${envName}-ci-plan`).sort()).toEqual([
+      `principalSet://iam.googleapis.com/${pool}/attribute.ci_role/deploy-${envName}-plan`,
+      `principalSet://iam.googleapis.com/${pool}/attribute.ci_role/plan`,
+    ]);
     expect(impersonators(stack, `isoscribe-${envName}-ci-push`)).toEqual([`principalSet://iam.googleapis.com/${pool}/attribute.ci_role/main`]);
   });
 
@@ -170,11 +181,12 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
     expect(grantsOf(stack).filter((g) => g.on === 'image repository').map((g) => `${g.identity} ${g.role}`).sort()).toEqual([
       'imagePusher roles/artifactregistry.writer', 'node roles/artifactregistry.reader',
     ]);
-    expect(projectRoles(stack, `isoscribe-${envName}-ci-push`)).toEqual([]);
+    // Where CI attests its images, the pusher also creates the attestation occurrences (project-level resources).
+    expect(projectRoles(stack, `isoscribe-${envName}-ci-push`)).toEqual(env.admission.requireAttestation ? ['roles/containeranalysis.occurrences.editor'] : []);
   });
 
   it('creates the Docker Hub remote repository NGINX is pulled through (issue 13: no anonymous Docker Hub pulls); nodes and the pusher read it', () => {
-    const remote = resources(stack, 'google_artifact_registry_repository').filter((r) => r.mode === 'REMOTE_REPOSITORY');
+    const remote = resources(stack, 'google_artifact_registry_repository').filter((r) => r.mode === 'REMOTE_REPOSITORY' && r.repository_id === 'docker-hub');
     expect(remote).toHaveLength(1);
     const [, location, project, repositoryId] = /^([a-z0-9-]+)-docker\.pkg\.dev\/([^/]+)\/([^/]+)\//.exec(env.nginxImage.repository)!;
     expect(project).toBe(env.project.id);
@@ -185,12 +197,25 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
     ]);
   });
 
-  it('enforces a Binary Authorization policy that denies every image but the configured ones (issue 13: CKV_GCP_66)', () => {
+  it('creates the gcr.io remote repository the distroless base image is built from (issue 19: no base image straight from a public registry); only the pusher reads it', () => {
+    const gcr = resources(stack, 'google_artifact_registry_repository').filter((r) => r.repository_id === GCR_REMOTE_REPOSITORY);
+    expect(gcr).toHaveLength(1);
+    const [, location] = /^([a-z0-9-]+)-docker\.pkg\.dev\//.exec(env.nginxImage.repository)!;
+    expect(gcr[0]).toMatchObject({ format: 'DOCKER', mode: 'REMOTE_REPOSITORY', location, remote_repository_config: { common_repository: { uri: 'https://gcr.io' } } });
+    expect(grantsOf(stack).filter((g) => g.on === 'gcr.io remote repository').map((g) => `${g.identity} ${g.role}`)).toEqual(['imagePusher roles/artifactregistry.reader']);
+    // The path CI builds through is this repository.
+    expect(gcrRemoteRepository(env.project.id, env.primaryRegion)).toBe(`${location}-docker.pkg.dev/${env.project.id}/${GCR_REMOTE_REPOSITORY}`);
+  });
+
+  it('enforces a Binary Authorization policy that denies every image but the configured ones, ours only with CI\'s attestation where required (issues 13, 19)', () => {
     const policy = onlyResource(stack, 'google_binary_authorization_policy');
-    expect(policy.default_admission_rule).toEqual({ evaluation_mode: 'ALWAYS_DENY', enforcement_mode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' });
+    expect(policy.default_admission_rule).toEqual(env.admission.requireAttestation
+      ? { evaluation_mode: 'REQUIRE_ATTESTATION', enforcement_mode: 'ENFORCED_BLOCK_AND_AUDIT_LOG', require_attestations_by: ['${google_binary_authorization_attestor.attestor.name}'] }
+      : { evaluation_mode: 'ALWAYS_DENY', enforcement_mode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' });
     expect(policy.global_policy_evaluation_mode).toBe('ENABLE');
     const patterns = policy.admission_whitelist_patterns.map((p: TfJson) => p.name_pattern).sort();
-    expect(patterns).toEqual([...new Set([...WORKLOADS.map((w) => env.workloads[w.name].image.repository), env.nginxImage.repository])].sort().map((r) => `${r}*`));
+    const byName = env.admission.requireAttestation ? [] : WORKLOADS.map((w) => env.workloads[w.name].image.repository);
+    expect(patterns).toEqual([...new Set([...byName, env.nginxImage.repository])].sort().map((r) => `${r}*`));
     // Every pattern is inside this project's registry, and none admits a whole registry or a nested path.
     for (const pattern of patterns) {
       expect(pattern).toMatch(new RegExp(`^[a-z0-9-]+-docker\\.pkg\\.dev/${env.project.id}/[a-z0-9-]+/[a-z0-9._/-]+[a-z0-9]\\*$`));
@@ -209,7 +234,12 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
       expect(role).not.toMatch(/secretAccessor|secretmanager\.admin/);
     }
     expect(connect.permissions).toEqual(['container.clusters.connect']);
-    expect(grantsOf(stack).filter((g) => g.identity === 'planner').map((g) => `${g.role} on ${g.on}`)).toEqual(['roles/storage.objectViewer on state bucket']);
+    expect(grantsOf(stack).filter((g) => g.identity === 'planner').map((g) => `${g.role} on ${g.on}`).sort()).toEqual([
+      'roles/storage.objectCreator on state bucket', 'roles/storage.objectViewer on state bucket',
+    ]);
+    // It may create saved plans, and only under plans/ (no overwrite: objectCreator has no delete).
+    const creator = grantsOf(stack).find((g) => g.identity === 'planner' && g.role === 'roles/storage.objectCreator')!;
+    expect(creator.condition).toMatchObject({ expression: `resource.name.startsWith('projects/_/buckets/${stateBucketName(env)}/objects/plans/')` });
   });
 
   it('lets only the deployer and the planner reach the clusters\' DNS endpoint (container.clusters.connect)', () => {
@@ -240,20 +270,23 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
     }
   });
 
-  it('every IAM grant the stack makes is a written one (RESOURCE_GRANTS), with no condition, and every written one is made', () => {
-    const actual = grantsOf(stack).map((g) => `${g.identity} | ${g.role} | ${g.on}`).sort();
+  it('every IAM grant the stack makes is a written one (RESOURCE_GRANTS), with exactly its written condition, and every written one is made', () => {
+    const expression = (condition: unknown) => (condition as { expression?: string } | undefined)?.expression ?? 'none';
+    const actual = grantsOf(stack).map((g) => `${g.identity} | ${g.role} | ${g.on} | ${expression(g.condition)}`).sort();
     // 'each workload account' is one grant on the account of every workload that has one (the api, which only mounts a secret, has none).
     const withAccounts = WORKLOADS.filter(needsGoogleServiceAccount);
     expect(withAccounts.map((w) => w.name)).toEqual(['frontend']);
-    const written = RESOURCE_GRANTS.flatMap((g) => (g.on === 'each workload account' ? withAccounts.map((w) => ({ ...g, on: `${w.name} account` })) : [g]));
-    expect(actual).toEqual(written.map((g) => `${g.identity} | ${g.role} | ${g.on}`).sort());
-    for (const g of grantsOf(stack)) expect(g.condition).toBeUndefined();
+    const written = RESOURCE_GRANTS.filter((g) => !g.withAttestation || env.admission.requireAttestation)
+      .flatMap((g) => (g.on === 'each workload account' ? withAccounts.map((w) => ({ ...g, on: `${w.name} account` })) : [g]));
+    expect(actual).toEqual(written.map((g) => `${g.identity} | ${g.role} | ${g.on} | ${g.condition?.expression(stateBucketName(env)) ?? 'none'}`).sort());
     // Conditions at project level: only the deployer's projectIamAdmin carries one, and it must.
     const conditioned = resources(stack, 'google_project_iam_member').filter((m) => m.condition).map((m) => m.role);
     expect(conditioned).toEqual(['roles/resourcemanager.projectIamAdmin']);
     // Only these IAM resource kinds exist: a new one must be added to grantsOf (and RESOURCE_GRANTS) first.
     const iamTypes = Object.keys(stack.resource).filter((t) => /_iam_(member|binding|policy)$/.test(t)).sort();
-    expect(iamTypes).toEqual(['google_artifact_registry_repository_iam_member', 'google_project_iam_member', 'google_service_account_iam_member', 'google_storage_bucket_iam_member']);
+    const attestation = env.admission.requireAttestation
+      ? ['google_binary_authorization_attestor_iam_member', 'google_container_analysis_note_iam_member', 'google_kms_crypto_key_iam_member'] : [];
+    expect(iamTypes).toEqual([...attestation, 'google_artifact_registry_repository_iam_member', 'google_project_iam_member', 'google_service_account_iam_member', 'google_storage_bucket_iam_member'].sort());
   });
 
   it('keeps saved plans in the state bucket for a week only', () => {
@@ -294,7 +327,7 @@ describe('bootstrap stack: a registry outage does not stop image pulls', () => {
     const env = environment(envName);
     const stack = synthBootstrap(envName);
     const locations = resources(stack, 'google_artifact_registry_repository').map((r) => r.location);
-    expect(locations).toHaveLength(2);
+    expect(locations).toHaveLength(3);
     for (const location of locations) expect(['us', 'europe', 'asia']).toContain(location);
     // The continent of the primary region.
     expect(locations[0]).toBe({ us: 'us', europe: 'europe', asia: 'asia' }[env.primaryRegion.split('-')[0]]);
@@ -318,17 +351,28 @@ describe('bootstrap stack: a registry outage does not stop image pulls', () => {
 describe('GitHubWorkloadIdentity', () => {
   it('rejects a repository that is not owner/name, saying how to write it', () => {
     const stack = new TerraformStack(Testing.app(), 's');
-    expect(() => new GitHubWorkloadIdentity(stack, 'id', { project: 'p', repository: 'https://github.com/a/b', deployWorkflow: DEPLOY_WORKFLOW })).toThrow(
+    const ids = { repositoryId: '1', repositoryOwnerId: '2' };
+    expect(() => new GitHubWorkloadIdentity(stack, 'id', { project: 'p', repository: 'https://github.com/a/b', ...ids, deployWorkflow: DEPLOY_WORKFLOW })).toThrow(
       'GitHubWorkloadIdentity repository "https://github.com/a/b" must be "owner/name", e.g. "isoscribe/isoscribe-stack"',
     );
-    expect(() => new GitHubWorkloadIdentity(stack, 'id2', { project: 'p', repository: 'a/b', poolId: 'gcp-x', deployWorkflow: DEPLOY_WORKFLOW })).toThrow(/poolId "gcp-x"/);
+    expect(() => new GitHubWorkloadIdentity(stack, 'id2', { project: 'p', repository: 'a/b', ...ids, poolId: 'gcp-x', deployWorkflow: DEPLOY_WORKFLOW })).toThrow(/poolId "gcp-x"/);
+  });
+
+  it('rejects a repository id that is not GitHub\'s numeric id, saying where to find it', () => {
+    const stack = new TerraformStack(Testing.app(), 's');
+    expect(() => new GitHubWorkloadIdentity(stack, 'id', { project: 'p', repository: 'a/b', repositoryId: 'a/b', repositoryOwnerId: '2', deployWorkflow: DEPLOY_WORKFLOW })).toThrow(
+      'GitHubWorkloadIdentity repositoryId "a/b" must be GitHub\'s numeric id (gh api repos/a/b --jq .id)',
+    );
   });
 });
 
 describe('loadDelivery', () => {
   it('names the field and the fix', () => {
-    expect(() => loadDelivery({ github: { repository: 'no-slash' } })).toThrow(
+    expect(() => loadDelivery({ github: { repository: 'no-slash', repositoryId: '1', repositoryOwnerId: '2' } })).toThrow(
       'config/delivery.ts › github.repository: must be a GitHub repository as "owner/name"',
+    );
+    expect(() => loadDelivery({ github: { repository: 'a/b', repositoryId: '0x12', repositoryOwnerId: '2' } })).toThrow(
+      'config/delivery.ts › github.repositoryId: must be the repository\'s numeric id as a string: `gh api repos/OWNER/REPO --jq .id`',
     );
   });
 });

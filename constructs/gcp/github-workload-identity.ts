@@ -82,8 +82,12 @@ export class GitHubActor {
 
 export interface GitHubWorkloadIdentityProps {
   readonly project: string;
-  /** `owner/name`; the provider rejects tokens of any other repository. */
+  /** `owner/name`: the deploy workflow's `job_workflow_ref` names it. */
   readonly repository: string;
+  /** GitHub's numeric repository id (claim `repository_id`): the provider rejects tokens of any other repository. */
+  readonly repositoryId: string;
+  /** GitHub's numeric id of the repository's owner (claim `repository_owner_id`). */
+  readonly repositoryOwnerId: string;
   /** 4-32 lowercase letters, digits or hyphens. Deleted pools keep their id for 30 days. @default 'github' */
   readonly poolId?: string;
   /** @default 'github-actions' */
@@ -114,6 +118,11 @@ export class GitHubWorkloadIdentity extends Construct {
     if (!/^[a-z0-9-]{4,32}$/.test(poolId) || poolId.startsWith('gcp-')) {
       throw new Error(`GitHubWorkloadIdentity poolId "${poolId}" must be 4-32 lowercase letters, digits or hyphens, not starting with "gcp-"`);
     }
+    for (const [field, id] of [['repositoryId', props.repositoryId], ['repositoryOwnerId', props.repositoryOwnerId]] as const) {
+      if (!/^[1-9][0-9]{0,19}$/.test(id)) {
+        throw new Error(`GitHubWorkloadIdentity ${field} "${id}" must be GitHub's numeric id (gh api repos/${props.repository} --jq ${field === 'repositoryId' ? '.id' : '.owner.id'})`);
+      }
+    }
     this.repository = props.repository;
     this.mainBranch = props.mainBranch ?? 'main';
 
@@ -134,6 +143,7 @@ export class GitHubWorkloadIdentity extends Construct {
         'google.subject': 'assertion.sub',
         'attribute.repository': 'assertion.repository',
         'attribute.repository_id': 'assertion.repository_id',
+        'attribute.repository_owner_id': 'assertion.repository_owner_id',
         'attribute.ref': 'assertion.ref',
         'attribute.event_name': 'assertion.event_name',
         'attribute.actor': 'assertion.actor',
@@ -141,8 +151,10 @@ export class GitHubWorkloadIdentity extends Construct {
         'attribute.ci_role': ciRoleMapping({ repository: props.repository, mainBranch: this.mainBranch, deployWorkflow: props.deployWorkflow }),
       },
       // Every token GitHub issues is signed by the same issuer: without this condition, any
-      // repository on github.com could exchange its tokens in this pool.
-      attributeCondition: `assertion.repository == '${props.repository}'`,
+      // repository on github.com could exchange its tokens in this pool. Ids, not the name: a
+      // deleted, renamed or transferred repository's name can be taken by someone else, its id not
+      // (claims `repository_id`, `repository_owner_id`: https://docs.github.com/en/actions/reference/security/oidc).
+      attributeCondition: `assertion.repository_id == '${props.repositoryId}' && assertion.repository_owner_id == '${props.repositoryOwnerId}'`,
     });
   }
 

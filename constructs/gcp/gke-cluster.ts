@@ -174,11 +174,11 @@ export class GkeCluster extends Construct {
       autoscaling: { minNodeCount: pool.minNodesPerZone, maxNodeCount: pool.maxNodesPerZone, locationPolicy: 'BALANCED' },
       management: { autoRepair: true, autoUpgrade: true },
       // Surge upgrades: a new node joins before an old one drains, so capacity never dips.
-      upgradeSettings: { strategy: 'SURGE', maxSurge: 1, maxUnavailable: 0 },
+      upgradeSettings: { strategy: 'SURGE', maxSurge: SURGE_NODES, maxUnavailable: 0 },
       nodeConfig: {
         machineType: pool.machineType,
-        diskSizeGb: pool.diskSizeGb ?? 50,
-        diskType: pool.diskType ?? 'pd-balanced',
+        diskSizeGb: pool.diskSizeGb ?? DEFAULT_NODE_DISK_SIZE_GB,
+        diskType: pool.diskType ?? DEFAULT_NODE_DISK_TYPE,
         ...hardenedNodeConfig(props.nodeServiceAccount, labels, this.nodeTags),
       },
     });
@@ -188,6 +188,11 @@ export class GkeCluster extends Construct {
 
 /** Nodes per zone a new pool starts with; afterwards the autoscaler (min/max from config) sizes it. */
 export const INITIAL_NODES_PER_ZONE = 1;
+
+/** Extra nodes a surge upgrade adds before it drains an old one (ci/quota.ts counts them). */
+export const SURGE_NODES = 1;
+export const DEFAULT_NODE_DISK_SIZE_GB = 50;
+export const DEFAULT_NODE_DISK_TYPE = 'pd-balanced';
 
 /** What every node of the cluster runs with, the transient default pool's included. */
 function hardenedNodeConfig(serviceAccount: string, labels: Record<string, string>, tags: string[]) {

@@ -21,7 +21,7 @@ const provider = (() => {
 type Claims = Record<string, string>;
 
 /** A GitHub Actions token's claims (the documented default subject format). */
-function token(opts: { event: string; ref: string; workflow: string; environment?: string; repository?: string }): Claims {
+function token(opts: { event: string; ref: string; workflow: string; environment?: string; repository?: string; repositoryId?: string; ownerId?: string }): Claims {
   const repository = opts.repository ?? REPO;
   const sub = opts.environment
     ? `repo:${repository}:environment:${opts.environment}`
@@ -29,8 +29,10 @@ function token(opts: { event: string; ref: string; workflow: string; environment
   return {
     sub,
     repository,
-    repository_id: '123456',
+    // GitHub's claims carry the ids as strings (https://docs.github.com/en/actions/reference/security/oidc).
+    repository_id: opts.repositoryId ?? delivery.github.repositoryId,
     repository_owner: repository.split('/')[0],
+    repository_owner_id: opts.ownerId ?? delivery.github.repositoryOwnerId,
     actor: 'someone',
     event_name: opts.event,
     ref: opts.ref,
@@ -51,7 +53,7 @@ describe('GitHub OIDC trust, evaluated on token claims', () => {
     ['the image job of a push to main is "main"', token({ event: 'push', ref: 'refs/heads/main', workflow: '.github/workflows/deploy.yml' }), CI_ROLE.main],
     ['the deploy workflow\'s production job on main deploys production',
       token({ event: 'push', ref: 'refs/heads/main', workflow: DEPLOY_WORKFLOW, environment: 'production' }), CI_ROLE.deploy('production')],
-    ['its plan job on main plans production as the deployer',
+    ['its plan job on main plans production (as the planner)',
       token({ event: 'push', ref: 'refs/heads/main', workflow: DEPLOY_WORKFLOW, environment: planEnvironment('production') }), CI_ROLE.deploy('production-plan')],
     ['another workflow on main naming the production environment is not a deploy job',
       token({ event: 'push', ref: 'refs/heads/main', workflow: '.github/workflows/sneaky.yml', environment: 'production' }), CI_ROLE.main],
@@ -68,7 +70,15 @@ describe('GitHub OIDC trust, evaluated on token claims', () => {
   });
 
   it('admits no token of another repository, whatever it claims', () => {
-    expect(admitted(token({ event: 'push', ref: 'refs/heads/main', workflow: DEPLOY_WORKFLOW, environment: 'production', repository: 'someone/fork' }))).toBe(false);
+    expect(admitted(token({ event: 'push', ref: 'refs/heads/main', workflow: DEPLOY_WORKFLOW, environment: 'production', repository: 'someone/fork', repositoryId: '999', ownerId: '998' }))).toBe(false);
+  });
+
+  it('admits no repository that took over our name (a recreated or transferred one has another id), and no other owner\'s', () => {
+    const prod = { event: 'push', ref: 'refs/heads/main', workflow: DEPLOY_WORKFLOW, environment: 'production' };
+    expect(admitted(token({ ...prod, repositoryId: '999' }))).toBe(false);
+    expect(admitted(token({ ...prod, ownerId: '998' }))).toBe(false);
+    // A rename keeps both ids: still admitted.
+    expect(admitted(token({ ...prod, repository: 'isoscribe/renamed' }))).toBe(true);
   });
 
   it('a mapping that ignored the workflow file would hand the deploy role to any workflow on main (the check above can fail)', () => {
