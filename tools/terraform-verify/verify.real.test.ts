@@ -3,6 +3,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { formatError, StackReport, verifyStacks, VerifyReport } from './verify';
 import { synthesized } from '../../__tests__/support/topology';
+import { needsGoogleServiceAccount, WORKLOADS as WORKLOAD_DEFINITIONS } from '../../workloads';
 
 /*
  * The real providers (google 6.50.0, kubernetes 2.38.0, cloudflare 5.14.0) on copies of a few dev
@@ -122,10 +123,11 @@ describe('verify:terraform with the real providers, offline (no GCP or Cloudflar
     // 28: one of them the NAT's reserved egress address (dev reaches MongoDB over public TLS).
     expect([core.plan, core.add, core.errors]).toEqual(['ok', 28, []]);
     expect([cluster.plan, cluster.add, cluster.errors]).toEqual(['ok', 2, []]);
-    // Core reads the accounts bootstrap created (stand-ins for the IAM API). The cluster reads three
-    // core outputs: the node account's email, passed on from that data source's stand-in; the network
-    // and subnetwork ids, which exist only after apply.
-    expect(core.standIns.map((s) => s.target).filter((t) => t.startsWith('data.google_service_account.'))).toHaveLength(3);
+    // Core reads the accounts bootstrap created (stand-ins for the IAM API): the node account and one
+    // per workload whose pods call Google themselves. The cluster reads three core outputs: the node
+    // account's email, passed on from that data source's stand-in; the network and subnetwork ids,
+    // which exist only after apply.
+    expect(core.standIns.map((s) => s.target).filter((t) => t.startsWith('data.google_service_account.'))).toHaveLength(1 + WORKLOAD_DEFINITIONS.filter(needsGoogleServiceAccount).length);
     const remote = 'data.terraform_remote_state.cross-stack-reference-input-isoscribe-dev-core.outputs';
     expect(cluster.standIns.map((s) => [s.target, s.value]).sort()).toEqual([
       [`${remote}.cross-stack-output-datagoogle_service_accountnode-sa_account_3DF40D53email`, 'isoscribe-dev-gke-node@isoscribe-dev.iam.gserviceaccount.com'],
