@@ -17,7 +17,7 @@ const swc = require('@swc/core');
 
 const root = __dirname;
 /** What main.ts imports, transitively. A directory missing here fails synth with "Cannot find module". */
-const APP_SOURCES = ['main.ts', 'facts', 'config', 'stacks', 'constructs', 'policy', 'workloads'];
+const APP_SOURCES = ['main.ts', 'facts', 'config', 'stacks', 'constructs', 'policy', 'workloads', 'monitoring'];
 // One cache per checkout: a git worktree (synth-diff's base) shares node_modules through a symlink.
 const sha1 = (text) => crypto.createHash('sha1').update(text).digest('hex');
 const outRoot = path.join(root, 'node_modules/.cache/isoscribe-app', sha1(root).slice(0, 12));

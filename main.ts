@@ -8,6 +8,7 @@ import { ClusterStack } from './stacks/cluster-stack';
 import { DnsAuthorizationStack } from './stacks/dns-authorization-stack';
 import { CoreStack } from './stacks/core-stack';
 import { EdgeStack } from './stacks/edge-stack';
+import { MonitoringStack } from './stacks/monitoring-stack';
 import { IngressStack } from './stacks/ingress-stack';
 import { WorkloadsStack } from './stacks/workloads-stack';
 import { checkWorkloadsConfigured, routeTable, WORKLOADS, type WorkloadDefinition } from './workloads';
@@ -15,9 +16,9 @@ import { checkWorkloadsConfigured, routeTable, WORKLOADS, type WorkloadDefinitio
 /**
  * The whole Isoscribe topology of one environment. Deploy order follows the references:
  *
- *   core ─► cluster-<region> (one per region) ─► workloads-<region> ─► ingress ─► dns-authorization ─► edge
+ *   core ─► cluster-<region> (one per region) ─► workloads-<region> ─► ingress ─► dns-authorization ─► edge ─► monitoring
  */
-export function defineEnvironment(app: App, env: EnvironmentConfig, definitions: readonly WorkloadDefinition[] = WORKLOADS) {
+export function defineEnvironment(app: App, env: EnvironmentConfig, definitions: readonly WorkloadDefinition[] = WORKLOADS, delivery: DeliveryConfig = loadDelivery()) {
   checkWorkloadsConfigured([env], definitions);
   // The paths each workload (and the bundle bucket) serves: URL map, cache rules and rate limit follow it
   const routes = routeTable(definitions);
@@ -34,9 +35,12 @@ export function defineEnvironment(app: App, env: EnvironmentConfig, definitions:
   // Cloudflare zone: TLS settings, proxied DNS to the LB, cache rules, rate limit, managed WAF; plans
   // only once the certificate is ACTIVE, so no visitor meets Full (strict) without it (no 526)
   const edge = new EdgeStack(app, env, ingress, routes, dnsAuthorization);
+  // SLO burn-rate and other PromQL alerts, uptime checks through Cloudflare, notification channels and
+  // the dashboard, all derived from the workload definitions and regions (docs/operations.md)
+  const monitoring = new MonitoringStack(app, env, edge, definitions, delivery);
   // Every resource of every stack against the hardening rules (docs/policy.md); a violation fails synth
   HardeningPolicy.applyTo(app);
-  return { core, clusters, workloadsStacks, ingress, dnsAuthorization, edge };
+  return { core, clusters, workloadsStacks, ingress, dnsAuthorization, edge, monitoring };
 }
 
 /** Every environment: its bootstrap stack and its topology. */
@@ -45,7 +49,7 @@ export function defineApp(app: App, envs: readonly EnvironmentConfig[], delivery
     // Run by hand once per GCP project, before the rest (docs/deploy.md): the state bucket the other
     // stacks' GCS backend uses and GitHub's keyless access. Local state; nothing depends on it.
     new BootstrapStack(app, env, delivery);
-    defineEnvironment(app, env);
+    defineEnvironment(app, env, WORKLOADS, delivery);
   }
 }
 

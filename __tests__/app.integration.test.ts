@@ -17,6 +17,8 @@ function expectedStacks(env: string, regions: string[]): Record<string, string[]
   stacks[`isoscribe-${env}-ingress`] = [core, ...regions.map((r) => `isoscribe-${env}-workloads-${r}`)].sort();
   stacks[`isoscribe-${env}-dns-authorization`] = [`isoscribe-${env}-ingress`];
   stacks[`isoscribe-${env}-edge`] = [`isoscribe-${env}-dns-authorization`, `isoscribe-${env}-ingress`];
+  // monitoring's uptime checks go through the Cloudflare zone edge puts live.
+  stacks[`isoscribe-${env}-monitoring`] = [`isoscribe-${env}-edge`];
   // Applied by hand once per project (docs/deploy.md); nothing depends on it.
   stacks[`isoscribe-${env}-bootstrap`] = [];
   return stacks;

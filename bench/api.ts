@@ -67,6 +67,13 @@ const baselineEnv = envPairs('BENCH_API_BASELINE_ENV');
 const baselineLabel = process.env.BENCH_API_BASELINE_LABEL ?? baselineDir;
 /** BENCH_API_BASELINE_NODE_FLAGS=0: the baseline runs without the pod's node flags (a build from before they existed). */
 const baselineNodeFlags = process.env.BENCH_API_BASELINE_NODE_FLAGS !== '0';
+/**
+ * BENCH_API_METRICS_AB=0: leave out "ours without metrics", the same build with METRICS_PORT unset
+ * (no listener, no per-request observation), which ours (the pod's environment: metrics on) is
+ * compared with to show what the Prometheus instrumentation costs.
+ */
+const metricsAb = process.env.BENCH_API_METRICS_AB !== '0';
+const WITHOUT_METRICS = 'ours without metrics';
 
 /** The document every stack serves for `get`: the same 1044-byte JSON answer as the earlier benchmark. */
 const document = { title: 'Benchmark document', body: 'Lorem ipsum dolor sit amet. '.repeat(30), author: 'bench', tags: ['bench', 'nginx'] };
@@ -157,7 +164,10 @@ async function main(): Promise<void> {
     if (peer) stacks.push(peer);
     const peer2 = withPeer2 && !oursOnly ? await startPeer({ mongoUri: mongo.uri, dbName: 'bench_peer2', workers: 2 }) : undefined;
     if (peer2) stacks.push(peer2);
-    const dbOf = new Map<BenchStack | undefined, string>([[ours, 'bench_ours'], [baseline, 'bench_baseline'], [peer, 'bench_peer'], [peer2, 'bench_peer2']]);
+    // An empty METRICS_PORT is unset for the api (services/api/src/config.ts).
+    const bare = metricsAb ? await startOurs({ mongoUri: mongo.uri, dbName: 'bench_bare', name: WITHOUT_METRICS, nodeArgs, env: { ...oursEnv, METRICS_PORT: '', METRICS_HOST: '' } }) : undefined;
+    if (bare) stacks.push(bare);
+    const dbOf = new Map<BenchStack | undefined, string>([[ours, 'bench_ours'], [baseline, 'bench_baseline'], [peer, 'bench_peer'], [peer2, 'bench_peer2'], [bare, 'bench_bare']]);
 
     const ids = new Map<BenchStack, string>();
     for (const stack of stacks) ids.set(stack, await seed(stack));
@@ -189,7 +199,7 @@ async function main(): Promise<void> {
     };
     for (let round = 0; round < rounds; round++) {
       // Alternate who goes first, so a burst of outside load does not always land on the same stack.
-      const compared = [ours, ...(baseline ? [baseline] : []), ...(peer ? [peer] : [])];
+      const compared = [ours, ...(baseline ? [baseline] : []), ...(peer ? [peer] : []), ...(bare ? [bare] : [])];
       const order = round % 2 === 0 ? compared : [...compared].reverse();
       for (const endpoint of endpoints) {
         for (const stack of [...order, ...(peer2 ? [peer2] : [])]) {
@@ -213,7 +223,8 @@ async function main(): Promise<void> {
         }
       }
     }
-    if (peer) printReport(results, [ours, peer, ...(baseline ? [baseline] : []), ...(peer2 ? [peer2] : [])], ids.get(ours)!, bodies[0].length);
+    if (peer) printReport(results, [ours, peer, ...(baseline ? [baseline] : []), ...(peer2 ? [peer2] : []), ...(bare ? [bare] : [])], ids.get(ours)!, bodies[0].length);
+    if (bare) printMetricsCost(results, ours, bare);
   } catch (error) {
     for (const stack of stacks) process.stderr.write(`--- ${stack.name} output (tail) ---\n${stack.output().slice(-3000)}\n`);
     throw error;
@@ -276,8 +287,23 @@ function printReport(results: Map<string, Measured>, stacks: BenchStack[], _id: 
         `peer CPU per request ${cpuRatio.toFixed(2)}× ours; at ${rate} req/s p99 ${p99.toFixed(2)} ms (≤ 10: ${p99 <= 10 ? 'met' : 'missed'}), ` +
         `max ${max.toFixed(1)} ms, worst round ${worstMax.toFixed(1)} ms (≤ 25: ${max <= 25 ? 'met' : 'missed'})${failures.length > 0 ? `; fixed-rate requests that failed (errors or timeouts): ${failures.join(', ')}` : ''}`,
     );
+
   }
   console.log(`\n${verdicts.join('\n')}`);
+}
+
+/** What the Prometheus instrumentation costs: ours (metrics on, as the pod runs) against the same build without. */
+function printMetricsCost(results: Map<string, Measured>, ours: BenchStack, bare: BenchStack): void {
+  const lines = endpoints.map((endpoint) => {
+    const o = results.get(`${ours.name}|${endpoint}`)!;
+    const b = results.get(`${bare.name}|${endpoint}`)!;
+    const rps = (m: Measured) => median(m.throughput.map((r) => r.rps));
+    const cpu = (m: Measured) => median(m.throughput.map((r) => r.cpuUsPerRequest));
+    const cost = 1 - rps(o) / rps(b);
+    return `- ${endpoint}: ${Math.round(rps(o))} req/s with metrics, ${Math.round(rps(b))} without: ${(cost * 100).toFixed(1)}% of throughput (≤ 5%: ${cost <= 0.05 ? 'met' : 'missed'}), ` +
+      `${(cpu(o) - cpu(b)).toFixed(0)} µs CPU per request`;
+  });
+  console.log(`\n### API: the cost of its Prometheus metrics (same build, METRICS_PORT set vs unset, interleaved rounds)\n\n${lines.join('\n')}`);
 }
 
 main().catch((error) => {

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { readManifest, stackWaves, StackOrderError } from '../tools/stack-order/stack-order';
 
 /** Wave jobs in .github/workflows/deploy-environment.yml; a topology with more waves fails loudly here. */
-export const DEPLOY_WAVE_JOBS = 6;
+export const DEPLOY_WAVE_JOBS = 7;
 
 /**
  * Minutes an apply job of each layer may run. Longer than the slowest chain of Terraform's own
@@ -22,6 +22,8 @@ export const APPLY_TIMEOUT_MINUTES: Readonly<Record<string, number>> = {
   // A handful of DNS records.
   'dns-authorization': 10,
   edge: 20,
+  // Alert policies, channels, uptime checks and a dashboard: API calls of seconds each.
+  monitoring: 15,
 };
 
 /** `isoscribe-<env>-<layer>[-<region>]` → layer. */

@@ -26,6 +26,8 @@ interface TierDefaults {
   readonly ingress: Omit<EnvironmentInput['ingress'], 'originPull'>;
   /** The Cloudflare side, for a zone on the plan named here; a zone on another plan sets edge.plan and what follows from it. */
   readonly edge: EnvironmentInput['edge'];
+  /** SLO objectives of every workload (its latency threshold is in workloads/<name>.ts). */
+  readonly slo: EnvironmentInput['monitoring']['slo'];
   readonly admission: EnvironmentInput['admission'];
 }
 
@@ -61,6 +63,8 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     ingress: { maxRatePerEndpoint: 50, logSampleRate: 1 },
     // Short while a sandbox domain may still change hands.
     edge: { ...FREE_PLAN_EDGE, hstsMaxAgeSeconds: 300 },
+    // A sandbox: its alerts say something broke, nobody's visitors are waiting.
+    slo: { availability: 0.99, latency: 0.95 },
     // Images built on a laptop may run in a sandbox: the allowlist of our repository paths holds.
     admission: { requireAttestation: false },
   },
@@ -70,6 +74,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     workloads: { api: sizing(2, 6, {}, API_RESOURCES), frontend: sizing(2, 4) },
     ingress: { maxRatePerEndpoint: 100, logSampleRate: 1 },
     edge: { ...FREE_PLAN_EDGE, hstsMaxAgeSeconds: 86_400 },
+    slo: { availability: 0.995, latency: 0.99 },
     admission: { requireAttestation: true },
   },
   production: {
@@ -82,6 +87,8 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     },
     ingress: { maxRatePerEndpoint: 100, logSampleRate: 0.1, rateLimit: { requests: 600, intervalSec: 60 } },
     edge: { plan: 'pro', hstsMaxAgeSeconds: 31_536_000, managedWaf: true, apiRateLimit: { requestsPerPeriod: 300, periodSeconds: 60 }, ipv6: true },
+    // 99.9%: 40 minutes of errors in 28 days, within what two clouds' SLAs (99.99% LB, 99.95% regional GKE) leave us.
+    slo: { availability: 0.999, latency: 0.99 },
     admission: { requireAttestation: true },
   },
 };
@@ -102,6 +109,8 @@ const APP_IMAGE_TAG = '0.1.0';
 
 /** An environment's own facts; every other field comes from its tier (TIER_DEFAULTS). */
 export interface EnvironmentSpecifics extends Pick<EnvironmentInput, 'name' | 'tier' | 'project' | 'domain' | 'primaryRegion' | 'mongodb'> {
+  /** Where alerts go; the SLO objectives default to the tier's. */
+  readonly monitoring: Pick<EnvironmentInput['monitoring'], 'notifications'> & { readonly slo?: Partial<EnvironmentInput['monitoring']['slo']> };
   /** @default - local state in the disposable tier, else the GCS bucket `<project>-tfstate` */
   readonly backend?: EnvironmentInput['backend'];
   /** Beside ENVIRONMENT_LABELS and the tier's. */
@@ -147,6 +156,7 @@ export function environment(own: EnvironmentSpecifics): EnvironmentInput {
     mongodb: own.mongodb,
     ingress: { ...tier.ingress, ...own.ingress } as EnvironmentInput['ingress'],
     edge: { ...tier.edge, ...own.edge },
+    monitoring: { slo: { ...tier.slo, ...own.monitoring.slo }, notifications: own.monitoring.notifications },
     admission: own.admission ?? tier.admission,
   };
 }

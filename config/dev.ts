@@ -14,5 +14,7 @@ export const dev = environment({
   primaryRegion: 'us-central1',
   regions: [{ name: 'us-central1', zones: ['us-central1-a', 'us-central1-b'] }],
   // Like staging: a free-tier Atlas cluster over public TLS, allowlisting this environment's NAT addresses.
+  // Alerts by severity (docs/operations.md); add a paging or chat channel made by hand with channelIds.
+  monitoring: { notifications: { page: { emails: ['dev-alerts@isoscribe.example'] }, ticket: { emails: ['dev-alerts@isoscribe.example'] } } },
   mongodb: { reach: { kind: 'publicTls', host: 'isoscribe-dev.mongodb.net', port: 27017 } },
 });

@@ -17,6 +17,8 @@ export const production = environment({
   ],
   // Atlas over public TLS, allowlisting core's NAT addresses (mongodb_allowlist_ips); move to
   // privateServiceConnect if the data must not cross the public internet even encrypted.
+  // Alerts by severity (docs/operations.md); add a paging or chat channel made by hand with channelIds.
+  monitoring: { notifications: { page: { emails: ['oncall@isoscribe.com'] }, ticket: { emails: ['platform@isoscribe.com'] } } },
   mongodb: { reach: { kind: 'publicTls', host: 'isoscribe-production.mongodb.net', port: 27017 } },
   ingress: {
     originPull: {

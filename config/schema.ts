@@ -56,6 +56,36 @@ export const workloadSchema = z.object({
   }),
 });
 
+const email = z.string().regex(/^[^\s@]+@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/, { message: 'must be an email address such as "oncall@isoscribe.com"' });
+const notificationChannelId = z.string().regex(/^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/notificationChannels\/\d+$/, {
+  message: 'must be a notification channel\'s full name, "projects/<project>/notificationChannels/<number>" (created by hand, docs/operations.md)',
+});
+const objective = z.number().gt(0.9, { message: 'must be above 0.9 (an objective below 90% leaves a budget the burn-rate alerts cannot meaningfully page on)' })
+  .lt(1, { message: 'must be below 1 (an objective of 100% leaves no error budget to burn)' });
+
+/** Where one severity's alerts go. */
+const routeSchema = z.object({
+  /** Email channels this stack creates. */
+  emails: z.array(email).default([]),
+  /**
+   * Channels created by hand (chat, paging) and referenced by name: their tokens stay in the channel,
+   * never in config, state or plan (docs/operations.md, "Notification channels").
+   */
+  channelIds: z.array(notificationChannelId).default([]),
+}).refine((r) => r.emails.length + r.channelIds.length > 0, { message: 'route alerts somewhere: list at least one of emails or channelIds' });
+
+export const monitoringSchema = z.object({
+  /** Objectives of every workload's SLOs over a rolling 28 days. */
+  slo: z.object({
+    /** Share of requests the load balancer's backend answers without a 5xx. */
+    availability: objective,
+    /** Share of requests answered within the workload's latency threshold (workloads/<name>.ts, slo). */
+    latency: objective,
+  }),
+  /** `page`: someone acts now. `ticket`: someone acts within a working day. */
+  notifications: z.object({ page: routeSchema, ticket: routeSchema }),
+});
+
 export const regionSchema = z.object({
   /** A Google Cloud region, e.g. `europe-west1`. */
   name: z.string().refine((r) => GCP_REGIONS.includes(r), {
@@ -193,6 +223,8 @@ const environmentFields = z
         }),
       ], { error: 'must be "publicTls" (a public TLS endpoint allowlisting the NAT addresses) or "privateServiceConnect" (the address of a PSC endpoint); see docs/deploy.md, "MongoDB reachability"' }),
     }),
+    /** SLOs, alert routing and uptime checks (monitoring/, stacks/monitoring-stack.ts; docs/operations.md). */
+    monitoring: monitoringSchema,
     /** The global load balancer and the Cloudflare zone in front of it (config/schema-edge.ts). */
     ingress: ingressSchema,
     edge: edgeSchema,
@@ -238,6 +270,7 @@ type CheckedEnvironment = z.output<typeof environmentFields>;
 export type RegionConfig = z.output<typeof regionSchema>;
 export type WorkloadConfig = z.output<typeof workloadSchema>;
 export type ImageConfig = z.output<typeof imageSchema>;
+export type MonitoringConfig = z.output<typeof monitoringSchema>;
 
 type Ctx = z.RefinementCtx;
 type Path = (string | number)[];

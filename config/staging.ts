@@ -14,6 +14,8 @@ export const staging = environment({
   regions: [{ name: 'europe-west1', zones: ['europe-west1-b', 'europe-west1-c', 'europe-west1-d'] }],
   // Atlas over public TLS, allowlisting core's NAT addresses (mongodb_allowlist_ips): the simplest reach
   // that works from private nodes; no peering, PSC endpoint or VPN to run.
+  // Alerts by severity (docs/operations.md); add a paging or chat channel made by hand with channelIds.
+  monitoring: { notifications: { page: { emails: ['oncall@isoscribe.com'] }, ticket: { emails: ['platform@isoscribe.com'] } } },
   mongodb: { reach: { kind: 'publicTls', host: 'isoscribe-staging.mongodb.net', port: 27017 } },
   ingress: {
     originPull: {

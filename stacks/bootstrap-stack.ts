@@ -89,6 +89,11 @@ export const DEPLOYER_ROLES: readonly RoleGrant[] = [
     covers: ['google_secret_manager_secret', 'google_secret_manager_secret_iam_*'],
   },
   { role: 'roles/certificatemanager.editor', reason: 'DNS authorizations, managed certificates and certificate maps', covers: ['google_certificate_manager_*', 'data.google_certificate_manager_certificates'] },
+  {
+    role: 'roles/monitoring.editor',
+    reason: 'the monitoring stack: alert policies, notification channels, uptime checks, the dashboard',
+    covers: ['google_monitoring_*'],
+  },
   // Cloudflare resources are authorized by a Cloudflare API token (a GitHub environment secret), not by Google IAM.
   { role: '(Cloudflare API token)', reason: 'edge stack: zone settings, DNS, rulesets', covers: ['cloudflare_*', 'data.cloudflare_*'] },
   { role: '(state bucket: roles/storage.objectAdmin on the bucket)', reason: 'read other stacks\' outputs (cross-stack references)', covers: ['data.terraform_remote_state'] },
@@ -113,6 +118,7 @@ export const PLANNER_ROLES: readonly RoleGrant[] = [
   { role: 'roles/storage.bucketViewer', reason: 'read bucket settings (objects only in the state bucket, granted there)', covers: ['google_storage_bucket'] },
   { role: 'roles/secretmanager.viewer', reason: 'read secret metadata, never a value', covers: ['google_secret_manager_secret'] },
   { role: 'roles/certificatemanager.viewer', reason: 'read certificates, maps and DNS authorizations', covers: ['google_certificate_manager_*', 'data.google_certificate_manager_certificates'] },
+  { role: 'roles/monitoring.viewer', reason: 'read alert policies, notification channels, uptime checks and dashboards', covers: ['google_monitoring_*'] },
   { role: '(Cloudflare read-only API token)', reason: 'edge stack', covers: ['cloudflare_*', 'data.cloudflare_*'] },
   { role: '(state bucket: roles/storage.objectViewer on the bucket)', reason: 'read other stacks\' outputs (cross-stack references)', covers: ['data.terraform_remote_state'] },
 ];

@@ -20,7 +20,7 @@ import type { CoreStack } from './core-stack';
 import { CloudflareZone } from '../constructs/cloudflare/zone';
 import { EnvironmentStack, environmentLabels, googleProvider } from './environment-stack';
 import type { Route, WorkloadDefinition } from '../workloads';
-import { negName, nodeNetworkTag } from './naming';
+import { backendServiceName, negName, nodeNetworkTag, securityPolicyNames } from './naming';
 
 /** The header in which Cloudflare passes the visitor's IP to the origin. */
 export const CLOUDFLARE_CLIENT_IP_HEADER = 'CF-Connecting-IP';
@@ -117,7 +117,7 @@ export class IngressStack extends EnvironmentStack {
     });
     const allowedSourceRanges = Fn.concat([cloudflare.ipv4Cidrs, cloudflare.ipv6Cidrs]);
     this.securityPolicy = new CloudArmorPolicy(this, 'cloud-armor', {
-      name: `${prefix}-cloudflare-only`,
+      name: securityPolicyNames(env).backends,
       description: 'Only Cloudflare reaches the origin; Log4Shell probes are denied',
       allowedSourceRanges,
       preconfiguredWafRules: ['cve-canary'],
@@ -129,7 +129,7 @@ export class IngressStack extends EnvironmentStack {
     });
 
     this.edgeSecurityPolicy = new CloudArmorPolicy(this, 'cloud-armor-edge', {
-      name: `${prefix}-cloudflare-only-edge`,
+      name: securityPolicyNames(env).bundles,
       description: 'Only Cloudflare reaches the static bundle bucket',
       type: 'CLOUD_ARMOR_EDGE',
       allowedSourceRanges,
@@ -137,7 +137,7 @@ export class IngressStack extends EnvironmentStack {
 
     const backend = (workload: string) =>
       new NegBackendService(this, `backend-${workload}`, {
-        name: `${prefix}-${workload}`,
+        name: backendServiceName(env, workload),
         description: `${workload} pods in every zone of every region`,
         project,
         negs: env.regions.flatMap((region) => region.zones.map((zone) => ({ zone, name: negName(env, workload) }))),

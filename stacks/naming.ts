@@ -26,3 +26,13 @@ export function negName(env: EnvironmentConfig, workload: string): string {
 export function nodeNetworkTag(env: EnvironmentConfig): string {
   return `${env.prefix}-gke-node`;
 }
+
+/** A workload's backend service on the load balancer; its metrics carry it as `backend_target_name`. */
+export function backendServiceName(env: EnvironmentConfig, workload: string): string {
+  return `isoscribe-${env.name}-${workload}`;
+}
+
+/** The Cloud Armor policies of the load balancer: the workloads' backend services' and the bundle bucket's (edge). */
+export function securityPolicyNames(env: EnvironmentConfig): { backends: string; bundles: string } {
+  return { backends: `isoscribe-${env.name}-cloudflare-only`, bundles: `isoscribe-${env.name}-cloudflare-only-edge` };
+}

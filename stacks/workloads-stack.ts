@@ -16,7 +16,7 @@ import {
   type TrafficRule,
 } from '../constructs/kubernetes';
 import { NGINX_PORT } from '../constructs/nginx';
-import { BUNDLE_MANIFEST_OBJECT, drainSecondsFor, nodeServiceArgs, POD_PATHS, podTrustedProxies, type PodContext, type WorkloadDefinition } from '../workloads';
+import { BUNDLE_MANIFEST_OBJECT, drainSecondsFor, METRICS_PORT_NAME, nodeServiceArgs, POD_PATHS, podTrustedProxies, type PodContext, type WorkloadDefinition } from '../workloads';
 import type { ClusterStack } from './cluster-stack';
 import type { CoreStack } from './core-stack';
 import { EnvironmentStack, googleProvider } from './environment-stack';
@@ -31,6 +31,14 @@ import { negName, WORKLOADS_NAMESPACE } from './naming';
  * kube-apiserver tests apply it against the driver's CRD, vendored (testing/upstream/).
  */
 export const SECRET_PROVIDER_CLASS_API_VERSION = 'secrets-store.csi.x-k8s.io/v1';
+
+/**
+ * Managed Prometheus's PodMonitoring (its CRD is vendored for the tests from prometheus-engine;
+ * https://cloud.google.com/stackdriver/docs/managed-prometheus/setup-managed#gmp-pod-monitoring).
+ */
+export const POD_MONITORING_API_VERSION = 'monitoring.googleapis.com/v1';
+/** How often Managed Prometheus scrapes the apps: Cloud Monitoring's alert evaluation runs every minute, so twice that. */
+export const SCRAPE_INTERVAL = '30s';
 
 /**
  * The kubernetes provider's exec credential plugin: GKE's own, which prints an ExecCredential
@@ -146,6 +154,7 @@ export class WorkloadsStack extends EnvironmentStack {
           resources: sizing.resources,
           env: pod.env,
           args: nodeServiceArgs(pod),
+          ports: pod.metricsPort === undefined ? undefined : [{ name: METRICS_PORT_NAME, containerPort: pod.metricsPort }],
           files,
           livenessCommand: pod.livenessCommand,
           preStopCommand: pod.preStopCommand,
@@ -161,9 +170,25 @@ export class WorkloadsStack extends EnvironmentStack {
         namespace,
         name,
         podLabels: app.selectorLabels,
-        ingress: [fromLoadBalancer],
+        // The metrics port: Managed Prometheus's collectors only, never the load balancer.
+        ingress: [fromLoadBalancer, ...(pod.metricsPort === undefined ? [] : [{ peer: Peer.managedPrometheusCollectors(), ports: [{ port: pod.metricsPort }] }])],
         egress: pod.egress,
       });
+      if (pod.metricsPort !== undefined) {
+        // One per workload: the collectors on every node scrape its pods' metrics port by name; `job`
+        // in the series is this PodMonitoring's name (the alerts select on it: monitoring/).
+        new Manifest(this, `${name}-pod-monitoring`, {
+          manifest: {
+            apiVersion: POD_MONITORING_API_VERSION,
+            kind: 'PodMonitoring',
+            metadata: { name, namespace, labels },
+            spec: {
+              selector: { matchLabels: app.selectorLabels },
+              endpoints: [{ port: METRICS_PORT_NAME, path: '/metrics', interval: SCRAPE_INTERVAL }],
+            },
+          },
+        });
+      }
       this.apps[name] = app;
     }
   }

@@ -14,7 +14,7 @@ import { LOCAL_ENVIRONMENT, loadEnvironments, type EnvironmentConfig } from '../
 import { nginxPreStop } from '../constructs/kubernetes/nginx-fronted-app';
 import { READINESS_PATH, renderNginxConfig } from '../constructs/nginx';
 import { drainSecondsFor, podTrustedProxies, type PodContext, type PodPaths, type WorkloadDefinition, type WorkloadPod } from '../workloads';
-import { findNginx, startNginx, type RunningNginx } from '../testing/nginx';
+import { findNginx, freePort, startNginx, type RunningNginx } from '../testing/nginx';
 import { startMetadataServer, type MetadataServer } from '../services/frontend-server/test/support/manifest-server';
 import { get, isAlive, waitUntil } from './util';
 
@@ -88,6 +88,8 @@ export interface RunningPod {
   readonly env: Record<string, string>;
   /** NGINX's address: the pod IP and port the NEG would list. */
   readonly baseUrl: string;
+  /** The app's metrics endpoint (WorkloadPod.metricsPort, rebased to a loopback port of this pod's own), if it has one. */
+  readonly metricsUrl?: string;
   /** Where each mounted file is, by key. */
   readonly files: Record<string, string>;
   /** True while both containers' processes run. */
@@ -132,7 +134,9 @@ export async function startPod(definition: WorkloadDefinition, options: StartPod
   let metadata: MetadataServer | undefined;
   try {
     const files = mountFiles(pod!, context!.paths, options);
-    const env = { ...pod!.env, ...options.appEnv };
+    // Every pod has its own IP in the cluster; here they share loopback, so each gets a port of its own.
+    const metrics = pod!.metricsPort === undefined ? undefined : { METRICS_HOST: '127.0.0.1', METRICS_PORT: String(await freePort()) };
+    const env: Record<string, string> = { ...pod!.env, ...metrics, ...options.appEnv };
     // A pod reading with its Workload Identity gets tokens from the GKE metadata server, which cannot
     // run here: a loopback stand-in hands out a fixed token unless the test points it elsewhere.
     if (env.MANIFEST_AUTH === 'metadata' && !env.GCE_METADATA_HOST) {
@@ -173,6 +177,7 @@ export async function startPod(definition: WorkloadDefinition, options: StartPod
       pod: ready,
       env,
       baseUrl: nginx.baseUrl,
+      metricsUrl: env.METRICS_PORT ? `http://${env.METRICS_HOST}:${env.METRICS_PORT}/metrics` : undefined,
       files,
       alive: () => isAlive(child) && master.alive(),
       appOutput: () => output,

@@ -2,9 +2,11 @@ import type { EnvironmentConfig } from '../config';
 import { NON_PUBLIC_IPV4 } from '../facts/cidr';
 import { DNS_RULE, Peer, type TrafficRule } from '../constructs/kubernetes';
 import { NginxBackend, POD_LAYOUT } from '../constructs/nginx';
+import { RUNBOOKS } from '../monitoring/alert';
+import { APP, selector } from '../monitoring/metrics';
 import { EdgeCache, PathMatch } from './routes';
 import { WORKLOAD_SERVICES } from './services';
-import { CoreAccess, nodeSleep, nodeSocketProbe, PodFile, type WorkloadDefinition } from './workload';
+import { CoreAccess, METRICS_PORT, nodeSleep, nodeSocketProbe, PodFile, type WorkloadDefinition } from './workload';
 
 /** Largest API request body. NGINX answers 413 above it; the app's own limit is the same number. */
 export const API_BODY_LIMIT_KIB = 256;
@@ -49,6 +51,8 @@ export const api: WorkloadDefinition = {
       BODY_LIMIT_BYTES: String(API_BODY_LIMIT_KIB * 1024),
       SHUTDOWN_TIMEOUT_MS: String(API_SHUTDOWN_SECONDS * 1000),
       LOG_LEVEL: 'info',
+      METRICS_HOST: '0.0.0.0',
+      METRICS_PORT: String(METRICS_PORT),
     },
     files: [mongodbUri],
     livenessCommand: nodeSocketProbe(paths.socketPath, '/healthz', paths.nodeBin),
@@ -56,7 +60,47 @@ export const api: WorkloadDefinition = {
     preStopCommand: nodeSleep(drainSeconds, paths.nodeBin),
     terminationGracePeriodSeconds: drainSeconds + API_SHUTDOWN_SECONDS + 10,
     egress: [DNS_RULE, mongodbEgress(env.mongodb.reach)],
+    metricsPort: METRICS_PORT,
   }),
+  monitoring: {
+    // A document read or a list page: well under this at the LB unless MongoDB or the pods struggle.
+    latencyThresholdMs: 300,
+    // Through Cloudflare, NGINX, the api and MongoDB: the whole read path.
+    uptimePath: '/api/v1/documents?limit=1',
+    alerts: ({ matchers, rateWindow }) => [
+      {
+        name: 'api-mongodb-unavailable',
+        severity: 'page',
+        expr: `sum by (cluster, location) (rate(${APP.apiMongodbUnavailableAnswers}${selector(matchers)}[${rateWindow}])) > 0`,
+        for: '2m',
+        summary: 'api: answering 503 because MongoDB is unreachable',
+        runbook: RUNBOOKS.apiMongodbUnavailable,
+      },
+      {
+        name: 'api-analytics-dropped',
+        severity: 'ticket',
+        expr: `sum by (cluster, location) (increase(${APP.apiAnalyticsDropped}${selector(matchers)}[15m])) > 0`,
+        summary: 'api: request_log records dropped (the analytics queue was full)',
+        runbook: RUNBOOKS.apiAnalyticsDropped,
+      },
+    ],
+    charts: ({ matchers, rateWindow }) => [
+      {
+        title: 'api: 503s for MongoDB and operation deadlines, per second',
+        queries: [
+          `sum by (location) (rate(${APP.apiMongodbUnavailableAnswers}${selector(matchers)}[${rateWindow}]))`,
+          `sum by (location) (rate(${APP.apiMongodbDeadlineExpiries}${selector(matchers)}[${rateWindow}]))`,
+        ],
+      },
+      {
+        title: 'api: analytics queue depth and dropped records',
+        queries: [
+          `sum by (location) (${APP.apiAnalyticsQueueDepth}${selector(matchers)})`,
+          `sum by (location) (increase(${APP.apiAnalyticsDropped}${selector(matchers)}[${rateWindow}]))`,
+        ],
+      },
+    ],
+  },
 };
 
 /**

@@ -2,9 +2,11 @@ import { NON_PUBLIC_IPV4 } from '../facts/cidr';
 import type { EnvironmentConfig } from '../config';
 import { DNS_RULE, Peer, type TrafficRule } from '../constructs/kubernetes';
 import { NginxBackend, POD_LAYOUT } from '../constructs/nginx';
+import { RUNBOOKS } from '../monitoring/alert';
+import { APP, selector } from '../monitoring/metrics';
 import { EdgeCache, STATIC_PATH_PREFIX } from './routes';
 import { WORKLOAD_SERVICES } from './services';
-import { CoreAccess, PodFile, type WorkloadDefinition } from './workload';
+import { CoreAccess, METRICS_PORT, PodFile, type WorkloadDefinition } from './workload';
 
 /** Where frontend-server reads its page definitions (a ConfigMap mounted as a file). */
 export const PAGES_DIR = '/etc/isoscribe/pages';
@@ -72,12 +74,47 @@ export const frontend: WorkloadDefinition = {
         ASSET_BASE_URL: STATIC_PATH_PREFIX,
         OUTPUT_DIR: paths.htmlDir,
         LOG_LEVEL: 'info',
+        METRICS_HOST: '0.0.0.0',
+        METRICS_PORT: String(METRICS_PORT),
       },
       files: [pages],
       // Cloud Storage has no fixed, publishable addresses, so the manifest fetch may reach any public
       // address on 443; the except list keeps the cluster, the VPC and the metadata server out.
       egress: [DNS_RULE, { peer: Peer.cidrs(['0.0.0.0/0'], NON_PUBLIC_IPV4), ports: [{ port: 443 }] }, GKE_METADATA_SERVER],
+      metricsPort: METRICS_PORT,
     };
+  },
+  monitoring: {
+    // Files from NGINX's page cache: anything slower is the node or the LB.
+    latencyThresholdMs: 200,
+    uptimePath: '/',
+    alerts: ({ matchers }) => [
+      {
+        name: 'frontend-placeholder-pages',
+        severity: 'page',
+        expr: `max by (cluster, location) (${APP.frontendPlaceholder}${selector(matchers)}) == 1`,
+        for: '10m',
+        summary: 'frontend: serving placeholder pages (no bundle manifest) for 10 minutes',
+        runbook: RUNBOOKS.frontendPlaceholderPages,
+      },
+      {
+        name: 'frontend-render-stale',
+        severity: 'ticket',
+        // The daemon confirms its pages every poll (30 s): a quarter of an hour without is a stuck daemon or an unreadable bucket.
+        expr: `max by (cluster, location, pod) (time() - ${APP.frontendLastGoodRender}${selector(matchers)}) > 900`,
+        summary: 'frontend: a pod has not confirmed its pages against the manifest for 15 minutes',
+        runbook: RUNBOOKS.frontendRenderStale,
+      },
+    ],
+    charts: ({ matchers, rateWindow }) => [
+      {
+        title: 'frontend: renders and manifest fetch failures, per second',
+        queries: [
+          `sum by (location) (rate(${APP.frontendRenders}${selector(matchers)}[${rateWindow}]))`,
+          `sum by (location) (rate(${APP.frontendManifestFailures}${selector(matchers)}[${rateWindow}]))`,
+        ],
+      },
+    ],
   },
   suppressions: [
     {

@@ -3,7 +3,9 @@ import { CLOUDFLARE_RANGES } from '../facts/cloudflare-ips';
 import { GOOGLE_FRONT_END_RANGES } from '../facts/google-ranges';
 import type { NginxContainerProps, TrafficRule } from '../constructs/kubernetes';
 import { APP_SOCKET_PATH, POD_LAYOUT } from '../constructs/nginx';
+import type { WorkloadMonitoring } from '../monitoring/workload-alerts';
 import type { PolicySuppression } from '../policy';
+import { SCRAPE_PORT_NAME } from '../policy/rules/kubernetes';
 import type { RouteSpec } from './routes';
 
 /*
@@ -24,6 +26,15 @@ export interface PodPaths {
   /** The node binary of the distroless nodejs images (NODE_SERVICE_DOCKERFILE). */
   readonly nodeBin: string;
 }
+
+/**
+ * The TCP port of every Node service's Prometheus metrics (METRICS_PORT): on the pod IP, beside
+ * NGINX's port, never proxied by it; only Managed Prometheus's collectors may reach it (network policy).
+ * 9464 is the port OpenTelemetry's Prometheus exporter made customary for app metrics.
+ */
+export const METRICS_PORT = 9464;
+/** The port's name in the pod spec; the PodMonitoring scrapes it by name, and the policy knows it as scrape-only. */
+export const METRICS_PORT_NAME = SCRAPE_PORT_NAME;
 
 /**
  * The one Dockerfile of every workload's image, built from the repository root with
@@ -148,6 +159,12 @@ export interface WorkloadPod {
   readonly terminationGracePeriodSeconds?: number;
   /** Where the pod may connect to, besides nothing. */
   readonly egress: readonly TrafficRule[];
+  /**
+   * The app's Prometheus port on the pod IP (METRICS_PORT): the stack names it METRICS_PORT_NAME, lets
+   * only Managed Prometheus's collectors reach it and scrapes it with a PodMonitoring.
+   * @default - no app metrics
+   */
+  readonly metricsPort?: number;
 }
 
 /** What a workload's Google service account may use in `core`. Build it with the static factories. */
@@ -200,6 +217,11 @@ export interface WorkloadDefinition {
   readonly access?: readonly CoreAccess[];
   /** The pod, as a pure function of its context, so testing/ starts exactly what the stack ships. */
   pod(context: PodContext): WorkloadPod;
+  /**
+   * Its SLOs' latency threshold, its uptime path and the alerts and charts of its own metrics: the
+   * monitoring stack derives the rest (SLO burn alerts, uptime checks, endpoints, restarts, HPA, the dashboard).
+   */
+  readonly monitoring: WorkloadMonitoring;
   /** Policy rules this workload's Deployment is exempt from, each with its reason. @default [] */
   readonly suppressions?: readonly PolicySuppression[];
 }

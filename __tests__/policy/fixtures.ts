@@ -21,6 +21,9 @@ import { NetworkPolicyV1, type NetworkPolicyV1Config } from '@cdktf/provider-kub
 import { PodDisruptionBudgetV1, type PodDisruptionBudgetV1Config } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
 import { CloudflareProvider } from '@cdktf/provider-cloudflare/lib/provider';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
+import { MonitoringAlertPolicy, type MonitoringAlertPolicyConfig } from '@cdktf/provider-google/lib/monitoring-alert-policy';
+import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monitoring-notification-channel';
+import { MonitoringUptimeCheckConfig } from '@cdktf/provider-google/lib/monitoring-uptime-check-config';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { TerraformStack, Testing } from 'cdktf';
 
@@ -305,4 +308,42 @@ export function edge(stack: TerraformStack, mutate: (p: EdgeProps) => void = () 
   }
   new Ruleset(stack, 'cache', { zoneId: ZONE_ID, kind: 'zone', name: 'cache', phase: 'http_request_cache_settings', rules: props.cacheRules });
   new DnsRecord(stack, 'apex', { zoneId: ZONE_ID, name: 'isoscribe.example', type: 'A', content: '192.0.2.1', ttl: 1, proxied: props.proxied });
+}
+
+export interface MonitoringProps {
+  /** One alert policy config per alert rule name. */
+  alerts: Record<string, Mutable<MonitoringAlertPolicyConfig> & Loose>;
+  uptimeLabels: Record<string, string>;
+}
+
+/** A compliant monitored workload: its uptime check and its four SLO burn alerts. */
+export function monitoring(stack: TerraformStack, mutate: (p: MonitoringProps) => void = () => {}) {
+  provider(stack, 'google');
+  const channel = new MonitoringNotificationChannel(stack, 'channel', { type: 'email', labels: { email_address: 'oncall@isoscribe.example' } });
+  const alert = (name: string, severity: 'page' | 'ticket'): Mutable<MonitoringAlertPolicyConfig> & Loose => ({
+    displayName: name,
+    combiner: 'OR',
+    severity: severity === 'page' ? 'CRITICAL' : 'WARNING',
+    notificationChannels: [channel.name],
+    conditions: [{ displayName: name, conditionPrometheusQueryLanguage: { query: 'vector(1) > 0', labels: { severity }, alertRule: name } }],
+    documentation: { content: name, links: [{ displayName: 'Runbook', url: 'https://github.com/isoscribe/isoscribe-stack/blob/main/docs/runbooks.md#slo-fast-burn' }] },
+  });
+  const props: MonitoringProps = {
+    alerts: {
+      'api-availability-fast-burn': alert('api-availability-fast-burn', 'page'),
+      'api-availability-slow-burn': alert('api-availability-slow-burn', 'ticket'),
+      'api-latency-fast-burn': alert('api-latency-fast-burn', 'page'),
+      'api-latency-slow-burn': alert('api-latency-slow-burn', 'ticket'),
+    },
+    uptimeLabels: { workload: 'api' },
+  };
+  mutate(props);
+  for (const [name, config] of Object.entries(props.alerts)) new MonitoringAlertPolicy(stack, `alert-${name}`, config as MonitoringAlertPolicyConfig);
+  new MonitoringUptimeCheckConfig(stack, 'uptime', {
+    displayName: 'api',
+    timeout: '10s',
+    monitoredResource: { type: 'uptime_url', labels: { host: 'isoscribe.example', project_id: 'p' } },
+    httpCheck: { path: '/api/v1/documents', port: 443, useSsl: true },
+    userLabels: props.uptimeLabels,
+  });
 }

@@ -2,7 +2,7 @@ import { ProjectService } from '@cdktf/provider-google/lib/project-service';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { TerraformStack, Testing } from 'cdktf';
 import { HARDENING_RULES, HardeningPolicy, type PolicyFinding } from '../../policy';
-import { API_EXPRESSION, container, edge, gke, loadBalancer, newDisposableStack, newReleaseStack, newStack, pods, type EdgeProps, type GkeProps, type LbProps, type PodProps } from './fixtures';
+import { API_EXPRESSION, container, edge, gke, loadBalancer, monitoring, newDisposableStack, newReleaseStack, newStack, pods, type EdgeProps, type GkeProps, type LbProps, type MonitoringProps, type PodProps } from './fixtures';
 
 function check(build: (stack: TerraformStack) => void, stack: TerraformStack = newStack()): PolicyFinding[] {
   build(stack);
@@ -18,6 +18,7 @@ const families = {
   pods: (mutate?: (p: PodProps) => void) => check((s) => pods(s, mutate)),
   lb: (mutate?: (p: LbProps) => void) => check((s) => loadBalancer(s, mutate)),
   edge: (mutate?: (p: EdgeProps) => void) => check((s) => edge(s, mutate)),
+  monitoring: (mutate?: (p: MonitoringProps) => void) => check((s) => monitoring(s, mutate)),
 };
 
 const podSpec = (p: PodProps) => p.deployment.spec.template.spec;
@@ -92,6 +93,16 @@ const VIOLATIONS: [ruleId: string, what: string, findings: () => PolicyFinding[]
   ['CF-007', 'a later rule caches everything', () => families.edge((p) => {
     p.cacheRules.push({ description: 'cache all', expression: 'true', action: 'set_cache_settings', actionParameters: { cache: true } });
   })],
+  ['MON-001', 'an alert nobody hears of', () => families.monitoring((p) => { p.alerts['api-latency-slow-burn'].notificationChannels = []; })],
+  ['MON-001', 'an alert without a runbook link', () => families.monitoring((p) => { p.alerts['api-latency-fast-burn'].documentation = { content: 'see the wiki' }; })],
+  ['MON-001', 'a page filed as a warning', () => families.monitoring((p) => { p.alerts['api-availability-fast-burn'].severity = 'WARNING'; })],
+  ['MON-001', 'an alert without a severity label', () => families.monitoring((p) => { p.alerts['api-availability-slow-burn'].conditions[0].conditionPrometheusQueryLanguage.labels = {}; })],
+  ['MON-002', 'a workload without its latency slow-burn alert', () => families.monitoring((p) => { delete p.alerts['api-latency-slow-burn']; })],
+  ['MON-002', 'a fast burn that only opens a ticket', () => families.monitoring((p) => {
+    p.alerts['api-availability-fast-burn'].severity = 'WARNING';
+    p.alerts['api-availability-fast-burn'].conditions[0].conditionPrometheusQueryLanguage.labels = { severity: 'ticket' };
+  })],
+  ['MON-002', 'an uptime check naming no workload', () => families.monitoring((p) => { p.uptimeLabels = {}; })],
 ];
 
 describe('the hardening rules', () => {

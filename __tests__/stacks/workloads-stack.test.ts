@@ -4,7 +4,7 @@ import { imageReference } from '../../constructs/kubernetes';
 import { NGINX_HEALTH_PATH, NGINX_PORT, NginxBackend, POD_LAYOUT, READINESS_PATH, nginxArgs, nginxQuitArgs, renderNginxConfig } from '../../constructs/nginx';
 import { negName, WORKLOADS_NAMESPACE } from '../../stacks/naming';
 import { API_BODY_LIMIT_KIB, MONGODB_SECRET_DIR, MONGODB_SECRET_KEY } from '../../workloads/api';
-import { NEG_DETACH_SECONDS, NODE_SERVICE_ENTRY } from '../../workloads';
+import { METRICS_PORT, METRICS_PORT_NAME, NEG_DETACH_SECONDS, NODE_SERVICE_ENTRY } from '../../workloads';
 import { FRONTEND_SPA_FALLBACK, NON_PUBLIC_IPV4, PAGES_DIR, PAGES_KEY } from '../../workloads/frontend';
 import { dataSources, environment, onlyResource, resources, synthEnvironment, type TfJson } from '../support/topology';
 import { ENV_REGIONS, named, nginxConfigOf, quantity, restrictedViolations, WORKLOAD_NAMES, workload, workloadsStackName, type WorkloadName } from '../workloads/support';
@@ -239,14 +239,33 @@ describe.each(ENV_REGIONS)('%s workloads in %s', (envName, regionName) => {
       expect(JSON.parse(svc.metadata.annotations['cloud.google.com/neg'])).toEqual({ exposed_ports: { [NGINX_PORT]: { name: negName(env, w) } } });
     });
 
-    it('accepts traffic only from Google front ends and health checkers, on 8080', () => {
+    it('accepts traffic only from Google front ends and health checkers on 8080, and Managed Prometheus\'s collectors on the metrics port', () => {
       const policy = named(stack, 'kubernetes_network_policy_v1', w);
       expect(policy.spec.pod_selector.match_labels).toEqual(labels);
-      expect(policy.spec.ingress).toHaveLength(1);
-      const [rule] = policy.spec.ingress;
+      expect(policy.spec.ingress).toHaveLength(2);
+      const [rule, scrape] = policy.spec.ingress;
       const cidrs = rule.from.map((f: TfJson) => f.ip_block.cidr).sort();
       expect(cidrs).toEqual([...new Set([...GOOGLE_FRONT_END_RANGES, ...GOOGLE_HEALTH_CHECK_RANGES])].sort());
       expect(rule.ports).toEqual([{ port: String(NGINX_PORT), protocol: 'TCP' }]);
+      // prometheus-engine's collector DaemonSet (manifests/operator.yaml): namespace gmp-system, label app.kubernetes.io/name=collector.
+      expect(scrape).toEqual({
+        from: [{ namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': 'gmp-system' } }, pod_selector: { match_labels: { 'app.kubernetes.io/name': 'collector' } } }],
+        ports: [{ port: String(METRICS_PORT), protocol: 'TCP' }],
+      });
+    });
+
+    it('is scraped by a PodMonitoring of its own, on the app container\'s named metrics port', () => {
+      const monitoring = resources(stack, 'kubernetes_manifest').find((m) => m.manifest.kind === 'PodMonitoring' && m.manifest.metadata.name === w)!;
+      expect(monitoring.manifest.apiVersion).toBe('monitoring.googleapis.com/v1');
+      expect(monitoring.manifest.spec).toEqual({
+        selector: { matchLabels: labels },
+        endpoints: [{ port: METRICS_PORT_NAME, path: '/metrics', interval: '30s' }],
+      });
+      const app = workload(stack, w).app;
+      expect(app.port).toEqual([{ name: METRICS_PORT_NAME, container_port: METRICS_PORT, protocol: 'TCP' }]);
+      expect(app.env).toEqual(expect.arrayContaining([{ name: 'METRICS_PORT', value: String(METRICS_PORT) }, { name: 'METRICS_HOST', value: '0.0.0.0' }]));
+      // The Service (and so the NEG the load balancer uses) carries NGINX's port only.
+      expect(named(stack, 'kubernetes_service_v1', w).spec.port.map((p: TfJson) => p.port)).toEqual([NGINX_PORT]);
     });
 
     it('may reach the cluster DNS on 53/UDP and 53/TCP only: the node\'s NodeLocal DNSCache (its pods or its link-local address) or kube-dns', () => {

@@ -5,30 +5,19 @@
  * every existing resource as it was. The synth runs the hardening policy, so the new pod passes it too.
  */
 import { ConfigError } from '../../config';
-import { appImageRepository, DEFAULT_RESOURCES } from '../../config/common';
 import { defineEnvironment } from '../../main';
 import { negName } from '../../stacks/naming';
 import { CoreAccess, EdgeCache, PathMatch, routeTable, WORKLOADS, type WorkloadDefinition } from '../../workloads';
 import { loadDelivery } from '../../config/delivery';
 import { BootstrapStack } from '../../stacks/bootstrap-stack';
 import { dataSources, environment, resources, synthEnvironment, type TfJson } from '../support/topology';
-import { search } from './fixtures/search';
+import { search, withSearchEntry } from './fixtures/search';
 import { named, workload } from './support';
 import { Testing } from 'cdktf';
 
-const withSearchEntry = () =>
-  environment('dev', (input) => {
-    input.workloads.search = {
-      image: { repository: appImageRepository(input.project.id, input.primaryRegion, 'search'), tag: '0.1.0' },
-      replicas: 1,
-      autoscaling: { minReplicas: 1, maxReplicas: 2 },
-      resources: DEFAULT_RESOURCES,
-    };
-    return input;
-  });
 
 describe('a third workload: config entry + one definition file', () => {
-  const env = withSearchEntry();
+  const env = withSearchEntry('dev');
   const { json } = synthEnvironment(env, [...WORKLOADS, search]);
   const before = synthEnvironment(environment('dev')).json;
   const region = env.regions[0].name;
@@ -110,13 +99,13 @@ describe('workload definitions and config must agree', () => {
   });
 
   it('a pod that mounts a secret its access does not list fails synth with the line to add', () => {
-    expect(synth([...WORKLOADS, { ...search, access: [] }], withSearchEntry())).toThrow(
+    expect(synth([...WORKLOADS, { ...search, access: [] }], withSearchEntry('dev'))).toThrow(
       'Workload search: its pod mounts the secret "search-api-key"; add CoreAccess.secret(\'search-api-key\') to its access in workloads/search.ts',
     );
   });
 
   it('a config entry without a definition is a config error naming both fixes', () => {
-    expect(synth(WORKLOADS, withSearchEntry())).toThrow(/workloads\.search: no workload is defined by that name .*add workloads\/search\.ts to WORKLOADS/);
+    expect(synth(WORKLOADS, withSearchEntry('dev'))).toThrow(/workloads\.search: no workload is defined by that name .*add workloads\/search\.ts to WORKLOADS/);
   });
 });
 

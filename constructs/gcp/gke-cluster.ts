@@ -150,7 +150,9 @@ export class GkeCluster extends Construct {
         dnsCacheConfig: { enabled: true },
       },
       loggingConfig: { enableComponents: ['SYSTEM_COMPONENTS', 'WORKLOADS'] },
-      monitoringConfig: { enableComponents: ['SYSTEM_COMPONENTS'], managedPrometheus: { enabled: true } },
+      // DEPLOYMENT and HPA: GKE's managed kube-state-metrics for those objects, which the endpoint and
+      // autoscaler alerts read (https://cloud.google.com/kubernetes-engine/docs/how-to/kube-state-metrics).
+      monitoringConfig: { enableComponents: ['SYSTEM_COMPONENTS', 'DEPLOYMENT', 'HPA'], managedPrometheus: { enabled: true } },
       securityPostureConfig: { mode: 'BASIC', vulnerabilityMode: 'VULNERABILITY_DISABLED' }, // basic tier retired; images are scanned in the registry (docs/deploy.md)
       maintenancePolicy: { recurringWindow: { ...props.maintenanceWindow } },
       resourceLabels: labels,

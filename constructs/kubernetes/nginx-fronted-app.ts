@@ -74,6 +74,12 @@ export interface AppContainerProps {
   readonly env?: Record<string, string>;
   /** Arguments to the image's entrypoint, in place of its CMD. @default - the image's CMD */
   readonly args?: readonly string[];
+  /**
+   * TCP ports the app listens on at the pod IP, by name (e.g. a metrics port a PodMonitoring scrapes
+   * by name). Visitors never reach them: the Service and the NEG carry NGINX's port only.
+   * @default - none: the app talks to NGINX over its socket or shared files only
+   */
+  readonly ports?: readonly { readonly name: string; readonly containerPort: number }[];
   readonly resources: ContainerResources;
   /** @default 65532 (the nonroot user of distroless images) */
   readonly runAsUser?: number;
@@ -217,6 +223,7 @@ export class NginxFrontedApp extends Construct {
       image: props.app.image,
       env: Object.entries(props.app.env ?? {}).map(([envName, value]) => ({ name: envName, value })),
       args: props.app.args && [...props.app.args],
+      port: props.app.ports?.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: 'TCP' })),
       resources: resources(props.app.resources),
       securityContext: restrictedContainer(props.app.runAsUser ?? 65532),
       volumeMount: [

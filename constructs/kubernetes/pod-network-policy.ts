@@ -47,6 +47,20 @@ export class Peer {
     ]);
   }
 
+  /**
+   * Google Cloud Managed Service for Prometheus's managed collectors: the `collector` DaemonSet's pods
+   * (label app.kubernetes.io/name=collector) in namespace gmp-system, which scrape PodMonitorings
+   * (prometheus-engine's manifests/operator.yaml; https://cloud.google.com/stackdriver/docs/managed-prometheus/setup-managed).
+   */
+  static managedPrometheusCollectors(): Peer {
+    return new Peer([
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gmp-system' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'collector' } },
+      },
+    ]);
+  }
+
   private constructor(
     /** @internal NetworkPolicy peer entries (`from`/`to`). */
     readonly entries: Array<Record<string, unknown>>,

@@ -15,6 +15,17 @@ const NETWORK_POLICIES = ['kubernetes_network_policy_v1', 'kubernetes_network_po
 /** The zone label every GKE node carries; spreading on it survives the loss of a zone. */
 export const ZONE_TOPOLOGY_KEY = 'topology.kubernetes.io/zone';
 
+/**
+ * The name of a container port that is only scraped for metrics: no Service routes visitors to it and
+ * a missed scrape costs a data point, so it needs neither a readiness probe nor a draining preStop.
+ */
+export const SCRAPE_PORT_NAME = 'metrics';
+
+/** The ports of a container that serve traffic (every port but a scrape port). */
+function servedPorts(container: Attributes): Attributes[] {
+  return many(container.port).filter((p) => p.name !== SCRAPE_PORT_NAME);
+}
+
 function podSpec(deployment: ResourceView): Attributes {
   return one(at(deployment.attributes, 'spec.template.spec')) ?? {};
 }
@@ -151,10 +162,10 @@ export const POD_RULES: PolicyRule[] = [
     {
       id: 'POD-007',
       description: 'Every container has a liveness probe; every container that serves a port has a readiness probe.',
-      fix: 'set livenessProbe on every container and readinessProbe on every container with ports.',
+      fix: `set livenessProbe on every container and readinessProbe on every container with ports (a port named "${SCRAPE_PORT_NAME}" is only scraped and needs none).`,
       check: (r) => perContainer(many(podSpec(r).container), (c) => [
         ...(one(c.liveness_probe) ? [] : ['liveness_probe is absent']),
-        ...(many(c.port).length > 0 && !one(c.readiness_probe) ? ['readiness_probe is absent on a container with ports'] : []),
+        ...(servedPorts(c).length > 0 && !one(c.readiness_probe) ? ['readiness_probe is absent on a container with ports'] : []),
       ]),
     },
     {
@@ -223,7 +234,7 @@ export const POD_RULES: PolicyRule[] = [
         if (grace === undefined) problems.push('termination_grace_period_seconds is absent');
         for (const c of many(spec.container)) {
           const preStop = one(at(c, 'lifecycle.pre_stop'));
-          if (many(c.port).length > 0 && !preStop) problems.push(`container "${c.name}": serves a port but has no lifecycle.pre_stop`);
+          if (servedPorts(c).length > 0 && !preStop) problems.push(`container "${c.name}": serves a port but has no lifecycle.pre_stop`);
           const sleep = preStopSleep(preStop);
           if (sleep !== undefined && grace !== undefined && sleep >= Number(grace)) {
             problems.push(`container "${c.name}": preStop sleeps ${sleep}s, not less than the grace period of ${grace}s`);

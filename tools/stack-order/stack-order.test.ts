@@ -105,8 +105,8 @@ describe('stackWaves and the deploy waves', () => {
 
   it('fails loudly for a topology with more waves than the workflow runs, or a layer without a timeout', () => {
     const deep = Array.from({ length: DEPLOY_WAVE_JOBS + 1 }, () => ['isoscribe-prod-core']);
-    expect(() => deployWaves(deep)).toThrow(/need 7 deploy waves but \.github\/workflows\/deploy-environment\.yml runs 6; add wave jobs there and raise DEPLOY_WAVE_JOBS/);
-    expect(() => deployWaves([['isoscribe-prod-monitoring']])).toThrow(/"isoscribe-prod-monitoring" has no apply timeout: add its layer to APPLY_TIMEOUT_MINUTES/);
+    expect(() => deployWaves(deep)).toThrow(/need 8 deploy waves but \.github\/workflows\/deploy-environment\.yml runs 7; add wave jobs there and raise DEPLOY_WAVE_JOBS/);
+    expect(() => deployWaves([['isoscribe-prod-tracing']])).toThrow(/"isoscribe-prod-tracing" has no apply timeout: add its layer to APPLY_TIMEOUT_MINUTES/);
     expect(layerOf('isoscribe-production-cluster-us-central1')).toBe('cluster');
   });
 });

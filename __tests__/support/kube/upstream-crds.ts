@@ -17,8 +17,11 @@ const UPSTREAM = path.join(__dirname, '..', '..', '..', 'testing', 'upstream');
  */
 export const SECRET_PROVIDER_CLASS_CRD_FILE = path.join(UPSTREAM, 'secrets-store-csi-driver', 'v1.6.0', 'secrets-store.csi.x-k8s.io_secretproviderclasses.yaml');
 
+/** Managed Prometheus's PodMonitoring CRD, which GKE's managed collection installs. */
+export const POD_MONITORING_CRD_FILE = path.join(UPSTREAM, 'prometheus-engine', 'v0.17.2', 'monitoring.googleapis.com_podmonitorings.yaml');
+
 /** Every vendored CRD a workloads stack needs. */
-export const UPSTREAM_CRD_FILES: readonly string[] = [SECRET_PROVIDER_CLASS_CRD_FILE];
+export const UPSTREAM_CRD_FILES: readonly string[] = [SECRET_PROVIDER_CLASS_CRD_FILE, POD_MONITORING_CRD_FILE];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Crd = Record<string, any>;

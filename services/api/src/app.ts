@@ -3,7 +3,7 @@
 // shutdown (stop accepting, finish in-flight requests, flush analytics, close MongoDB).
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import Fastify, { FastifyError, FastifyInstance, FastifyRequest, LogController } from 'fastify';
 import type { Config } from './config';
 import { BoundedQueue } from './analytics/queue';
@@ -11,12 +11,15 @@ import { RequestRecord, ensureRequestLogIndexes, toRecord, writeRequestLog } fro
 import { documentRoutes } from './documents/routes';
 import { DocumentStore, ensureDocumentIndexes } from './documents/store';
 import { HttpError, errorCode } from './http-errors';
+import { ApiMetrics, startMetricsServer } from './metrics';
 import { MongoConnection, errorSummary, isUnavailableError } from './mongo';
 
 declare module 'fastify' {
   interface FastifyInstance {
     mongo: MongoConnection;
     analytics: BoundedQueue<RequestRecord>;
+    /** Absent without METRICS_PORT. */
+    metrics: ApiMetrics | undefined;
   }
   interface FastifyRequest {
     clientIp: string | null;
@@ -54,6 +57,26 @@ export function buildApp(config: Config): FastifyInstance {
   });
   app.decorate('mongo', mongo);
   app.decorate('analytics', analytics);
+  const metrics = config.metrics && new ApiMetrics({ analytics: () => analytics.stats(), mongodbDeadlineExpiries: () => mongo.deadlineExpiries });
+  app.decorate('metrics', metrics);
+  if (metrics && config.metrics) {
+    const { host, port } = config.metrics;
+    let server: Server | undefined;
+    app.addHook('onReady', async () => {
+      server = await startMetricsServer(metrics.registry, host, port);
+    });
+    // Last: the scrape should see the final counts, and a listener must not hold the process open.
+    app.addHook('onClose', async () => {
+      if (!server) return;
+      const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+      server.closeAllConnections(); // a scraper's idle keep-alive connection
+      await closed;
+    });
+    app.addHook('onResponse', (request, reply, done) => {
+      metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
+  }
 
   // On the unix socket only processes in the pod can connect, i.e. NGINX, which has already
   // resolved the true client IP from trusted hops. Over TCP (local runs) the peer is the client.
@@ -150,6 +173,7 @@ export function buildApp(config: Config): FastifyInstance {
     const statusCode = statusOf(err);
     // Expected outcomes (4xx, MongoDB away) are in request_log already; only bugs get an error line.
     if (statusCode >= 500 && !(err instanceof HttpError) && !isUnavailableError(err)) request.log.error({ err }, 'request failed');
+    if (statusCode === 503) metrics?.mongodbUnavailableAnswer(); // the API's only 503: MongoDB away (fail-fast or mid-operation)
     const message = isUnavailableError(err) ? unavailableMessage : statusCode === 500 ? 'internal error' : err.message;
     const extra = err instanceof HttpError ? err.extra : {};
     return reply.code(statusCode).send({ error: errorCode(statusCode), message, requestId: request.id, ...extra });

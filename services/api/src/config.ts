@@ -27,6 +27,8 @@ export interface Config {
   };
   shutdownTimeoutMs: number;
   logLevel: LogLevel;
+  /** Prometheus metrics on their own TCP listener; absent when METRICS_PORT is unset (no instrumentation at all). */
+  metrics?: { host: string; port: number };
 }
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -57,6 +59,18 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 20_000, 1000, 600_000),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', logLevels),
+    metrics: metricsFrom(env),
+  };
+}
+
+function metricsFrom(env: NodeJS.ProcessEnv): Config['metrics'] {
+  if (env.METRICS_PORT === undefined || env.METRICS_PORT === '') {
+    if (env.METRICS_HOST) throw new ConfigError('METRICS_HOST is set but METRICS_PORT is not; set METRICS_PORT (the pod uses 9464) or unset METRICS_HOST');
+    return undefined;
+  }
+  return {
+    host: text(env, 'METRICS_HOST', '127.0.0.1', /^[0-9A-Za-z.:-]+$/, 'an IP address to listen on, e.g. "0.0.0.0" for the pod IP'),
+    port: int(env, 'METRICS_PORT', 0, 1, 65535),
   };
 }
 

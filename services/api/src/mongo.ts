@@ -35,6 +35,8 @@ export class MongoConnection {
   private connecting: Promise<void> | undefined;
   private readonly pending = new Set<PendingOperation>();
   private database: Db | undefined;
+  /** Operations abandoned at their deadline, since start (read by the metrics scrape). */
+  deadlineExpiries = 0;
 
   constructor(
     private readonly options: Config['mongo'],
@@ -106,6 +108,7 @@ export class MongoConnection {
         reject,
         timer: setTimeout(() => {
           this.pending.delete(entry);
+          this.deadlineExpiries++;
           reject(new MongoUnavailableError(`mongodb operation took over ${this.options.operationTimeoutMs} ms`));
         }, this.options.operationTimeoutMs),
       };

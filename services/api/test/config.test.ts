@@ -17,6 +17,14 @@ describe('loadConfig defaults', () => {
     });
   });
 
+  it('serves metrics only when METRICS_PORT is set (an empty value is unset), on 127.0.0.1 unless METRICS_HOST says otherwise', () => {
+    expect(loadConfig({ ...minimal, METRICS_PORT: '9464' }).metrics).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(loadConfig({ ...minimal, METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' }).metrics).toEqual({ host: '0.0.0.0', port: 9464 });
+    expect(loadConfig({ ...minimal, METRICS_PORT: '', METRICS_HOST: '' }).metrics).toBeUndefined();
+    expect(() => loadConfig({ ...minimal, METRICS_HOST: '0.0.0.0' })).toThrow('METRICS_HOST is set but METRICS_PORT is not');
+    expect(() => loadConfig({ ...minimal, METRICS_PORT: '99999' })).toThrow('METRICS_PORT must be a whole number from 1 to 65535 (got "99999")');
+  });
+
   it('listens on 127.0.0.1:PORT for local runs', () => {
     expect(loadConfig({ PORT: '3000', MONGODB_URI: 'mongodb://localhost/' }).listen).toEqual({ host: '127.0.0.1', port: 3000 });
   });

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger, reason } from './log';
+import type { DaemonObserver } from './metrics';
 import { Assets, parseManifest } from './manifest';
 import { Site } from './pages';
 import { renderPlaceholderSite, renderSite } from './render';
@@ -16,7 +17,9 @@ import { MetadataTokens } from './token';
  * `manifestAuth: metadata` every request carries the pod's own Google identity (a private bucket).
  * Resolves promptly once `stop` fires, aborting an in-flight fetch.
  */
-export async function runDaemon(settings: Settings, site: Site, stop: AbortSignal, log: Logger): Promise<void> {
+const NOT_OBSERVED: DaemonObserver = { rendered() {}, confirmed() {}, manifestFailed() {}, placeholder() {} };
+
+export async function runDaemon(settings: Settings, site: Site, stop: AbortSignal, log: Logger, observer: DaemonObserver = NOT_OBSERVED): Promise<void> {
   const url = settings.manifestUrl.href;
   let etag: string | undefined; // of the last manifest rendered, so a failed write is retried in full
   let rendered: Assets | undefined;
@@ -30,6 +33,7 @@ export async function runDaemon(settings: Settings, site: Site, stop: AbortSigna
     const response = await fetch(url, { headers, signal });
     if (response.status === 304) {
       await response.body?.cancel();
+      observer.confirmed();
       return log('debug', 'manifest_unchanged', { url, etag });
     }
     if (response.status === 404 && !rendered) {
@@ -37,6 +41,7 @@ export async function runDaemon(settings: Settings, site: Site, stop: AbortSigna
       if (!placeholder) {
         const changed = await writeSite(settings.outputDir, renderPlaceholderSite(site));
         placeholder = true;
+        observer.placeholder(true);
         log('warn', 'waiting_for_bundle', { url, changed, action: 'serving placeholder pages until the manifest exists' });
       }
       return;
@@ -50,6 +55,9 @@ export async function runDaemon(settings: Settings, site: Site, stop: AbortSigna
     const changed = await writeSite(settings.outputDir, files);
     etag = response.headers.get('etag') ?? undefined;
     rendered = assets;
+    if (placeholder) observer.placeholder((placeholder = false));
+    observer.rendered();
+    observer.confirmed();
     log('info', 'rendered', { files: files.length, changed, script: assets.script, etag });
   };
 
@@ -57,6 +65,7 @@ export async function runDaemon(settings: Settings, site: Site, stop: AbortSigna
   while (!stop.aborted) {
     await poll().catch((error) => {
       if (stop.aborted) return;
+      observer.manifestFailed();
       const action = rendered ? 'keeping the last good pages' : 'not ready until a manifest renders';
       log('error', 'manifest_failed', { url, error: reason(error), action });
     });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { runDaemon } from './daemon';
 import { createLogger, reason } from './log';
+import { FrontendMetrics, startMetricsServer } from './metrics';
 import { parsePages, Site } from './pages';
 import { readSettings, Settings } from './settings';
 
@@ -22,4 +23,12 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     stop.abort(); // also aborts an in-flight manifest fetch
   });
 }
-runDaemon(settings, site, stop.signal, log).then(() => process.exit(0));
+const metrics = settings.metrics && new FrontendMetrics();
+const listening = metrics && settings.metrics ? startMetricsServer(metrics.registry, settings.metrics.host, settings.metrics.port) : Promise.resolve(undefined);
+listening.then(
+  () => runDaemon(settings, site, stop.signal, log, metrics).then(() => process.exit(0)),
+  (error) => {
+    log('error', 'metrics_listen_failed', { error: reason(error), port: settings.metrics?.port });
+    process.exit(1);
+  },
+);

@@ -46,8 +46,17 @@ export function readSettings(env: Record<string, string | undefined>) {
   const logLevel = get('LOG_LEVEL', 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
 
+  const metricsPortRaw = env.METRICS_PORT?.trim();
+  if (metricsPortRaw && (!/^\d+$/.test(metricsPortRaw) || +metricsPortRaw < 1 || +metricsPortRaw > 65535)) {
+    throw new Error(`METRICS_PORT must be a TCP port from 1 to 65535 (got "${metricsPortRaw}"); the pod uses 9464`);
+  }
+  const metricsHost = get('METRICS_HOST', '127.0.0.1');
+  if (!/^[0-9A-Za-z.:-]+$/.test(metricsHost)) throw new Error(`METRICS_HOST must be an IP address to listen on, e.g. "0.0.0.0" for the pod IP (got "${metricsHost}")`);
+
   return {
     pagesFile: get('PAGES_FILE'),
+    /** Prometheus metrics on their own TCP listener; absent when METRICS_PORT is unset. */
+    metrics: metricsPortRaw ? { host: metricsHost, port: +metricsPortRaw } : undefined,
     manifestUrl,
     manifestAuth,
     metadataHost,
