@@ -10,4 +10,7 @@ module.exports = {
   testMatch: undefined,
   testRegex: require('./jest.real-tests.js'),
   testPathIgnorePatterns: ['/node_modules/'],
+  // The api's real-tier suites use Fastify's inject, whose cookie 2 ships ESM only (as in services/api/jest.config.js).
+  transform: { ...iac.transform, '^.+/cookie/.+\\.js$': ['@swc/jest'] },
+  transformIgnorePatterns: ['/node_modules/(?!(@marcbachmann/cel-js|cookie)/)'],
 };

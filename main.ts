@@ -10,6 +10,8 @@ import { CoreStack } from './stacks/core-stack';
 import { EdgeStack } from './stacks/edge-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
 import { IngressStack } from './stacks/ingress-stack';
+import { SearchOperatorStack } from './stacks/search-operator-stack';
+import { SearchStack } from './stacks/search-stack';
 import { WorkloadsStack } from './stacks/workloads-stack';
 import { checkWorkloadsConfigured, routeTable, WORKLOADS, type WorkloadDefinition } from './workloads';
 
@@ -17,6 +19,7 @@ import { checkWorkloadsConfigured, routeTable, WORKLOADS, type WorkloadDefinitio
  * The whole Isoscribe topology of one environment. Deploy order follows the references:
  *
  *   core ─► cluster-<region> (one per region) ─► workloads-<region> ─► ingress ─► dns-authorization ─► edge ─► monitoring
+ *                     └─► search-operator-<region> (CRDs, operator) ─► search-<region> (OpenSearchCluster)
  */
 export function defineEnvironment(app: App, env: EnvironmentConfig, definitions: readonly WorkloadDefinition[] = WORKLOADS, delivery: DeliveryConfig = loadDelivery()) {
   checkWorkloadsConfigured([env], definitions);
@@ -26,6 +29,10 @@ export function defineEnvironment(app: App, env: EnvironmentConfig, definitions:
   const core = new CoreStack(app, env, definitions);
   // Private, hardened regional GKE cluster + node pool per region
   const clusters = env.regions.map((region) => new ClusterStack(app, env, region, core));
+  // Per region: the OpenSearch operator and its CRDs, which must be applied before any custom resource can plan
+  const searchOperators = clusters.map((cluster) => new SearchOperatorStack(app, env, cluster.region, cluster));
+  // Per region: the search engine (OpenSearchCluster on the tainted search pool), queried by that region's api
+  const search = clusters.map((cluster, i) => new SearchStack(app, env, cluster.region, core, cluster, searchOperators[i]));
   // Per region: namespace, every workload as an NGINX-fronted pod with its NEG service and network policy
   const workloadsStacks = clusters.map((cluster) => new WorkloadsStack(app, env, cluster.region, core, cluster, definitions));
   // Global LB: certificate, URL map, NEG backend services in every zone, Cloud Armor (Cloudflare only)
@@ -40,7 +47,7 @@ export function defineEnvironment(app: App, env: EnvironmentConfig, definitions:
   const monitoring = new MonitoringStack(app, env, edge, definitions, delivery);
   // Every resource of every stack against the hardening rules (docs/policy.md); a violation fails synth
   HardeningPolicy.applyTo(app);
-  return { core, clusters, workloadsStacks, ingress, dnsAuthorization, edge, monitoring };
+  return { core, clusters, searchOperators, search, workloadsStacks, ingress, dnsAuthorization, edge, monitoring };
 }
 
 /** Every environment: its bootstrap stack and its topology. */

@@ -12,6 +12,11 @@ function expectedStacks(env: string, regions: string[]): Record<string, string[]
   const stacks: Record<string, string[]> = { [core]: [] };
   for (const region of regions) stacks[`isoscribe-${env}-cluster-${region}`] = [core];
   for (const region of regions) stacks[`isoscribe-${env}-workloads-${region}`] = [`isoscribe-${env}-cluster-${region}`, core].sort();
+  // The search engine of each region: the operator's CRDs first (stated: no reference crosses), then the engine.
+  for (const region of regions) stacks[`isoscribe-${env}-search-operator-${region}`] = [`isoscribe-${env}-cluster-${region}`];
+  for (const region of regions) {
+    stacks[`isoscribe-${env}-search-${region}`] = [`isoscribe-${env}-cluster-${region}`, core, `isoscribe-${env}-search-operator-${region}`].sort();
+  }
   // ingress waits for every region's workloads (their Services create the NEGs); dns-authorization
   // publishes ingress's certificate records; edge reads ingress and waits for dns-authorization.
   stacks[`isoscribe-${env}-ingress`] = [core, ...regions.map((r) => `isoscribe-${env}-workloads-${r}`)].sort();

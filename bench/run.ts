@@ -4,7 +4,7 @@
  * table. The report goes to stdout and to bench/results.md; with `--update-docs` it also replaces
  * the block between `<!-- bench:start -->` and `<!-- bench:end -->` in docs/benchmarks.md.
  *
- *   npm run bench                        # all: synth, api, frontend
+ *   npm run bench                        # all: synth, api, frontend, search
  *   npm run bench -- --only api,frontend # a subset
  *   npm run bench -- --update-docs
  *
@@ -19,7 +19,7 @@ import { findNginx } from '../testing/nginx';
 import { replaceBlock, type BlockMarkers } from '../tools/generated-block';
 
 const root = resolve(__dirname, '..');
-const BENCHMARKS = ['synth', 'api', 'frontend'] as const;
+const BENCHMARKS = ['synth', 'api', 'frontend', 'search'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 const FIGURES_BLOCK: BlockMarkers = { start: '<!-- bench:start -->', end: '<!-- bench:end -->' };
 

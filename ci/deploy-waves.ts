@@ -18,6 +18,10 @@ export const APPLY_TIMEOUT_MINUTES: Readonly<Record<string, number>> = {
   core: 30,
   cluster: 100,
   workloads: 45,
+  // Before 'search' (layerOf takes the first match): every CRD, then the operator's rollout (10 min).
+  'search-operator': 30,
+  // Custom resources and plain objects: nothing waits for a rollout (the operator builds the engine after apply).
+  search: 20,
   ingress: 45,
   // A handful of DNS records.
   'dns-authorization': 10,

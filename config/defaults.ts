@@ -1,4 +1,5 @@
-import { appImageRepository, nginxImage, DEFAULT_RESOURCES, WEEKEND_NIGHTS } from './common';
+import { appImageRepository, dockerHubImageRepository, nginxImage, registryLocation, DEFAULT_RESOURCES, WEEKEND_NIGHTS } from './common';
+import type { SearchInput } from './schema-search';
 import { WORKLOAD_SERVICES } from '../workloads/services';
 import { ConfigError } from './load';
 import type { EnvironmentInput } from './schema';
@@ -26,10 +27,17 @@ interface TierDefaults {
   readonly ingress: Omit<EnvironmentInput['ingress'], 'originPull'>;
   /** The Cloudflare side, for a zone on the plan named here; a zone on another plan sets edge.plan and what follows from it. */
   readonly edge: EnvironmentInput['edge'];
+  /** The search engine's sizing (config/schema-search.ts); its images come from the environment's registry. */
+  readonly search: Omit<SearchInput, 'engineImage' | 'operatorImage'>;
   /** SLO objectives of every workload (its latency threshold is in workloads/<name>.ts). */
   readonly slo: EnvironmentInput['monitoring']['slo'];
   readonly admission: EnvironmentInput['admission'];
 }
+
+/** The OpenSearch release the engine runs (the e2e tests start the same minor from Maven Central). */
+export const OPENSEARCH_VERSION = '2.19.2';
+/** The operator release whose CRDs and RBAC are vendored in vendor/opensearch-k8s-operator. */
+export const OPENSEARCH_OPERATOR_VERSION = '2.8.0';
 
 /** Labels of every environment, beside its tier's and its own. */
 const ENVIRONMENT_LABELS = { team: 'platform' };
@@ -63,6 +71,15 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     ingress: { maxRatePerEndpoint: 50, logSampleRate: 1 },
     // Short while a sandbox domain may still change hands.
     edge: { ...FREE_PLAN_EDGE, hstsMaxAgeSeconds: 300 },
+    // Three small nodes, one per zone where there are three; a sandbox may run two zones (no zone-loss promise).
+    search: {
+      nodePool: { machineType: 'e2-standard-2', minNodesPerZone: 1, maxNodesPerZone: 2 },
+      nodes: 3,
+      heapMi: 1024,
+      resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { memory: '2Gi' } },
+      storage: { sizeGi: 10, storageClass: 'standard-rwo' },
+      snapshotRetentionDays: 3,
+    },
     // A sandbox: its alerts say something broke, nobody's visitors are waiting.
     slo: { availability: 0.99, latency: 0.95 },
     // Images built on a laptop may run in a sandbox: the allowlist of our repository paths holds.
@@ -74,6 +91,14 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     workloads: { api: sizing(2, 6, {}, API_RESOURCES), frontend: sizing(2, 4) },
     ingress: { maxRatePerEndpoint: 100, logSampleRate: 1 },
     edge: { ...FREE_PLAN_EDGE, hstsMaxAgeSeconds: 86_400 },
+    search: {
+      nodePool: { machineType: 'e2-standard-4', minNodesPerZone: 1, maxNodesPerZone: 2 },
+      nodes: 3,
+      heapMi: 2048,
+      resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { memory: '4Gi' } },
+      storage: { sizeGi: 30, storageClass: 'standard-rwo' },
+      snapshotRetentionDays: 7,
+    },
     slo: { availability: 0.995, latency: 0.99 },
     admission: { requireAttestation: true },
   },
@@ -86,7 +111,17 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
       frontend: sizing(3, 12),
     },
     ingress: { maxRatePerEndpoint: 100, logSampleRate: 0.1, rateLimit: { requests: 600, intervalSec: 60 } },
-    edge: { plan: 'pro', hstsMaxAgeSeconds: 31_536_000, managedWaf: true, apiRateLimit: { requestsPerPeriod: 300, periodSeconds: 60 }, ipv6: true },
+    // Search: 60 queries a minute per visitor, a fifth of the api's budget (docs/search.md, "Edge").
+    edge: { plan: 'pro', hstsMaxAgeSeconds: 31_536_000, managedWaf: true, apiRateLimit: { requestsPerPeriod: 300, periodSeconds: 60 }, searchRateLimit: { requestsPerPeriod: 60, periodSeconds: 60 }, ipv6: true },
+    // Memory-optimised nodes: Lucene reads through the page cache, so memory beyond the heap is speed.
+    search: {
+      nodePool: { machineType: 'n2-highmem-4', minNodesPerZone: 1, maxNodesPerZone: 2, diskSizeGb: 100 },
+      nodes: 3,
+      heapMi: 8192,
+      resources: { requests: { cpu: '3', memory: '24Gi' }, limits: { memory: '24Gi' } },
+      storage: { sizeGi: 200, storageClass: 'premium-rwo' },
+      snapshotRetentionDays: 30,
+    },
     // 99.9%: 40 minutes of errors in 28 days, within what two clouds' SLAs (99.99% LB, 99.95% regional GKE) leave us.
     slo: { availability: 0.999, latency: 0.99 },
     admission: { requireAttestation: true },
@@ -122,6 +157,7 @@ export interface EnvironmentSpecifics extends Pick<EnvironmentInput, 'name' | 't
   readonly workloads?: Readonly<Record<string, Partial<WorkloadInput>>>;
   readonly ingress?: Partial<EnvironmentInput['ingress']>;
   readonly edge?: Partial<EnvironmentInput['edge']>;
+  readonly search?: Partial<SearchInput>;
   readonly admission?: EnvironmentInput['admission'];
 }
 
@@ -156,6 +192,13 @@ export function environment(own: EnvironmentSpecifics): EnvironmentInput {
     mongodb: own.mongodb,
     ingress: { ...tier.ingress, ...own.ingress } as EnvironmentInput['ingress'],
     edge: { ...tier.edge, ...own.edge },
+    search: {
+      // Docker Hub images through the project's remote repository, like NGINX (config/common.ts).
+      engineImage: { repository: dockerHubImageRepository(project, registryLocation(own.primaryRegion), 'opensearchproject/opensearch'), tag: OPENSEARCH_VERSION },
+      operatorImage: { repository: dockerHubImageRepository(project, registryLocation(own.primaryRegion), 'opensearchproject/opensearch-operator'), tag: OPENSEARCH_OPERATOR_VERSION },
+      ...tier.search,
+      ...own.search,
+    },
     monitoring: { slo: { ...tier.slo, ...own.monitoring.slo }, notifications: own.monitoring.notifications },
     admission: own.admission ?? tier.admission,
   };

@@ -17,9 +17,9 @@ export function trustedOriginPullCas(environment: string): string[] {
 }
 
 /** The checkout this module belongs to; it also runs transpiled from node_modules/.cache (app.js). */
-function repositoryRoot(): string {
+export function repositoryRoot(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, 'cdktf.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no cdktf.json above ${__dirname}: cannot find config/origin-pull-ca`);
+    if (path.dirname(dir) === dir) throw new Error(`no cdktf.json above ${__dirname}: cannot find the repository's data files`);
   }
 }

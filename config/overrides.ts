@@ -17,6 +17,10 @@ export function imageOverrideVariables(workload: string): { tag: string; digest:
 /** NGINX's digest, resolved by CI from the configured tag through the Docker Hub remote repository. */
 export const NGINX_DIGEST_VARIABLE = imageOverrideVariables('nginx').digest;
 
+/** The search engine's and its operator's digests, resolved by CI like NGINX's (docs/search.md). */
+export const SEARCH_ENGINE_DIGEST_VARIABLE = imageOverrideVariables('search_engine').digest;
+export const SEARCH_OPERATOR_DIGEST_VARIABLE = imageOverrideVariables('search_operator').digest;
+
 /**
  * Set to `1` by the deploy workflows' synth: a release, whose shared and production images must all
  * be pinned by digest (policy POD-020). Pull-request synth leaves it unset: it reviews tags.
@@ -50,13 +54,15 @@ export function applyImageOverrides(inputs: readonly EnvironmentInput[], vars: V
     return { workload, tag: read(vars, names.tag, 'tag', problems), digest: read(vars, names.digest, 'digest', problems) };
   });
   const nginxDigest = read(vars, NGINX_DIGEST_VARIABLE, 'digest', problems);
+  const engineDigest = read(vars, SEARCH_ENGINE_DIGEST_VARIABLE, 'digest', problems);
+  const operatorDigest = read(vars, SEARCH_OPERATOR_DIGEST_VARIABLE, 'digest', problems);
   const releaseValue = vars[RELEASE_VARIABLE];
   if (releaseValue !== undefined && releaseValue !== '' && releaseValue !== '1') {
     problems.push(`${RELEASE_VARIABLE}: must be "1" (a release synth) or unset (got "${releaseValue}")`);
   }
   const release = releaseValue === '1';
   if (problems.length > 0) throw new ConfigError(problems);
-  if (!release && nginxDigest === undefined && pins.every((pin) => pin.tag === undefined && pin.digest === undefined)) return [...inputs];
+  if (!release && nginxDigest === undefined && engineDigest === undefined && operatorDigest === undefined && pins.every((pin) => pin.tag === undefined && pin.digest === undefined)) return [...inputs];
 
   return inputs.map((input) => {
     const copy = structuredClone(input);
@@ -71,6 +77,8 @@ export function applyImageOverrides(inputs: readonly EnvironmentInput[], vars: V
     }
     // The digest belongs to the configured tag: CI resolved that tag (ci/push-images.sh).
     if (nginxDigest !== undefined) copy.nginxImage.digest = nginxDigest;
+    if (engineDigest !== undefined) copy.search.engineImage.digest = engineDigest;
+    if (operatorDigest !== undefined) copy.search.operatorImage.digest = operatorDigest;
     if (release) copy.release = true;
     return copy;
   });

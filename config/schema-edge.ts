@@ -119,6 +119,16 @@ export const edgeSchema = z.object({
     periodSeconds: z.number().int(),
   }),
   /**
+   * Requests one visitor may send to `/api/v1/search` per period: a query costs the engine far more
+   * than a document read, so it gets its own, tighter budget (and leaves the api's). Needs a second
+   * rate-limiting rule, so not on the Free plan, where search counts against apiRateLimit.
+   * @default - search shares apiRateLimit
+   */
+  searchRateLimit: z.object({
+    requestsPerPeriod: z.number().int().min(1, { message: 'must be at least 1 request per period' }),
+    periodSeconds: z.number().int(),
+  }).optional(),
+  /**
    * Existing entry-point rulesets to adopt, by phase (`http_request_cache_settings`,
    * `http_ratelimit`, `http_request_firewall_managed`) → ruleset id. A zone has one entry point per
    * phase; one made in the dashboard makes creating ours fail, so the edge plan stops and names the
@@ -162,6 +172,14 @@ export function checkEdge(env: { tier: string; domain: string; edge: z.output<ty
   if (!limits.rateLimit.periods.includes(edge.apiRateLimit.periodSeconds)) {
     issue(['edge', 'apiRateLimit', 'periodSeconds'],
       `${edge.apiRateLimit.periodSeconds}s is not offered on the ${edge.plan} plan (periods: ${limits.rateLimit.periods.join(', ')}); pick one of those or change edge.plan`);
+  }
+  if (edge.searchRateLimit) {
+    if (limits.rateLimit.rules < 2) {
+      issue(['edge', 'searchRateLimit'], `the ${edge.plan} plan allows ${limits.rateLimit.rules} rate-limiting rule, which apiRateLimit uses; leave searchRateLimit out (search then counts against apiRateLimit), or upgrade the zone and set edge.plan`);
+    } else if (!limits.rateLimit.periods.includes(edge.searchRateLimit.periodSeconds)) {
+      issue(['edge', 'searchRateLimit', 'periodSeconds'],
+        `${edge.searchRateLimit.periodSeconds}s is not offered on the ${edge.plan} plan (periods: ${limits.rateLimit.periods.join(', ')}); pick one of those or change edge.plan`);
+    }
   }
   if (edge.managedWaf === true && !limits.managedWaf) {
     issue(['edge', 'managedWaf'], `the ${edge.plan} plan does not include the Cloudflare Managed Ruleset; set managedWaf to false (or leave it out), or upgrade the zone to Pro and set edge.plan`);

@@ -4,6 +4,7 @@ import { isNonPublicIpv4, overlaps, parseIpv4Cidr, prefixLength, type Ipv4Range 
 import { GCP_REGIONS } from '../facts/gcp-regions';
 import { checkEdge, edgeSchema, ingressSchema } from './schema-edge';
 import { formatPath } from './path';
+import { searchProblems, searchSchema } from './schema-search';
 
 /*
  * The schema of one environment's configuration. Every message says what is wrong and how to fix it;
@@ -228,6 +229,8 @@ const environmentFields = z
     /** The global load balancer and the Cloudflare zone in front of it (config/schema-edge.ts). */
     ingress: ingressSchema,
     edge: edgeSchema,
+    /** The search engine: OpenSearch through its Kubernetes operator in every region (config/schema-search.ts, docs/search.md). */
+    search: searchSchema,
   });
 
 export const environmentSchema = environmentFields
@@ -237,6 +240,8 @@ export const environmentSchema = environmentFields
     checkMasterAuthorizedNetworks(env, ctx);
     checkEdge(env, ctx);
     checkMongodbReach(env, ctx);
+    const zones = env.regions.map((r, index) => ({ region: r.name, count: r.zones.length, index }));
+    for (const p of searchProblems(env.search, zones, env.tier)) issue(ctx, p.path, p.message);
     if (env.tier !== 'disposable' && !env.ingress.originPull) {
       issue(ctx, ['ingress', 'originPull'], `is required in the "${env.tier}" tier: without it any Cloudflare zone can reach the origin; run docs/deploy/origin-pull-cert.ts issue --env ${env.name} (docs/deploy.md)`);
     }

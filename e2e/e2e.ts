@@ -5,7 +5,8 @@
  * Everything listens on loopback, every load is bounded, and everything started is stopped.
  */
 import { READINESS_PATH } from '../constructs/nginx';
-import { startMongoWireServer, type MongoWireServer } from '../testing';
+import { startMongoWireServer, startOpenSearch, type MongoWireServer, type OpenSearchCluster } from '../testing';
+import { searchCluster, type SearchScenarioOptions } from './search';
 import { Balancer } from './balancer';
 import { formatCounts, Load } from './load';
 import { CLIENT_ADDRESS, LB_ADDRESS, startApiPod, startFrontendPod, type FrontendPod, type RunningPod } from '../testing/pods';
@@ -26,6 +27,8 @@ export interface E2eOptions {
   outageMs: number;
   /** Slow-header clients per pod. */
   slowClients: number;
+  /** Scenario 4 (search on three OpenSearch nodes); omitted, the scenario is skipped. */
+  search?: SearchScenarioOptions;
 }
 
 export const DEFAULT_OPTIONS: E2eOptions = {
@@ -36,6 +39,7 @@ export const DEFAULT_OPTIONS: E2eOptions = {
   lbCheckIntervalMs: 200,
   outageMs: 2000,
   slowClients: 20,
+  search: { writes: 300, writesPerSecond: 50, killAt: 120 },
 };
 
 export interface E2eReport {
@@ -115,6 +119,13 @@ export async function runE2e(options: E2eOptions = DEFAULT_OPTIONS, progress: (l
     };
 
     const scenarios = [rolling, outage, bad, frontendScenario];
+    if (options.search) {
+      // Started only now: three JVMs starting on two cores would skew the load scenarios' latencies.
+      progress('scenario 5: search on three OpenSearch nodes, one killed mid-write');
+      const searchEngine: OpenSearchCluster = await startOpenSearch({ nodes: 3 });
+      cleanup.push(() => searchEngine.stop());
+      scenarios.push(await searchCluster(searchEngine, mongo.uri, options.search));
+    }
     const checks = scenarios.flatMap((s) => s.checks);
     const durationMs = Date.now() - started;
     const ok = checks.every((c) => c.ok);

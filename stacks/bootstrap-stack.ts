@@ -25,7 +25,7 @@ import { ServiceAccount } from '../constructs/gcp/service-account';
 import { NODE_PROJECT_ROLES } from './core-stack';
 import { googleProvider } from './environment-stack';
 import { stackName } from './naming';
-import { serviceAccountIds } from './service-accounts';
+import { SEARCH_ENGINE_ACCOUNT_SUFFIX, serviceAccountIds } from './service-accounts';
 import { WORKLOADS, type WorkloadDefinition } from '../workloads';
 
 export const BOOTSTRAP_LAYER = 'bootstrap';
@@ -74,7 +74,7 @@ export const DEPLOYER_ROLES: readonly RoleGrant[] = [
   // Acting as the node account and the Workload Identity bindings are granted on those accounts only: RESOURCE_GRANTS.
   {
     role: '(on each workload\'s account: SERVICE_ACCOUNT_IAM_PERMISSIONS)',
-    reason: 'Workload Identity bindings of the workloads stacks',
+    reason: 'Workload Identity bindings of the workloads and search stacks',
     covers: ['google_service_account_iam_member'],
   },
   {
@@ -331,7 +331,9 @@ function requireMultiRegion(env: EnvironmentConfig, field: string, location: str
  */
 export function admittedImagePatterns(env: EnvironmentConfig, workloads: readonly WorkloadDefinition[]): string[] {
   const ours = env.admission.requireAttestation ? [] : workloads.map((w) => env.workloads[w.name].image.repository);
-  return [...new Set([...ours, env.nginxImage.repository])].sort().map((repository) => `${repository}*`);
+  // Third-party images by path: NGINX, the search engine (also its secret sync job's image) and its operator.
+  const thirdParty = [env.nginxImage.repository, env.search.engineImage.repository, env.search.operatorImage.repository];
+  return [...new Set([...ours, ...thirdParty])].sort().map((repository) => `${repository}*`);
 }
 
 function googleRoles(grants: readonly RoleGrant[]): string[] {
@@ -405,6 +407,12 @@ export class BootstrapStack extends TerraformStack {
       accountId: ids.node,
       displayName: `GKE nodes (${env.name})`,
       description: 'Dedicated least-privilege identity of GKE nodes: logs, metrics, image pulls (project roles: core stack).',
+    });
+    const searchAccount = new ServiceAccount(this, 'search-engine', {
+      project,
+      accountId: ids.search,
+      displayName: `Search engine (${env.name})`,
+      description: 'OpenSearch pods and their secret sync job: snapshot bucket objectAdmin, search secrets accessor (core stack).',
     });
     const workloadAccounts = workloads.filter((w) => ids.workloads[w.name]).map((w) => ({
       name: w.name,
@@ -579,7 +587,8 @@ export class BootstrapStack extends TerraformStack {
     };
     const accountTargets: Partial<Record<GrantTarget, { name: string; account: ServiceAccount }[]>> = {
       'node account': [{ name: 'node', account: this.nodeAccount }],
-      'each workload account': workloadAccounts,
+      // The search engine's account is bound to its pods the same way (stacks/search-stack.ts).
+      'each workload account': [...workloadAccounts, { name: SEARCH_ENGINE_ACCOUNT_SUFFIX, account: searchAccount }],
     };
     const role = (name: string) => (name === 'custom:isoscribeServiceAccountIam' ? serviceAccountIam.name : name);
     for (const grant of RESOURCE_GRANTS) {

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, RegionConfig } from '../config';
 import { GkeCluster } from '../constructs/gcp/gke-cluster';
+import { SEARCH_NODE_POOL, SEARCH_NODE_SYSCTLS } from '../constructs/search/opensearch-cluster';
 import type { CoreStack } from './core-stack';
 import { EnvironmentStack, environmentLabels, googleProvider } from './environment-stack';
 import { nodeNetworkTag } from './naming';
@@ -31,6 +32,8 @@ export class ClusterStack extends EnvironmentStack {
       releaseChannel: env.cluster.releaseChannel,
       nodeServiceAccount: core.nodeServiceAccount.email,
       nodePool: region.nodePool,
+      // The search engine's own pool (stacks/search-stack.ts): only its pods tolerate the taint.
+      dedicatedNodePools: [{ name: SEARCH_NODE_POOL, ...env.search.nodePool, sysctls: SEARCH_NODE_SYSCTLS }],
       maintenanceWindow: env.cluster.maintenanceWindow,
       deletionProtection: env.cluster.deletionProtection,
       labels,

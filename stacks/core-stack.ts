@@ -16,6 +16,7 @@ import { needsGoogleServiceAccount, type WorkloadDefinition } from '../workloads
 import { EnvironmentStack, googleProvider } from './environment-stack';
 import { WORKLOADS_NAMESPACE } from './naming';
 import { serviceAccountIds } from './service-accounts';
+import { SEARCH_SECRETS } from '../constructs/search/opensearch-cluster';
 
 /** APIs the topology uses; enabled once per project and never disabled by Terraform. */
 export const PROJECT_SERVICES = [
@@ -67,6 +68,10 @@ export class CoreStack extends EnvironmentStack {
   /** Secret Manager secrets the workloads read (CoreAccess.secret), by name; values are added out of band. */
   readonly secrets: Record<string, SecretManagerSecret> = {};
   readonly globalAddress: ComputeGlobalAddress;
+  /** The search engine's identity (created by bootstrap). */
+  readonly searchServiceAccount: ExistingServiceAccount;
+  /** Each region's search snapshots bucket, by region name. */
+  readonly searchSnapshotBuckets: Record<string, StorageBucket> = {};
 
   constructor(scope: Construct, env: EnvironmentConfig, workloads: readonly WorkloadDefinition[]) {
     super(scope, env, 'core');
@@ -157,6 +162,30 @@ export class CoreStack extends EnvironmentStack {
         const member = kubernetesServiceAccountPrincipal({ projectId: project, projectNumber: env.project.number, namespace: WORKLOADS_NAMESPACE, name: w.name });
         new SecretManagerSecretIamMember(this, `${w.name}-ksa-${name}`, { secretId: this.secrets[name].id, role: 'roles/secretmanager.secretAccessor', member });
       }
+    }
+
+    // The search engine (docs/search.md): its identity reads its secrets and writes its snapshots.
+    this.searchServiceAccount = new ExistingServiceAccount(this, 'search-engine-sa', { project, accountId: accounts.search });
+    for (const name of Object.values(SEARCH_SECRETS)) {
+      this.secrets[name] ??= new SecretManagerSecret(this, name, { secretId: `${prefix}-${name}`, replication: { auto: {} }, dependsOn: services });
+      new SecretManagerSecretIamMember(this, `search-engine-sa-${name}`, { secretId: this.secrets[name].id, role: 'roles/secretmanager.secretAccessor', member: this.searchServiceAccount.member });
+    }
+    for (const region of env.regions) {
+      // In the engine's region: snapshots and restores stay regional (no cross-region egress per snapshot).
+      const bucket = new StorageBucket(this, `search-snapshots-${region.name}`, {
+        name: `${project}-search-${region.name}`,
+        location: region.name.toUpperCase(),
+        uniformBucketLevelAccess: true,
+        publicAccessPrevention: 'enforced',
+        versioning: { enabled: true },
+        // The repository deletes old snapshots' files itself; a deleted or overwritten object stays recoverable this long.
+        lifecycleRule: [{ action: { type: 'Delete' }, condition: { daysSinceNoncurrentTime: env.search.snapshotRetentionDays, withState: 'ARCHIVED' } }],
+        forceDestroy: false,
+        dependsOn: services,
+      });
+      // objectAdmin: the repository-gcs plugin lists, writes and deletes snapshot files (no bucket-level admin).
+      new StorageBucketIamMember(this, `search-engine-sa-snapshots-${region.name}`, { bucket: bucket.name, role: 'roles/storage.objectAdmin', member: this.searchServiceAccount.member });
+      this.searchSnapshotBuckets[region.name] = bucket;
     }
 
     this.globalAddress = new ComputeGlobalAddress(this, 'lb-ipv4', {

@@ -2,6 +2,7 @@ import { CloudflareProvider } from '@cdktf/provider-cloudflare/lib/provider';
 import { DataGoogleCertificateManagerCertificates } from '@cdktf/provider-google/lib/data-google-certificate-manager-certificates';
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
+import { SEARCH_PATH } from '../workloads/api';
 import type { EnvironmentConfig } from '../config';
 import { managedWafEnabled } from '../config/schema-edge';
 import { CacheRules } from '../constructs/cloudflare/cache-rules';
@@ -83,14 +84,19 @@ export class EdgeStack extends EnvironmentStack {
     });
     const rulesets = [cacheRules.ruleset];
 
-    // Cloudflare allows one rate-limit rule on the Free plan: it covers every rate-limited route.
+    // Cloudflare allows one rate-limit rule on the Free plan: it covers every rate-limited route. Where
+    // the plan has a second, search gets its own budget, evaluated first, and leaves the api's (a
+    // request increments every rule whose expression it matches).
     const rateLimited = routes.filter((route) => route.rateLimited).map((route) => route.edgeExpression);
     if (rateLimited.length > 0) {
+      const search = edge.searchRateLimit;
+      const apiExpression = rateLimited.join(' or ');
       const rateLimit = new RateLimitRule(this, 'api-rate-limit', {
         zoneId,
         plan: edge.plan,
+        before: search ? [{ description: 'Per-visitor request budget on search', expression: SEARCH_PATH.edgeExpression, ...search }] : [],
         description: 'Per-visitor request budget on the API',
-        expression: rateLimited.join(' or '),
+        expression: search ? `(${apiExpression}) and not ${SEARCH_PATH.edgeExpression}` : apiExpression,
         requestsPerPeriod: edge.apiRateLimit.requestsPerPeriod,
         periodSeconds: edge.apiRateLimit.periodSeconds,
       });

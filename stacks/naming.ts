@@ -27,6 +27,11 @@ export function nodeNetworkTag(env: EnvironmentConfig): string {
   return `${env.prefix}-gke-node`;
 }
 
+/** The search engine's namespace, its OpenSearchCluster's name and its HTTP Service (`<name>.<namespace>.svc`). */
+export const SEARCH_NAMESPACE = 'search';
+export const SEARCH_CLUSTER_NAME = 'search';
+/** The operator's namespace (the release's kustomize default). */
+export const SEARCH_OPERATOR_NAMESPACE = 'opensearch-operator-system';
 /** A workload's backend service on the load balancer; its metrics carry it as `backend_target_name`. */
 export function backendServiceName(env: EnvironmentConfig, workload: string): string {
   return `isoscribe-${env.name}-${workload}`;

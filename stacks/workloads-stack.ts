@@ -48,6 +48,15 @@ export const SCRAPE_INTERVAL = '30s';
 export const GKE_AUTH_PLUGIN = { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'gke-gcloud-auth-plugin' } as const;
 
 /**
+ * The kubernetes provider of a stack that applies to `cluster`: its DNS endpoint (CI runners have no
+ * fixed address, and its certificate is publicly trusted: no cluster CA), with a token minted by
+ * GKE's plugin at run time, never read into state as a data source would be.
+ */
+export function clusterKubernetesProvider(scope: Construct, cluster: ClusterStack): KubernetesProvider {
+  return new KubernetesProvider(scope, 'kubernetes', { host: `https://${cluster.gke.dnsEndpoint}`, exec: [{ ...GKE_AUTH_PLUGIN }] });
+}
+
+/**
  * The workloads of one region (workloads/*.ts), each an NGINX-fronted pod, in a namespace that
  * enforces the `restricted` Pod Security profile and denies all traffic but what is listed here.
  *
@@ -76,12 +85,7 @@ export class WorkloadsStack extends EnvironmentStack {
     const ownsIdentityBindings = region.name === env.primaryRegion;
 
     googleProvider(this, env, region.name);
-    new KubernetesProvider(this, 'kubernetes', {
-      // The DNS endpoint: CI runners have no fixed address, and its certificate is publicly trusted (no cluster CA).
-      host: `https://${cluster.gke.dnsEndpoint}`,
-      // A token minted by the plugin at run time, never read into state as a data source would be.
-      exec: [{ ...GKE_AUTH_PLUGIN }],
-    });
+    clusterKubernetesProvider(this, cluster);
 
     this.namespace = new RestrictedNamespace(this, 'namespace', { name: WORKLOADS_NAMESPACE, labels });
     const namespace = this.namespace.name;

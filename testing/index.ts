@@ -6,6 +6,7 @@
  */
 export * from './nginx';
 export * from './pod';
-export { SAMPLE_PAGES, startApiPod, startApiWithDatabase, startFrontendPod, type ApiWithDatabase, type FrontendPod } from './pods';
+export { apiPodSecrets, SAMPLE_PAGES, startApiPod, startApiWithDatabase, startFrontendPod, type ApiWithDatabase, type FrontendPod, type SearchEngineFiles } from './pods';
 export { startMongoWireServer, type MongoWireServer } from '../services/api/test/support/mongo-wire';
+export { startOpenSearch, type OpenSearchCluster, type OpenSearchNode } from '../services/api/test/support/opensearch';
 export { etagOf, startManifestServer, viteManifest, type ManifestServer } from '../services/frontend-server/test/support/manifest-server';

@@ -5,15 +5,41 @@
  */
 import { startMongoWireServer, type MongoWireServer } from '../services/api/test/support/mongo-wire';
 import { startManifestServer, viteManifest, type ManifestServer } from '../services/frontend-server/test/support/manifest-server';
+import { SEARCH_SECRETS } from '../constructs/search/opensearch-cluster';
 import { api } from '../workloads/api';
 import { frontend } from '../workloads/frontend';
 import { startPod, type RunningPod, type StartPodOptions } from './pod';
 
 export { CLIENT_ADDRESS, LB_ADDRESS, startPod, type RunningPod, type StartPodOptions, type TerminationReport } from './pod';
 
-/** The api pod, its mounted secret pointing at `mongoUri`. */
-export function startApiPod(mongoUri: string, options: Omit<StartPodOptions, 'secrets'> = {}): Promise<RunningPod> {
-  return startPod(api, { ...options, secrets: { 'mongodb-uri': mongoUri } });
+/** The engine the api pod's search files name: its api user's password and its HTTP CA certificate (PEM). */
+export interface SearchEngineFiles {
+  readonly password: string;
+  readonly caPem: string;
+}
+
+/**
+ * Every secret the api pod mounts (workloads/api.ts), by core's name: the MongoDB URI and the search
+ * engine's files. Without an engine the search files are empty: nothing in the pod reads them until
+ * SEARCH_* names them, and then the caller passes the engine it started.
+ */
+export function apiPodSecrets(mongoUri: string, search?: SearchEngineFiles): Record<string, string> {
+  return { 'mongodb-uri': mongoUri, [SEARCH_SECRETS.apiPassword]: search?.password ?? '', [SEARCH_SECRETS.caCert]: search?.caPem ?? '' };
+}
+
+/**
+ * The api pod, its mounted secrets pointing at `mongoUri`. Search points at `searchNodes` (test
+ * nodes), or is off; with `search` the pod authenticates with those files as in production, without
+ * it the test nodes run with security off and the credentials are left unset.
+ */
+export function startApiPod(
+  mongoUri: string,
+  options: Omit<StartPodOptions, 'secrets'> & { searchNodes?: string[]; search?: SearchEngineFiles } = {},
+): Promise<RunningPod> {
+  const { search, searchNodes, ...rest } = options;
+  const searchEnv: Record<string, string> = { SEARCH_NODES: searchNodes?.join(',') ?? '' };
+  if (search === undefined) Object.assign(searchEnv, { SEARCH_USERNAME: '', SEARCH_PASSWORD_FILE: '', SEARCH_CA_FILE: '' });
+  return startPod(api, { ...rest, appEnv: { ...searchEnv, ...rest.appEnv }, secrets: apiPodSecrets(mongoUri, search) });
 }
 
 export interface FrontendPod extends RunningPod {

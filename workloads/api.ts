@@ -7,12 +7,42 @@ import { APP, selector } from '../monitoring/metrics';
 import { EdgeCache, PathMatch } from './routes';
 import { WORKLOAD_SERVICES } from './services';
 import { CoreAccess, METRICS_PORT, nodeSleep, nodeSocketProbe, PodFile, type WorkloadDefinition } from './workload';
+import { ENGINE_CLUSTER_LABEL, SEARCH_API_USER, SEARCH_HTTP_PORT, SEARCH_SECRETS } from '../constructs/search/opensearch-cluster';
+import { SEARCH_CLUSTER_NAME, SEARCH_NAMESPACE } from '../stacks/naming';
 
 /** Largest API request body. NGINX answers 413 above it; the app's own limit is the same number. */
 export const API_BODY_LIMIT_KIB = 256;
 /** Where the api reads the MongoDB connection string (Secret Manager, mounted as a file by the CSI driver). */
 export const MONGODB_SECRET_DIR = '/etc/isoscribe/mongodb';
 export const MONGODB_SECRET_KEY = 'uri';
+/**
+ * The search engine of the api's own region (stacks/search-stack.ts; docs/search.md): its HTTP
+ * Service, whose certificate (signed by the CA below) names `<cluster>.<namespace>.svc`.
+ */
+export const SEARCH_NODES = `https://${SEARCH_CLUSTER_NAME}.${SEARCH_NAMESPACE}.svc:${SEARCH_HTTP_PORT}`;
+export const SEARCH_USERNAME = SEARCH_API_USER;
+/** The api user's password and the engine's HTTP CA, from Secret Manager through the add-on. */
+export const searchPassword = PodFile.fromSecretManager({
+  secret: SEARCH_SECRETS.apiPassword,
+  providerClass: 'api-search-password',
+  dir: '/etc/isoscribe/search',
+  key: 'password',
+});
+export const searchCa = PodFile.fromSecretManager({
+  secret: SEARCH_SECRETS.caCert,
+  providerClass: 'api-search-ca',
+  dir: '/etc/isoscribe/search-ca',
+  key: 'ca.crt',
+});
+
+/**
+ * Full-text search (issue 22): inside the api's /api route (same backend, same bypass: results must
+ * show a write within 2 s, and a query string is often personal data, so nothing is kept at the
+ * edge), with its own per-visitor budget where the zone's plan has a second rate-limiting rule
+ * (edge.searchRateLimit; stacks/edge-stack.ts).
+ */
+export const SEARCH_PATH = PathMatch.subtree('/api/v1/search');
+
 /** The api's own graceful-stop budget (SHUTDOWN_TIMEOUT_MS), inside the grace period. */
 const API_SHUTDOWN_SECONDS = 20;
 
@@ -28,7 +58,7 @@ export const api: WorkloadDefinition = {
   name: 'api',
   service: WORKLOAD_SERVICES.api,
   routes: [{ match: PathMatch.subtree('/api'), edgeCache: EdgeCache.bypass('API responses are per request: never cached'), rateLimited: true }],
-  access: [CoreAccess.secret('mongodb-uri')],
+  access: [CoreAccess.secret('mongodb-uri'), CoreAccess.secret(SEARCH_SECRETS.apiPassword), CoreAccess.secret(SEARCH_SECRETS.caCert)],
   pod: ({ env, trustedProxies, paths, drainSeconds }) => ({
     nginx: {
       backend: NginxBackend.unixSocket({ socketPath: paths.socketPath, readinessPath: '/readyz' }),
@@ -53,13 +83,21 @@ export const api: WorkloadDefinition = {
       LOG_LEVEL: 'info',
       METRICS_HOST: '0.0.0.0',
       METRICS_PORT: String(METRICS_PORT),
+      // The region's own engine (docs/search.md), as its api user over TLS verified against its CA.
+      SEARCH_NODES,
+      SEARCH_USERNAME,
+      SEARCH_PASSWORD_FILE: searchPassword.pathIn(paths),
+      SEARCH_CA_FILE: searchCa.pathIn(paths),
+      SEARCH_INDEX: 'documents',
+      // Search's deadline: a query slower than this answers 503 instead of holding the request.
+      SEARCH_TIMEOUT_MS: '1000',
     },
-    files: [mongodbUri],
+    files: [mongodbUri, searchPassword, searchCa],
     livenessCommand: nodeSocketProbe(paths.socketPath, '/healthz', paths.nodeBin),
     // It keeps accepting requests while NGINX drains.
     preStopCommand: nodeSleep(drainSeconds, paths.nodeBin),
     terminationGracePeriodSeconds: drainSeconds + API_SHUTDOWN_SECONDS + 10,
-    egress: [DNS_RULE, mongodbEgress(env.mongodb.reach)],
+    egress: [DNS_RULE, mongodbEgress(env.mongodb.reach), SEARCH_EGRESS],
     metricsPort: METRICS_PORT,
   }),
   monitoring: {
@@ -101,6 +139,12 @@ export const api: WorkloadDefinition = {
       },
     ],
   },
+};
+
+/** The api reaches its region's engine pods on HTTPS 9200 (the engine's policy admits it: SEARCH_CLIENT_LABELS). */
+export const SEARCH_EGRESS: TrafficRule = {
+  peer: Peer.pods(SEARCH_NAMESPACE, { [ENGINE_CLUSTER_LABEL]: SEARCH_CLUSTER_NAME }),
+  ports: [{ port: SEARCH_HTTP_PORT }],
 };
 
 /**

@@ -79,6 +79,9 @@ describe('image pins from push to synth (docker is a stand-in: no container runt
     });
     // NGINX: the reviewed tag, resolved through the Docker Hub remote repository.
     lines.push(`ISOSCRIBE_NGINX_IMAGE_DIGEST=${digestOf(`${staging.nginxImage.repository}:${staging.nginxImage.tag}`)}`);
+    // The search engine and its operator, the same way (docs/search.md).
+    lines.push(`ISOSCRIBE_SEARCH_ENGINE_IMAGE_DIGEST=${digestOf(`${staging.search.engineImage.repository}:${staging.search.engineImage.tag}`)}`);
+    lines.push(`ISOSCRIBE_SEARCH_OPERATOR_IMAGE_DIGEST=${digestOf(`${staging.search.operatorImage.repository}:${staging.search.operatorImage.tag}`)}`);
     expect(output).toBe(`image_pins<<IMAGE_PINS_END\n${lines.join('\n')}\nIMAGE_PINS_END\n`);
   });
 
@@ -93,6 +96,8 @@ describe('image pins from push to synth (docker is a stand-in: no container runt
       expect(staging.workloads[w.name].image).toMatchObject({ tag: SHA, digest: digestOf(staging.workloads[w.name].image.repository) });
     }
     expect(staging.nginxImage.digest).toBe(digestOf(`${staging.nginxImage.repository}:${staging.nginxImage.tag}`));
+    expect(staging.search.engineImage.digest).toBe(digestOf(`${staging.search.engineImage.repository}:${staging.search.engineImage.tag}`));
+    expect(staging.search.operatorImage.digest).toBe(digestOf(`${staging.search.operatorImage.repository}:${staging.search.operatorImage.tag}`));
   });
 
   it('resolves NGINX through the Docker Hub remote repository, never Docker Hub itself, without pulling it', () => {

@@ -8,7 +8,7 @@ const sandbox: EnvironmentSpecifics = {
   project: { id: 'isoscribe-sandbox', number: '123456789012' },
   domain: 'isoscribe-sandbox.com',
   primaryRegion: 'europe-west1',
-  regions: [{ name: 'europe-west1', zones: ['europe-west1-b'] }],
+  regions: [{ name: 'europe-west1', zones: ['europe-west1-b', 'europe-west1-c', 'europe-west1-d'] }],
   mongodb: { reach: { kind: 'publicTls', host: 'sandbox.mongodb.net' } },
   monitoring: { notifications: { page: { emails: ['oncall@sandbox.example'] }, ticket: { emails: ['team@sandbox.example'] } } },
   ingress: { originPull: { trustedCaCertificates: trustedOriginPullCas('staging'), cloudflareCertificateId: '3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b' } },

@@ -116,6 +116,18 @@ describe('config rules: each rejects a bad value and says how to fix it', () => 
       /mongodb\.reach\.endpointIp: "34\.120\.1\.2" is a public address, not a Private Service Connect endpoint; use kind "publicTls"/],
     ['Private Service Connect endpoint that is no address', (e) => { e.mongodb.reach = { kind: 'privateServiceConnect', endpointIp: '10.300.0.1' }; },
       /mongodb\.reach\.endpointIp: "10\.300\.0\.1" is not an IPv4 address/],
+    ['search engine in fewer than three zones outside the disposable tier', (e) => { e.regions[1].zones = ['europe-west1-b', 'europe-west1-c']; },
+      /production\.ts › regions\[1\]\.zones: region europe-west1 hosts the search engine in a production environment and lists 2 zone\(s\); list three zones/],
+    ['search engine with fewer than three nodes', (e) => { e.search.nodes = 2; },
+      /search\.nodes: must be at least 3: the cluster-manager quorum/],
+    ['search heap above half the memory request', (e) => { e.search.heapMi = 16384; },
+      /search\.heapMi: 16384 MiB is more than half the memory request \(24Gi\); .* lower heapMi or raise resources\.requests\.memory/],
+    ['search node pool too small for one engine node per machine', (e) => { e.search.nodes = 7; },
+      /search\.nodePool\.maxNodesPerZone: 2 node\(s\) per zone × 3 zone\(s\) of us-central1 is fewer than search\.nodes \(7\).* raise maxNodesPerZone/],
+    ['search storage class GKE does not bind in the pod\'s zone', (e) => { (e.search.storage as { storageClass: string }).storageClass = 'standard'; },
+      /search\.storage\.storageClass: must be "standard-rwo" \(pd-balanced\) or "premium-rwo"/],
+    ['search engine image tag "latest"', (e) => { e.search.engineImage.tag = 'latest'; },
+      /search\.engineImage\.tag: must be pinned: "latest" moves/],
     ['MongoDB reach of an unknown kind (the old cidrs list)', (e) => { (e.mongodb as unknown) = { reach: { kind: 'cidrs', cidrs: ['10.200.0.0/29'] } }; },
       /mongodb\.reach\.kind: must be "publicTls" .* or "privateServiceConnect"/],
   ];
@@ -177,7 +189,7 @@ describe('config rules: each rejects a bad value and says how to fix it', () => 
 
   it('lists every problem of every environment at once', () => {
     const badDev = variant('dev', (e) => { e.workloads.api.image.tag = 'latest'; });
-    const badProd = variant('production', (e) => { e.project.id = 'X'; e.regions[0].zones = ['asia-east1-a']; });
+    const badProd = variant('production', (e) => { e.project.id = 'X'; e.regions[0].zones = ['asia-east1-a', 'us-central1-b', 'us-central1-c']; });
     let error: unknown;
     try {
       loadEnvironments([badDev, badProd]);

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, ENVIRONMENTS, loadEnvironments } from '../../config';
-import { applyImageOverrides, imageOverrideVariables, NGINX_DIGEST_VARIABLE, RELEASE_VARIABLE } from '../../config/overrides';
+import { applyImageOverrides, imageOverrideVariables, NGINX_DIGEST_VARIABLE, RELEASE_VARIABLE, SEARCH_ENGINE_DIGEST_VARIABLE, SEARCH_OPERATOR_DIGEST_VARIABLE } from '../../config/overrides';
 
 const DIGEST = `sha256:${'ab12'.repeat(16)}`;
 const SHA = '0123456789abcdef0123456789abcdef01234567';
@@ -82,7 +82,8 @@ describe('image overrides from environment variables', () => {
         cwd: root,
         env: {
           ...process.env, CDKTF_OUTDIR: outdir, ISOSCRIBE_ENVS: 'staging', [RELEASE_VARIABLE]: '1',
-          ISOSCRIBE_API_IMAGE_TAG: SHA, ISOSCRIBE_API_IMAGE_DIGEST: DIGEST, ISOSCRIBE_FRONTEND_IMAGE_TAG: SHA, ISOSCRIBE_FRONTEND_IMAGE_DIGEST: DIGEST, ...extra,
+          ISOSCRIBE_API_IMAGE_TAG: SHA, ISOSCRIBE_API_IMAGE_DIGEST: DIGEST, ISOSCRIBE_FRONTEND_IMAGE_TAG: SHA, ISOSCRIBE_FRONTEND_IMAGE_DIGEST: DIGEST,
+          [SEARCH_ENGINE_DIGEST_VARIABLE]: DIGEST, [SEARCH_OPERATOR_DIGEST_VARIABLE]: DIGEST, ...extra,
         },
         encoding: 'utf8',
       });
@@ -100,6 +101,13 @@ describe('image overrides from environment variables', () => {
       const [name] = Object.keys(manifest.stacks).filter((n) => n.startsWith('isoscribe-staging-workloads-'));
       const text = fs.readFileSync(path.join(pinned.outdir, manifest.stacks[name].synthesizedStackPath), 'utf8');
       expect(text).toContain(`/nginxinc/nginx-unprivileged:1.28.0-alpine@${DIGEST}`);
+      // The search engine (its CR and sync job) and the operator run the digests CI resolved.
+      const stackText = (prefix: string) => {
+        const [stack] = Object.keys(manifest.stacks).filter((n) => n.startsWith(prefix));
+        return fs.readFileSync(path.join(pinned.outdir, manifest.stacks[stack].synthesizedStackPath), 'utf8');
+      };
+      expect(stackText('isoscribe-staging-search-operator-')).toContain(`/opensearchproject/opensearch-operator:2.8.0@${DIGEST}`);
+      expect(stackText('isoscribe-staging-search-europe')).toContain(`/opensearchproject/opensearch:2.19.2@${DIGEST}`);
     } finally {
       fs.rmSync(path.dirname(pinned.outdir), { recursive: true, force: true });
     }

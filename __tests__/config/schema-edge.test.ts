@@ -42,6 +42,7 @@ describe('ingress and edge configuration', () => {
       delete input.edge.managedWaf;
       input.edge.plan = plan;
       input.edge.apiRateLimit.periodSeconds = 10;
+      delete input.edge.searchRateLimit;
       return managedWafEnabled(loadEnvironments([input])[0].edge);
     };
     expect([on('free'), on('pro')]).toEqual([false, true]);
@@ -52,7 +53,11 @@ describe('ingress and edge configuration', () => {
       /^config\/production\.ts › edge\.plan: must be the zone's Cloudflare plan: "free", "pro", "business", "enterprise" \(zone Overview › Plan\)/],
     ['a rate-limit period the plan does not offer (Pro: 10 s and 1 min)', (e) => { e.edge.apiRateLimit.periodSeconds = 600; },
       /^config\/production\.ts › edge\.apiRateLimit\.periodSeconds: 600s is not offered on the pro plan \(periods: 10, 60\); pick one of those or change edge\.plan/],
-    ['the managed WAF on a Free zone', (e) => { e.edge.plan = 'free'; e.edge.apiRateLimit.periodSeconds = 10; e.edge.managedWaf = true; },
+    ['a search rate limit on a Free zone (one rule, which the api uses)', (e) => { e.edge.plan = 'free'; e.edge.apiRateLimit.periodSeconds = 10; e.edge.managedWaf = false; },
+      /^config\/production\.ts › edge\.searchRateLimit: the free plan allows 1 rate-limiting rule, which apiRateLimit uses; leave searchRateLimit out \(search then counts against apiRateLimit\)/],
+    ['a search rate-limit period the plan does not offer', (e) => { e.edge.searchRateLimit = { requestsPerPeriod: 10, periodSeconds: 300 }; },
+      /^config\/production\.ts › edge\.searchRateLimit\.periodSeconds: 300s is not offered on the pro plan \(periods: 10, 60\)/],
+    ['the managed WAF on a Free zone', (e) => { e.edge.plan = 'free'; e.edge.apiRateLimit.periodSeconds = 10; e.edge.managedWaf = true; delete e.edge.searchRateLimit; },
       /^config\/production\.ts › edge\.managedWaf: the free plan does not include the Cloudflare Managed Ruleset; set managedWaf to false .*upgrade the zone to Pro/],
     ['a placeholder domain in a production environment', (e) => { e.domain = 'isoscribe.example'; },
       /^config\/production\.ts › domain: "isoscribe\.example" is a reserved placeholder name \(RFC 2606\); set the domain of the environment's Cloudflare zone \(Cloudflare dashboard › Websites\)/],

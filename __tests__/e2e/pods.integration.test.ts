@@ -1,7 +1,7 @@
 /**
  * The e2e run (e2e/e2e.ts) as part of `npm test`: both pods for real on loopback, exactly as the
  * workloads stack configures them, under load through a rolling restart, a MongoDB outage and
- * hostile input. The counts are printed; each scenario's checks must all pass.
+ * hostile input, and search on three OpenSearch nodes losing one. The counts are printed; each scenario's checks must all pass.
  */
 import { DEFAULT_OPTIONS, runE2e, type E2eReport } from '../../e2e/e2e';
 
@@ -10,7 +10,7 @@ let report: E2eReport;
 beforeAll(async () => {
   report = await runE2e(DEFAULT_OPTIONS);
   console.log(report.text);
-}, 90_000);
+}, 240_000);
 
 const failedChecks = (index: number) =>
   report.scenarios[index].checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
@@ -30,5 +30,9 @@ describe('the pods, run for real', () => {
 
   it('serve the frontend throughout', () => {
     expect(failedChecks(3)).toEqual([]);
+  });
+
+  it('keep every write and keep searching when an OpenSearch node (of three, security off here) is lost mid-write', () => {
+    expect(failedChecks(4)).toEqual([]);
   });
 });

@@ -56,6 +56,15 @@ describe('rate limiting against the zone plan', () => {
     );
   });
 
+  it('refuses more rules than the plan allows (Free: 1, Pro: 2), and checks every rule, not only the first', () => {
+    const search = { description: 'search', expression: 'starts_with(http.request.uri.path, "/api/v1/search")', requestsPerPeriod: 10, periodSeconds: 10 };
+    expect(() => new RateLimitRule(stack(), 'rl', { ...base, plan: 'free', periodSeconds: 10, before: [search] })).toThrow(
+      /test\/rl: 2 rate-limiting rules, but the free plan allows 1; drop one \(e\.g\. edge\.searchRateLimit\)/,
+    );
+    expect(() => new RateLimitRule(stack(), 'rl', { ...base, plan: 'pro', periodSeconds: 10, before: [search] })).not.toThrow();
+    expect(() => new RateLimitRule(stack(), 'rl', { ...base, plan: 'pro', periodSeconds: 10, before: [{ ...search, periodSeconds: 600 }] })).toThrow(/a 600s period is not offered on the pro plan/);
+  });
+
   it('refuses a mitigation timeout beyond the plan', () => {
     expect(() => new RateLimitRule(stack(), 'rl', { ...base, plan: 'free', periodSeconds: 10, mitigationTimeoutSeconds: 60 })).toThrow(
       /a 60s mitigation timeout exceeds the free plan's 10s; shorten it/,

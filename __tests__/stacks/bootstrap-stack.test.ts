@@ -63,7 +63,7 @@ function grantsOf(stack: TfJson): Grant[] {
     const accountId = id ? accounts.get(id) : undefined;
     const suffix = accountId?.replace(/^isoscribe-[a-z0-9]+-/, '');
     if (suffix === 'gke-node') return 'node account';
-    return suffix && WORKLOADS.some((w) => w.name === suffix) ? `${suffix} account` : `unknown account ${ref}`;
+    return suffix && (WORKLOADS.some((w) => w.name === suffix) || suffix === 'search-os') ? `${suffix} account` : `unknown account ${ref}`;
   };
   const repositories = new Map(resources(stack, 'google_artifact_registry_repository').map((r) => [`\${google_artifact_registry_repository.${r.__id}.name}`, r]));
   const repositoryOf = (ref: string): string => {
@@ -215,7 +215,10 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
     expect(policy.global_policy_evaluation_mode).toBe('ENABLE');
     const patterns = policy.admission_whitelist_patterns.map((p: TfJson) => p.name_pattern).sort();
     const byName = env.admission.requireAttestation ? [] : WORKLOADS.map((w) => env.workloads[w.name].image.repository);
-    expect(patterns).toEqual([...new Set([...byName, env.nginxImage.repository])].sort().map((r) => `${r}*`));
+    const searchImages = [env.search.engineImage.repository, env.search.operatorImage.repository];
+    expect(patterns).toEqual([...new Set([...byName, env.nginxImage.repository, ...searchImages])].sort().map((r) => `${r}*`));
+    // The engine and its operator come through the project's Docker Hub remote repository, like NGINX.
+    for (const image of searchImages) expect(image).toMatch(new RegExp(`^[a-z]+-docker\\.pkg\\.dev/${env.project.id}/docker-hub/opensearchproject/`));
     // Every pattern is inside this project's registry, and none admits a whole registry or a nested path.
     for (const pattern of patterns) {
       expect(pattern).toMatch(new RegExp(`^[a-z0-9-]+-docker\\.pkg\\.dev/${env.project.id}/[a-z0-9-]+/[a-z0-9._/-]+[a-z0-9]\\*$`));
@@ -276,8 +279,10 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
     // 'each workload account' is one grant on the account of every workload that has one (the api, which only mounts a secret, has none).
     const withAccounts = WORKLOADS.filter(needsGoogleServiceAccount);
     expect(withAccounts.map((w) => w.name)).toEqual(['frontend']);
+    // ... and on the search engine's account (stacks/search-stack.ts binds it to the engine's pods).
+    const accounts = [...withAccounts.map((w) => w.name), 'search-os'];
     const written = RESOURCE_GRANTS.filter((g) => !g.withAttestation || env.admission.requireAttestation)
-      .flatMap((g) => (g.on === 'each workload account' ? withAccounts.map((w) => ({ ...g, on: `${w.name} account` })) : [g]));
+      .flatMap((g) => (g.on === 'each workload account' ? accounts.map((name) => ({ ...g, on: `${name} account` })) : [g]));
     expect(actual).toEqual(written.map((g) => `${g.identity} | ${g.role} | ${g.on} | ${g.condition?.expression(stateBucketName(env)) ?? 'none'}`).sort());
     // Conditions at project level: only the deployer's projectIamAdmin carries one, and it must.
     const conditioned = resources(stack, 'google_project_iam_member').filter((m) => m.condition).map((m) => m.role);

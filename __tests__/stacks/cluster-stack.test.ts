@@ -1,5 +1,5 @@
 import { TerraformStack, Testing } from 'cdktf';
-import { GkeCluster, INITIAL_NODES_PER_ZONE, type GkeClusterProps } from '../../constructs/gcp/gke-cluster';
+import { DEDICATED_POOL_KEY, GkeCluster, INITIAL_NODES_PER_ZONE, type GkeClusterProps } from '../../constructs/gcp/gke-cluster';
 import { environment, onlyResource, resources, synthEnvironment } from '../support/topology';
 
 const production = synthEnvironment(environment('production'));
@@ -9,7 +9,8 @@ const prodRegions = environment('production').regions;
 describe.each(prodRegions.map((r) => [r.name, r] as const))('production cluster in %s', (regionName, region) => {
   const stack = production.json[`isoscribe-production-cluster-${regionName}`];
   const cluster = onlyResource(stack, 'google_container_cluster');
-  const pool = onlyResource(stack, 'google_container_node_pool');
+  const pool = generalPool(stack);
+  const searchPool = resources(stack, 'google_container_node_pool').find((p) => p.__id.startsWith('gke_search-node-pool'))!;
 
   it('is regional, named by convention, with nodes in the configured zones', () => {
     expect(cluster.name).toBe(`isoscribe-production-${regionName}`);
@@ -32,6 +33,24 @@ describe.each(prodRegions.map((r) => [r.name, r] as const))('production cluster 
     expect(Object.values<{ value: string }>(stack.output).map((o) => o.value)).toContain(
       `\${google_container_cluster.${cluster.__id}.control_plane_endpoints_config[0].dns_endpoint_config[0].endpoint}`,
     );
+  });
+
+  it('has a search pool in every zone of the region: tainted so only the engine lands there, labelled for it to ask, sized by the tier, vm.max_map_count set on the node', () => {
+    const env = environment('production');
+    expect(searchPool.name).toBe(`isoscribe-production-${regionName}-search`.slice(0, 40));
+    expect(searchPool.node_locations).toEqual(region.zones);
+    expect(searchPool.node_locations).toHaveLength(3);
+    expect(searchPool.node_config.taint).toEqual([{ key: DEDICATED_POOL_KEY, value: 'search', effect: 'NO_SCHEDULE' }]);
+    expect(searchPool.node_config.labels[DEDICATED_POOL_KEY]).toBe('search');
+    expect(searchPool.node_config.linux_node_config).toEqual({ sysctls: { 'vm.max_map_count': '262144' } });
+    expect(searchPool.node_config.machine_type).toBe(env.search.nodePool.machineType);
+    expect(searchPool.autoscaling).toMatchObject({ min_node_count: env.search.nodePool.minNodesPerZone, max_node_count: env.search.nodePool.maxNodesPerZone });
+    // The same hardening as the general pool, and the general pool carries no taint.
+    for (const key of ['image_type', 'service_account', 'workload_metadata_config', 'shielded_instance_config', 'metadata', 'tags']) {
+      expect([key, searchPool.node_config[key]]).toEqual([key, pool.node_config[key]]);
+    }
+    expect(pool.node_config.taint).toBeUndefined();
+    expect(pool.node_config.linux_node_config).toBeUndefined();
   });
 
   it('is VPC-native on the region subnet from core (a cross-stack reference)', () => {
@@ -138,7 +157,7 @@ describe('node pool sizing', () => {
       ...input,
       regions: input.regions.map((r) => ({ ...r, nodePool: { ...r.nodePool, minNodesPerZone, maxNodesPerZone: 4 } })),
     }));
-    return onlyResource(synthEnvironment(env).json['isoscribe-dev-cluster-us-central1'], 'google_container_node_pool');
+    return generalPool(synthEnvironment(env).json['isoscribe-dev-cluster-us-central1']);
   };
 
   it('starts every pool at a fixed size and never diffs initial_node_count (ForceNew: a change would replace the regional pool)', () => {
@@ -159,6 +178,13 @@ describe('node pool sizing', () => {
     expect(restThree).toEqual(restOne);
   });
 });
+
+/** The cluster's general pool (every workload but the search engine). */
+function generalPool(stack: Record<string, any>) {
+  const pools = resources(stack, 'google_container_node_pool').filter((p) => p.__id.startsWith('gke_node-pool'));
+  expect(pools).toHaveLength(1);
+  return pools[0];
+}
 
 describe('GkeCluster validation', () => {
   const base = (): GkeClusterProps => ({
@@ -182,6 +208,14 @@ describe('GkeCluster validation', () => {
       .toThrow(/masterAuthorizedNetworks "corp": 10\.0\.0\.0\/8 is wider than \/24/);
     expect(() => build({ ...base(), masterAuthorizedNetworks: [{ cidrBlock: '198.51.100.0/24', displayName: 'ci-runners' }] }))
       .toThrow(/masterAuthorizedNetworks "ci-runners": 198\.51\.100\.0\/24 is in 198\.51\.100\.0\/24, a documentation range \(RFC 5737\)/);
+  });
+
+  it('refuses a dedicated pool whose min exceeds its max, or a name used twice, naming the field', () => {
+    const search = { name: 'search', machineType: 'e2-small', minNodesPerZone: 3, maxNodesPerZone: 2 };
+    expect(() => build({ ...base(), dedicatedNodePools: [search] })).toThrow(/dedicatedNodePools\[0\]\.minNodesPerZone \(3\) exceeds maxNodesPerZone \(2\)/);
+    const ok = { ...search, minNodesPerZone: 1 };
+    expect(() => build({ ...base(), dedicatedNodePools: [ok, ok] })).toThrow(/dedicatedNodePools\[1\]\.name "search" is used twice/);
+    expect(() => build({ ...base(), dedicatedNodePools: [{ ...ok, name: 'Search_Pool' }] })).toThrow(/dedicatedNodePools\[0\]\.name "Search_Pool" must be 1-10 lowercase/);
   });
 
   it('refuses nodes outside the cluster region and over-long names', () => {

@@ -1,3 +1,4 @@
+import { SEARCH_SECRETS } from '../../constructs/search/opensearch-cluster';
 import { Testing, TerraformStack } from 'cdktf';
 import { RegionalNetwork } from '../../constructs/gcp/regional-network';
 import { CoreStack, NODE_PROJECT_ROLES, PROJECT_SERVICES } from '../../stacks/core-stack';
@@ -95,25 +96,47 @@ describe('core stack (production)', () => {
   it('creates no service account (the deployer may not): it reads the node and workload accounts the bootstrap stack made', () => {
     expect(resources(core, 'google_service_account')).toEqual([]);
     const ids = dataSources(core, 'google_service_account').map((a) => a.account_id).sort();
-    // No account for the api: it only mounts a secret, which the add-on reads as its Kubernetes service account.
-    expect(ids).toEqual(['isoscribe-production-frontend', 'isoscribe-production-gke-node']);
+    // No account for the api: it only mounts secrets, which the add-on reads as its Kubernetes service account.
+    expect(ids).toEqual(['isoscribe-production-frontend', 'isoscribe-production-gke-node', 'isoscribe-production-search-os']);
   });
 
   it('keeps the static bundle bucket versioned, with uniform access', () => {
-    const bucket = onlyResource(core, 'google_storage_bucket');
-    expect(bucket).toMatchObject({ name: 'isoscribe-prod-static-bundles', uniform_bucket_level_access: true, versioning: { enabled: true } });
-    const read = onlyResource(core, 'google_storage_bucket_iam_member');
-    expect(read).toMatchObject({ role: 'roles/storage.objectViewer' });
-    expect(read.member).toMatch(/frontend-sa_account/);
+    const bucket = resources(core, 'google_storage_bucket').find((b) => b.name === 'isoscribe-prod-static-bundles');
+    expect(bucket).toMatchObject({ uniform_bucket_level_access: true, versioning: { enabled: true } });
+    const reads = resources(core, 'google_storage_bucket_iam_member').filter((m) => m.role === 'roles/storage.objectViewer');
+    expect(reads).toHaveLength(1);
+    expect(reads[0].member).toMatch(/frontend-sa_account/);
+  });
+
+  it('gives every region a private, versioned search snapshots bucket in that region, objectAdmin to the search account alone', () => {
+    const env = environment('production');
+    const buckets = resources(core, 'google_storage_bucket').filter((b) => b.name.includes('-search-'));
+    expect(buckets.map((b) => [b.name, b.location]).sort()).toEqual(env.regions.map((r) => [`isoscribe-prod-search-${r.name}`, r.name.toUpperCase()]).sort());
+    for (const b of buckets) {
+      expect(b).toMatchObject({ uniform_bucket_level_access: true, public_access_prevention: 'enforced', versioning: { enabled: true }, force_destroy: false });
+      expect(b.lifecycle_rule[0].condition.days_since_noncurrent_time).toBe(env.search.snapshotRetentionDays);
+      expect(b.name.length).toBeLessThanOrEqual(63);
+    }
+    const admins = resources(core, 'google_storage_bucket_iam_member').filter((m) => m.role === 'roles/storage.objectAdmin');
+    expect(admins).toHaveLength(env.regions.length);
+    for (const a of admins) expect(a.member).toMatch(/search-engine-sa_account/);
   });
 
   it('creates the MongoDB secret container, never a version (the value is added out of band)', () => {
-    expect(onlyResource(core, 'google_secret_manager_secret').secret_id).toBe('isoscribe-production-mongodb-uri');
+    const secrets = resources(core, 'google_secret_manager_secret').map((x) => x.secret_id).sort();
+    expect(secrets).toEqual(['mongodb-uri', ...Object.values(SEARCH_SECRETS)].map((n) => `isoscribe-production-${n}`).sort());
     expect(resources(core, 'google_secret_manager_secret_version')).toHaveLength(0);
+    const access = resources(core, 'google_secret_manager_secret_iam_member');
+    for (const a of access) expect(a.role).toBe('roles/secretmanager.secretAccessor');
+    // The api reads its MongoDB URI, its search password and the engine's CA certificate; never the CA key or the admin's.
+    const apiReads = access.filter((a) => /\/sa\/api$/.test(a.member)).map((a) => a.secret_id).sort();
+    expect(apiReads).toHaveLength(3);
+    expect(apiReads.join(' ')).not.toMatch(/search-ca-key|search-admin-password|search-internal-users/);
+    expect(access.filter((a) => /search-engine-sa_account/.test(a.member))).toHaveLength(Object.values(SEARCH_SECRETS).length);
   });
 
   it('lets the api\'s Kubernetes service account principal (and no Google service account) read the MongoDB secret, as Google\'s add-on page grants it', () => {
-    const access = onlyResource(core, 'google_secret_manager_secret_iam_member');
+    const access = resources(core, 'google_secret_manager_secret_iam_member').find((a) => /mongodb-uri/.test(a.secret_id))!;
     expect(access.role).toBe('roles/secretmanager.secretAccessor');
     const { id, number } = environment('production').project;
     expect(access.member).toBe(`principal://iam.googleapis.com/projects/${number}/locations/global/workloadIdentityPools/${id}.svc.id.goog/subject/ns/isoscribe/sa/api`);

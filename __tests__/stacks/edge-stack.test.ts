@@ -124,11 +124,22 @@ describe('edge stack (production)', () => {
     });
   });
 
-  it('rate-limits /api/* per visitor from config', () => {
-    const [rule] = rulesetOf(edge, 'http_ratelimit')!.rules;
+  it('rate-limits /api/v1/search per visitor with its own budget first, and the rest of /api/* with the api\'s (a search counts once)', () => {
+    const [search, rule] = rulesetOf(edge, 'http_ratelimit')!.rules;
+    const searchPath = '(http.request.uri.path eq "/api/v1/search" or starts_with(http.request.uri.path, "/api/v1/search/"))';
+    expect(search).toMatchObject({
+      action: 'block',
+      expression: searchPath,
+      ratelimit: {
+        characteristics: ['cf.colo.id', 'ip.src'],
+        period: env.edge.searchRateLimit!.periodSeconds,
+        requests_per_period: env.edge.searchRateLimit!.requestsPerPeriod,
+      },
+    });
+    expect(env.edge.searchRateLimit!.requestsPerPeriod).toBeLessThan(env.edge.apiRateLimit.requestsPerPeriod);
     expect(rule).toMatchObject({
       action: 'block',
-      expression: EDGE_PATHS.api,
+      expression: `(${EDGE_PATHS.api}) and not ${searchPath}`,
       ratelimit: {
         characteristics: ['cf.colo.id', 'ip.src'],
         period: env.edge.apiRateLimit.periodSeconds,
@@ -136,6 +147,14 @@ describe('edge stack (production)', () => {
         mitigation_timeout: env.edge.apiRateLimit.periodSeconds,
       },
     });
+  });
+
+  it('on a Free zone (dev), search has no rule of its own: the one rule covers all of /api/*', () => {
+    const dev = environment('dev');
+    expect(dev.edge.searchRateLimit).toBeUndefined();
+    const rules = rulesetOf(synthEnvironment(dev).json['isoscribe-dev-edge'], 'http_ratelimit')!.rules;
+    expect(rules).toHaveLength(1);
+    expect(rules[0].expression).toBe(EDGE_PATHS.api);
   });
 
   it('executes the Cloudflare Managed Ruleset where the plan allows it (production), and not otherwise (dev)', () => {

@@ -99,7 +99,7 @@ describe('ingress stack (production: three regions, three zones each)', () => {
     it('serve /static/* from core\'s bundle bucket, readable objects but no public listing, no second cache', () => {
       const bucket = onlyResource(ingress, 'google_compute_backend_bucket');
       expect(bucket.enable_cdn).toBe(false);
-      const coreBucket = onlyResource(core, 'google_storage_bucket');
+      const coreBucket = resources(core, 'google_storage_bucket').find((b) => b.name.endsWith('-static-bundles'))!;
       expect(bucket.bucket_name).toMatch(/cross-stack-reference-input-isoscribe-production-core/);
       const grant = onlyResource(ingress, 'google_storage_bucket_iam_member');
       expect(grant).toMatchObject({ member: 'allUsers', role: 'roles/storage.legacyObjectReader' });

@@ -67,6 +67,11 @@ describe('the scan fails, naming the stack and address', () => {
       /› google_sql_database_instance\.db\.settings\.root_password: a literal value in an attribute named like a secret/,
     ],
     [
+      'a literal password beside a reference named <what>From (the reference itself is no value)',
+      (s) => (s.resource.kubernetes_manifest = { user: { manifest: { spec: { passwordFrom: { name: 'api', key: 'password' }, password: 'hunter2' } } } }),
+      /› kubernetes_manifest\.user\.manifest\.spec\.password: a literal value in an attribute named like a secret/,
+    ],
+    [
       'a connection string with its password inline, under a harmless name',
       (s) => (Object.values<TfJson>(s.resource.kubernetes_deployment_v1)[0].metadata.annotations = { note: 'mongodb://app:pw@db.internal:27017/x' }),
       /› kubernetes_deployment_v1\.\S+\.metadata\.annotations\.note: a literal value that looks like key material/,

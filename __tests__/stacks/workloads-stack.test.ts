@@ -268,9 +268,17 @@ describe.each(ENV_REGIONS)('%s workloads in %s', (envName, regionName) => {
       expect(named(stack, 'kubernetes_service_v1', w).spec.port.map((p: TfJson) => p.port)).toEqual([NGINX_PORT]);
     });
 
+    it('reaches in-cluster pods only as the definition says: the api its region\'s search engine on 9200, nothing else', () => {
+      const policy = named(stack, 'kubernetes_network_policy_v1', w);
+      const inCluster = policy.spec.egress.filter((e: TfJson) => e.to.some((t: TfJson) => t.namespace_selector?.match_labels?.['kubernetes.io/metadata.name'] !== 'kube-system' && t.namespace_selector));
+      expect(inCluster).toEqual(w === 'api'
+        ? [{ to: [{ namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': 'search' } }, pod_selector: { match_labels: { 'opster.io/opensearch-cluster': 'search' } } }], ports: [{ port: '9200', protocol: 'TCP' }] }]
+        : []);
+    });
+
     it('may reach the cluster DNS on 53/UDP and 53/TCP only: the node\'s NodeLocal DNSCache (its pods or its link-local address) or kube-dns', () => {
       const policy = named(stack, 'kubernetes_network_policy_v1', w);
-      const dns = policy.spec.egress.filter((e: TfJson) => e.to.some((t: TfJson) => t.namespace_selector));
+      const dns = policy.spec.egress.filter((e: TfJson) => e.to.some((t: TfJson) => t.namespace_selector?.match_labels?.['kubernetes.io/metadata.name'] === 'kube-system' || t.ip_block?.cidr === '169.254.20.10/32'));
       const kubeSystem = { namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': 'kube-system' } } };
       expect(dns).toEqual([
         {

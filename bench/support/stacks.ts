@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startPod, type RunningNginx, type RunningPod, type StartPodOptions } from '../../testing';
+import { apiPodSecrets, startPod, type RunningNginx, type RunningPod, type StartPodOptions } from '../../testing';
 import { get, waitUntil } from '../../testing/util';
 import { api } from '../../workloads/api';
 
@@ -58,8 +58,9 @@ export async function startOurs(options: OursOptions): Promise<BenchStack> {
   const entry = join(dir, 'dist', 'server.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing; build it first (buildApi() for this checkout)`);
   return benchPod(options.name ?? 'ours', options.logFile, {
-    secrets: { 'mongodb-uri': options.mongoUri },
-    appEnv: definedEnv({ MONGODB_DB: options.dbName, ...options.env }),
+    secrets: apiPodSecrets(options.mongoUri),
+    // Search off unless asked for (bench/search.ts): these figures compare the documents API with the peer's.
+    appEnv: definedEnv({ MONGODB_DB: options.dbName, SEARCH_NODES: '', SEARCH_USERNAME: '', SEARCH_PASSWORD_FILE: '', SEARCH_CA_FILE: '', ...options.env }),
     appCommand: ({ nodeFlags }) => ({
       command: process.execPath,
       args: [...(options.podNodeFlags === false ? [] : nodeFlags), ...(options.nodeArgs ?? []), entry],
@@ -80,7 +81,7 @@ export async function startPeer(options: PeerOptions): Promise<BenchStack> {
   const gunicorn = join(PEER_VENV, 'bin', 'gunicorn');
   if (!existsSync(gunicorn)) throw new Error(`${gunicorn} is missing; run ci/install/bench-tools.sh`);
   return benchPod(`peer, ${options.workers} worker${options.workers === 1 ? '' : 's'}`, undefined, {
-    secrets: { 'mongodb-uri': options.mongoUri },
+    secrets: apiPodSecrets(options.mongoUri),
     appEnv: definedEnv({ MONGODB_URI: options.mongoUri, MONGODB_DB: options.dbName, ...options.env }),
     appCommand: ({ socketPath }) => ({
       command: gunicorn,
@@ -129,7 +130,7 @@ async function benchPod(name: string, logFile: string | undefined, options: Star
   };
 }
 
-function childPids(pid: number): number[] {
+export function childPids(pid: number): number[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {

@@ -21,6 +21,24 @@ export interface GkeNodePoolProps {
   readonly diskType?: string;
 }
 
+/**
+ * A node pool for one workload alone: its nodes carry a NoSchedule taint that only that workload
+ * tolerates, and a label it selects, so nothing else lands there and it lands nowhere else.
+ */
+export interface DedicatedNodePoolProps extends GkeNodePoolProps {
+  /** Suffix of the pool's name, the taint's value and the label's value, e.g. `search`. */
+  readonly name: string;
+  /**
+   * Node-level kernel parameters (`linux_node_config.sysctls`), from the set GKE allows
+   * (https://cloud.google.com/kubernetes-engine/docs/how-to/node-system-config#sysctl-options).
+   * @default {}
+   */
+  readonly sysctls?: Record<string, string>;
+}
+
+/** The taint key and node label key of dedicated pools; the value is the pool's name. */
+export const DEDICATED_POOL_KEY = 'isoscribe.dev/dedicated';
+
 export interface GkeClusterProps {
   /** Cluster name, at most 40 characters. */
   readonly name: string;
@@ -47,6 +65,8 @@ export interface GkeClusterProps {
   /** Email of the dedicated, least-privilege node service account. */
   readonly nodeServiceAccount: string;
   readonly nodePool: GkeNodePoolProps;
+  /** Pools for one workload each (tainted and labelled `DEDICATED_POOL_KEY=<name>`). @default [] */
+  readonly dedicatedNodePools?: readonly DedicatedNodePoolProps[];
   /** Recurring maintenance window (RFC 3339 times + RRULE). */
   readonly maintenanceWindow: { startTime: string; endTime: string; recurrence: string };
   /** Refuse deletion of the cluster through Terraform. */
@@ -70,6 +90,8 @@ export interface GkeClusterProps {
 export class GkeCluster extends Construct {
   readonly cluster: ContainerCluster;
   readonly nodePool: ContainerNodePool;
+  /** The dedicated pools, by name. */
+  readonly dedicatedNodePools: Record<string, ContainerNodePool> = {};
   /** Network tags the nodes carry. */
   readonly nodeTags: string[];
   /**
@@ -159,9 +181,23 @@ export class GkeCluster extends Construct {
       deletionProtection: props.deletionProtection,
     });
 
-    const pool = props.nodePool;
-    this.nodePool = new ContainerNodePool(this, 'node-pool', {
-      name: `${props.name}-pool`.slice(0, 40),
+    this.nodePool = this.pool('node-pool', `${props.name}-pool`, props, props.nodePool, {});
+    for (const dedicated of props.dedicatedNodePools ?? []) {
+      // NO_SCHEDULE: only pods tolerating the taint land here; the label lets them ask for it.
+      this.dedicatedNodePools[dedicated.name] = this.pool(`${dedicated.name}-node-pool`, `${props.name}-${dedicated.name}`, props, dedicated, {
+        taint: [{ key: DEDICATED_POOL_KEY, value: dedicated.name, effect: 'NO_SCHEDULE' }],
+        labels: { [DEDICATED_POOL_KEY]: dedicated.name },
+        ...(dedicated.sysctls && Object.keys(dedicated.sysctls).length > 0 ? { linuxNodeConfig: { sysctls: dedicated.sysctls } } : {}),
+      });
+    }
+    this.dnsEndpoint = this.cluster.controlPlaneEndpointsConfig.dnsEndpointConfig.endpoint;
+  }
+
+  private pool(id: string, name: string, props: GkeClusterProps, pool: GkeNodePoolProps, extra: PoolExtras): ContainerNodePool {
+    const labels = props.labels ?? {};
+    const hardened = hardenedNodeConfig(props.nodeServiceAccount, labels, this.nodeTags);
+    return new ContainerNodePool(this, id, {
+      name: name.slice(0, 40),
       project: props.project,
       cluster: this.cluster.id,
       location: props.location,
@@ -181,12 +217,21 @@ export class GkeCluster extends Construct {
         machineType: pool.machineType,
         diskSizeGb: pool.diskSizeGb ?? DEFAULT_NODE_DISK_SIZE_GB,
         diskType: pool.diskType ?? DEFAULT_NODE_DISK_TYPE,
-        ...hardenedNodeConfig(props.nodeServiceAccount, labels, this.nodeTags),
+        ...hardened,
+        labels: { ...hardened.labels, ...extra.labels },
+        taint: extra.taint,
+        linuxNodeConfig: extra.linuxNodeConfig,
       },
     });
-    this.dnsEndpoint = this.cluster.controlPlaneEndpointsConfig.dnsEndpointConfig.endpoint;
   }
 }
+
+interface PoolExtras {
+  readonly taint?: { key: string; value: string; effect: string }[];
+  readonly labels?: Record<string, string>;
+  readonly linuxNodeConfig?: { sysctls: Record<string, string> };
+}
+
 
 /** Nodes per zone a new pool starts with; afterwards the autoscaler (min/max from config) sizes it. */
 export const INITIAL_NODES_PER_ZONE = 1;
@@ -223,8 +268,15 @@ function validate(props: GkeClusterProps): void {
   for (const zone of props.nodeLocations) {
     if (!zone.startsWith(`${props.location}-`)) problems.push(`nodeLocations "${zone}" is not in ${props.location}`);
   }
-  if (props.nodePool.minNodesPerZone > props.nodePool.maxNodesPerZone) {
-    problems.push(`nodePool.minNodesPerZone (${props.nodePool.minNodesPerZone}) exceeds maxNodesPerZone (${props.nodePool.maxNodesPerZone})`);
+  for (const [field, pool] of [['nodePool', props.nodePool] as const, ...(props.dedicatedNodePools ?? []).map((p, i) => [`dedicatedNodePools[${i}]`, p] as const)]) {
+    if (pool.minNodesPerZone > pool.maxNodesPerZone) {
+      problems.push(`${field}.minNodesPerZone (${pool.minNodesPerZone}) exceeds maxNodesPerZone (${pool.maxNodesPerZone})`);
+    }
   }
+  const names = (props.dedicatedNodePools ?? []).map((p) => p.name);
+  names.forEach((n, i) => {
+    if (!/^[a-z][a-z0-9-]{0,9}$/.test(n)) problems.push(`dedicatedNodePools[${i}].name "${n}" must be 1-10 lowercase letters, digits or "-" (it becomes the pool name, a label and a taint value)`);
+    if (names.indexOf(n) !== i) problems.push(`dedicatedNodePools[${i}].name "${n}" is used twice; give each pool its own name`);
+  });
   if (problems.length > 0) throw new Error(`GkeCluster ${props.name}: ${problems.join('; ')}`);
 }

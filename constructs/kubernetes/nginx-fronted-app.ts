@@ -346,7 +346,7 @@ function resources(r: ContainerResources) {
 }
 
 /** What the `restricted` Pod Security Standard asks of every container, and a read-only root. */
-function restrictedContainer(uid: number): DeploymentV1SpecTemplateSpecContainerSecurityContext {
+export function restrictedContainer(uid: number): DeploymentV1SpecTemplateSpecContainerSecurityContext {
   return {
     runAsNonRoot: true,
     runAsUser: String(uid),

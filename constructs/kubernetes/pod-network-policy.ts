@@ -27,6 +27,15 @@ export class Peer {
   }
 
   /**
+   * Pods of one namespace (by its `kubernetes.io/metadata.name` label), those matching `podLabels`
+   * or, with none given, all of them.
+   */
+  static pods(namespace: string, podLabels: Record<string, string> = {}): Peer {
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) throw new Error(`Peer.pods: namespace "${namespace}" must be a DNS label`);
+    return new Peer([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } }, podSelector: { matchLabels: { ...podLabels } } }]);
+  }
+
+  /**
    * The cluster DNS as a pod reaches it on GKE with NodeLocal DNSCache (GkeCluster turns it on):
    * - the node's cache, `node-local-dns` pods in kube-system ("When your Pods make a DNS request,
    *   the request first goes to the local cache on the same node",

@@ -75,7 +75,7 @@ export function secretsInState(stack: Json): StateSecretFinding[] {
     for (const [path, value] of literals(body, [])) {
       const at = `${address}.${path.join('.')}`;
       const names = path.filter((p): p is string => typeof p === 'string');
-      if (names.some((n) => SECRET_VALUE_NAME.test(snakeCase(n))) || (/secret/.test(type) && SECRET_PAYLOAD.test(names[0] ?? ''))) {
+      if (names.some((n) => SECRET_VALUE_NAME.test(snakeCase(n)) && !REFERENCE_NAME.test(snakeCase(n))) || (/secret/.test(type) && SECRET_PAYLOAD.test(names[0] ?? ''))) {
         findings.push({ address: at, why: 'a literal value in an attribute named like a secret' });
       } else if (typeof value === 'string' && KEY_MATERIAL.some((pattern) => pattern.test(value))) {
         findings.push({ address: at, why: 'a literal value that looks like key material' });
@@ -88,6 +88,12 @@ export function secretsInState(stack: Json): StateSecretFinding[] {
 /** Attribute names that hold a secret value (not a secret's id or name, nor a switch about tokens). */
 const SECRET_VALUE_NAME =
   /passw(or)?d|passphrase|private_?key|secret_(data|text|string|value|key)$|client_secret|api_?key$|access_?token$|^token$|_token_value$|credentials?$|connection_?string|hmac|pre_?shared_?key|tunnel_secret/;
+
+/**
+ * Kubernetes names an attribute that points at a secret `<what>From` or `<what>Ref` (valueFrom,
+ * passwordFrom, secretKeyRef): under it are a Secret's name and key, never the value.
+ */
+const REFERENCE_NAME = /_(from|ref)$/;
 
 /** In a type that says "secret" (kubernetes_secret_v1, ...), these maps are the payload. */
 const SECRET_PAYLOAD = /^(data|binary_data|string_data)$/;

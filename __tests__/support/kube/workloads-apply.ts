@@ -167,10 +167,12 @@ export function prepareStack(opts: PrepareStackOptions): PreparedStack {
         },
       ],
     },
-    resource: {
-      kubernetes_deployment_v1: Object.fromEntries(Object.keys(stack.resource?.kubernetes_deployment_v1 ?? {}).map((n) => [n, { wait_for_rollout: false }])),
-    },
   };
+  // An override block with no resource in it is invalid HCL (a stack without Deployments, like search-<region>).
+  const deployments = Object.keys(stack.resource?.kubernetes_deployment_v1 ?? {});
+  if (deployments.length > 0) {
+    (override as Json).resource = { kubernetes_deployment_v1: Object.fromEntries(deployments.map((n) => [n, { wait_for_rollout: false }])) };
+  }
   fs.writeFileSync(path.join(dir, 'zz_test_override.tf.json'), JSON.stringify(override, null, 2));
 
   const credentialPlugin = writeCredentialPluginStandIn(path.join(root, 'bin'), opts.pluginToken);

@@ -13,11 +13,16 @@ import { DocumentStore, ensureDocumentIndexes } from './documents/store';
 import { HttpError, errorCode } from './http-errors';
 import { ApiMetrics, startMetricsServer } from './metrics';
 import { MongoConnection, errorSummary, isUnavailableError } from './mongo';
+import { SearchEngine, SearchUnavailableError } from './search/engine';
+import { SearchIndexer } from './search/indexer';
+import { searchRoutes } from './search/routes';
 
 declare module 'fastify' {
   interface FastifyInstance {
     mongo: MongoConnection;
     analytics: BoundedQueue<RequestRecord>;
+    /** Undefined when SEARCH_NODES is unset. */
+    searchIndexer: SearchIndexer | undefined;
     /** Absent without METRICS_PORT. */
     metrics: ApiMetrics | undefined;
   }
@@ -27,6 +32,7 @@ declare module 'fastify' {
 }
 
 const unavailableMessage = 'MongoDB is unreachable; retry shortly';
+const searchUnavailableMessage = 'search is unavailable right now; retry shortly';
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function buildApp(config: Config): FastifyInstance {
@@ -57,6 +63,16 @@ export function buildApp(config: Config): FastifyInstance {
   });
   app.decorate('mongo', mongo);
   app.decorate('analytics', analytics);
+  const searchEngine = config.search ? new SearchEngine(config.search) : undefined;
+  const searchIndexer = searchEngine
+    ? new SearchIndexer(() => mongo.db, searchEngine, {
+        pollMs: config.search!.indexerPollMs,
+        batchSize: config.search!.indexerBatchSize,
+        log: app.log,
+        mongoReady: () => mongo.isReady(),
+      })
+    : undefined;
+  app.decorate('searchIndexer', searchIndexer);
   const metrics = config.metrics && new ApiMetrics({ analytics: () => analytics.stats(), mongodbDeadlineExpiries: () => mongo.deadlineExpiries });
   app.decorate('metrics', metrics);
   if (metrics && config.metrics) {
@@ -114,6 +130,7 @@ export function buildApp(config: Config): FastifyInstance {
   app.addHook('onReady', async () => {
     void mongo.start(); // in the background: the API serves (503 on data) while MongoDB is away
     analytics.start();
+    searchIndexer?.start();
   });
 
   let shutdownDeadline = 0;
@@ -128,6 +145,8 @@ export function buildApp(config: Config): FastifyInstance {
     done(null, payload);
   });
   app.addHook('onClose', async () => {
+    await searchIndexer?.stop();
+    await searchEngine?.close();
     const lost = await analytics.drain(shutdownDeadline || Date.now() + 1000);
     if (lost > 0) app.log.warn({ lost }, 'request_log records not flushed before shutdown');
     await mongo.close();
@@ -153,6 +172,9 @@ export function buildApp(config: Config): FastifyInstance {
   const store = new DocumentStore(
     () => mongo.db,
     (operation) => mongo.run(operation),
+    undefined,
+    searchIndexer !== undefined,
+    () => searchIndexer?.wake(),
   );
   app.register(
     async (api) => {
@@ -165,6 +187,8 @@ export function buildApp(config: Config): FastifyInstance {
     },
     { prefix: '/api/v1' },
   );
+  // Search needs the engine, not MongoDB: it answers while MongoDB is away, and the other way round.
+  app.register(searchRoutes, { prefix: '/api/v1', engine: searchEngine });
 
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}`, requestId: request.id });
@@ -172,9 +196,10 @@ export function buildApp(config: Config): FastifyInstance {
   app.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
     const statusCode = statusOf(err);
     // Expected outcomes (4xx, MongoDB away) are in request_log already; only bugs get an error line.
-    if (statusCode >= 500 && !(err instanceof HttpError) && !isUnavailableError(err)) request.log.error({ err }, 'request failed');
-    if (statusCode === 503) metrics?.mongodbUnavailableAnswer(); // the API's only 503: MongoDB away (fail-fast or mid-operation)
-    const message = isUnavailableError(err) ? unavailableMessage : statusCode === 500 ? 'internal error' : err.message;
+    if (statusCode >= 500 && !(err instanceof HttpError) && !isUnavailableError(err) && !(err instanceof SearchUnavailableError)) request.log.error({ err }, 'request failed');
+    // MongoDB away (fail-fast or mid-operation); search's 503s (engine away, not configured) are not MongoDB's.
+    if (statusCode === 503 && !(err instanceof SearchUnavailableError) && request.routeOptions.url !== '/api/v1/search') metrics?.mongodbUnavailableAnswer();
+    const message = isUnavailableError(err) ? unavailableMessage : err instanceof SearchUnavailableError ? searchUnavailableMessage : statusCode === 500 ? 'internal error' : err.message;
     const extra = err instanceof HttpError ? err.extra : {};
     return reply.code(statusCode).send({ error: errorCode(statusCode), message, requestId: request.id, ...extra });
   });
@@ -183,7 +208,7 @@ export function buildApp(config: Config): FastifyInstance {
 }
 
 function statusOf(err: FastifyError | HttpError): number {
-  if (isUnavailableError(err)) return 503;
+  if (isUnavailableError(err) || err instanceof SearchUnavailableError) return 503;
   if ('validation' in err && err.validation) return 400;
   const code = err.statusCode;
   return code !== undefined && code >= 400 && code < 600 ? code : 500;

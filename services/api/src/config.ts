@@ -27,8 +27,26 @@ export interface Config {
   };
   shutdownTimeoutMs: number;
   logLevel: LogLevel;
+  /** The search engine; undefined when SEARCH_NODES is unset (the search route answers 503, nothing else changes). */
+  search: SearchConfig | undefined;
   /** Prometheus metrics on their own TCP listener; absent when METRICS_PORT is unset (no instrumentation at all). */
   metrics?: { host: string; port: number };
+}
+
+export interface SearchConfig {
+  /** Base URLs of the engine's nodes (the client spreads requests and skips dead ones). */
+  nodes: string[];
+  auth: { username: string; password: string } | undefined;
+  /** PEM of the CA that signed the engine's certificate, when it is not a public one. */
+  caPem: string | undefined;
+  /** The alias every read and write goes through; versioned indices sit behind it. */
+  alias: string;
+  /** Deadline of a search (and of one indexing round trip). */
+  timeoutMs: number;
+  /** How often the indexer looks for pending documents when no local write woke it. */
+  indexerPollMs: number;
+  /** Most documents (and deletions) one indexing round takes. */
+  indexerBatchSize: number;
 }
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -59,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 20_000, 1000, 600_000),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', logLevels),
+    search: searchFrom(env),
     metrics: metricsFrom(env),
   };
 }
@@ -72,6 +91,61 @@ function metricsFrom(env: NodeJS.ProcessEnv): Config['metrics'] {
     host: text(env, 'METRICS_HOST', '127.0.0.1', /^[0-9A-Za-z.:-]+$/, 'an IP address to listen on, e.g. "0.0.0.0" for the pod IP'),
     port: int(env, 'METRICS_PORT', 0, 1, 65535),
   };
+}
+
+/** The settings an operator command (search:reindex) needs: MongoDB and search, no listener. */
+export function loadToolConfig(env: NodeJS.ProcessEnv): { mongo: Pick<Config['mongo'], 'uri' | 'dbName'>; search: SearchConfig | undefined } {
+  return {
+    mongo: { uri: mongoUriFrom(env), dbName: text(env, 'MONGODB_DB', 'isoscribe', /^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, "_" or "-", at most 63') },
+    search: searchFrom(env),
+  };
+}
+
+function searchFrom(env: NodeJS.ProcessEnv): SearchConfig | undefined {
+  const rawNodes = env.SEARCH_NODES;
+  if (rawNodes === undefined || rawNodes.trim() === '') return undefined;
+  const nodes = rawNodes.split(',').map((node) => node.trim());
+  for (const node of nodes) {
+    let url: URL | undefined;
+    try {
+      url = new URL(node);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || (url.pathname !== '/' && url.pathname !== '') || url.username || url.password) {
+      throw new ConfigError(`SEARCH_NODES must be comma-separated base URLs such as "https://search.example:9200", without credentials (got "${node}")`);
+    }
+  }
+  // Empty counts as unset, as for every optional setting.
+  const username = env.SEARCH_USERNAME || undefined;
+  const passwordFile = env.SEARCH_PASSWORD_FILE || undefined;
+  if ((username === undefined) !== (passwordFile === undefined)) {
+    throw new ConfigError('SEARCH_USERNAME and SEARCH_PASSWORD_FILE go together: set both (the password file is the mounted secret) or neither');
+  }
+  const password = passwordFile === undefined ? undefined : readSecretFile('SEARCH_PASSWORD_FILE', passwordFile, 'mount the search password secret there');
+  if (password === '') throw new ConfigError(`SEARCH_PASSWORD_FILE (${passwordFile}) is empty; it must hold the search user's password`);
+  const caFile = env.SEARCH_CA_FILE || undefined;
+  const caPem = caFile === undefined ? undefined : readSecretFile('SEARCH_CA_FILE', caFile, 'mount the engine\'s CA certificate there');
+  if (caPem !== undefined && !caPem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError(`SEARCH_CA_FILE (${caFile}) must hold a PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  }
+  return {
+    nodes,
+    auth: username === undefined ? undefined : { username, password: password! },
+    caPem,
+    alias: text(env, 'SEARCH_INDEX', 'documents', /^[a-z][a-z0-9_-]{0,99}$/, 'a lowercase index alias: a letter, then letters, digits, "_" or "-", at most 100'),
+    timeoutMs: int(env, 'SEARCH_TIMEOUT_MS', 1000, 50, 60_000),
+    indexerPollMs: int(env, 'SEARCH_INDEXER_POLL_MS', 250, 10, 60_000),
+    indexerBatchSize: int(env, 'SEARCH_INDEXER_BATCH_SIZE', 500, 1, 10_000),
+  };
+}
+
+function readSecretFile(name: string, file: string, fix: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError(`${name}: cannot read "${file}" (${(err as NodeJS.ErrnoException).code}); ${fix}`);
+  }
 }
 
 function listenFrom(env: NodeJS.ProcessEnv): Listen {

@@ -14,6 +14,7 @@ describe('loadConfig defaults', () => {
       analytics: { queueMax: 10000, batchSize: 250, flushIntervalMs: 1000, ttlDays: 30, redactedKeys: defaultRedactedKeys },
       shutdownTimeoutMs: 20000,
       logLevel: 'info',
+      search: undefined,
     });
   });
 
@@ -70,5 +71,45 @@ describe('loadConfig errors name the variable', () => {
 
   it('never echoes a connection string it rejects (it may hold credentials)', () => {
     expect(() => loadConfig({ LISTEN_SOCKET: '/s', MONGODB_URI: 'http://user:hunter2@db/' })).toThrow(/^(?!.*hunter2)/);
+  });
+});
+
+describe('search settings', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'api-search-config-'))));
+  afterEach(() => rmSync(dir, { recursive: true }));
+
+  it('is off without SEARCH_NODES (or with it empty)', () => {
+    expect(loadConfig(minimal).search).toBeUndefined();
+    expect(loadConfig({ ...minimal, SEARCH_NODES: '', SEARCH_USERNAME: '', SEARCH_PASSWORD_FILE: '' }).search).toBeUndefined();
+  });
+
+  it('reads the nodes, the user with the mounted password, the CA and the defaults', () => {
+    writeFileSync(join(dir, 'password'), 's3cret\n');
+    writeFileSync(join(dir, 'ca.crt'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const env = { ...minimal, SEARCH_NODES: 'https://a.search:9200, https://b.search:9200', SEARCH_USERNAME: 'isoscribe-api', SEARCH_PASSWORD_FILE: join(dir, 'password'), SEARCH_CA_FILE: join(dir, 'ca.crt') };
+    expect(loadConfig(env).search).toEqual({
+      nodes: ['https://a.search:9200', 'https://b.search:9200'],
+      auth: { username: 'isoscribe-api', password: 's3cret' },
+      caPem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
+      alias: 'documents',
+      timeoutMs: 1000,
+      indexerPollMs: 250,
+      indexerBatchSize: 500,
+    });
+  });
+
+  const cases: Array<[string, NodeJS.ProcessEnv, RegExp]> = [
+    ['a node that is not a URL', { SEARCH_NODES: 'search:9200' }, /SEARCH_NODES must be comma-separated base URLs/],
+    ['credentials in a node URL', { SEARCH_NODES: 'https://u:p@search:9200' }, /without credentials/],
+    ['a user without the password file', { SEARCH_NODES: 'https://s:9200', SEARCH_USERNAME: 'api' }, /SEARCH_USERNAME and SEARCH_PASSWORD_FILE go together/],
+    ['an unreadable password file', { SEARCH_NODES: 'https://s:9200', SEARCH_USERNAME: 'api', SEARCH_PASSWORD_FILE: '/nonexistent/password' }, /SEARCH_PASSWORD_FILE: cannot read "\/nonexistent\/password" \(ENOENT\)/],
+    ['a CA file without a certificate', { SEARCH_NODES: 'https://s:9200', SEARCH_CA_FILE: '/dev/null' }, /SEARCH_CA_FILE \(\/dev\/null\) must hold a PEM certificate/],
+    ['an alias with capitals', { SEARCH_NODES: 'https://s:9200', SEARCH_INDEX: 'Docs' }, /SEARCH_INDEX must be a lowercase index alias/],
+    ['a deadline too short', { SEARCH_NODES: 'https://s:9200', SEARCH_TIMEOUT_MS: '10' }, /SEARCH_TIMEOUT_MS must be a whole number from 50 to 60000/],
+  ];
+  it.each(cases)('rejects %s, naming the variable', (_, env, message) => {
+    expect(() => loadConfig({ ...minimal, ...env })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...minimal, ...env })).toThrow(message);
   });
 });

@@ -56,8 +56,11 @@ describe('API metrics on METRICS_PORT', () => {
     await app!.inject({ url: `/api/v1/documents/${id}` });
     await app!.inject({ url: `/api/v1/documents/${id}` });
     await app!.inject({ url: '/no/such/path?token=secret' });
+    // Search's 503 (not configured here; an engine away alike) is not MongoDB being away.
+    expect((await app!.inject({ url: '/api/v1/search?q=anything' })).statusCode).toBe(503);
 
     const text = await scrape();
+    expect(sample(text, APP.apiMongodbUnavailableAnswers)).toBe(0);
     expect(sample(text, `${APP.apiRequestDuration}_count{method="GET",route="/api/v1/documents/:id",status="200"}`)).toBe(2);
     expect(sample(text, `${APP.apiRequestDuration}_count{method="POST",route="/api/v1/documents",status="201"}`)).toBe(1);
     expect(sample(text, `${APP.apiRequestDuration}_count{method="GET",route="unmatched",status="404"}`)).toBe(1);

@@ -19,6 +19,12 @@ describe('redactUrl', () => {
     );
   });
 
+  it('always redacts the search text on /api/v1/search, and only there; its filters and cursor stay', () => {
+    expect(redact('/api/v1/search?q=my+diagnosis&tag=health&limit=5')).toBe(`/api/v1/search?q=${REDACTED}&tag=health&limit=5`);
+    expect(redactUrl('/api/v1/search?%71=x&q=y', [])).toBe(`/api/v1/search?%71=${REDACTED}&q=${REDACTED}`);
+    expect(redact('/api/v1/documents?q=kept')).toBe('/api/v1/documents?q=kept');
+  });
+
   it('matches percent-encoded and plus-encoded key names', () => {
     expect(redact('/a?pass%77ord=x&session+id=y')).toBe(`/a?pass%77ord=${REDACTED}&session+id=${REDACTED}`);
   });

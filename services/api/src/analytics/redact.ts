@@ -3,6 +3,13 @@
 // which errs toward redacting too much rather than too little.
 
 export const REDACTED = 'REDACTED';
+
+/**
+ * Query keys redacted on one path whatever ANALYTICS_REDACTED_KEYS says: free text a visitor typed.
+ * A search query is often personal data (a name, an illness, an address) and request_log has no
+ * use for it (services/api/README.md, "Search").
+ */
+const freeTextKeysByPath: ReadonlyMap<string, readonly string[]> = new Map([['/api/v1/search', ['q']]]);
 /** Longest URL or referer kept; bounds the memory a queued record can take. */
 export const maxUrlLength = 2048;
 
@@ -11,13 +18,15 @@ export function redactUrl(url: string, redactedKeys: readonly string[]): string 
   const noFragment = hashAt === -1 ? url : url.slice(0, hashAt);
   const queryAt = noFragment.indexOf('?');
   if (queryAt === -1) return truncate(noFragment);
+  const freeTextKeys = freeTextKeysByPath.get(noFragment.slice(0, queryAt));
   const pairs = noFragment
     .slice(queryAt + 1)
     .split('&')
     .map((pair) => {
       const eq = pair.indexOf('=');
       const rawKey = eq === -1 ? pair : pair.slice(0, eq);
-      return isSensitive(decodeKey(rawKey), redactedKeys) ? `${rawKey}=${REDACTED}` : pair;
+      const key = decodeKey(rawKey);
+      return isSensitive(key, redactedKeys) || freeTextKeys?.includes(key) ? `${rawKey}=${REDACTED}` : pair;
     });
   return truncate(`${noFragment.slice(0, queryAt)}?${pairs.join('&')}`);
 }

@@ -5,8 +5,8 @@ import { errorBodySchema } from '../http-errors';
 const objectId = { type: 'string', pattern: '^[0-9a-fA-F]{24}$' } as const;
 const title = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const body = { type: 'string', maxLength: 1_000_000 } as const;
-const author = { type: 'string', minLength: 1, maxLength: 100 } as const;
-const tag = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,49}$' } as const;
+export const author = { type: 'string', minLength: 1, maxLength: 100 } as const;
+export const tag = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,49}$' } as const;
 const tags = { type: 'array', items: tag, maxItems: 20, uniqueItems: true } as const;
 const version = { type: 'integer', minimum: 1 } as const;
 

@@ -5,6 +5,12 @@ import { BSON, Collection, Db, Filter, Long, MongoError, ObjectId } from 'mongod
 const { isRetryableReadError } = require('mongodb/lib/error') as { isRetryableReadError: (error: MongoError) => boolean };
 
 export const documentsCollection = 'documents';
+/**
+ * A deletion the search index has not seen yet, written before the document is deleted (so it
+ * survives the engine being away): `{ _id: <document id>, at }`. The indexer removes it once the
+ * engine has dropped the document (search/indexer.ts).
+ */
+export const searchDeletionsCollection = 'search_deletions';
 
 export interface DocumentRecord {
   _id: ObjectId;
@@ -15,6 +21,12 @@ export interface DocumentRecord {
   version: number;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * Set by every create and update, in the same single-document write, while search indexing is on:
+   * the indexer indexes the document at its `version` and clears the mark only if the version is
+   * unchanged. Absent once indexed (the sparse index then holds only the backlog).
+   */
+  searchPending?: true;
 }
 
 export type NewDocument = Pick<DocumentRecord, 'title' | 'body' | 'author'> & { tags?: string[] };
@@ -58,6 +70,8 @@ export async function ensureDocumentIndexes(db: Db): Promise<void> {
   await db.collection(documentsCollection).createIndexes([
     { key: { author: 1, _id: -1 }, name: 'author_id' },
     { key: { tags: 1, _id: -1 }, name: 'tags_id' },
+    // Only documents waiting for the search index are in it: the indexer's backlog, usually empty.
+    { key: { searchPending: 1 }, name: 'search_pending', sparse: true },
   ]);
 }
 
@@ -72,7 +86,15 @@ export class DocumentStore {
     private readonly run: RunWithDeadline,
     /** Documents the find command asks for in its first batch; the server's default (101, or 16 MiB) unless a test needs several batches. */
     private readonly firstBatchSize?: number,
+    /** Mark every write for the search indexer (true when the api has a search engine configured). */
+    private readonly searchIndexing = false,
+    /** Called after a write this process made, so the indexer picks it up without waiting for its poll. */
+    private readonly onSearchChange: () => void = () => {},
   ) {}
+
+  private get searchMark(): { searchPending: true } | Record<string, never> {
+    return this.searchIndexing ? { searchPending: true } : {};
+  }
 
   // Built once: db.collection() resolves options into a new object on every call.
   private get collection(): Collection<DocumentRecord> {
@@ -82,8 +104,9 @@ export class DocumentStore {
 
   async create(input: NewDocument): Promise<DocumentRecord> {
     const now = new Date();
-    const document: DocumentRecord = { _id: new ObjectId(), ...input, tags: input.tags ?? [], version: 1, createdAt: now, updatedAt: now };
+    const document: DocumentRecord = { _id: new ObjectId(), ...input, tags: input.tags ?? [], version: 1, createdAt: now, updatedAt: now, ...this.searchMark };
     await this.run(() => this.collection.insertOne(document));
+    this.onSearchChange();
     return document;
   }
 
@@ -129,19 +152,30 @@ export class DocumentStore {
     const updated = await this.run(() =>
       this.collection.findOneAndUpdate(
         { _id: id, version: expectedVersion },
-        { $set: { ...changes, updatedAt: new Date() }, $inc: { version: 1 } },
+        { $set: { ...changes, updatedAt: new Date(), ...this.searchMark }, $inc: { version: 1 } },
         { returnDocument: 'after' },
       ),
     );
-    if (updated) return { status: 'updated', document: updated };
+    if (updated) {
+      this.onSearchChange();
+      return { status: 'updated', document: updated };
+    }
     return this.missOutcome(id);
   }
 
   /** Deletes; with `expectedVersion`, only if the stored version still matches. */
   async delete(id: ObjectId, expectedVersion?: number): Promise<{ status: 'deleted' } | Miss> {
     const filter: Filter<DocumentRecord> = expectedVersion === undefined ? { _id: id } : { _id: id, version: expectedVersion };
+    // The deletion is recorded for the index first: if the delete then fails, the indexer finds the
+    // document still there and leaves it indexed; the other order could lose the deletion.
+    if (this.searchIndexing) {
+      await this.run(() => this.db().collection<{ _id: ObjectId; at: Date }>(searchDeletionsCollection).replaceOne({ _id: id }, { at: new Date() }, { upsert: true }));
+    }
     const { deletedCount } = await this.run(() => this.collection.deleteOne(filter));
-    if (deletedCount === 1) return { status: 'deleted' };
+    if (deletedCount === 1) {
+      this.onSearchChange();
+      return { status: 'deleted' };
+    }
     return this.missOutcome(id);
   }
 

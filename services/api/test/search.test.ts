@@ -1,0 +1,146 @@
+// GET /api/v1/search and the indexing behind it, in process (Fastify inject) against a real
+// OpenSearch 2.19 node (security off here: production's TLS and users are the cluster operator's)
+// and the MongoDB-wire server. Faults and the three-node cluster are in the real tier (*.real.test.ts).
+import type { FastifyInstance } from 'fastify';
+import { startApp, testDbName, testEnv, waitFor } from './support/app';
+import { MongoWireServer, startMongoWireServer } from './support/mongo-wire';
+import { OpenSearchCluster, startOpenSearch } from './support/opensearch';
+import { createDocument, json, searchEnv, waitForAgreement } from './support/search';
+
+jest.setTimeout(60_000);
+
+const dbName = testDbName('search');
+const alias = 'search_test';
+let mongo: MongoWireServer;
+let engine: OpenSearchCluster;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  [mongo, engine] = await Promise.all([startMongoWireServer(), startOpenSearch()]);
+  app = await startApp(testEnv(mongo.uri, dbName, searchEnv(engine.urls, alias, { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' })));
+}, 120_000);
+
+afterAll(async () => {
+  await app?.close();
+  await Promise.all([mongo?.stop(), engine?.stop()]);
+});
+
+const search = (query: string) => app.inject({ url: `/api/v1/search?${query}` });
+
+type SearchPage = { hits: Array<{ id: string; version: number }>; nextCursor: string | null };
+
+async function searchUntil(query: string, check: (body: SearchPage) => boolean): Promise<SearchPage> {
+  return waitFor(`search ${query}`, async () => {
+    const res = await search(query);
+    const body = res.json() as SearchPage;
+    return res.statusCode === 200 && check(body) ? body : undefined;
+  });
+}
+
+describe('search over documents written through the API', () => {
+  let kafka: { id: string };
+  let castle: { id: string };
+  let tagged: { id: string };
+
+  beforeAll(async () => {
+    kafka = await createDocument(app, { title: 'Notes on Kafka', body: 'A log of everything that streams.', author: 'grace', tags: ['streaming'] });
+    castle = await createDocument(app, { title: 'The castle', body: 'Kafka wrote about a castle & its <officials>.', author: 'ada' });
+    tagged = await createDocument(app, { title: 'Queues', body: 'Brokers and partitions.', author: 'linus', tags: ['kafka-ops'] });
+    for (let i = 0; i < 25; i++) await createDocument(app, { title: `Paging ${i}`, body: `paging sample number ${i}`, author: 'pager', tags: ['paging'] });
+    await waitForAgreement(mongo.uri, dbName, engine.urls[0], alias);
+  });
+
+  it('ranks a title match above a body match and highlights the matches (HTML-escaped)', async () => {
+    const res = await search('q=kafka');
+    expect(res.statusCode).toBe(200);
+    const { hits } = res.json();
+    expect(hits.map((hit: { id: string }) => hit.id).slice(0, 1)).toEqual([kafka.id]);
+    expect(hits.map((hit: { id: string }) => hit.id)).toEqual(expect.arrayContaining([castle.id, tagged.id]));
+    expect(hits[0]).toMatchObject({ title: 'Notes on Kafka', author: 'grace', tags: ['streaming'], version: 1, highlights: { title: 'Notes on <mark>Kafka</mark>' } });
+    const castleHit = hits.find((hit: { id: string }) => hit.id === castle.id);
+    expect(castleHit.highlights.body).toEqual(['<mark>Kafka</mark> wrote about a castle &amp; its &lt;officials&gt;.']);
+  });
+
+  it('finds words in tags and author names, stems English, and filters by tag and author', async () => {
+    expect((await search('q=ops')).json().hits.map((hit: { id: string }) => hit.id)).toEqual([tagged.id]);
+    expect((await search('q=grace')).json().hits.map((hit: { id: string }) => hit.id)).toEqual([kafka.id]);
+    expect((await search('q=stream')).json().hits.map((hit: { id: string }) => hit.id)).toEqual([kafka.id]);
+    expect((await search('q=kafka&author=ada')).json().hits.map((hit: { id: string }) => hit.id)).toEqual([castle.id]);
+    expect((await search('q=kafka&tag=kafka-ops')).json().hits.map((hit: { id: string }) => hit.id)).toEqual([tagged.id]);
+  });
+
+  it('pages with an opaque cursor: pages never overlap and together hold every hit once', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await search(`q=paging&limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.statusCode).toBe(200);
+      const body: { hits: Array<{ id: string }>; nextCursor: string | null } = res.json();
+      seen.push(...body.hits.map((hit) => hit.id));
+      cursor = body.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(4);
+    expect(seen).toHaveLength(25);
+    expect(new Set(seen).size).toBe(25);
+  });
+
+  it('answers 400 naming the parameter for bad input', async () => {
+    const first = (await search('q=paging&limit=2')).json();
+    const cases: Array<[string, RegExp]> = [
+      ['', /querystring\/q is required/],
+      ['q=', /querystring\/q must NOT have fewer than 1 characters/],
+      ['q=%20%20', /querystring\/q must hold at least one non-space character/],
+      [`q=${'x'.repeat(201)}`, /querystring\/q must NOT have more than 200 characters/],
+      ['q=a&limit=0', /querystring\/limit must be >= 1/],
+      ['q=a&limit=51', /querystring\/limit must be <= 50/],
+      ['q=a&limit=ten', /querystring\/limit must be integer/],
+      ['q=a&cursor=%21%21', /querystring\/cursor must match pattern/],
+      ['q=a&cursor=bm90LWEtY3Vyc29y', /querystring\/cursor is not a cursor this API issued/],
+      [`q=other&limit=2&cursor=${first.nextCursor}`, /querystring\/cursor belongs to another query/],
+      ['q=a&sort=title', /querystring has unknown property "sort"/],
+    ];
+    for (const [query, message] of cases) {
+      const res = await search(query);
+      expect([query, res.statusCode, res.json().error]).toEqual([query, 400, 'bad_request']);
+      expect(res.json().message).toMatch(message);
+    }
+  });
+
+  it('follows updates and deletes: a changed title is found by its new words, a deleted document is gone', async () => {
+    const doc = await createDocument(app, { title: 'Draft about otters', body: 'x', author: 'ada' });
+    await searchUntil('q=otters', (body) => body.hits.some((hit) => hit.id === doc.id));
+    const patched = await app.inject({ method: 'PATCH', url: `/api/v1/documents/${doc.id}`, headers: json, payload: { version: 1, title: 'Final about beavers' } });
+    expect(patched.statusCode).toBe(200);
+    const found = await searchUntil('q=beavers', (body) => body.hits.some((hit) => hit.id === doc.id));
+    expect(found.hits.find((hit) => hit.id === doc.id)!.version).toBe(2);
+    expect((await search('q=otters')).json().hits).toEqual([]);
+    expect((await app.inject({ method: 'DELETE', url: `/api/v1/documents/${doc.id}` })).statusCode).toBe(204);
+    await searchUntil('q=beavers', (body) => body.hits.length === 0);
+    await waitForAgreement(mongo.uri, dbName, engine.urls[0], alias);
+  });
+
+  it('a delete that fails (409) leaves the document in search', async () => {
+    const doc = await createDocument(app, { title: 'Kept walrus', body: 'x', author: 'ada' });
+    expect((await app.inject({ method: 'DELETE', url: `/api/v1/documents/${doc.id}?version=7` })).statusCode).toBe(409);
+    await waitFor('the indexer to settle', () => app.searchIndexer!.stats().rounds > 0);
+    await waitForAgreement(mongo.uri, dbName, engine.urls[0], alias);
+    expect((await search('q=walrus')).json().hits.map((hit: { id: string }) => hit.id)).toEqual([doc.id]);
+  });
+});
+
+describe('without search configured', () => {
+  it('answers a JSON 503 on /search and everything else as before', async () => {
+    const plain = await startApp(testEnv(mongo.uri, `${dbName}_plain`));
+    try {
+      const res = await plain.inject({ url: '/api/v1/search?q=kafka', headers: { 'x-request-id': 'no-search' } });
+      expect([res.statusCode, res.json()]).toEqual([503, { error: 'unavailable', message: 'search is not configured on this deployment (SEARCH_NODES is unset)', requestId: 'no-search' }]);
+      expect((await createDocument(plain, { title: 'T' })).version).toBe(1);
+      const stored = await plain.mongo.db.collection('documents').findOne({});
+      expect(stored).not.toHaveProperty('searchPending');
+    } finally {
+      await plain.close();
+    }
+  });
+});

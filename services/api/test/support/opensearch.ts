@@ -1,0 +1,202 @@
+// Starts real OpenSearch 2.19 nodes for tests, e2e and the benchmark: the Maven Central server jar
+// and plugins (fetched by ci/install/opensearch.sh) run by OpenSearchTestNode.java, one JVM
+// per node, bound to 127.0.0.1, data in a temp dir. One node (single-node discovery) or a cluster
+// of three (seed hosts on loopback ports). Security is off here: TLS and users belong to the
+// production cluster's operator; these nodes test the api's search and indexing against the engine.
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const sourceDir = join(__dirname, '..', 'opensearch');
+export const openSearchVersion = /<opensearch.version>([^<]+)</.exec(readFileSync(join(sourceDir, 'pom.xml'), 'utf8'))![1];
+const home = process.env.ISOSCRIBE_OPENSEARCH_HOME ?? join(homedir(), '.cache', 'isoscribe', 'opensearch', openSearchVersion);
+const readyLine = /OPENSEARCH_READY (\d+)/;
+
+export interface OpenSearchNode {
+  readonly name: string;
+  /** http://127.0.0.1:<port> */
+  readonly url: string;
+  running(): boolean;
+  /** SIGKILL, like a lost host; its data dir stays so `start` brings it back with its shards. */
+  kill(): Promise<void>;
+  /** SIGTERM and wait. */
+  stop(): Promise<void>;
+  /** Starts it again on the same ports and data dir. */
+  start(): Promise<void>;
+  /** SIGSTOP: the process holds its sockets but answers nothing (a stalled engine). */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
+}
+
+export interface OpenSearchCluster {
+  readonly nodes: OpenSearchNode[];
+  /** Every node's URL: the api's SEARCH_NODES. */
+  readonly urls: string[];
+  /** Waits until the cluster reports `status` (or better) with `nodeCount` nodes. */
+  waitForHealth(status: 'green' | 'yellow', nodeCount?: number, timeoutMs?: number): Promise<void>;
+  /** Stops every node and removes the data dirs. */
+  stop(): Promise<void>;
+}
+
+export interface OpenSearchOptions {
+  /** 1 (single-node discovery) or 3 (a cluster that survives losing one node). */
+  nodes?: 1 | 3;
+  /** Full JIT instead of C1 only: slower start, faster under sustained load (the benchmark). */
+  fullJit?: boolean;
+  /** Extra node settings, e.g. `http.max_content_length`. */
+  settings?: Record<string, string>;
+}
+
+export async function startOpenSearch(options: OpenSearchOptions = {}): Promise<OpenSearchCluster> {
+  const jars = join(home, 'jars');
+  const classes = join(home, 'classes');
+  if (!existsSync(join(classes, 'OpenSearchTestNode.class'))) {
+    throw new Error(`OpenSearch ${openSearchVersion} not installed in ${home}; run ci/install/opensearch.sh first`);
+  }
+  const count = options.nodes ?? 1;
+  const ports = await freePorts(count * 2);
+  const root = mkdtempSync(join(tmpdir(), 'isoscribe-opensearch-'));
+  const names = Array.from({ length: count }, (_, i) => `node-${i}`);
+  const transportHosts = names.map((_, i) => `127.0.0.1:${ports[count + i]}`);
+  const jvm = ['-Xms256m', '-Xmx512m', '-Xss1m', ...(options.fullJit ? [] : ['-XX:TieredStopAtLevel=1'])];
+  const nodes = names.map((name, i) => {
+    const settings: Record<string, string> = {
+      'cluster.name': 'isoscribe-test',
+      'node.name': name,
+      'path.home': join(root, name),
+      'path.data': join(root, name, 'data'),
+      'http.port': String(ports[i]),
+      'transport.port': String(ports[count + i]),
+      // A busy shared disk must not flip indices read-only mid-test.
+      'cluster.routing.allocation.disk.threshold_enabled': 'false',
+      ...(count === 1
+        ? { 'discovery.type': 'single-node' }
+        : { 'discovery.seed_hosts': transportHosts.join(','), 'cluster.initial_cluster_manager_nodes': names.join(',') }),
+      ...options.settings,
+    };
+    const args = [...jvm, '-cp', `${classes}:${jars}/*`, 'OpenSearchTestNode', ...Object.entries(settings).map(([k, v]) => `${k}=${v}`)];
+    return new TestNode(name, ports[i], args);
+  });
+  const cluster: OpenSearchCluster = {
+    nodes,
+    urls: nodes.map((node) => node.url),
+    waitForHealth: (status, nodeCount = count, timeoutMs = 60_000) => waitForHealth(nodes, status, nodeCount, timeoutMs),
+    stop: async () => {
+      await Promise.all(nodes.map((node) => node.stop()));
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  try {
+    await Promise.all(nodes.map((node) => node.start()));
+    await cluster.waitForHealth('green', count);
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  return cluster;
+}
+
+class TestNode implements OpenSearchNode {
+  readonly url: string;
+  private proc: ChildProcess | undefined;
+
+  constructor(
+    readonly name: string,
+    port: number,
+    private readonly args: string[],
+  ) {
+    this.url = `http://127.0.0.1:${port}`;
+  }
+
+  running(): boolean {
+    return this.proc !== undefined && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  start(): Promise<void> {
+    if (this.running()) return Promise.resolve();
+    // stdin stays open as a lifeline: the node exits when it closes, i.e. when this process dies.
+    const proc = spawn('java', this.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc = proc;
+    return new Promise((resolve, reject) => {
+      let output = '';
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (readyLine.test(output)) {
+          proc.stdout!.off('data', onData);
+          proc.off('exit', onExit);
+          resolve();
+        }
+      };
+      const onExit = (code: number | null) => reject(new Error(`OpenSearch ${this.name} exited (code ${code}) before it was ready:\n${output}`));
+      proc.stdout!.on('data', onData);
+      proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      proc.on('exit', onExit);
+      proc.on('error', reject);
+    });
+  }
+
+  kill(): Promise<void> {
+    return this.signal('SIGKILL');
+  }
+
+  stop(): Promise<void> {
+    if (this.proc?.signalCode === 'SIGSTOP') this.resume();
+    return this.signal('SIGTERM');
+  }
+
+  pause(): void {
+    this.proc?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.proc?.kill('SIGCONT');
+  }
+
+  private async signal(signal: NodeJS.Signals): Promise<void> {
+    const proc = this.proc;
+    if (!proc || !this.running()) return;
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    proc.kill('SIGCONT'); // a paused JVM would never act on SIGTERM
+    proc.kill(signal);
+    await exited;
+  }
+}
+
+async function waitForHealth(nodes: TestNode[], status: 'green' | 'yellow', nodeCount: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  for (;;) {
+    for (const node of nodes.filter((n) => n.running())) {
+      try {
+        const res = await fetch(`${node.url}/_cluster/health?wait_for_status=${status}&wait_for_nodes=${nodeCount}&timeout=2s`, { signal: AbortSignal.timeout(5000) });
+        const body = (await res.json()) as { status: string; number_of_nodes: number; timed_out: boolean };
+        last = JSON.stringify(body);
+        if (res.status === 200 && !body.timed_out) return;
+      } catch (err) {
+        last = String(err);
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`OpenSearch cluster not ${status} with ${nodeCount} nodes after ${timeoutMs} ms: ${last}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function freePorts(count: number): Promise<number[]> {
+  // Hold every listener until all are bound, so the ports are distinct.
+  return new Promise((resolve, reject) => {
+    const servers = Array.from({ length: count }, () => createServer());
+    let bound = 0;
+    for (const server of servers) {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        if (++bound < count) return;
+        const ports = servers.map((s) => (s.address() as { port: number }).port);
+        let closed = 0;
+        for (const s of servers) s.close(() => ++closed === count && resolve(ports));
+      });
+    }
+  });
+}

@@ -1,0 +1,33 @@
+import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig, RegionConfig } from '../config';
+import { imageReference } from '../constructs/kubernetes';
+import { OpenSearchOperator } from '../constructs/search/opensearch-operator';
+import { SEARCH_HTTP_PORT } from '../constructs/search/opensearch-cluster';
+import type { ClusterStack } from './cluster-stack';
+import { EnvironmentStack, environmentLabels } from './environment-stack';
+import { SEARCH_NAMESPACE, SEARCH_OPERATOR_NAMESPACE } from './naming';
+import { clusterKubernetesProvider } from './workloads-stack';
+
+/**
+ * One region's OpenSearch operator: its CRDs, RBAC and Deployment (constructs/search). A stack of its
+ * own because kubernetes_manifest reads a custom resource's type from the API server at plan time:
+ * the OpenSearchCluster in `search-<region>` can only plan once these CRDs are applied.
+ */
+export class SearchOperatorStack extends EnvironmentStack {
+  readonly operator: OpenSearchOperator;
+
+  constructor(scope: Construct, env: EnvironmentConfig, region: RegionConfig, cluster: ClusterStack) {
+    super(scope, env, 'search-operator', region.name);
+    new GoogleProvider(this, 'google', { project: env.project.id, region: region.name, defaultLabels: environmentLabels(env) });
+    clusterKubernetesProvider(this, cluster);
+    this.operator = new OpenSearchOperator(this, 'operator', {
+      namespace: SEARCH_OPERATOR_NAMESPACE,
+      image: imageReference(env.search.operatorImage),
+      watchNamespace: SEARCH_NAMESPACE,
+      apiServerCidr: region.masterCidr,
+      enginePort: SEARCH_HTTP_PORT,
+      labels: { 'app.kubernetes.io/part-of': 'isoscribe', 'app.kubernetes.io/managed-by': 'cdktf' },
+    });
+  }
+}
