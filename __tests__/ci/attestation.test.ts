@@ -78,8 +78,13 @@ describe('the attestor and the policy (bootstrap)', () => {
     expect(policy.default_admission_rule).toEqual({
       evaluation_mode: 'REQUIRE_ATTESTATION', enforcement_mode: 'ENFORCED_BLOCK_AND_AUDIT_LOG', require_attestations_by: ['${google_binary_authorization_attestor.attestor.name}'],
     });
-    // Our images are not on the allowlist (an allowlisted image skips every rule); only NGINX is.
-    expect(policy.admission_whitelist_patterns).toEqual([{ name_pattern: `${env.nginxImage.repository}*` }]);
+    // Our images are not on the allowlist (an allowlisted image skips every rule); only the third-party
+    // ones are, by path: NGINX, the search engine and its operator.
+    expect(policy.admission_whitelist_patterns).toEqual([
+      { name_pattern: `${env.nginxImage.repository}*` },
+      { name_pattern: `${env.search.engineImage.repository}*` },
+      { name_pattern: `${env.search.operatorImage.repository}*` },
+    ]);
     // The id CI passes as --public-key-id is the one the provider's data source forms.
     expect(names.publicKeyId).toBe(`//cloudkms.googleapis.com/v1/projects/${env.project.id}/locations/${names.keyLocation}/keyRings/${names.keyRing}/cryptoKeys/${names.key}/cryptoKeyVersions/${names.keyVersion}`);
   });
