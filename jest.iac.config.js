@@ -3,7 +3,7 @@ module.exports = {
   displayName: 'iac',
   rootDir: __dirname,
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
+  testMatch: ['<rootDir>/__tests__/**/*.test.ts', '<rootDir>/tools/**/*.test.ts'],
   // The checks against real components that take minutes run in `npm run test:real` (jest.real.config.js).
   testPathIgnorePatterns: ['/node_modules/', ...require('./jest.real-tests.js')],
   transform: { '^.+\\.ts$': ['@swc/jest'], '^.+/@marcbachmann/cel-js/.+\\.js$': ['@swc/jest'] },

@@ -34,9 +34,9 @@ export function defineEnvironment(app: App, env: EnvironmentConfig, definitions:
   // Per region: the search engine (OpenSearchCluster on the tainted search pool), queried by that region's api
   const search = clusters.map((cluster, i) => new SearchStack(app, env, cluster.region, core, cluster, searchOperators[i]));
   // Per region: namespace, every workload as an NGINX-fronted pod with its NEG service and network policy
-  const workloads = clusters.map((cluster) => new WorkloadsStack(app, env, cluster.region, core, cluster, definitions));
+  const workloadsStacks = clusters.map((cluster) => new WorkloadsStack(app, env, cluster.region, core, cluster, definitions));
   // Global LB: certificate, URL map, NEG backend services in every zone, Cloud Armor (Cloudflare only)
-  const ingress = new IngressStack(app, env, core, workloads, definitions, routes);
+  const ingress = new IngressStack(app, env, core, workloadsStacks, definitions, routes);
   // The certificate's DNS-authorization records in the Cloudflare zone: issuance starts here
   const dnsAuthorization = new DnsAuthorizationStack(app, env, ingress);
   // Cloudflare zone: TLS settings, proxied DNS to the LB, cache rules, rate limit, managed WAF; plans
@@ -47,7 +47,7 @@ export function defineEnvironment(app: App, env: EnvironmentConfig, definitions:
   const monitoring = new MonitoringStack(app, env, edge, definitions, delivery);
   // Every resource of every stack against the hardening rules (docs/policy.md); a violation fails synth
   HardeningPolicy.applyTo(app);
-  return { core, clusters, searchOperators, search, workloads, ingress, dnsAuthorization, edge, monitoring };
+  return { core, clusters, searchOperators, search, workloadsStacks, ingress, dnsAuthorization, edge, monitoring };
 }
 
 /** Every environment: its bootstrap stack and its topology. */

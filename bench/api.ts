@@ -12,7 +12,7 @@
  * throughput, also two workers.
  *
  * Run: `npm run bench -- --only api` or `npm run bench:api` (needs nginx, wrk, Java, and
- * scripts/ci-install-bench-tools.sh for vegeta and the peer's venv). Settings:
+ * ci/install/bench-tools.sh for vegeta and the peer's venv). Settings:
  *   BENCH_API_SECONDS (5) per wrk run, BENCH_API_RATE_SECONDS (10) per vegeta run,
  *   BENCH_API_RATE (1000) req/s, BENCH_API_ROUNDS (3), BENCH_API_ENDPOINTS (get,list,create),
  *   BENCH_API_PEER2 (1; 0 skips the two-worker peer), BENCH_API_NODE_ARGS (extra node flags for

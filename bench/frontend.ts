@@ -2,7 +2,7 @@
  * Frontend benchmark: requests/s of a generated page through the frontend pod's setup (NGINX on the
  * rendered frontend config, serving what the generator daemon wrote) beside the same NGINX binary
  * serving the same file with a minimal config. The pages are static files, so the target ratio is
- * >= 0.95. Prints a Markdown table. Run: `npm run bench:frontend` (needs nginx and wrk: scripts/setup.sh).
+ * >= 0.95. Prints a Markdown table. Run: `npm run bench:frontend` (needs nginx and wrk: ci/setup.sh).
  * BENCH_FRONTEND_SECONDS (default 3) per run, BENCH_FRONTEND_ROUNDS (default 5) interleaved rounds; the median
  * counts, and the spread and the load average are printed because a busy machine moves both sides.
  */
@@ -41,7 +41,7 @@ http {
 /** One wrk run; throws on any socket error or non-2xx answer, since a failed request is not a result. */
 function wrk(url: string): number {
   const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, url], { encoding: 'utf8' });
-  if (run.error) throw new Error(`wrk not runnable (${run.error.message}); install it with scripts/setup.sh`);
+  if (run.error) throw new Error(`wrk not runnable (${run.error.message}); install it with ci/setup.sh`);
   if (run.status !== 0) throw new Error(`wrk failed:\n${run.stderr}`);
   if (/Socket errors|Non-2xx/.test(run.stdout)) throw new Error(`failed requests during the run:\n${run.stdout}`);
   const match = /Requests\/sec:\s+([\d.]+)/.exec(run.stdout);

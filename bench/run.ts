@@ -1,38 +1,38 @@
 /**
  * `npm run bench`: every benchmark in one run, one after the other (each in its own process, so
  * none measures another's leftovers), and one Markdown report: the machine, then each benchmark's
- * table. The report goes to stdout and to bench/results.md; with `--update-readme` it also replaces
- * the block between `<!-- bench:start -->` and `<!-- bench:end -->` in README.md.
+ * table. The report goes to stdout and to bench/results.md; with `--update-docs` it also replaces
+ * the block between `<!-- bench:start -->` and `<!-- bench:end -->` in docs/benchmarks.md.
  *
  *   npm run bench                        # all: synth, api, frontend, search
  *   npm run bench -- --only api,frontend # a subset
- *   npm run bench -- --update-readme
+ *   npm run bench -- --update-docs
  *
  * Each benchmark reads its own BENCH_* variables (see the top of bench/<name>.ts). The api benchmark
- * also needs scripts/ci-install-bench-tools.sh (vegeta, the peer stack's venv).
+ * also needs ci/install/bench-tools.sh (vegeta, the peer stack's venv).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findNginx } from '../testing/nginx';
+import { replaceBlock, type BlockMarkers } from '../tools/generated-block';
 
 const root = resolve(__dirname, '..');
 const BENCHMARKS = ['synth', 'api', 'frontend', 'search'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
-const README_START = '<!-- bench:start -->';
-const README_END = '<!-- bench:end -->';
+const FIGURES_BLOCK: BlockMarkers = { start: '<!-- bench:start -->', end: '<!-- bench:end -->' };
 
 interface Args {
   only: Benchmark[];
-  updateReadme: boolean;
+  updateDocs: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { only: [...BENCHMARKS], updateReadme: false };
+  const args: Args = { only: [...BENCHMARKS], updateDocs: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--update-readme') args.updateReadme = true;
+    if (arg === '--update-docs') args.updateDocs = true;
     else if (arg === '--only' || arg.startsWith('--only=')) {
       const value = arg === '--only' ? argv[++i] : arg.slice('--only='.length);
       const names = (value ?? '').split(',').filter(Boolean);
@@ -42,7 +42,7 @@ function parseArgs(argv: string[]): Args {
       }
       args.only = BENCHMARKS.filter((b) => names.includes(b));
     } else {
-      throw new Error(`unknown argument "${arg}"; use --only <${BENCHMARKS.join(',')}> and/or --update-readme`);
+      throw new Error(`unknown argument "${arg}"; use --only <${BENCHMARKS.join(',')}> and/or --update-docs`);
     }
   }
   return args;
@@ -88,15 +88,12 @@ function machine(): string {
   return ['| machine | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
 }
 
-function replaceReadmeBlock(markdown: string): void {
-  const file = join(root, 'README.md');
-  const readme = readFileSync(file, 'utf8');
-  const start = readme.indexOf(README_START);
-  const end = readme.indexOf(README_END);
-  if (start < 0 || end < start) {
-    throw new Error(`README.md has no "${README_START}" … "${README_END}" block; add both markers where the figures belong`);
+function replaceFiguresBlock(markdown: string): void {
+  const file = join(root, 'docs/benchmarks.md');
+  const updated = replaceBlock(readFileSync(file, 'utf8'), FIGURES_BLOCK, markdown);
+  if (updated === undefined) {
+    throw new Error(`docs/benchmarks.md has no "${FIGURES_BLOCK.start}" … "${FIGURES_BLOCK.end}" block; add both markers where the figures belong`);
   }
-  const updated = `${readme.slice(0, start + README_START.length)}\n${markdown}\n${readme.slice(end)}`;
   writeFileSync(file, updated);
 }
 
@@ -111,16 +108,16 @@ async function main(): Promise<void> {
     sections.push(markdown);
   }
   const report = [
-    `Figures from \`npm run bench\` (${args.only.join(', ')}); regenerate with \`npm run bench -- --update-readme\`.`,
+    `Figures from \`npm run bench\` (${args.only.join(', ')}); regenerate with \`npm run bench -- --update-docs\`.`,
     '',
     header,
     '',
     sections.join('\n\n'),
   ].join('\n');
   writeFileSync(join(root, 'bench', 'results.md'), `${report}\n`);
-  if (args.updateReadme) replaceReadmeBlock(report);
+  if (args.updateDocs) replaceFiguresBlock(report);
   process.stdout.write(`${report}\n`);
-  process.stderr.write(`bench: written to bench/results.md${args.updateReadme ? ' and README.md' : ''}\n`);
+  process.stderr.write(`bench: written to bench/results.md${args.updateDocs ? ' and docs/benchmarks.md' : ''}\n`);
 }
 
 main().catch((error) => {

@@ -13,7 +13,7 @@ const runs = Number(process.env.BENCH_SYNTH_RUNS ?? 5);
 
 interface Sample { wallMs: number; maxRssMb: number }
 
-/** The app command of cdktf.json, e.g. `node scripts/app.js`. */
+/** The app command of cdktf.json, e.g. `node app.js`. */
 const appCommand: string = JSON.parse(readFileSync(join(root, 'cdktf.json'), 'utf8')).app;
 
 /** Runs the app once in a fresh process, exactly as `cdktf synth` does; the child reports its own peak RSS. */

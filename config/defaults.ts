@@ -1,5 +1,6 @@
 import { appImageRepository, dockerHubImageRepository, nginxImage, registryLocation, DEFAULT_RESOURCES, WEEKEND_NIGHTS } from './common';
 import type { SearchInput } from './schema-search';
+import { WORKLOAD_SERVICES } from '../workloads/services';
 import { ConfigError } from './load';
 import type { EnvironmentInput } from './schema';
 
@@ -137,8 +138,6 @@ export const REGION_RANGES: readonly Pick<RegionInput, 'nodeCidr' | 'podCidr' | 
   { nodeCidr: '10.0.32.0/20', podCidr: '10.16.0.0/14', serviceCidr: '10.8.32.0/20', masterCidr: '172.16.0.32/28' },
 ];
 
-/** The services/<dir> each workload's image is built from. */
-const WORKLOAD_SERVICES: Readonly<Record<string, string>> = { api: 'api', frontend: 'frontend-server' };
 
 /** The reviewed version of our images; CI replaces it with the commit's (config/overrides.ts). */
 const APP_IMAGE_TAG = '0.1.0';
@@ -186,7 +185,7 @@ export function environment(own: EnvironmentSpecifics): EnvironmentInput {
     },
     nginxImage: nginxImage(project, own.primaryRegion),
     workloads: Object.fromEntries(workloadNames.map((name) => [name, {
-      image: { repository: appImageRepository(project, own.primaryRegion, WORKLOAD_SERVICES[name] ?? name), tag: APP_IMAGE_TAG },
+      image: { repository: appImageRepository(project, own.primaryRegion, (WORKLOAD_SERVICES as Readonly<Record<string, string>>)[name] ?? name), tag: APP_IMAGE_TAG },
       ...tier.workloads[name],
       ...own.workloads?.[name],
     } as WorkloadInput])),

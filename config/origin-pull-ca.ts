@@ -3,7 +3,7 @@ import * as path from 'node:path';
 
 /**
  * The CA certificates (public, PEM) an environment's load balancer trusts for client certificates:
- * every `.pem` in `config/origin-pull-ca/<environment>/`, as scripts/origin-pull-cert.ts writes them.
+ * every `.pem` in `config/origin-pull-ca/<environment>/`, as docs/deploy/origin-pull-cert.ts writes them.
  * Two files while a rotation is under way; none means the directory has not been created yet.
  */
 export function trustedOriginPullCas(environment: string): string[] {
@@ -16,7 +16,7 @@ export function trustedOriginPullCas(environment: string): string[] {
     .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
 }
 
-/** The checkout this module belongs to; it also runs transpiled from node_modules/.cache (scripts/app.js). */
+/** The checkout this module belongs to; it also runs transpiled from node_modules/.cache (app.js). */
 export function repositoryRoot(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, 'cdktf.json'))) return dir;

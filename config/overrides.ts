@@ -75,7 +75,7 @@ export function applyImageOverrides(inputs: readonly EnvironmentInput[], vars: V
       }
       if (pin.digest !== undefined) image.digest = pin.digest;
     }
-    // The digest belongs to the configured tag: CI resolved that tag (scripts/ci-push-images.sh).
+    // The digest belongs to the configured tag: CI resolved that tag (ci/push-images.sh).
     if (nginxDigest !== undefined) copy.nginxImage.digest = nginxDigest;
     if (engineDigest !== undefined) copy.search.engineImage.digest = engineDigest;
     if (operatorDigest !== undefined) copy.search.operatorImage.digest = operatorDigest;

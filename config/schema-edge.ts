@@ -1,16 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
+import { CLOUD_ARMOR_INTERVALS } from '../facts/cloud-armor';
+import { CLOUDFLARE_PLAN_LIMITS, CLOUDFLARE_PLANS } from '../facts/cloudflare-plans';
 
 /*
  * Configuration of the two outermost layers: the GCP global load balancer (`ingress`) and the
  * Cloudflare zone in front of it (`edge`). Messages say what is wrong and how to fix it.
  */
-
-/** Cloud Armor's allowed `rate_limit_threshold.interval_sec` values. */
-export const CLOUD_ARMOR_INTERVALS = [10, 30, 60, 120, 180, 240, 300, 600, 900, 1200, 1800, 2700, 3600] as const;
-
-/** Every Cloudflare rate-limiting period (seconds); CLOUDFLARE_PLAN_LIMITS says which plan offers which. */
-export const CLOUDFLARE_RATE_PERIODS = [10, 60, 120, 300, 600, 3600] as const;
 
 function oneOf<T extends number>(values: readonly T[], hint: string) {
   return z.number().refine((v) => (values as readonly number[]).includes(v), {
@@ -24,12 +20,12 @@ const caCertificatePem = z.string().superRefine((pem, ctx) => {
   try {
     certificate = new X509Certificate(pem);
   } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be a PEM certificate ("-----BEGIN CERTIFICATE-----"), as scripts/origin-pull-cert.ts writes it' });
+    ctx.addIssue({ code: 'custom', message: 'must be a PEM certificate ("-----BEGIN CERTIFICATE-----"), as docs/deploy/origin-pull-cert.ts writes it' });
     return;
   }
   if (!certificate.ca) ctx.addIssue({ code: 'custom', message: `"${certificate.subject}" is not a CA certificate; trust the CA that signed the client certificate, not the client certificate` });
   if (Date.parse(certificate.validTo) <= Date.now()) {
-    ctx.addIssue({ code: 'custom', message: `"${certificate.subject}" expired on ${certificate.validTo}; issue a new one with scripts/origin-pull-cert.ts (docs/deploy.md)` });
+    ctx.addIssue({ code: 'custom', message: `"${certificate.subject}" expired on ${certificate.validTo}; issue a new one with docs/deploy/origin-pull-cert.ts (docs/deploy.md)` });
   }
 });
 
@@ -41,11 +37,11 @@ export const originPullSchema = z.object({
   /** CA certificates (PEM) the load balancer trusts: one, or two while rotating. */
   trustedCaCertificates: z
     .array(caCertificatePem)
-    .min(1, { message: 'list at least one CA certificate; run scripts/origin-pull-cert.ts issue (docs/deploy.md)' })
+    .min(1, { message: 'list at least one CA certificate; run docs/deploy/origin-pull-cert.ts issue (docs/deploy.md)' })
     .max(2, { message: 'trust at most two CAs (the old and the new one while rotating); remove the retired CA file' }),
-  /** Id of the client certificate uploaded to the zone by scripts/origin-pull-cert.ts, which prints it. */
+  /** Id of the client certificate uploaded to the zone by docs/deploy/origin-pull-cert.ts, which prints it. */
   cloudflareCertificateId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, {
-    message: 'must be the certificate id (a UUID) that scripts/origin-pull-cert.ts issue printed',
+    message: 'must be the certificate id (a UUID) that docs/deploy/origin-pull-cert.ts issue printed',
   }),
 });
 
@@ -80,70 +76,6 @@ export const ingressSchema = z.object({
     })
     .optional(),
 });
-
-/** Cloudflare's plans, by the name the API reports as the zone's `plan.legacy_id`. */
-export const CLOUDFLARE_PLANS = ['free', 'pro', 'business', 'enterprise'] as const;
-export type CloudflarePlan = (typeof CLOUDFLARE_PLANS)[number];
-
-/** What a zone's plan allows of the features the edge stack uses; anything beyond is refused by the API. */
-export interface CloudflarePlanLimits {
-  /** Smallest edge TTL a cache rule may override with (Cache Rules › Edge TTL, minimum by plan). */
-  readonly minEdgeTtlSeconds: number;
-  /** The Cloudflare Managed Ruleset (managed WAF) is included. */
-  readonly managedWaf: boolean;
-  readonly rateLimit: {
-    /** Rate-limiting rules per zone. */
-    readonly rules: number;
-    /** Counting periods (seconds) the plan offers. */
-    readonly periods: readonly number[];
-    /** Longest mitigation timeout (seconds). */
-    readonly maxMitigationTimeoutSeconds: number;
-    /** Fields a rule's expression may use; undefined: every request field. */
-    readonly expressionFields?: readonly string[];
-  };
-}
-
-const FREE_RATE_LIMIT_FIELDS = ['http.request.uri.path', 'cf.bot_management.verified_bot'];
-const PRO_RATE_LIMIT_FIELDS = [...FREE_RATE_LIMIT_FIELDS, 'http.host', 'http.request.uri', 'http.request.full_uri', 'http.request.uri.query'];
-
-/**
- * Per plan, from Cloudflare's documentation (Cache Rules › Edge TTL; WAF › Rate limiting rules ›
- * availability; Managed Rules). Counting characteristics are "IP" (cf.colo.id + ip.src) on every
- * plan, and counting expressions and `requests_to_origin` are not used, so neither is listed.
- */
-export const CLOUDFLARE_PLAN_LIMITS: Readonly<Record<CloudflarePlan, CloudflarePlanLimits>> = {
-  free: {
-    minEdgeTtlSeconds: 7200,
-    managedWaf: false,
-    rateLimit: { rules: 1, periods: [10], maxMitigationTimeoutSeconds: 10, expressionFields: FREE_RATE_LIMIT_FIELDS },
-  },
-  pro: {
-    minEdgeTtlSeconds: 3600,
-    managedWaf: true,
-    rateLimit: { rules: 2, periods: [10, 60], maxMitigationTimeoutSeconds: 3600, expressionFields: PRO_RATE_LIMIT_FIELDS },
-  },
-  business: {
-    minEdgeTtlSeconds: 1,
-    managedWaf: true,
-    rateLimit: {
-      rules: 5,
-      periods: [10, 60, 120, 300, 600],
-      maxMitigationTimeoutSeconds: 86_400,
-      expressionFields: [...PRO_RATE_LIMIT_FIELDS, 'http.request.method', 'ip.src', 'http.user_agent'],
-    },
-  },
-  enterprise: {
-    minEdgeTtlSeconds: 1,
-    managedWaf: true,
-    rateLimit: { rules: 5, periods: CLOUDFLARE_RATE_PERIODS, maxMitigationTimeoutSeconds: 86_400 },
-  },
-};
-
-/** The request fields (`http.host`, `ip.src`, ...) a rules-language expression reads. */
-export function expressionFields(expression: string): string[] {
-  const withoutStrings = expression.replace(/"(?:[^"\\]|\\.)*"/g, '""');
-  return [...new Set(withoutStrings.match(/\b(?:http|ip|cf|ssl|raw)\.[a-z0-9_.]*[a-z0-9_]/g) ?? [])];
-}
 
 /** The phases whose zone entry-point rulesets the edge stack manages. */
 export const ENTRY_POINT_PHASES = ['http_request_cache_settings', 'http_ratelimit', 'http_request_firewall_managed'] as const;

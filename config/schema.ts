@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { authorizedNetworkProblem } from '../constructs/gcp/control-plane-networks';
-import { isNonPublicIpv4, overlaps, parseIpv4Cidr, prefixLength, type Ipv4Range } from './cidr';
-import { GCP_REGIONS } from './gcp-regions';
+import { authorizedNetworkProblem } from '../facts/control-plane-networks';
+import { isNonPublicIpv4, overlaps, parseIpv4Cidr, prefixLength, type Ipv4Range } from '../facts/cidr';
+import { GCP_REGIONS } from '../facts/gcp-regions';
 import { checkEdge, edgeSchema, ingressSchema } from './schema-edge';
 import { formatPath } from './path';
 import { searchProblems, searchSchema } from './schema-search';
@@ -110,9 +110,14 @@ export const regionSchema = z.object({
   }),
 });
 
-export const environmentSchema = z
+/** The prefix of every name an environment gives its stacks and resources: `isoscribe-<name>`. */
+export function environmentPrefix(name: string): string {
+  return `isoscribe-${name}`;
+}
+
+const environmentFields = z
   .object({
-    /** Short environment name; stacks are named `isoscribe-<name>-<layer>[-<region>]`. */
+    /** Short environment name; stacks are named `isoscribe-<name>-<layer>[-<region>]` (environmentPrefix). */
     name: z.string().regex(/^[a-z][a-z0-9]{1,9}$/, { message: 'must be 2-10 lowercase letters/digits, e.g. "staging" (it prefixes names with length limits)' }),
     /**
      * What the environment is for, which decides its safety margins: `disposable` (a sandbox: local
@@ -226,7 +231,9 @@ export const environmentSchema = z
     edge: edgeSchema,
     /** The search engine: OpenSearch through its Kubernetes operator in every region (config/schema-search.ts, docs/search.md). */
     search: searchSchema,
-  })
+  });
+
+export const environmentSchema = environmentFields
   .superRefine((env, ctx) => {
     checkBackend(env, ctx);
     checkRegions(env, ctx);
@@ -236,7 +243,7 @@ export const environmentSchema = z
     const zones = env.regions.map((r, index) => ({ region: r.name, count: r.zones.length, index }));
     for (const p of searchProblems(env.search, zones, env.tier)) issue(ctx, p.path, p.message);
     if (env.tier !== 'disposable' && !env.ingress.originPull) {
-      issue(ctx, ['ingress', 'originPull'], `is required in the "${env.tier}" tier: without it any Cloudflare zone can reach the origin; run scripts/origin-pull-cert.ts issue --env ${env.name} (docs/deploy.md)`);
+      issue(ctx, ['ingress', 'originPull'], `is required in the "${env.tier}" tier: without it any Cloudflare zone can reach the origin; run docs/deploy/origin-pull-cert.ts issue --env ${env.name} (docs/deploy.md)`);
     }
     if (!env.regions.some((r) => r.name === env.primaryRegion)) {
       issue(ctx, ['primaryRegion'], `"${env.primaryRegion}" is not one of this environment's regions (${env.regions.map((r) => r.name).join(', ')}); name one of them`);
@@ -248,10 +255,23 @@ export const environmentSchema = z
       }
       checkWorkload(workload, ['workloads', name], ctx);
     }
-  });
+  })
+  // Facts derived from the configuration, stated here once so no stack derives them again.
+  .transform((env) => ({
+    ...env,
+    /** `isoscribe-<name>`: the prefix of every stack and resource name of the environment. */
+    prefix: environmentPrefix(env.name),
+    edge: {
+      ...env.edge,
+      /** The Cloudflare zone that holds `domain`: as configured, else `domain` itself. */
+      zoneName: env.edge.zoneName ?? env.domain,
+    },
+  }));
 
 export type EnvironmentInput = z.input<typeof environmentSchema>;
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
+/** An environment as written and checked, before its derived facts are added. */
+type CheckedEnvironment = z.output<typeof environmentFields>;
 export type RegionConfig = z.output<typeof regionSchema>;
 export type WorkloadConfig = z.output<typeof workloadSchema>;
 export type ImageConfig = z.output<typeof imageSchema>;
@@ -264,7 +284,7 @@ function issue(ctx: Ctx, path: Path, message: string): void {
   ctx.addIssue({ code: 'custom', path, message });
 }
 
-function checkMongodbReach(env: EnvironmentConfig, ctx: Ctx): void {
+function checkMongodbReach(env: CheckedEnvironment, ctx: Ctx): void {
   const { reach } = env.mongodb;
   if (reach.kind === 'publicTls') {
     if (/\.(internal|local|localdomain)$/.test(reach.host)) {
@@ -280,7 +300,7 @@ function checkMongodbReach(env: EnvironmentConfig, ctx: Ctx): void {
   }
 }
 
-function checkBackend(env: EnvironmentConfig, ctx: Ctx): void {
+function checkBackend(env: CheckedEnvironment, ctx: Ctx): void {
   if (env.tier === 'production' && !env.admission.requireAttestation) {
     issue(ctx, ['admission', 'requireAttestation'], 'must be true in the "production" tier: otherwise anyone who can push to the registry can run an image CI never built (docs/deploy.md, "Only what CI built runs")');
   }
@@ -289,7 +309,7 @@ function checkBackend(env: EnvironmentConfig, ctx: Ctx): void {
   }
 }
 
-function checkRegions(env: EnvironmentConfig, ctx: Ctx): void {
+function checkRegions(env: CheckedEnvironment, ctx: Ctx): void {
   const seenRegions = new Set<string>();
   const ranges: { path: Path; range: Ipv4Range }[] = [];
 
@@ -336,7 +356,7 @@ function checkRegions(env: EnvironmentConfig, ctx: Ctx): void {
   }
 }
 
-function checkMasterAuthorizedNetworks(env: EnvironmentConfig, ctx: Ctx): void {
+function checkMasterAuthorizedNetworks(env: CheckedEnvironment, ctx: Ctx): void {
   env.cluster.masterAuthorizedNetworks.forEach((net, i) => {
     const problem = parseIpv4Cidr(net.cidr) ? authorizedNetworkProblem(net.cidr) : undefined;
     if (problem) issue(ctx, ['cluster', 'masterAuthorizedNetworks', i, 'cidr'], problem);

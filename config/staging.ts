@@ -20,7 +20,7 @@ export const staging = environment({
   ingress: {
     originPull: {
       // Placeholders until the one-time step in docs/deploy.md replaces both: the CA file was made by
-      // scripts/origin-pull-cert.ts with its key discarded and no client certificate uploaded anywhere,
+      // docs/deploy/origin-pull-cert.ts with its key discarded and no client certificate uploaded anywhere,
       // so it admits nobody; the id names no certificate yet, and the ingress plan says so.
       trustedCaCertificates: trustedOriginPullCas('staging'),
       cloudflareCertificateId: '3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b',

@@ -3,7 +3,7 @@
  * with a CA made for this run as its trust anchor (the committed CA's key does not exist anywhere),
  * and the front door (e2e/front-door.ts) applies what that stack declares in front of the real
  * frontend pod (NGINX + generator). Certificates are issued at run time by the same function
- * scripts/origin-pull-cert.ts uses; no private key is written to the repository.
+ * docs/deploy/origin-pull-cert.ts uses; no private key is written to the repository.
  */
 import { App } from 'cdktf';
 import * as fs from 'node:fs';
@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ENVIRONMENTS, loadEnvironments, type EnvironmentConfig } from '../config';
 import { defineEnvironment } from '../main';
-import { issueOriginPullCertificates, type OriginPullCertificates } from '../scripts/origin-pull-cert';
+import { issueOriginPullCertificates, type OriginPullCertificates } from '../docs/deploy/origin-pull-cert';
 import { servedHostnames } from '../stacks/ingress-stack';
 import { CLIENT_ADDRESS, LB_ADDRESS, type FrontendPod } from '../testing/pods';
 import { FrontDoor, frontDoorRules } from './front-door';
@@ -87,7 +87,7 @@ export async function originLock(frontend: FrontendPod, environment = 'staging',
   const rules = frontDoorRules(ingress);
   const synthMs = Date.now() - started;
   const [hostname] = servedHostnames(env);
-  const door = await FrontDoor.start({ rules, address: LB_ADDRESS, backends: { [`isoscribe-${env.name}-frontend`]: frontend.baseUrl } });
+  const door = await FrontDoor.start({ rules, address: LB_ADDRESS, backends: { [`${env.prefix}-frontend`]: frontend.baseUrl } });
   try {
     const podRequests = () => frontend.nginx.accessLog().length;
     const attempt = async (sni: string, host: string, client?: OriginPullCertificates) => {
@@ -109,7 +109,7 @@ export async function originLock(frontend: FrontendPod, environment = 'staging',
       { name: 'a foreign SNI: no certificate, refused in the TLS handshake', ok: refusedAtTls(foreignSni) && foreignSni.reachedPod === 0, detail: foreignSni.result },
     ];
     return {
-      title: `Origin lock: only our Cloudflare zone gets through (rules from the synthesized isoscribe-${env.name}-ingress)`,
+      title: `Origin lock: only our Cloudflare zone gets through (rules from the synthesized ${env.prefix}-ingress)`,
       figures: [
         `rules: ${rules.trustAnchors.length} trust anchor(s), client validation ${rules.clientValidationMode}, hosts ${rules.hostRules.flatMap((r) => r.hosts).join(', ')}, other Hosts → ${rules.defaultRoute.abort ? `abort ${rules.defaultRoute.abort.status} at ${rules.defaultRoute.abort.percentage}%` : 'a backend'}; synthesized in ${synthMs} ms`,
         `front door: ${door.stats.tlsRefused} handshakes refused, ${door.stats.aborted} aborted, ${door.stats.forwarded} forwarded`,

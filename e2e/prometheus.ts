@@ -1,5 +1,5 @@
 /**
- * A real Prometheus server (scripts/ci-install-prometheus.sh builds it from the Go module proxy)
+ * A real Prometheus server (ci/install/prometheus.sh builds it from the Go module proxy)
  * scraping the real pods' metrics ports, as Managed Prometheus's collectors do through each
  * workload's PodMonitoring, with the environment's alert rules loaded: the same records the
  * monitoring stack turns into Cloud Monitoring alert policies, with the app alerts' rate() window

@@ -310,7 +310,7 @@ export async function badInput(api: RunningPod, frontend: FrontendPod, lb: Balan
   const from = { localAddress: CLIENT_ADDRESS };
 
   // Each hostile input has one home: NGINX's limits, request-ID and real-IP handling and file
-  // serving in __tests__/nginx/, the api's answers behind NGINX in __tests__/live/. Here only what
+  // serving in __tests__/constructs/nginx/, the api's answers behind NGINX in __tests__/workloads/api.integration.test.ts. Here only what
   // needs the load balancer in front: a spoofed client address through its X-Forwarded-For.
   const cases: Case[] = [
     {

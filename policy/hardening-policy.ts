@@ -91,8 +91,8 @@ export class HardeningPolicy implements IAspect {
   checkStack(stack: TerraformStack): PolicyFinding[] {
     if (this.stacksChecked.has(stack)) return this.results.filter((f) => f.stack === stack.node.id);
     const resources = stack.node.findAll().filter(TerraformResource.isTerraformResource).flatMap((r) => viewOf(stack, r));
-    const declared = (stack as Partial<StackPolicyScope>).imageDigestsRequired;
-    const view = new StackView(stack.node.id, resources, { imageDigestsRequired: declared === true });
+    const declared = stack as Partial<StackPolicyScope>;
+    const view = new StackView(stack.node.id, resources, { imageDigestsRequired: declared.imageDigestsRequired === true, disposable: declared.disposable === true });
     const findings: PolicyFinding[] = [];
     for (const resource of resources) {
       const construct = resource.construct!;

@@ -29,13 +29,21 @@ export function address(resource: ResourceView): string {
 export interface StackPolicyScope {
   /** A release of a shared or production environment: every image must carry a digest (POD-020). */
   readonly imageDigestsRequired: boolean;
+  /**
+   * The environment is of the `disposable` tier (config's `tier`): nobody else uses it, so its
+   * cluster may be deleted (GKE-017) and its origin may run without mutual TLS (LB-012).
+   */
+  readonly disposable: boolean;
 }
+
+/** The scope of a stack that declares nothing: held to every rule. */
+export const STRICTEST_SCOPE: StackPolicyScope = { imageDigestsRequired: false, disposable: false };
 
 export class StackView {
   constructor(
     readonly stackName: string,
     readonly resources: readonly ResourceView[],
-    readonly scope: StackPolicyScope = { imageDigestsRequired: false },
+    readonly scope: StackPolicyScope = STRICTEST_SCOPE,
   ) {}
 
   ofType(...types: string[]): ResourceView[] {

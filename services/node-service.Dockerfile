@@ -5,7 +5,7 @@
 #   docker build --build-arg SERVICE=api --build-arg NODE_DIGEST=... --build-arg DISTROLESS_DIGEST=... \
 #     -f services/node-service.Dockerfile -t isoscribe-api .
 # Base images are pinned by digest, which a build must be given (tags can move; a digest is the bytes):
-# scripts/ci-build-images.sh resolves each tag below to its digest and passes
+# ci/build-images.sh resolves each tag below to its digest and passes
 #   --build-arg NODE_DIGEST=sha256:... --build-arg DISTROLESS_DIGEST=sha256:...
 # Without them the reference ends in a bare "@", which Docker rejects: no fallback to the tag.
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim

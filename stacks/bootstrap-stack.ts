@@ -12,7 +12,6 @@ import { KmsKeyRing } from '@cdktf/provider-google/lib/kms-key-ring';
 import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
-import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
@@ -24,7 +23,7 @@ import { GitHubActor, GitHubWorkloadIdentity } from '../constructs/gcp/github-wo
 import { enableServices, orderAfterEnablement } from '../constructs/gcp/project-services';
 import { ServiceAccount } from '../constructs/gcp/service-account';
 import { NODE_PROJECT_ROLES } from './core-stack';
-import { environmentLabels } from './environment-stack';
+import { googleProvider } from './environment-stack';
 import { stackName } from './naming';
 import { SEARCH_ENGINE_ACCOUNT_SUFFIX, serviceAccountIds } from './service-accounts';
 import { WORKLOADS, type WorkloadDefinition } from '../workloads';
@@ -46,7 +45,7 @@ export interface RoleGrant {
 
 /**
  * What the deployer needs to apply every stack but this one, and nothing wider: no owner/editor,
- * no organisation roles. __tests__/delivery/app.test.ts checks that every resource type in
+ * no organisation roles. __tests__/main.test.ts checks that every resource type in
  * the synthesized topology is covered, so a new resource type fails a test until its role is named.
  */
 export const DEPLOYER_ROLES: readonly RoleGrant[] = [
@@ -174,14 +173,14 @@ export interface ResourceGrant {
 }
 
 /**
- * Where saved plans go in the state bucket (scripts/ci-saved-plan.sh). Cloud Storage names an
+ * Where saved plans go in the state bucket (ci/saved-plan.sh). Cloud Storage names an
  * object `projects/_/buckets/<bucket>/objects/<object>` in IAM conditions
  * (https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-name; Google's startsWith sample:
  * https://cloud.google.com/storage/docs/samples/storage-add-bucket-conditional-iam-binding).
  */
 export const SAVED_PLANS_PREFIX = 'plans/';
 
-/** Every grant on a resource the bootstrap stack makes; __tests__/delivery/bootstrap.test.ts holds the stack to exactly this list. */
+/** Every grant on a resource the bootstrap stack makes; __tests__/stacks/bootstrap-stack.test.ts holds the stack to exactly this list. */
 export const RESOURCE_GRANTS: readonly ResourceGrant[] = [
   { identity: 'deployer', role: 'roles/storage.objectAdmin', on: 'state bucket', reason: 'state and its locks of every stack, saved plans under plans/' },
   { identity: 'planner', role: 'roles/storage.objectViewer', on: 'state bucket', reason: 'read other stacks\' outputs; plans run with -lock=false' },
@@ -192,7 +191,7 @@ export const RESOURCE_GRANTS: readonly ResourceGrant[] = [
     reason: 'the deploy\'s plan jobs save their plans under plans/ (create only: objectCreator cannot overwrite or delete; the apply checks each file against the plan job\'s receipt)',
     condition: {
       title: 'saved-plans-only',
-      description: `Only objects under ${SAVED_PLANS_PREFIX} (scripts/ci-saved-plan.sh)`,
+      description: `Only objects under ${SAVED_PLANS_PREFIX} (ci/saved-plan.sh)`,
       expression: (bucket) => `resource.name.startsWith('projects/_/buckets/${bucket}/objects/${SAVED_PLANS_PREFIX}')`,
     },
   },
@@ -201,14 +200,14 @@ export const RESOURCE_GRANTS: readonly ResourceGrant[] = [
   { identity: 'imagePusher', role: 'roles/artifactregistry.writer', on: 'image repository', reason: 'push every workload\'s image' },
   { identity: 'node', role: 'roles/artifactregistry.reader', on: 'image repository', reason: 'nodes pull the images' },
   { identity: 'node', role: 'roles/artifactregistry.reader', on: 'Docker Hub remote repository', reason: 'nodes pull NGINX through it (the registry fetches from Docker Hub on a miss)' },
-  // Signing each pushed digest (scripts/attest-images.ts), as Google's "Create attestations" page lists:
+  // Signing each pushed digest (ci/attest-images.ts), as Google's "Create attestations" page lists:
   // https://cloud.google.com/binary-authorization/docs/making-attestations
   { identity: 'imagePusher', role: 'roles/cloudkms.signerVerifier', on: 'attestation key', withAttestation: true, reason: 'sign the attestation payload of each pushed digest with the attestor\'s key (gcloud kms asymmetric-sign)' },
   { identity: 'imagePusher', role: 'roles/containeranalysis.notes.attacher', on: 'attestation note', withAttestation: true, reason: 'attach the attestation occurrence to the attestor\'s note' },
   { identity: 'imagePusher', role: 'roles/containeranalysis.occurrences.editor', on: 'project', withAttestation: true, reason: 'create the attestation occurrence (occurrences belong to the project, no narrower scope)' },
   { identity: 'imagePusher', role: 'roles/binaryauthorization.attestorsVerifier', on: 'attestor', withAttestation: true, reason: 'read the attestor and validate the new attestation against its key (attestations create --validate)' },
-  { identity: 'imagePusher', role: 'roles/artifactregistry.reader', on: 'gcr.io remote repository', reason: 'resolve and pull the services\' distroless base image through it (scripts/ci-build-images.sh, staging); only builds use it, so nodes need no grant' },
-  { identity: 'imagePusher', role: 'roles/artifactregistry.reader', on: 'Docker Hub remote repository', reason: 'the images job resolves the NGINX tag to the digest it pins (scripts/ci-push-images.sh), and resolves and pulls the Docker Hub base images through it (scripts/ci-build-images.sh, staging)' },
+  { identity: 'imagePusher', role: 'roles/artifactregistry.reader', on: 'gcr.io remote repository', reason: 'resolve and pull the services\' distroless base image through it (ci/build-images.sh, staging); only builds use it, so nodes need no grant' },
+  { identity: 'imagePusher', role: 'roles/artifactregistry.reader', on: 'Docker Hub remote repository', reason: 'the images job resolves the NGINX tag to the digest it pins (ci/push-images.sh), and resolves and pulls the Docker Hub base images through it (ci/build-images.sh, staging)' },
 ];
 
 /** The project roles of the planner that are custom roles of this stack. */
@@ -242,7 +241,7 @@ export function stateBucketName(env: EnvironmentConfig): string {
   return env.backend.type === 'gcs' ? env.backend.bucket : `${env.project.id}-tfstate`;
 }
 
-/** Where CI's image attestations are signed and recorded (scripts/attest-images.ts signs with these). */
+/** Where CI's image attestations are signed and recorded (ci/attest-images.ts signs with these). */
 export interface AttestationNames {
   readonly project: string;
   readonly keyLocation: string;
@@ -262,13 +261,13 @@ export interface AttestationNames {
 export function attestationNames(env: EnvironmentConfig): AttestationNames {
   const project = env.project.id;
   const keyLocation = 'global';
-  const keyRing = `isoscribe-${env.name}-attestation`;
+  const keyRing = `${env.prefix}-attestation`;
   const key = 'built-by-ci';
   const keyVersion = 1;
   return {
     project, keyLocation, keyRing, key, keyVersion,
-    note: `isoscribe-${env.name}-built-by-ci`,
-    attestor: `isoscribe-${env.name}-built-by-ci`,
+    note: `${env.prefix}-built-by-ci`,
+    attestor: `${env.prefix}-built-by-ci`,
     publicKeyId: `//cloudkms.googleapis.com/v1/projects/${project}/locations/${keyLocation}/keyRings/${keyRing}/cryptoKeys/${key}/cryptoKeyVersions/${keyVersion}`,
   };
 }
@@ -372,9 +371,9 @@ export class BootstrapStack extends TerraformStack {
     super(scope, name);
     this.stackName = name;
     const project = env.project.id;
-    const prefix = `isoscribe-${env.name}`;
+    const prefix = env.prefix;
     new LocalBackend(this, { path: `../../../.terraform-state/${name}.tfstate` });
-    new GoogleProvider(this, 'google', { project, region: env.primaryRegion, defaultLabels: environmentLabels(env) });
+    googleProvider(this, env);
 
     const services = enableServices(this, project, BOOTSTRAP_SERVICES);
 
@@ -465,7 +464,7 @@ export class BootstrapStack extends TerraformStack {
     });
 
     // Only what CI built: an attestor whose key lives in Cloud KMS (never leaves it), which CI's
-    // image pusher signs each pushed digest with (scripts/attest-images.ts, deploy.yml). A PKIX
+    // image pusher signs each pushed digest with (ci/attest-images.ts, deploy.yml). A PKIX
     // attestor with a Cloud KMS key: https://cloud.google.com/binary-authorization/docs/creating-attestors-cli
     const names = attestationNames(env);
     if (env.admission.requireAttestation) {
@@ -507,8 +506,8 @@ export class BootstrapStack extends TerraformStack {
     this.admissionPolicy = new BinaryAuthorizationPolicy(this, 'admission-policy', {
       project,
       description: this.attestor
-        ? `NGINX by name, isoscribe-${env.name}'s own images only with CI's attestation (stacks/bootstrap-stack.ts)`
-        : `Only isoscribe-${env.name}'s configured images (stacks/bootstrap-stack.ts admittedImagePatterns)`,
+        ? `NGINX by name, ${env.prefix}'s own images only with CI's attestation (stacks/bootstrap-stack.ts)`
+        : `Only ${env.prefix}'s configured images (stacks/bootstrap-stack.ts admittedImagePatterns)`,
       globalPolicyEvaluationMode: 'ENABLE',
       admissionWhitelistPatterns: admittedImagePatterns(env, workloads).map((namePattern) => ({ namePattern })),
       defaultAdmissionRule: this.attestor

@@ -1,10 +1,9 @@
-import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, RegionConfig } from '../config';
 import { GkeCluster } from '../constructs/gcp/gke-cluster';
 import { SEARCH_NODE_POOL, SEARCH_NODE_SYSCTLS } from '../constructs/search/opensearch-cluster';
 import type { CoreStack } from './core-stack';
-import { EnvironmentStack, environmentLabels } from './environment-stack';
+import { EnvironmentStack, environmentLabels, googleProvider } from './environment-stack';
 import { nodeNetworkTag } from './naming';
 
 /** One region's private GKE cluster, on the region's subnet from `core`. */
@@ -16,11 +15,11 @@ export class ClusterStack extends EnvironmentStack {
     super(scope, env, 'cluster', region.name);
     this.region = region;
     const labels = environmentLabels(env);
-    new GoogleProvider(this, 'google', { project: env.project.id, region: region.name, defaultLabels: labels });
+    googleProvider(this, env, region.name);
 
     const network = core.regions[region.name];
     this.gke = new GkeCluster(this, 'gke', {
-      name: `isoscribe-${env.name}-${region.name}`,
+      name: `${env.prefix}-${region.name}`,
       project: env.project.id,
       location: region.name,
       nodeLocations: region.zones,

@@ -1,7 +1,6 @@
 import { ComputeGlobalAddress } from '@cdktf/provider-google/lib/compute-global-address';
 import { ComputeNetwork } from '@cdktf/provider-google/lib/compute-network';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
-import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { SecretManagerSecret } from '@cdktf/provider-google/lib/secret-manager-secret';
 import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
@@ -14,7 +13,7 @@ import { RegionalNetwork } from '../constructs/gcp/regional-network';
 import { ExistingServiceAccount } from '../constructs/gcp/service-account';
 import { kubernetesServiceAccountPrincipal } from '../constructs/kubernetes/workload-identity';
 import { needsGoogleServiceAccount, type WorkloadDefinition } from '../workloads/workload';
-import { EnvironmentStack, environmentLabels } from './environment-stack';
+import { EnvironmentStack, googleProvider } from './environment-stack';
 import { WORKLOADS_NAMESPACE } from './naming';
 import { serviceAccountIds } from './service-accounts';
 import { SEARCH_SECRETS } from '../constructs/search/opensearch-cluster';
@@ -77,11 +76,10 @@ export class CoreStack extends EnvironmentStack {
   constructor(scope: Construct, env: EnvironmentConfig, workloads: readonly WorkloadDefinition[]) {
     super(scope, env, 'core');
     const project = env.project.id;
-    const prefix = `isoscribe-${env.name}`;
-    const labels = environmentLabels(env);
+    const prefix = env.prefix;
     const { primaryRegion } = env;
 
-    new GoogleProvider(this, 'google', { project, region: primaryRegion, defaultLabels: labels });
+    googleProvider(this, env);
 
     const services = enableServices(this, project, PROJECT_SERVICES);
 

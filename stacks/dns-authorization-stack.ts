@@ -18,7 +18,7 @@ export class DnsAuthorizationStack extends EnvironmentStack {
     super(scope, env, 'dns-authorization');
     // The token comes from CLOUDFLARE_API_TOKEN (DNS: Edit).
     new CloudflareProvider(this, 'cloudflare', {});
-    const zoneId = new CloudflareZone(this, 'zone', { name: env.edge.zoneName ?? env.domain, plan: env.edge.plan }).id;
+    const zoneId = new CloudflareZone(this, 'zone', { name: env.edge.zoneName, plan: env.edge.plan }).id;
 
     // Certificate Manager checks these to issue and renew the certificate. Not proxied: they must
     // resolve to Google's authorization target, not to Cloudflare.

@@ -1,6 +1,5 @@
 import { CloudflareProvider } from '@cdktf/provider-cloudflare/lib/provider';
 import { DataGoogleCertificateManagerCertificates } from '@cdktf/provider-google/lib/data-google-certificate-manager-certificates';
-import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { SEARCH_PATH } from '../workloads/api';
@@ -16,7 +15,7 @@ import { SecureZoneSettings } from '../constructs/cloudflare/zone-settings';
 import { PolicySuppressions } from '../policy';
 import type { Route } from '../workloads';
 import type { DnsAuthorizationStack } from './dns-authorization-stack';
-import { EnvironmentStack, environmentLabels } from './environment-stack';
+import { EnvironmentStack, googleProvider } from './environment-stack';
 import { servedHostnames, type IngressStack } from './ingress-stack';
 
 /**
@@ -38,8 +37,8 @@ export class EdgeStack extends EnvironmentStack {
     // The token comes from CLOUDFLARE_API_TOKEN (Zone Settings, DNS, Zone WAF and Cache Rules: Edit).
     new CloudflareProvider(this, 'cloudflare', {});
     // Only reads the certificate's state (Certificate Manager Viewer is enough).
-    new GoogleProvider(this, 'google', { project: env.project.id, region: env.primaryRegion, defaultLabels: environmentLabels(env) });
-    const zoneId = new CloudflareZone(this, 'zone', { name: edge.zoneName ?? env.domain, plan: edge.plan }).id;
+    googleProvider(this, env);
+    const zoneId = new CloudflareZone(this, 'zone', { name: edge.zoneName, plan: edge.plan }).id;
 
     // Issuance starts when dns-authorization has published its records and takes minutes to an hour;
     // until the certificate is ACTIVE this plan stops here, before anything below goes live.

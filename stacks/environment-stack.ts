@@ -1,3 +1,4 @@
+import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { GcsBackend, LocalBackend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
@@ -10,6 +11,14 @@ export function environmentLabels(env: EnvironmentConfig): Record<string, string
 }
 
 /**
+ * The environment's Google provider in `stack`: its project, `region` as the default location (the
+ * primary region unless the stack is regional), and its labels on every labelable resource.
+ */
+export function googleProvider(stack: Construct, env: EnvironmentConfig, region: string = env.primaryRegion): GoogleProvider {
+  return new GoogleProvider(stack, 'google', { project: env.project.id, region, defaultLabels: environmentLabels(env) });
+}
+
+/**
  * A stack of one environment. It names itself and picks the state backend: dev keeps local state
  * beside the project (outside cdktf.out, which synth rewrites); every other environment keeps it in
  * the environment's GCS bucket under one prefix per stack.
@@ -19,13 +28,16 @@ export abstract class EnvironmentStack extends TerraformStack {
   readonly stackName: string;
   /** Policy scope (policy/rule.ts StackPolicyScope): a release of a shared or production environment pins every image by digest. */
   readonly imageDigestsRequired: boolean;
+  /** Policy scope: the environment is of the `disposable` tier. */
+  readonly disposable: boolean;
 
   protected constructor(scope: Construct, env: EnvironmentConfig, layer: string, region?: string) {
     const name = stackName(env, layer, region);
     super(scope, name);
     this.env = env;
     this.stackName = name;
-    this.imageDigestsRequired = env.release && env.tier !== 'disposable';
+    this.disposable = env.tier === 'disposable';
+    this.imageDigestsRequired = env.release && !this.disposable;
     if (env.backend.type === 'gcs') {
       new GcsBackend(this, { bucket: env.backend.bucket, prefix: `stacks/${name}` });
     } else {

@@ -4,13 +4,12 @@ import { DataCloudflareAuthenticatedOriginPullsCertificate } from '@cdktf/provid
 import { CloudflareProvider } from '@cdktf/provider-cloudflare/lib/provider';
 import { ComputeBackendBucket } from '@cdktf/provider-google/lib/compute-backend-bucket';
 import { ComputeFirewall } from '@cdktf/provider-google/lib/compute-firewall';
-import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { Fn, type TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { CLOUDFLARE_RANGES } from '../config/cloudflare-ips';
-import { GOOGLE_FRONT_END_RANGES, GOOGLE_HEALTH_CHECK_RANGES } from '../config/google-ranges';
+import { CLOUDFLARE_RANGES } from '../facts/cloudflare-ips';
+import { GOOGLE_FRONT_END_RANGES, GOOGLE_HEALTH_CHECK_RANGES } from '../facts/google-ranges';
 import { CertificateManagerManagedCertificate, type DnsAuthorizationRecord } from '../constructs/gcp/certificate-manager-certificate';
 import { ClientCertificatePolicy } from '../constructs/gcp/client-certificate-policy';
 import { CloudArmorPolicy } from '../constructs/gcp/cloud-armor-policy';
@@ -19,7 +18,7 @@ import { NegBackendService } from '../constructs/gcp/neg-backend-service';
 import { NGINX_PORT, READINESS_PATH } from '../constructs/nginx';
 import type { CoreStack } from './core-stack';
 import { CloudflareZone } from '../constructs/cloudflare/zone';
-import { EnvironmentStack, environmentLabels } from './environment-stack';
+import { EnvironmentStack, environmentLabels, googleProvider } from './environment-stack';
 import type { Route, WorkloadDefinition } from '../workloads';
 import { backendServiceName, negName, nodeNetworkTag, securityPolicyNames } from './naming';
 
@@ -35,7 +34,7 @@ export function cloudflareRangesAgree(trusted: readonly string[]): { condition: 
   return {
     condition: `\${toset(concat(self.ipv4_cidrs, self.ipv6_cidrs)) == toset(${list})}`,
     errorMessage:
-      'Cloudflare publishes other edge ranges than config/cloudflare-ips.ts lists (the ranges the pods\' NGINX trusts for the client IP): ' +
+      'Cloudflare publishes other edge ranges than facts/cloudflare-ips.ts lists (the ranges the pods\' NGINX trusts for the client IP): ' +
       'refresh that file as its comment says, and deploy the workloads stacks before ingress.',
   };
 }
@@ -48,8 +47,8 @@ export function originPullCertificateActive(env: EnvironmentConfig): { condition
   return {
     condition: '${self.status == "active"}',
     errorMessage:
-      `The origin-pull client certificate ${env.ingress.originPull?.cloudflareCertificateId} of zone ${env.edge.zoneName ?? env.domain} is not active in Cloudflare: ` +
-      `run scripts/origin-pull-cert.ts issue --env ${env.name} and put the id it prints in config/${env.name}.ts (docs/deploy.md), or wait until Cloudflare reports it active.`,
+      `The origin-pull client certificate ${env.ingress.originPull?.cloudflareCertificateId} of zone ${env.edge.zoneName} is not active in Cloudflare: ` +
+      `run docs/deploy/origin-pull-cert.ts issue --env ${env.name} and put the id it prints in config/${env.name}.ts (docs/deploy.md), or wait until Cloudflare reports it active.`,
   };
 }
 
@@ -78,6 +77,7 @@ export class IngressStack extends EnvironmentStack {
   /**
    * @param after stacks that must be deployed first although nothing here references them: the
    *   workloads, whose Services make GKE create the NEGs the backend services point at by name.
+   * @param definitions the workloads whose backend services it creates
    * @param routes the route table (workloads/routes.ts) the URL map serves
    */
   constructor(
@@ -85,17 +85,17 @@ export class IngressStack extends EnvironmentStack {
     env: EnvironmentConfig,
     core: CoreStack,
     after: TerraformStack[],
-    workloads: readonly WorkloadDefinition[],
+    definitions: readonly WorkloadDefinition[],
     routes: readonly Route[],
   ) {
     super(scope, env, 'ingress');
     for (const stack of after) this.addDependency(stack);
     const project = env.project.id;
-    const prefix = `isoscribe-${env.name}`;
+    const prefix = env.prefix;
     const labels = environmentLabels(env);
     const { ingress } = env;
 
-    new GoogleProvider(this, 'google', { project, region: env.primaryRegion, defaultLabels: labels });
+    googleProvider(this, env);
     // Only reads Cloudflare's published ranges; the token comes from CLOUDFLARE_API_TOKEN.
     new CloudflareProvider(this, 'cloudflare', {});
 
@@ -111,7 +111,7 @@ export class IngressStack extends EnvironmentStack {
     });
 
     // Cloud Armor allows Cloudflare's live ranges, while every pod's NGINX trusts the list in
-    // config/cloudflare-ips.ts (rendered into its config). The plan fails when the two disagree.
+    // facts/cloudflare-ips.ts (rendered into its config). The plan fails when the two disagree.
     const cloudflare = new DataCloudflareIpRanges(this, 'cloudflare-ip-ranges', {
       lifecycle: { postcondition: [cloudflareRangesAgree(CLOUDFLARE_RANGES)] },
     });
@@ -148,7 +148,7 @@ export class IngressStack extends EnvironmentStack {
         connectionDrainingTimeoutSec: ingress.connectionDrainingTimeoutSec,
         securityPolicy: this.securityPolicy.id,
       });
-    this.backendServices = Object.fromEntries(workloads.map((w) => [w.name, backend(w.name)]));
+    this.backendServices = Object.fromEntries(definitions.map((w) => [w.name, backend(w.name)]));
 
     // The bundle bucket serves /static/* itself. A backend bucket reads objects as an anonymous
     // client (without Cloud CDN it has no identity to grant), so the objects must be public. They are
@@ -188,7 +188,7 @@ export class IngressStack extends EnvironmentStack {
     let originPulls: AuthenticatedOriginPullsSettings | undefined;
     if (ingress.originPull) {
       // Looked up by name, as in edge: no zone id in config.
-      const zoneId = new CloudflareZone(this, 'zone', { name: env.edge.zoneName ?? env.domain, plan: env.edge.plan }).id;
+      const zoneId = new CloudflareZone(this, 'zone', { name: env.edge.zoneName, plan: env.edge.plan }).id;
       const uploaded = new DataCloudflareAuthenticatedOriginPullsCertificate(this, 'origin-pull-certificate', {
         zoneId,
         certificateId: ingress.originPull.cloudflareCertificateId,

@@ -7,7 +7,7 @@ import type { EnvironmentConfig } from '../config';
 
 /** `isoscribe-<env>-<layer>[-<region>]`: every stack name is predictable from its place in the topology. */
 export function stackName(env: EnvironmentConfig, layer: string, region?: string): string {
-  return ['isoscribe', env.name, layer, region].filter(Boolean).join('-');
+  return [env.prefix, layer, region].filter(Boolean).join('-');
 }
 
 /** The Kubernetes namespace of every workload. */
@@ -19,12 +19,12 @@ export const WORKLOADS_NAMESPACE = 'isoscribe';
  * and the zone, so nothing is looked up at plan time.
  */
 export function negName(env: EnvironmentConfig, workload: string): string {
-  return `isoscribe-${env.name}-${workload}`;
+  return `${env.prefix}-${workload}`;
 }
 
 /** Network tag on every GKE node of an environment; firewall rules for health checks target it. */
 export function nodeNetworkTag(env: EnvironmentConfig): string {
-  return `isoscribe-${env.name}-gke-node`;
+  return `${env.prefix}-gke-node`;
 }
 
 /** The search engine's namespace, its OpenSearchCluster's name and its HTTP Service (`<name>.<namespace>.svc`). */

@@ -8,7 +8,7 @@ import { needsGoogleServiceAccount, type WorkloadDefinition } from '../workloads
  * the Editor-holding default compute account included.
  */
 export function serviceAccountIds(env: EnvironmentConfig, workloads: readonly WorkloadDefinition[]) {
-  const prefix = `isoscribe-${env.name}`;
+  const prefix = env.prefix;
   const clash = workloads.find((w) => w.name === SEARCH_ENGINE_ACCOUNT_SUFFIX);
   if (clash) throw new Error(`Workload "${clash.name}": its service account would be the search engine's (${prefix}-${SEARCH_ENGINE_ACCOUNT_SUFFIX}); name it otherwise in workloads/${clash.name}.ts`);
   return {

@@ -1,10 +1,9 @@
-import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, RegionConfig } from '../config';
-import { GOOGLE_FRONT_END_RANGES, GOOGLE_HEALTH_CHECK_RANGES } from '../config/google-ranges';
+import { GOOGLE_FRONT_END_RANGES, GOOGLE_HEALTH_CHECK_RANGES } from '../facts/google-ranges';
 import { PolicySuppressions } from '../policy';
 import {
   AppFiles,
@@ -20,7 +19,7 @@ import { NGINX_PORT } from '../constructs/nginx';
 import { BUNDLE_MANIFEST_OBJECT, drainSecondsFor, METRICS_PORT_NAME, nodeServiceArgs, POD_PATHS, podTrustedProxies, type PodContext, type WorkloadDefinition } from '../workloads';
 import type { ClusterStack } from './cluster-stack';
 import type { CoreStack } from './core-stack';
-import { EnvironmentStack, environmentLabels } from './environment-stack';
+import { EnvironmentStack, googleProvider } from './environment-stack';
 import { negName, WORKLOADS_NAMESPACE } from './naming';
 
 /**
@@ -85,7 +84,7 @@ export class WorkloadsStack extends EnvironmentStack {
     // Workload Identity bindings name no cluster, so the environment's primary region owns them (see WorkloadIdentity).
     const ownsIdentityBindings = region.name === env.primaryRegion;
 
-    new GoogleProvider(this, 'google', { project, region: region.name, defaultLabels: environmentLabels(env) });
+    googleProvider(this, env, region.name);
     clusterKubernetesProvider(this, cluster);
 
     this.namespace = new RestrictedNamespace(this, 'namespace', { name: WORKLOADS_NAMESPACE, labels });

@@ -88,7 +88,7 @@ export function findNginx(): string {
   for (const candidate of candidates) {
     if (candidate && isExecutable(candidate)) return candidate;
   }
-  throw new Error('nginx not found ($NGINX_BIN, /usr/sbin/nginx, PATH). Install it with scripts/ci-install-nginx.sh (Debian package "nginx").');
+  throw new Error('nginx not found ($NGINX_BIN, /usr/sbin/nginx, PATH). Install it with ci/install/nginx.sh (Debian package "nginx").');
 }
 
 /** A currently free TCP port on 127.0.0.1. */

@@ -10,7 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ENVIRONMENTS, loadEnvironments, type EnvironmentConfig } from '../config';
+import { LOCAL_ENVIRONMENT, loadEnvironments, type EnvironmentConfig } from '../config';
 import { nginxPreStop } from '../constructs/kubernetes/nginx-fronted-app';
 import { READINESS_PATH, renderNginxConfig } from '../constructs/nginx';
 import { drainSecondsFor, podTrustedProxies, type PodContext, type PodPaths, type WorkloadDefinition, type WorkloadPod } from '../workloads';
@@ -33,9 +33,9 @@ const SERVICES_DIR = path.join(__dirname, '../services');
 /** As root the harness runs NGINX as `nobody` (the unprivileged container); its preStop runs as that user too. */
 const nginxUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
 
-/** The dev environment: what a pod renders when a test names none. */
+/** The local environment (config LOCAL_ENVIRONMENT): what a pod renders when a test names none. */
 export function devEnvironment(): EnvironmentConfig {
-  return loadEnvironments([ENVIRONMENTS.find((e) => e.name === 'dev')!])[0];
+  return loadEnvironments([LOCAL_ENVIRONMENT])[0];
 }
 
 export interface StartPodOptions {

@@ -1,10 +1,11 @@
 import type { EnvironmentConfig } from '../config';
-import { NON_PUBLIC_IPV4 } from '../config/cidr';
+import { NON_PUBLIC_IPV4 } from '../facts/cidr';
 import { DNS_RULE, Peer, type TrafficRule } from '../constructs/kubernetes';
 import { NginxBackend, POD_LAYOUT } from '../constructs/nginx';
 import { RUNBOOKS } from '../monitoring/alert';
 import { APP, selector } from '../monitoring/metrics';
 import { EdgeCache, PathMatch } from './routes';
+import { WORKLOAD_SERVICES } from './services';
 import { CoreAccess, METRICS_PORT, nodeSleep, nodeSocketProbe, PodFile, type WorkloadDefinition } from './workload';
 import { ENGINE_CLUSTER_LABEL, SEARCH_API_USER, SEARCH_HTTP_PORT, SEARCH_SECRETS } from '../constructs/search/opensearch-cluster';
 import { SEARCH_CLUSTER_NAME, SEARCH_NAMESPACE } from '../stacks/naming';
@@ -55,7 +56,7 @@ const mongodbUri = PodFile.fromSecretManager({
 /** The JSON API (services/api): Fastify on MongoDB over NGINX's unix socket, under /api. */
 export const api: WorkloadDefinition = {
   name: 'api',
-  service: 'api',
+  service: WORKLOAD_SERVICES.api,
   routes: [{ match: PathMatch.subtree('/api'), edgeCache: EdgeCache.bypass('API responses are per request: never cached'), rateLimited: true }],
   access: [CoreAccess.secret('mongodb-uri'), CoreAccess.secret(SEARCH_SECRETS.apiPassword), CoreAccess.secret(SEARCH_SECRETS.caCert)],
   pod: ({ env, trustedProxies, paths, drainSeconds }) => ({

@@ -1,10 +1,11 @@
-import { NON_PUBLIC_IPV4 } from '../config/cidr';
+import { NON_PUBLIC_IPV4 } from '../facts/cidr';
 import type { EnvironmentConfig } from '../config';
 import { DNS_RULE, Peer, type TrafficRule } from '../constructs/kubernetes';
 import { NginxBackend, POD_LAYOUT } from '../constructs/nginx';
 import { RUNBOOKS } from '../monitoring/alert';
 import { APP, selector } from '../monitoring/metrics';
 import { EdgeCache, STATIC_PATH_PREFIX } from './routes';
+import { WORKLOAD_SERVICES } from './services';
 import { CoreAccess, METRICS_PORT, PodFile, type WorkloadDefinition } from './workload';
 
 /** Where frontend-server reads its page definitions (a ConfigMap mounted as a file). */
@@ -54,7 +55,7 @@ export function frontendPages(env: EnvironmentConfig): string {
  */
 export const frontend: WorkloadDefinition = {
   name: 'frontend',
-  service: 'frontend-server',
+  service: WORKLOAD_SERVICES.frontend,
   routes: [{ edgeCache: EdgeCache.atMost('HTML pages: briefly at the edge, browsers as the origin says', HTML_EDGE_TTL_SECONDS) }],
   access: [CoreAccess.bundleBucketRead()],
   pod: ({ env, trustedProxies, paths, bundleManifestUrl }) => {

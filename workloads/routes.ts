@@ -1,5 +1,5 @@
 import { CacheRule } from '../constructs/cloudflare/cache-rules';
-import { CLOUDFLARE_PLAN_LIMITS, type CloudflarePlan } from '../config/schema-edge';
+import { CLOUDFLARE_PLAN_LIMITS, type CloudflarePlan } from '../facts/cloudflare-plans';
 
 /*
  * The one route table. The load balancer's URL map, Cloudflare's cache and rate-limit expressions

@@ -1,6 +1,6 @@
 import type { EnvironmentConfig } from '../config';
-import { CLOUDFLARE_RANGES } from '../config/cloudflare-ips';
-import { GOOGLE_FRONT_END_RANGES } from '../config/google-ranges';
+import { CLOUDFLARE_RANGES } from '../facts/cloudflare-ips';
+import { GOOGLE_FRONT_END_RANGES } from '../facts/google-ranges';
 import type { NginxContainerProps, TrafficRule } from '../constructs/kubernetes';
 import { APP_SOCKET_PATH, POD_LAYOUT } from '../constructs/nginx';
 import type { WorkloadMonitoring } from '../monitoring/workload-alerts';
@@ -38,8 +38,8 @@ export const METRICS_PORT_NAME = SCRAPE_PORT_NAME;
 
 /**
  * The one Dockerfile of every workload's image, built from the repository root with
- * imageBuildArgs; its `<Dockerfile>.dockerignore` beside it. scripts/ci-build-images.sh names the
- * same path (__tests__/delivery/image-pins.test.ts holds them together).
+ * imageBuildArgs; its `<Dockerfile>.dockerignore` beside it. ci/build-images.sh names the
+ * same path (__tests__/ci/images.integration.test.ts holds them together).
  */
 export const NODE_SERVICE_DOCKERFILE = 'services/node-service.Dockerfile';
 /** What node runs in every Node service image (its CMD): the workspace, i.e. its package.json `main`. */
@@ -76,8 +76,8 @@ export const NEG_DETACH_SECONDS = 15;
 /**
  * Seconds pods keep serving after termination starts: the NEG detach, then the backend services'
  * connection draining (`ingress.connectionDrainingTimeoutSec`), during which the LB still finishes
- * in-flight requests on the detached endpoint. One config value drives both the LB and the pods;
- * NginxFrontedApp refuses a drain shorter than the LB's draining.
+ * in-flight requests on the detached endpoint. One config value drives both the LB and the pods,
+ * so the pods' drain is never shorter than the LB's draining.
  */
 export function drainSecondsFor(env: Pick<EnvironmentConfig, 'ingress'>): number {
   return NEG_DETACH_SECONDS + env.ingress.connectionDrainingTimeoutSec;

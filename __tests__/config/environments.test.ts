@@ -1,6 +1,5 @@
-import { issueOriginPullCertificates } from '../../scripts/origin-pull-cert';
+import { issueOriginPullCertificates } from '../../docs/deploy/origin-pull-cert';
 import { ConfigError, ENVIRONMENTS, loadEnvironments, selectEnvironments, type EnvironmentInput } from '../../config';
-import { WORKLOADS } from '../../workloads';
 
 function variant(name: string, mutate: (e: EnvironmentInput) => void): EnvironmentInput {
   const input = structuredClone(ENVIRONMENTS.find((e) => e.name === name)!);
@@ -47,11 +46,6 @@ describe('the committed environments', () => {
     }
   });
 
-  it("name each workload's image repository after the service its definition builds (config/defaults.ts WORKLOAD_SERVICES agrees with workloads/)", () => {
-    for (const env of loadEnvironments(ENVIRONMENTS)) {
-      for (const w of WORKLOADS) expect([env.name, w.name, env.workloads[w.name].image.repository.split('/').at(-1)]).toEqual([env.name, w.name, w.service]);
-    }
-  });
 });
 
 describe('config rules: each rejects a bad value and says how to fix it', () => {
@@ -158,7 +152,7 @@ describe('config rules: each rejects a bad value and says how to fix it', () => 
 
   it('the origin lock is required outside the disposable tier, and its CA certificates are checked', () => {
     expect(problemsOf('staging', (e) => { delete e.ingress.originPull; })).toEqual([
-      'config/staging.ts › ingress.originPull: is required in the "shared" tier: without it any Cloudflare zone can reach the origin; run scripts/origin-pull-cert.ts issue --env staging (docs/deploy.md)',
+      'config/staging.ts › ingress.originPull: is required in the "shared" tier: without it any Cloudflare zone can reach the origin; run docs/deploy/origin-pull-cert.ts issue --env staging (docs/deploy.md)',
     ]);
     const issued = issueOriginPullCertificates('example.test', 1);
     expect(problemsOf('staging', (e) => { e.ingress.originPull!.trustedCaCertificates = [issued.clientCertificatePem]; })).toEqual([
@@ -168,7 +162,7 @@ describe('config rules: each rejects a bad value and says how to fix it', () => 
       expect.stringMatching(/trustedCaCertificates\[0\]: must be a PEM certificate/),
     ]);
     expect(problemsOf('staging', (e) => { e.ingress.originPull!.trustedCaCertificates = []; })).toEqual([
-      expect.stringMatching(/trustedCaCertificates: list at least one CA certificate; run scripts\/origin-pull-cert.ts issue/),
+      expect.stringMatching(/trustedCaCertificates: list at least one CA certificate; run docs\/deploy\/origin-pull-cert.ts issue/),
     ]);
     expect(problemsOf('staging', (e) => { e.ingress.originPull!.cloudflareCertificateId = 'abc'; })).toEqual([
       expect.stringMatching(/cloudflareCertificateId: must be the certificate id \(a UUID\)/),
@@ -181,7 +175,7 @@ describe('config rules: each rejects a bad value and says how to fix it', () => 
     const now = jest.spyOn(Date, 'now').mockReturnValue(Date.parse('2040-01-01T00:00:00Z'));
     try {
       expect(problemsOf('staging', () => {})).toEqual([
-        expect.stringMatching(/trustedCaCertificates\[0\]: "CN=isoscribe-staging.com origin-pull CA" expired on .*; issue a new one with scripts\/origin-pull-cert.ts/),
+        expect.stringMatching(/trustedCaCertificates\[0\]: "CN=isoscribe-staging.com origin-pull CA" expired on .*; issue a new one with docs\/deploy\/origin-pull-cert.ts/),
       ]);
     } finally {
       now.mockRestore();

@@ -51,6 +51,16 @@ export function newReleaseStack(): TerraformStack {
   return new ReleaseFixtureStack(Testing.app(), 'fixture');
 }
 
+/** A stack that declares its environment of the `disposable` tier (policy/rule.ts StackPolicyScope). */
+class DisposableFixtureStack extends TerraformStack {
+  readonly disposable = true;
+}
+
+/** A disposable-tier stack under any name: the policy reads the declared tier, never the name. */
+export function newDisposableStack(name = 'fixture'): TerraformStack {
+  return new DisposableFixtureStack(Testing.app(), name);
+}
+
 /** cdktf refuses to synthesize resources without their provider; one per stack. */
 function provider(stack: TerraformStack, name: 'google' | 'kubernetes' | 'cloudflare'): void {
   if (stack.node.tryFindChild(name)) return;

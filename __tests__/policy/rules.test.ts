@@ -2,7 +2,7 @@ import { ProjectService } from '@cdktf/provider-google/lib/project-service';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { TerraformStack, Testing } from 'cdktf';
 import { HARDENING_RULES, HardeningPolicy, type PolicyFinding } from '../../policy';
-import { API_EXPRESSION, container, edge, gke, loadBalancer, monitoring, newReleaseStack, newStack, pods, type EdgeProps, type GkeProps, type LbProps, type MonitoringProps, type PodProps } from './fixtures';
+import { API_EXPRESSION, container, edge, gke, loadBalancer, monitoring, newDisposableStack, newReleaseStack, newStack, pods, type EdgeProps, type GkeProps, type LbProps, type MonitoringProps, type PodProps } from './fixtures';
 
 function check(build: (stack: TerraformStack) => void, stack: TerraformStack = newStack()): PolicyFinding[] {
   build(stack);
@@ -134,9 +134,14 @@ describe('the hardening rules', () => {
 });
 
 describe('rules that need more than one fixture', () => {
-  it('GKE-017 lets a dev cluster be deleted', () => {
+  it('GKE-017 lets the cluster of a disposable-tier stack be deleted, whatever its environment is called', () => {
+    const deletable = (p: GkeProps) => { p.cluster.deletionProtection = false; p.cluster.resourceLabels = { environment: 'sandbox' }; };
+    expect(check((s) => gke(s, deletable), newDisposableStack())).toEqual([]);
+  });
+
+  it('GKE-017 holds a cluster labelled "dev" to the rule when its stack does not declare the disposable tier', () => {
     const findings = families.gke((p) => { p.cluster.deletionProtection = false; p.cluster.resourceLabels = { environment: 'dev' }; });
-    expect(findings).toEqual([]);
+    expect(findings.map((f) => f.ruleId)).toEqual(['GKE-017']);
   });
 
   it('a problem names the attribute by its path and says what it is (and why it matters, where a rule says)', () => {
@@ -154,14 +159,14 @@ describe('rules that need more than one fixture', () => {
     expect(findings.map((f) => `${f.ruleId}: ${f.problems.join()}`)).toEqual([expect.stringMatching(/^LB-011: .*client_validation_mode is "ALLOW_INVALID_OR_MISSING_CLIENT_CERT"/)]);
   });
 
-  it('LB-011 exempts disposable environments (dev), LB-012 and LB-013 do not', () => {
-    const dev = (mutate: (p: LbProps) => void) => {
-      const stack = new TerraformStack(Testing.app(), 'isoscribe-dev-ingress');
+  it('LB-011 exempts a disposable-tier stack, LB-012 and LB-013 do not; a stack named "dev" that does not declare the tier is not exempt', () => {
+    const ruleIds = (stack: TerraformStack, mutate: (p: LbProps) => void) => {
       loadBalancer(stack, mutate);
       return new HardeningPolicy().checkStack(stack).map((f) => f.ruleId);
     };
-    expect(dev((p) => { p.attachServerTlsPolicy = false; })).toEqual([]);
-    expect(dev((p) => { p.attachEdgeArmor = false; })).toEqual(['LB-013']);
+    expect(ruleIds(newDisposableStack('isoscribe-sandbox-ingress'), (p) => { p.attachServerTlsPolicy = false; })).toEqual([]);
+    expect(ruleIds(newDisposableStack('isoscribe-sandbox-ingress'), (p) => { p.attachEdgeArmor = false; })).toEqual(['LB-013']);
+    expect(ruleIds(new TerraformStack(Testing.app(), 'isoscribe-dev-ingress'), (p) => { p.attachServerTlsPolicy = false; })).toEqual(['LB-011']);
   });
 
   it('LB-007, LB-011 and LB-013 report a reference they cannot follow to a resource of the right type in the stack', () => {

@@ -4,7 +4,7 @@
  * a secret value in state, and for literal secrets; then the scan is shown to fail on stacks that
  * bring one back.
  */
-import { ACCEPTED_STATE_SECRETS, secretsInState, stateSecretViolations } from '../../scripts/terraform/secrets-in-state';
+import { ACCEPTED_STATE_SECRETS, secretsInState, stateSecretViolations } from '../../tools/terraform-verify/secrets-in-state';
 import { synthesized, type TfJson } from '../support/topology';
 
 const { manifest, read } = synthesized();

@@ -47,7 +47,7 @@ export function wrk(target: Target, connections: number, seconds: number): Throu
       args.push('-s', script);
     }
     const run = spawnSync('wrk', [...args, target.url], { encoding: 'utf8' });
-    if (run.error) throw new Error(`wrk not runnable (${run.error.message}); install it (Debian package "wrk", scripts/setup.sh)`);
+    if (run.error) throw new Error(`wrk not runnable (${run.error.message}); install it (Debian package "wrk", ci/setup.sh)`);
     if (run.status !== 0) throw new Error(`wrk failed:\n${run.stderr}`);
     if (/Socket errors|Non-2xx/.test(run.stdout)) throw new Error(`failed requests during the wrk run on ${target.method} ${target.url}:\n${run.stdout}`);
     const rps = /Requests\/sec:\s+([\d.]+)/.exec(run.stdout);
@@ -81,7 +81,7 @@ export function vegeta(target: Target, rate: number, seconds: number): RateRun {
       ],
       { encoding: 'utf8' },
     );
-    if (attack.error) throw new Error(`vegeta not runnable (${attack.error.message}); run scripts/ci-install-bench-tools.sh`);
+    if (attack.error) throw new Error(`vegeta not runnable (${attack.error.message}); run ci/install/bench-tools.sh`);
     if (attack.status !== 0) throw new Error(`vegeta attack failed:\n${attack.stderr}`);
     const report = spawnSync(VEGETA, ['report', '-type=json', results], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     if (report.status !== 0) throw new Error(`vegeta report failed:\n${report.stderr}`);

@@ -79,7 +79,7 @@ export interface PeerOptions {
 /** The seed's stack in the api pod's place: the same NGINX config and socket, Gunicorn + aiohttp behind it. */
 export async function startPeer(options: PeerOptions): Promise<BenchStack> {
   const gunicorn = join(PEER_VENV, 'bin', 'gunicorn');
-  if (!existsSync(gunicorn)) throw new Error(`${gunicorn} is missing; run scripts/ci-install-bench-tools.sh`);
+  if (!existsSync(gunicorn)) throw new Error(`${gunicorn} is missing; run ci/install/bench-tools.sh`);
   return benchPod(`peer, ${options.workers} worker${options.workers === 1 ? '' : 's'}`, undefined, {
     secrets: apiPodSecrets(options.mongoUri),
     appEnv: definedEnv({ MONGODB_URI: options.mongoUri, MONGODB_DB: options.dbName, ...options.env }),

@@ -1,6 +1,6 @@
 import { Ruleset, type RulesetRules } from '@cdktf/provider-cloudflare/lib/ruleset';
 import { Construct } from 'constructs';
-import { CLOUDFLARE_PLAN_LIMITS, type CloudflarePlan } from '../../config/schema-edge';
+import { CLOUDFLARE_PLAN_LIMITS, type CloudflarePlan } from '../../facts/cloudflare-plans';
 
 /** One rule of the zone's cache-settings phase. Build it with the static factories. */
 export class CacheRule {

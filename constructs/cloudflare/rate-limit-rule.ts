@@ -1,6 +1,6 @@
 import { Ruleset } from '@cdktf/provider-cloudflare/lib/ruleset';
 import { Construct } from 'constructs';
-import { CLOUDFLARE_PLAN_LIMITS, expressionFields, type CloudflarePlan } from '../../config/schema-edge';
+import { CLOUDFLARE_PLAN_LIMITS, expressionFields, type CloudflarePlan } from '../../facts/cloudflare-plans';
 
 /** One rate-limiting rule: what it counts and how much one visitor may send. */
 export interface RateLimitSpec {

@@ -1,11 +1,11 @@
 import { DataCloudflareZone } from '@cdktf/provider-cloudflare/lib/data-cloudflare-zone';
 import { TerraformLocal } from 'cdktf';
 import { Construct } from 'constructs';
-import type { CloudflarePlan } from '../../config/schema-edge';
+import type { CloudflarePlan } from '../../facts/cloudflare-plans';
 
 /**
  * The Terraform local holding the plan config expects. The zone's postcondition compares the real
- * plan with it; the offline plan's zone stand-in (scripts/terraform/stand-ins.ts) reads it too.
+ * plan with it; the offline plan's zone stand-in (tools/terraform-verify/stand-ins.ts) reads it too.
  */
 export const EXPECTED_PLAN_LOCAL = 'cloudflare_zone_expected_plan';
 

@@ -1,7 +1,7 @@
 import { ContainerCluster } from '@cdktf/provider-google/lib/container-cluster';
 import { ContainerNodePool } from '@cdktf/provider-google/lib/container-node-pool';
 import { Construct } from 'constructs';
-import { authorizedNetworkProblem } from './control-plane-networks';
+import { authorizedNetworkProblem } from '../../facts/control-plane-networks';
 
 export interface AuthorizedNetwork {
   readonly cidrBlock: string;
@@ -236,7 +236,7 @@ interface PoolExtras {
 /** Nodes per zone a new pool starts with; afterwards the autoscaler (min/max from config) sizes it. */
 export const INITIAL_NODES_PER_ZONE = 1;
 
-/** Extra nodes a surge upgrade adds before it drains an old one (scripts/quota.ts counts them). */
+/** Extra nodes a surge upgrade adds before it drains an old one (ci/quota.ts counts them). */
 export const SURGE_NODES = 1;
 export const DEFAULT_NODE_DISK_SIZE_GB = 50;
 export const DEFAULT_NODE_DISK_TYPE = 'pd-balanced';

@@ -41,11 +41,6 @@ export class AppFiles {
     return new AppFiles(mountPath, { csi: { driver: SECRET_MANAGER_CSI_DRIVER, readOnly: true, volumeAttributes: { secretProviderClass: providerClassName } } });
   }
 
-  /** Each key of the Secret becomes a file under `mountPath` (mode 0440, group = the pod's fsGroup). */
-  static fromSecret(secretName: string, mountPath: string): AppFiles {
-    return new AppFiles(mountPath, { secret: { secretName, defaultMode: '0440' } });
-  }
-
   /** Each key of the ConfigMap becomes a file under `mountPath` (mode 0444). */
   static fromConfigMap(configMapName: string, mountPath: string): AppFiles {
     return new AppFiles(mountPath, { configMap: { name: configMapName, defaultMode: '0444' } });
@@ -140,23 +135,10 @@ export interface NginxFrontedAppProps {
    */
   readonly drainSeconds?: number;
   /**
-   * The backend services' connection draining (`connection_draining_timeout_sec`): after the NEG
-   * detach the LB still finishes in-flight requests on the endpoint for up to this long, so the pod
-   * must keep serving at least as long. Checked against `drainSeconds`.
-   * @default - no load balancer: not checked
-   */
-  readonly loadBalancerDrainingSeconds?: number;
-  /**
    * Must exceed drain + NGINX's worker_shutdown_timeout, so SIGKILL never cuts a graceful stop.
    * @default - drainSeconds + worker_shutdown_timeout + 10
    */
   readonly terminationGracePeriodSeconds?: number;
-  /**
-   * Extra annotations on the pod template; a changed value rolls the pods (e.g. the version of a
-   * secret the app reads only at start).
-   * @default {}
-   */
-  readonly podAnnotations?: Record<string, string>;
   /** Extra labels on every resource and pod. @default {} */
   readonly labels?: Record<string, string>;
 }
@@ -288,7 +270,6 @@ export class NginxFrontedApp extends Construct {
             // Terraform hashes the ConfigMap's data, so a config change (even one only Terraform
             // resolves, like the load balancer's address) rolls the pods.
             annotations: {
-              ...props.podAnnotations,
               [CONFIG_HASH_ANNOTATION]: Fn.sha256(Fn.lookup(this.configMap.data, CONFIG_KEY)),
             },
           },
@@ -422,10 +403,6 @@ function validate(props: NginxFrontedAppProps, config: string, drain: number, wo
     }
   }
   if (!Number.isInteger(drain) || drain < 0) fail('drainSeconds', `must be an integer >= 0 (got ${drain})`);
-  const lbDraining = props.loadBalancerDrainingSeconds;
-  if (lbDraining !== undefined && drain < lbDraining) {
-    fail('drainSeconds', `(${drain}) is shorter than the load balancer's connection draining (ingress.connectionDrainingTimeoutSec ${lbDraining}): NGINX would quit while the LB still sends it requests; derive it with drainSecondsFor(env)`);
-  }
   if (!Number.isInteger(grace) || grace <= drain + workerShutdown) {
     fail('terminationGracePeriodSeconds', `(${grace}) must exceed drainSeconds (${drain}) + NGINX worker_shutdown_timeout (${workerShutdown}); raise it`);
   }

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import type { SearchConfig } from '../../config/schema-search';
 import { DEDICATED_POOL_KEY } from '../gcp/gke-cluster';
 import { DNS_RULE, Peer, PodNetworkPolicy, RestrictedNamespace, restrictedContainer, SECRET_MANAGER_CSI_DRIVER, WorkloadIdentity, type TrafficRule } from '../kubernetes';
-import { NON_PUBLIC_IPV4 } from '../../config/cidr';
+import { NON_PUBLIC_IPV4 } from '../../facts/cidr';
 
 /** The dedicated node pool's name (taint and label value `DEDICATED_POOL_KEY=search`). */
 export const SEARCH_NODE_POOL = 'search';

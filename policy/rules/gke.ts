@@ -1,12 +1,9 @@
 import { at, isFalse, isTrue, many, one, requireAt, show, stringMap, type Attributes } from '../attributes';
-import { authorizedNetworkProblem } from '../../constructs/gcp/control-plane-networks';
+import { authorizedNetworkProblem } from '../../facts/control-plane-networks';
 import { rulesFor, type PolicyRule, type ResourceView } from '../rule';
 
 const CLUSTER = 'google_container_cluster';
 const NODE_POOL = 'google_container_node_pool';
-
-/** Environments whose clusters may be deleted by Terraform (labelled `environment=<name>`). */
-export const DISPOSABLE_ENVIRONMENTS: readonly string[] = ['dev'];
 
 /** Node configs of a resource: a node pool's, or a cluster's own when it still declares one. */
 function nodeConfigs(resource: ResourceView) {
@@ -126,12 +123,11 @@ export const GKE_RULES: PolicyRule[] = [
     },
     {
       id: 'GKE-017',
-      description: `Terraform may not delete the cluster, except in disposable environments (${DISPOSABLE_ENVIRONMENTS.join(', ')}).`,
+      description: 'Terraform may not delete the cluster, except in an environment of the `disposable` tier.',
       fix: 'set deletionProtection: true (config: cluster.deletionProtection).',
-      check: (r) => {
-        const environment = stringMap(r.attributes.resource_labels).environment;
-        if (DISPOSABLE_ENVIRONMENTS.includes(environment)) return [];
-        return requireAt(r.attributes, 'deletion_protection', isTrue, `in environment ${show(environment)}`);
+      check: (r, stack) => {
+        if (stack.scope.disposable) return [];
+        return requireAt(r.attributes, 'deletion_protection', isTrue, `in environment ${show(stringMap(r.attributes.resource_labels).environment)}`);
       },
     },
   ]),

@@ -177,7 +177,7 @@ export const POD_RULES: PolicyRule[] = [
     {
       id: 'POD-020',
       description: 'In a release of a shared or production environment, every image is pinned by digest (a tag can be pushed again, or moved upstream).',
-      fix: 'pass the digest CI resolved: ISOSCRIBE_<WORKLOAD>_IMAGE_DIGEST and ISOSCRIBE_NGINX_IMAGE_DIGEST (scripts/ci-push-images.sh prints them as image_pins; config/overrides.ts).',
+      fix: 'pass the digest CI resolved: ISOSCRIBE_<WORKLOAD>_IMAGE_DIGEST and ISOSCRIBE_NGINX_IMAGE_DIGEST (ci/push-images.sh prints them as image_pins; config/overrides.ts).',
       check: (r, stack) => {
         if (!stack.scope.imageDigestsRequired) return [];
         return perContainer(allContainers(r), (c) => (typeof c.image === 'string' && /@sha256:[0-9a-f]{64}$/.test(c.image) ? [] : [`image ${show(c.image)} has no digest`]));

@@ -1,6 +1,5 @@
 import { at, isTrue, many, requireAt, show, strings, type Attributes } from '../attributes';
 import type { PolicyRule, ResourceView, StackView } from '../rule';
-import { DISPOSABLE_ENVIRONMENTS } from './gke';
 
 const BACKEND_SERVICE = 'google_compute_backend_service';
 const FORWARDING_RULE = 'google_compute_global_forwarding_rule';
@@ -131,10 +130,10 @@ export const LOAD_BALANCER_RULES: PolicyRule[] = [
   {
     id: 'LB-011',
     resourceTypes: ['google_compute_target_https_proxy'],
-    description: `The HTTPS proxy requires a client certificate from a trusted CA (mutual TLS), except in disposable environments (${DISPOSABLE_ENVIRONMENTS.join(', ')}): Cloudflare's ranges are shared by every Cloudflare customer.`,
+    description: "The HTTPS proxy requires a client certificate from a trusted CA (mutual TLS), except in an environment of the `disposable` tier: Cloudflare's ranges are shared by every Cloudflare customer.",
     fix: 'set serverTlsPolicy to a global server TLS policy with mtlsPolicy { clientValidationMode: "REJECT_INVALID", clientValidationTrustConfig: <trust config with our CA> } (config: ingress.originPull).',
     check: (r, stack) => {
-      if (DISPOSABLE_ENVIRONMENTS.includes(environmentOf(stack))) return [];
+      if (stack.scope.disposable) return [];
       return checkReferenced(r, stack, 'server_tls_policy', 'a server TLS policy', (policy) => {
         const problems: string[] = [];
         const mode = at(policy.attributes, 'mtls_policy.client_validation_mode');
@@ -179,8 +178,3 @@ export const LOAD_BALANCER_RULES: PolicyRule[] = [
     check: (r) => (r.attributes.matcher === 'PRIMARY' ? ['matcher is "PRIMARY"'] : []),
   },
 ];
-
-/** The environment of an `isoscribe-<env>-<layer>` stack. */
-function environmentOf(stack: StackView): string {
-  return stack.stackName.split('-')[1] ?? '';
-}

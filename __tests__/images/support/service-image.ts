@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ImageBuilder, type Image } from '../../../scripts/images/build';
+import { ImageBuilder, type Image } from '../../../tools/image-check/build';
 import type { WorkloadDefinition } from '../../../workloads';
 import { repoRoot } from './variant';
 

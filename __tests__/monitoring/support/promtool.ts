@@ -1,5 +1,5 @@
 /**
- * The real promtool and Prometheus (scripts/ci-install-prometheus.sh builds them from the Go module
+ * The real promtool and Prometheus (ci/install/prometheus.sh builds them from the Go module
  * proxy into the cache), and an environment's alerts rendered as the rule file they read.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -18,9 +18,9 @@ const REPO = join(__dirname, '../../..');
 
 /** The directory holding promtool and prometheus; fails with the command that builds them. */
 export function prometheusBinDir(): string {
-  const dir = execFileSync('bash', [join(REPO, 'scripts/ci-install-prometheus.sh'), '--print-dir'], { encoding: 'utf8' }).trim();
+  const dir = execFileSync('bash', [join(REPO, 'ci/install/prometheus.sh'), '--print-dir'], { encoding: 'utf8' }).trim();
   if (!existsSync(join(dir, 'promtool')) || !existsSync(join(dir, 'prometheus'))) {
-    throw new Error(`promtool and prometheus are not built in ${dir}: run bash scripts/ci-install-prometheus.sh (minutes cold)`);
+    throw new Error(`promtool and prometheus are not built in ${dir}: run bash ci/install/prometheus.sh (minutes cold)`);
   }
   return dir;
 }

@@ -8,7 +8,7 @@
  *   const ns = await kube.get('/api/v1/namespaces/isoscribe');
  *   await kube.stop();
  *
- * The binaries are built by scripts/ci-install-kube.sh into a cache outside the repository. Every
+ * The binaries are built by ci/install/kube.sh into a cache outside the repository. Every
  * credential is generated at start in a temp dir: a CA, the API server's serving certificate, a
  * client certificate in system:masters for the test (and the controller manager), a bearer token
  * in system:masters (static token file: what an exec credential plugin's token stands in for), and
@@ -23,10 +23,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const INSTALL_SCRIPT = 'scripts/ci-install-kube.sh';
+const INSTALL_SCRIPT = 'ci/install/kube.sh';
 const BINARIES = ['etcd', 'kube-apiserver', 'kube-controller-manager'] as const;
 
-/** The cache directory scripts/ci-install-kube.sh builds into (it owns the version). */
+/** The cache directory ci/install/kube.sh builds into (it owns the version). */
 export function kubeBinDir(): string {
   return execFileSync('bash', [path.join(ROOT, INSTALL_SCRIPT), '--print-dir'], { encoding: 'utf8' }).trim();
 }
@@ -156,7 +156,7 @@ async function sleep(ms: number): Promise<void> {
 }
 
 export interface StartControlPlaneOptions {
-  /** @default the cache directory of scripts/ci-install-kube.sh */
+  /** @default the cache directory of ci/install/kube.sh */
   binDir?: string;
   /** @default 90000 */
   startTimeoutMs?: number;

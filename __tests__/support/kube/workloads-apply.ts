@@ -15,7 +15,7 @@
  *   ready (real deploys keep waiting for the rollout);
  * - the stack's state and the upstream stacks' outputs it reads through `terraform_remote_state` are
  *   local files in the temp dir (whatever backend the stack names), the latter holding what a real
- *   apply of the upstream stack would give (appliedOutput in scripts/terraform/stand-ins.ts, whose
+ *   apply of the upstream stack would give (appliedOutput in tools/terraform-verify/stand-ins.ts, whose
  *   stand-ins `npm run verify:terraform` uses too).
  *
  * Only kubernetes resources are applied (`-target`); Google resources are planned, not applied,
@@ -25,8 +25,8 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { prepareProviders, readPins, type ProviderInstall } from '../../../scripts/terraform/providers';
-import { appliedOutput } from '../../../scripts/terraform/stand-ins';
+import { prepareProviders, readPins, type ProviderInstall } from '../../../tools/terraform-verify/providers';
+import { appliedOutput } from '../../../tools/terraform-verify/stand-ins';
 import { writeCredentialPluginStandIn, type CredentialPluginStandIn } from './credential-plugin';
 
 type Json = any;

@@ -21,7 +21,7 @@ const apiDir = join(__dirname, '..', '..');
 /**
  * A child process watched for its output and its exit. `stop` is what the kubelet does: SIGTERM,
  * then SIGKILL after `graceMs`; it resolves with the exit code (or signal name). Also used by the
- * image check (scripts/images/run.ts), which runs the built images the same way.
+ * image check (tools/image-check/run.ts), which runs the built images the same way.
  */
 export interface WatchedProcess {
   readonly proc: ChildProcess;

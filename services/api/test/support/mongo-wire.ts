@@ -1,5 +1,5 @@
 // Starts a real MongoDB-wire server for tests: mongo-java-server with its in-memory backend
-// (fetched by scripts/ci-install-mongo-wire.sh). Where MONGODB_URL is set, that server is used
+// (fetched by ci/install/mongo-wire.sh). Where MONGODB_URL is set, that server is used
 // instead and nothing is started.
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -66,7 +66,7 @@ export async function startMongoWireServer(options: MongoWireOptions = {}): Prom
 async function launch(port: number, jvmArgs: string[]): Promise<{ proc: ChildProcess; port: number }> {
   const jars = join(wireDir, 'jars');
   if (!existsSync(jars)) {
-    throw new Error(`mongo-java-server jars not found in ${jars}; run scripts/ci-install-mongo-wire.sh first`);
+    throw new Error(`mongo-java-server jars not found in ${jars}; run ci/install/mongo-wire.sh first`);
   }
   // Precompiled class when the install script made one; otherwise Java's single-file source launch.
   const compiled = existsSync(join(wireDir, 'classes', 'MongoWireServer.class'));

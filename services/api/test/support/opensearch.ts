@@ -1,5 +1,5 @@
 // Starts real OpenSearch 2.19 nodes for tests, e2e and the benchmark: the Maven Central server jar
-// and plugins (fetched by scripts/ci-install-opensearch.sh) run by OpenSearchTestNode.java, one JVM
+// and plugins (fetched by ci/install/opensearch.sh) run by OpenSearchTestNode.java, one JVM
 // per node, bound to 127.0.0.1, data in a temp dir. One node (single-node discovery) or a cluster
 // of three (seed hosts on loopback ports). Security is off here: TLS and users belong to the
 // production cluster's operator; these nodes test the api's search and indexing against the engine.
@@ -54,7 +54,7 @@ export async function startOpenSearch(options: OpenSearchOptions = {}): Promise<
   const jars = join(home, 'jars');
   const classes = join(home, 'classes');
   if (!existsSync(join(classes, 'OpenSearchTestNode.class'))) {
-    throw new Error(`OpenSearch ${openSearchVersion} not installed in ${home}; run scripts/ci-install-opensearch.sh first`);
+    throw new Error(`OpenSearch ${openSearchVersion} not installed in ${home}; run ci/install/opensearch.sh first`);
   }
   const count = options.nodes ?? 1;
   const ports = await freePorts(count * 2);

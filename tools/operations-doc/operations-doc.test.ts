@@ -1,0 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { DASHBOARD_DOC, OPERATIONS_DOC, operationsDocWithSloTable, renderDashboardDoc, renderSloTable, SLO_TABLE } from './operations-doc';
+
+describe('operations-doc', () => {
+  it('docs/dashboard.md and the SLO table of docs/operations.md are what `npm run operations-doc` generates', () => {
+    expect(readFileSync(DASHBOARD_DOC, 'utf8')).toBe(renderDashboardDoc());
+    const operations = readFileSync(OPERATIONS_DOC, 'utf8');
+    expect(operations).toBe(operationsDocWithSloTable(operations));
+  });
+
+  it('the SLO table has a row per workload with its threshold, uptime path and every environment\'s objectives', () => {
+    const table = renderSloTable();
+    expect(table).toContain('| api | 300 ms | `/api/v1/documents?limit=1` | 99% / 95% | 99.5% / 99% | 99.9% / 99% |');
+    expect(table.split('\n')[0]).toBe('| Workload | Latency threshold (LB) | Uptime path | dev: availability / latency | staging: availability / latency | production: availability / latency |');
+  });
+
+  it('a document without the markers is refused, naming them', () => {
+    expect(() => operationsDocWithSloTable('# Operations\n')).toThrow(SLO_TABLE.start);
+  });
+});
