@@ -19,7 +19,7 @@ describe('frontend-server image (build reproduced without a container runtime)',
     expect(fs.existsSync(result.image.hostPath('/app/dist/main.js'))).toBe(true);
     // OUTPUT_DIR is the pod's (workloads/frontend.ts); without it the daemon's default is /srv/www.
     expect(result.image.env.OUTPUT_DIR).toBeUndefined();
-    expect(fs.readdirSync(result.image.hostPath('/app/node_modules')).filter((name) => !name.startsWith('.'))).toEqual(['yaml']);
+    expect(fs.readdirSync(result.image.hostPath('/app/node_modules')).filter((name) => !name.startsWith('.'))).toEqual(['@opentelemetry', 'bintrees', 'prom-client', 'tdigest', 'yaml']);
     expect(result.verified).toEqual(["rendered /200.html and index.html into the output volume as uid 65532, linking the manifest's bundle read with a metadata-server token", 'SIGTERM: exited 0']);
   });
 

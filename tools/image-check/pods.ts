@@ -3,10 +3,12 @@
  * the pod mounts) and checked to serve: the api answers over its socket with the MongoDB-wire test server as
  * its database; frontend-server renders its pages into the output volume.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { request } from 'node:http';
 import * as path from 'node:path';
 import { LOCAL_ENVIRONMENT, loadEnvironments } from '../../config';
+import { SEARCH_SECRETS } from '../../constructs/search/opensearch-cluster';
 import { socketGet } from '../../services/api/test/support/api-process';
 import { startMongoWireServer } from '../../services/api/test/support/mongo-wire';
 import { startManifestServer, startMetadataServer, viteManifest } from '../../services/frontend-server/test/support/manifest-server';
@@ -129,7 +131,10 @@ async function checkApiPod(image: Image, podDir: string): Promise<string[]> {
   const mongo = await startMongoWireServer();
   let proc: RunningImage | undefined;
   try {
-    const pod = podFor(api, image, podDir, { secrets: { 'mongodb-uri': mongo.uri } });
+    // The search engine's files as the pod mounts them: a password and a real CA certificate (no engine
+    // runs here, so search answers 503 and the documents API is what is checked).
+    const secrets = { 'mongodb-uri': mongo.uri, [SEARCH_SECRETS.apiPassword]: 'image-check', [SEARCH_SECRETS.caCert]: selfSignedCaPem(podDir) };
+    const pod = podFor(api, image, podDir, { secrets });
     const socketPath = pod.env.LISTEN_SOCKET;
     proc = runImage(image, { env: pod.env });
     const running = proc;
@@ -198,4 +203,15 @@ function socketRequest(socketPath: string, method: string, urlPath: string, body
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+/** A throwaway self-signed CA certificate (PEM), made with openssl in `dir`. */
+function selfSignedCaPem(dir: string): string {
+  const key = path.join(dir, 'ca-key.pem');
+  const cert = path.join(dir, 'ca.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=image-check CA'], { stdio: 'ignore' });
+  const pem = fs.readFileSync(cert, 'utf8');
+  fs.rmSync(key);
+  fs.rmSync(cert);
+  return pem;
 }

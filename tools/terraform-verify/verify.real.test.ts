@@ -120,14 +120,16 @@ describe('verify:terraform with the real providers, offline (no GCP or Cloudflar
     expect(intact.ok).toBe(true);
     const core = stackOf(intact, 'isoscribe-dev-core');
     const cluster = stackOf(intact, 'isoscribe-dev-cluster-us-central1');
-    // 28: one of them the NAT's reserved egress address (dev reaches MongoDB over public TLS).
-    expect([core.plan, core.add, core.errors]).toEqual(['ok', 28, []]);
-    expect([cluster.plan, cluster.add, cluster.errors]).toEqual(['ok', 2, []]);
+    // 42: one of them the NAT's reserved egress address (dev reaches MongoDB over public TLS); the search
+    // engine's secrets, snapshot bucket and their grants among the rest.
+    expect([core.plan, core.add, core.errors]).toEqual(['ok', 42, []]);
+    // 3: the cluster, its workloads' node pool and the search engine's node pool.
+    expect([cluster.plan, cluster.add, cluster.errors]).toEqual(['ok', 3, []]);
     // Core reads the accounts bootstrap created (stand-ins for the IAM API): the node account and one
-    // per workload whose pods call Google themselves. The cluster reads three core outputs: the node
-    // account's email, passed on from that data source's stand-in; the network and subnetwork ids,
-    // which exist only after apply.
-    expect(core.standIns.map((s) => s.target).filter((t) => t.startsWith('data.google_service_account.'))).toHaveLength(1 + WORKLOAD_DEFINITIONS.filter(needsGoogleServiceAccount).length);
+    // per workload whose pods call Google themselves, and the search engine's (snapshots). The cluster
+    // reads three core outputs: the node account's email, passed on from that data source's stand-in;
+    // the network and subnetwork ids, which exist only after apply.
+    expect(core.standIns.map((s) => s.target).filter((t) => t.startsWith('data.google_service_account.'))).toHaveLength(1 + WORKLOAD_DEFINITIONS.filter(needsGoogleServiceAccount).length + 1);
     const remote = 'data.terraform_remote_state.cross-stack-reference-input-isoscribe-dev-core.outputs';
     expect(cluster.standIns.map((s) => [s.target, s.value]).sort()).toEqual([
       [`${remote}.cross-stack-output-datagoogle_service_accountnode-sa_account_3DF40D53email`, 'isoscribe-dev-gke-node@isoscribe-dev.iam.gserviceaccount.com'],

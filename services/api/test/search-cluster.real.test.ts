@@ -66,7 +66,7 @@ it('losing the node with the primary shard mid-write loses neither writes nor se
   // Searches kept answering: the client skipped the dead node, the replica became primary.
   // A search caught in the moment of the primary's failover may get one 503; almost all answer 200.
   const ok = searchStatuses.filter((status) => status === 200).length;
-  expect(ok / searchStatuses.length).toBeGreaterThan(0.9);
+  expect(searchStatuses.length - ok).toBeLessThanOrEqual(Math.max(1, Math.floor(searchStatuses.length * 0.1)));
   const after = await app.inject({ url: '/api/v1/search?q=kestrel&limit=50' });
   expect(after.statusCode).toBe(200);
   expect(after.json().hits).toHaveLength(50);
