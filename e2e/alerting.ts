@@ -60,9 +60,16 @@ export async function watchApiAlert(pod: RunningPod, options: AlertingOptions, p
   let backAt = 0;
   let state: AlertState = 'inactive';
   const since = (t: number) => ms(Date.now() - t);
+  // When the expression itself first held after the kill (Prometheus's instant query): the rule's
+  // state follows at its next evaluation.
+  let exprTrueAt = 0;
   let polling = true;
   const poller = (async () => {
     while (polling) {
+      if (killedAt && !exprTrueAt && (await prometheus.query(watched.expr).catch(() => [])).length > 0) {
+        exprTrueAt = Date.now();
+        progress(`expression of ${WATCHED_ALERT} holds, ${since(killedAt)} after MongoDB was killed`);
+      }
       const now = await prometheus.alertState(WATCHED_ALERT).catch(() => state);
       if (now !== state) {
         state = now;
@@ -95,6 +102,14 @@ export async function watchApiAlert(pod: RunningPod, options: AlertingOptions, p
         const leaks = (body: string) => body.includes('isoscribe_api_');
         progress(`GET /metrics through NGINX's port: ${viaNginx.status}${leaks(viaNginx.body) ? ' WITH metrics' : ', no metric in the body'}; ` +
           `through the LB: ${viaLb.status}${leaks(viaLb.body) ? ' WITH metrics' : ', no metric in the body'}; the metrics port itself (pod IP only): ${direct.status}`);
+        // How the scrapes went: a scrape slower than its 1 s timeout (the api under load on a busy machine) delays what the rule sees.
+        const window = `${Math.ceil((Date.now() - started) / 1000) + 5}s`;
+        const scalar = async (expr: string) => (await prometheus.query(expr).catch(() => []))[0]?.value ?? NaN;
+        const [scrapes, scrapesUp, slowest] = await Promise.all([
+          scalar(`count_over_time(up{job="api"}[${window}])`),
+          scalar(`sum_over_time(up{job="api"}[${window}])`),
+          scalar(`max_over_time(scrape_duration_seconds{job="api"}[${window}])`),
+        ]);
         const before = transitions.filter((t) => !killedAt || t.at < killedAt);
         const firstFiring = transitions.find((t) => t.state === 'firing' && t.at >= killedAt);
         const resolved = transitions.find((t) => t.state === 'inactive' && firstFiring && t.at > firstFiring.at);
@@ -103,8 +118,10 @@ export async function watchApiAlert(pod: RunningPod, options: AlertingOptions, p
             `for ${watched.for} instead of ${shipped.for}, and the rate() window ${SHORT_RATE_WINDOW} instead of 5m; scrape and evaluation every 1 s (production: 30 s scrape, 60 s evaluation)`,
           `timeline: ${transitions.map((t) => `${t.state === 'inactive' ? 'resolved' : t.state} at ${killedAt ? `kill ${t.at >= killedAt ? '+' : '-'}${ms(Math.abs(t.at - killedAt))}` : ms(t.at - started)}`).join(', ') || 'no state change'}` +
             ` (MongoDB back at kill +${ms(backAt - killedAt)})`,
+          `the expression first held ${exprTrueAt ? `${ms(exprTrueAt - killedAt)} after the kill` : 'never'}; ` +
           `fired ${firstFiring ? `${ms(firstFiring.at - killedAt)} after the kill` : 'never'}; resolved ${resolved ? `${ms(resolved.at - backAt)} after MongoDB came back (the ${SHORT_RATE_WINDOW} rate window emptying of 503s)` : 'never'}`,
           `GET /metrics: through the pod's NGINX port ${viaNginx.status}, through the LB ${viaLb.status}, on the metrics port ${direct.status}`,
+          `scrapes of api pod ${pod.name}: ${scrapes}, ${scrapes - scrapesUp} failed (1 s timeout), slowest ${ms(slowest * 1000)}`,
         ];
         return {
           title: `The ${WATCHED_ALERT} alert under a real Prometheus during scenario 2 (the run's copy: for ${watched.for}, rate window ${SHORT_RATE_WINDOW})`,
