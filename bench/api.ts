@@ -24,6 +24,7 @@
  *   BENCH_API_BASELINE_LABEL (what it is, for the report) and BENCH_API_BASELINE_NODE_FLAGS (0: without
  *   the pod's node flags, for a build from before they existed).
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,7 @@ import { httpRequest } from '../__tests__/support/http';
 import { requestLogCollection } from '../services/api/src/analytics/request-log';
 import { startMongoWireServer } from '../services/api/test/support/mongo-wire';
 import { RateRun, Target, ThroughputRun, vegeta, withCpu, wrk } from './support/load';
+import { SCRAPE_INTERVAL } from '../stacks/workloads-stack';
 import { BenchStack, buildApi, startOurs, startPeer } from './support/stacks';
 
 const seconds = Number(process.env.BENCH_API_SECONDS ?? 5);
@@ -40,7 +42,7 @@ const rate = Number(process.env.BENCH_API_RATE ?? 1000);
 const rounds = Number(process.env.BENCH_API_ROUNDS ?? 3);
 const withPeer2 = process.env.BENCH_API_PEER2 !== '0';
 /** BENCH_API_OURS_ONLY=1: no peer at all (profiling and A/B runs of our own changes; no comparison table). */
-const oursOnly = process.env.BENCH_API_OURS_ONLY === '1';
+const oursOnly = process.env.BENCH_API_OURS_ONLY === '1' || process.env.BENCH_API_METRICS_ONLY === '1';
 const connections = 32;
 const ENDPOINTS = ['get', 'list', 'create'] as const;
 type Endpoint = (typeof ENDPOINTS)[number];
@@ -68,12 +70,30 @@ const baselineLabel = process.env.BENCH_API_BASELINE_LABEL ?? baselineDir;
 /** BENCH_API_BASELINE_NODE_FLAGS=0: the baseline runs without the pod's node flags (a build from before they existed). */
 const baselineNodeFlags = process.env.BENCH_API_BASELINE_NODE_FLAGS !== '0';
 /**
- * BENCH_API_METRICS_AB=0: leave out "ours without metrics", the same build with METRICS_PORT unset
- * (no listener, no per-request observation), which ours (the pod's environment: metrics on) is
- * compared with to show what the Prometheus instrumentation costs.
+ * BENCH_API_METRICS_ONLY=1 (`npm run bench -- --only api-metrics`): what the Prometheus instrumentation
+ * costs, alone: ours (the pod's environment: metrics on, scraped at the PodMonitoring's interval) and
+ * "ours without metrics" (the same build with METRICS_PORT unset: no listener, no per-request
+ * observation, no default metrics), in BENCH_API_METRICS_ROUNDS (8) rounds where the two run back to
+ * back, in alternating order: saturation throughput (wrk) and CPU per request at a fixed rate
+ * (vegeta, below). Each round gives a paired cost (1 − with ÷ without), so a burst of outside load
+ * lands on both halves of a pair; the report is the median pair and the spread of all pairs, beside
+ * both stacks' medians. No peer.
+ * BENCH_API_METRICS_AB=1 adds "ours without metrics" to the full comparison's rounds too.
  */
-const metricsAb = process.env.BENCH_API_METRICS_AB !== '0';
+const metricsOnly = process.env.BENCH_API_METRICS_ONLY === '1';
+const metricsAb = metricsOnly || process.env.BENCH_API_METRICS_AB === '1';
+const metricsRounds = Number(process.env.BENCH_API_METRICS_ROUNDS ?? 8);
+/**
+ * The metrics comparison's fixed-rate runs: BENCH_API_METRICS_RATE (500) req/s for
+ * BENCH_API_METRICS_RATE_SECONDS (4) s, well under saturation on every endpoint. The API process's CPU
+ * per request there hardly depends on what else the machine runs, unlike saturation throughput, which
+ * on shared cores measures the scheduler as much as the app.
+ */
+const fixedRate = metricsOnly ? Number(process.env.BENCH_API_METRICS_RATE ?? 500) : rate;
+const fixedRateSeconds = metricsOnly ? Number(process.env.BENCH_API_METRICS_RATE_SECONDS ?? 4) : rateSeconds;
 const WITHOUT_METRICS = 'ours without metrics';
+/** The PodMonitoring's scrape interval ("30s"). */
+const scrapeIntervalMs = Number(/^(\d+)s$/.exec(SCRAPE_INTERVAL)?.[1] ?? NaN) * 1000;
 
 /** The document every stack serves for `get`: the same 1044-byte JSON answer as the earlier benchmark. */
 const document = { title: 'Benchmark document', body: 'Lorem ipsum dolor sit amet. '.repeat(30), author: 'bench', tags: ['bench', 'nginx'] };
@@ -197,9 +217,14 @@ async function main(): Promise<void> {
       if (!results.has(key)) results.set(key, { throughput: [], fixedRate: [] });
       return results.get(key)!;
     };
-    for (let round = 0; round < rounds; round++) {
-      // Alternate who goes first, so a burst of outside load does not always land on the same stack.
-      const compared = [ours, ...(baseline ? [baseline] : []), ...(peer ? [peer] : []), ...(bare ? [bare] : [])];
+    // The scrape production runs: Managed Prometheus reads the metrics port every SCRAPE_INTERVAL.
+    // A child process, since wrk and vegeta block this one's event loop.
+    const scraper = ours.metricsUrl ? startScraper(ours.metricsUrl, scrapeIntervalMs) : undefined;
+    const totalRounds = metricsOnly ? metricsRounds : rounds;
+    for (let round = 0; round < totalRounds; round++) {
+      // Alternate who goes first, so a burst of outside load does not always land on the same stack;
+      // with and without metrics run back to back, so each round is a fair pair.
+      const compared = [ours, ...(bare ? [bare] : []), ...(baseline ? [baseline] : []), ...(peer ? [peer] : [])];
       const order = round % 2 === 0 ? compared : [...compared].reverse();
       for (const endpoint of endpoints) {
         for (const stack of [...order, ...(peer2 ? [peer2] : [])]) {
@@ -207,24 +232,26 @@ async function main(): Promise<void> {
           let load = load1();
           const t = withCpu(stack.appPids(), () => wrk(target, connections, seconds));
           measured(stack, endpoint).throughput.push({ ...t, load });
-          log(`round ${round + 1}/${rounds} ${endpoint} ${stack.name}: ${Math.round(t.rps)} req/s, ${t.cpuUsPerRequest.toFixed(0)} µs CPU/req (load ${load.toFixed(1)})`);
+          log(`round ${round + 1}/${totalRounds} ${endpoint} ${stack.name}: ${Math.round(t.rps)} req/s, ${t.cpuUsPerRequest.toFixed(0)} µs CPU/req (load ${load.toFixed(1)})`);
           await removeCreated(stack);
           if (stack === peer2) continue;
           load = load1();
           databasePauses();
-          const r = withCpu(stack.appPids(), () => vegeta(target, rate, rateSeconds));
+          const r = withCpu(stack.appPids(), () => vegeta(target, fixedRate, fixedRateSeconds));
           const databasePauseMs = databasePauses();
           measured(stack, endpoint).fixedRate.push({ ...r, load, databasePauseMs });
           log(
-            `round ${round + 1}/${rounds} ${endpoint} ${stack.name} @${rate}/s: p50 ${r.p50Ms.toFixed(2)} p99 ${r.p99Ms.toFixed(2)} max ${r.maxMs.toFixed(1)} ms, ` +
+            `round ${round + 1}/${totalRounds} ${endpoint} ${stack.name} @${fixedRate}/s: p50 ${r.p50Ms.toFixed(2)} p99 ${r.p99Ms.toFixed(2)} max ${r.maxMs.toFixed(1)} ms, ` +
               `${(r.success * 100).toFixed(2)}% ok, ${r.cpuUsPerRequest.toFixed(0)} µs CPU/req, longest database GC pause ${databasePauseMs.toFixed(1)} ms (load ${load.toFixed(1)})`,
           );
           await removeCreated(stack);
         }
       }
     }
+    await scraper?.stop();
+    if (scraper) log(`scraped ours' metrics port ${scraper.scrapes()} times (every ${scrapeIntervalMs / 1000} s)`);
     if (peer) printReport(results, [ours, peer, ...(baseline ? [baseline] : []), ...(peer2 ? [peer2] : []), ...(bare ? [bare] : [])], ids.get(ours)!, bodies[0].length);
-    if (bare) printMetricsCost(results, ours, bare);
+    if (bare) printMetricsCost(results, ours, bare, scraper?.scrapes() ?? 0);
   } catch (error) {
     for (const stack of stacks) process.stderr.write(`--- ${stack.name} output (tail) ---\n${stack.output().slice(-3000)}\n`);
     throw error;
@@ -233,7 +260,13 @@ async function main(): Promise<void> {
   }
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  // Even counts (the metrics comparison's rounds): the mean of the middle two.
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const range0 = (values: number[]) => range(values, 0);
 const range = (values: number[], digits: number) =>
   values.length > 1 ? ` (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})` : '';
 
@@ -292,18 +325,62 @@ function printReport(results: Map<string, Measured>, stacks: BenchStack[], _id: 
   console.log(`\n${verdicts.join('\n')}`);
 }
 
-/** What the Prometheus instrumentation costs: ours (metrics on, as the pod runs) against the same build without. */
-function printMetricsCost(results: Map<string, Measured>, ours: BenchStack, bare: BenchStack): void {
-  const lines = endpoints.map((endpoint) => {
+/**
+ * What the Prometheus instrumentation costs: ours (metrics on, as the pod runs) against the same build
+ * without, from the rounds in which the two ran back to back. Each round's pair gives a cost
+ * (1 − with ÷ without); the verdict is on the median pair, and the spread of all pairs says how far
+ * the machine's noise reaches.
+ */
+function printMetricsCost(results: Map<string, Measured>, ours: BenchStack, bare: BenchStack, scrapes: number): void {
+  const loads = [...results.values()].flatMap((m) => [...m.throughput, ...m.fixedRate].map((r) => r.load));
+  const range = (values: number[]) => `${Math.min(...values).toFixed(1)}% … ${Math.max(...values).toFixed(1)}%`;
+  const rows = endpoints.map((endpoint) => {
     const o = results.get(`${ours.name}|${endpoint}`)!;
     const b = results.get(`${bare.name}|${endpoint}`)!;
-    const rps = (m: Measured) => median(m.throughput.map((r) => r.rps));
-    const cpu = (m: Measured) => median(m.throughput.map((r) => r.cpuUsPerRequest));
-    const cost = 1 - rps(o) / rps(b);
-    return `- ${endpoint}: ${Math.round(rps(o))} req/s with metrics, ${Math.round(rps(b))} without: ${(cost * 100).toFixed(1)}% of throughput (≤ 5%: ${cost <= 0.05 ? 'met' : 'missed'}), ` +
-      `${(cpu(o) - cpu(b)).toFixed(0)} µs CPU per request`;
+    const throughputCosts = o.throughput.map((run, i) => (1 - run.rps / b.throughput[i].rps) * 100);
+    // CPU-bound, throughput goes as 1 / CPU per request: the same cost, read from the fixed-rate runs.
+    const cpuCosts = o.fixedRate.map((run, i) => (1 - b.fixedRate[i].cpuUsPerRequest / run.cpuUsPerRequest) * 100);
+    const rps = (runs: ThroughputRun[]) => runs.map((r) => r.rps);
+    const cpu = (runs: Array<{ cpuUsPerRequest: number }>) => median(runs.map((r) => r.cpuUsPerRequest)).toFixed(1);
+    return `| ${endpoint} | ${Math.round(median(rps(o.throughput)))}${range0(rps(o.throughput))} | ${Math.round(median(rps(b.throughput)))}${range0(rps(b.throughput))} | ` +
+      `${median(throughputCosts).toFixed(1)}% (${range(throughputCosts)}) | ${cpu(o.fixedRate)} / ${cpu(b.fixedRate)} | ${median(cpuCosts).toFixed(1)}% (${range(cpuCosts)}) | ` +
+      `${median(throughputCosts) <= 5 ? 'met' : 'missed'} / ${median(cpuCosts) <= 5 ? 'met' : 'missed'} |`;
   });
-  console.log(`\n### API: the cost of its Prometheus metrics (same build, METRICS_PORT set vs unset, interleaved rounds)\n\n${lines.join('\n')}`);
+  const pairs = results.get(`${ours.name}|${endpoints[0]}`)!.throughput.length;
+  console.log([
+    `### API: the cost of its Prometheus metrics (same build, METRICS_PORT set vs unset)`,
+    '',
+    `Ours as the pod runs it (metrics on: a histogram observation per request, the default runtime metrics, its metrics port scraped every ` +
+      `${scrapeIntervalMs / 1000} s as the PodMonitoring does, ${scrapes} scrapes in all) against the same build with METRICS_PORT unset. ` +
+      `${pairs} rounds; in each the two run back to back, in alternating order, and give one paired cost (1 − with ÷ without) per measure: ` +
+      `saturation throughput (wrk -t1 -c${connections}, ${seconds} s) and the API process's CPU time per request at a fixed ${fixedRate} req/s (vegeta, ${fixedRateSeconds} s), ` +
+      `which stands for throughput where the API is CPU-bound and hardly depends on what else the machine runs. ` +
+      `req/s: median (min–max); costs: median pair (range of all pairs). ` +
+      `${cpus().length} CPUs, load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} over the runs (the benchmark's own processes count).`,
+    '',
+    `| endpoint | req/s with metrics | req/s without | throughput cost | CPU µs/req @${fixedRate}/s with / without | CPU cost | ≤ 5% (throughput / CPU) |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...rows,
+  ].join('\n'));
+}
+
+/** Scrapes `url` every `intervalMs` from a child process until stopped; counts the scrapes that answered 200. */
+function startScraper(url: string, intervalMs: number): { stop(): Promise<void>; scrapes(): number } {
+  const child = spawn(process.execPath, ['-e', `
+    const scrape = () => fetch(${JSON.stringify(url)}).then(async (r) => { await r.text(); if (r.status === 200) process.stdout.write('.'); }, () => {});
+    scrape();
+    setInterval(scrape, ${intervalMs});
+  `], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let count = 0;
+  child.stdout.on('data', (chunk: Buffer) => (count += chunk.length));
+  return {
+    scrapes: () => count,
+    stop: () => new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }),
+  };
 }
 
 main().catch((error) => {

@@ -4,9 +4,14 @@
  * table. The report goes to stdout and to bench/results.md; with `--update-docs` it also replaces
  * the block between `<!-- bench:start -->` and `<!-- bench:end -->` in docs/benchmarks.md.
  *
- *   npm run bench                        # all: synth, api, frontend, search
+ *   npm run bench                        # all: synth, api, api-metrics, frontend, search
  *   npm run bench -- --only api,frontend # a subset
  *   npm run bench -- --update-docs
+ *   npm run bench -- --only api-metrics --update-docs  # the API with and without its metrics (~4 min)
+ *
+ * `api-metrics` is bench/api.ts with BENCH_API_METRICS_ONLY=1 (ours with and without Prometheus
+ * metrics, paired rounds). Its figures have a block of their own in docs/benchmarks.md
+ * (`<!-- bench:api-metrics:start -->`), so rerunning it alone leaves the other figures in place.
  *
  * Each benchmark reads its own BENCH_* variables (see the top of bench/<name>.ts). The api benchmark
  * also needs ci/install/bench-tools.sh (vegeta, the peer stack's venv).
@@ -19,9 +24,17 @@ import { findNginx } from '../testing/nginx';
 import { replaceBlock, type BlockMarkers } from '../tools/generated-block';
 
 const root = resolve(__dirname, '..');
-const BENCHMARKS = ['synth', 'api', 'frontend', 'search'] as const;
+const BENCHMARKS = ['synth', 'api', 'api-metrics', 'frontend', 'search'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
+/** The script and extra environment of each benchmark (bench/<name>.ts unless said). */
+const SCRIPTS: Partial<Record<Benchmark, { script: string; env: Record<string, string> }>> = {
+  'api-metrics': { script: 'api', env: { BENCH_API_METRICS_ONLY: '1' } },
+};
 const FIGURES_BLOCK: BlockMarkers = { start: '<!-- bench:start -->', end: '<!-- bench:end -->' };
+/** Benchmarks whose figures have their own block in docs/benchmarks.md. */
+const OWN_BLOCKS: Partial<Record<Benchmark, BlockMarkers>> = {
+  'api-metrics': { start: '<!-- bench:api-metrics:start -->', end: '<!-- bench:api-metrics:end -->' },
+};
 
 interface Args {
   only: Benchmark[];
@@ -51,14 +64,19 @@ function parseArgs(argv: string[]): Args {
 /** Runs bench/<name>.ts; its stdout (the Markdown table) goes into the report, its stderr (progress) passes through. */
 function runBenchmark(name: Benchmark): Promise<{ markdown: string; seconds: number }> {
   const started = Date.now();
+  const { script, env } = SCRIPTS[name] ?? { script: name, env: {} };
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', `${name}.ts`)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', `${script}.ts`)], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...env },
+    });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (code === 0) resolvePromise({ markdown: stdout.trim(), seconds: (Date.now() - started) / 1000 });
-      else reject(new Error(`bench/${name}.ts failed (${code ?? signal}); its output is above`));
+      else reject(new Error(`bench/${script}.ts (${name}) failed (${code ?? signal}); its output is above`));
     });
   });
 }
@@ -88,34 +106,44 @@ function machine(): string {
   return ['| machine | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
 }
 
-function replaceFiguresBlock(markdown: string): void {
-  const file = join(root, 'docs/benchmarks.md');
-  const updated = replaceBlock(readFileSync(file, 'utf8'), FIGURES_BLOCK, markdown);
+function replaceFiguresBlock(doc: string, markers: BlockMarkers, markdown: string): string {
+  const updated = replaceBlock(doc, markers, markdown);
   if (updated === undefined) {
-    throw new Error(`docs/benchmarks.md has no "${FIGURES_BLOCK.start}" … "${FIGURES_BLOCK.end}" block; add both markers where the figures belong`);
+    throw new Error(`docs/benchmarks.md has no "${markers.start}" … "${markers.end}" block; add both markers where the figures belong`);
   }
-  writeFileSync(file, updated);
+  return updated;
+}
+
+/** The report's heading: which benchmarks, how to regenerate, and the machine. */
+function reportOf(names: readonly Benchmark[], header: string, sections: readonly string[]): string {
+  const command = names.length === 1 && OWN_BLOCKS[names[0]] ? `npm run bench -- --only ${names[0]} --update-docs` : 'npm run bench -- --update-docs';
+  return [`Figures from \`npm run bench\` (${names.join(', ')}); regenerate with \`${command}\`.`, '', header, '', sections.join('\n\n')].join('\n');
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const header = machine(); // before the runs: the load average is the one the first benchmark met
-  const sections: string[] = [];
+  const sections = new Map<Benchmark, string>();
   for (const name of args.only) {
     process.stderr.write(`bench: ${name}…\n`);
     const { markdown, seconds } = await runBenchmark(name);
     process.stderr.write(`bench: ${name} took ${seconds.toFixed(0)} s\n`);
-    sections.push(markdown);
+    sections.set(name, markdown);
   }
-  const report = [
-    `Figures from \`npm run bench\` (${args.only.join(', ')}); regenerate with \`npm run bench -- --update-docs\`.`,
-    '',
-    header,
-    '',
-    sections.join('\n\n'),
-  ].join('\n');
+  const report = reportOf(args.only, header, [...sections.values()]);
   writeFileSync(join(root, 'bench', 'results.md'), `${report}\n`);
-  if (args.updateDocs) replaceFiguresBlock(report);
+  if (args.updateDocs) {
+    const file = join(root, 'docs/benchmarks.md');
+    let doc = readFileSync(file, 'utf8');
+    // Benchmarks with a block of their own go there; the rest share the main block.
+    for (const [name, markers] of Object.entries(OWN_BLOCKS) as Array<[Benchmark, BlockMarkers]>) {
+      const section = sections.get(name);
+      if (section !== undefined) doc = replaceFiguresBlock(doc, markers, reportOf([name], header, [section]));
+    }
+    const shared = args.only.filter((name) => !OWN_BLOCKS[name]);
+    if (shared.length > 0) doc = replaceFiguresBlock(doc, FIGURES_BLOCK, reportOf(shared, header, shared.map((name) => sections.get(name)!)));
+    writeFileSync(file, doc);
+  }
   process.stdout.write(`${report}\n`);
   process.stderr.write(`bench: written to bench/results.md${args.updateDocs ? ' and docs/benchmarks.md' : ''}\n`);
 }

@@ -22,6 +22,8 @@ export const PEER_VENV = join(root, '.venv', 'bench-peer');
 export interface BenchStack {
   readonly name: string;
   readonly nginx: RunningNginx;
+  /** The app's own metrics endpoint (the pod's METRICS_PORT), when it serves one. */
+  readonly metricsUrl?: string;
   /** Processes whose CPU counts as the app's: the API process, or the Gunicorn workers. */
   appPids(): number[];
   /** Everything the app wrote (for errors). */
@@ -123,6 +125,7 @@ async function benchPod(name: string, logFile: string | undefined, options: Star
   return {
     name,
     nginx: pod.nginx,
+    metricsUrl: pod.metricsUrl,
     // The Node process alone, or the Gunicorn master and its workers.
     appPids: () => [pod.app.pid!, ...childPids(pod.app.pid!)],
     output: () => pod.appOutput(),
