@@ -1,4 +1,4 @@
-import { appImageRepository, dockerHubImageRepository, nginxImage, registryLocation, DEFAULT_RESOURCES, WEEKEND_NIGHTS } from './common';
+import { appImageRepository, dockerHubImageRepository, nginxImage, registryLocation } from './registry';
 import type { SearchInput } from './schema-search';
 import { WORKLOAD_SERVICES } from '../workloads/services';
 import { ConfigError } from './load';
@@ -38,6 +38,19 @@ interface TierDefaults {
 export const OPENSEARCH_VERSION = '2.19.2';
 /** The operator release whose CRDs and RBAC are vendored in vendor/opensearch-k8s-operator. */
 export const OPENSEARCH_OPERATOR_VERSION = '2.8.0';
+
+/** Every environment's weekly maintenance window: weekend nights, UTC. */
+export const WEEKEND_NIGHTS = {
+  startTime: '2026-01-03T02:00:00Z',
+  endTime: '2026-01-03T08:00:00Z',
+  recurrence: 'FREQ=WEEKLY;BYDAY=SA,SU',
+} as const;
+
+/** A workload's resources unless its tier says otherwise. */
+export const DEFAULT_RESOURCES: EnvironmentInput['workloads'][string]['resources'] = {
+  requests: { cpu: '250m', memory: '256Mi' },
+  limits: { memory: '512Mi' },
+};
 
 /** Labels of every environment, beside its tier's and its own. */
 const ENVIRONMENT_LABELS = { team: 'platform' };
@@ -193,7 +206,7 @@ export function environment(own: EnvironmentSpecifics): EnvironmentInput {
     ingress: { ...tier.ingress, ...own.ingress } as EnvironmentInput['ingress'],
     edge: { ...tier.edge, ...own.edge },
     search: {
-      // Docker Hub images through the project's remote repository, like NGINX (config/common.ts).
+      // Docker Hub images through the project's remote repository, like NGINX (config/registry.ts).
       engineImage: { repository: dockerHubImageRepository(project, registryLocation(own.primaryRegion), 'opensearchproject/opensearch'), tag: OPENSEARCH_VERSION },
       operatorImage: { repository: dockerHubImageRepository(project, registryLocation(own.primaryRegion), 'opensearchproject/opensearch-operator'), tag: OPENSEARCH_OPERATOR_VERSION },
       ...tier.search,

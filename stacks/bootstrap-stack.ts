@@ -17,15 +17,15 @@ import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucke
 import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { GCR_REMOTE_REPOSITORY, REGISTRY_MULTI_REGIONS } from '../config/common';
+import { GCR_REMOTE_REPOSITORY, REGISTRY_MULTI_REGIONS } from '../config/registry';
 import type { DeliveryConfig } from '../config/delivery';
 import { GitHubActor, GitHubWorkloadIdentity } from '../constructs/gcp/github-workload-identity';
 import { enableServices, orderAfterEnablement } from '../constructs/gcp/project-services';
 import { ServiceAccount } from '../constructs/gcp/service-account';
 import { NODE_PROJECT_ROLES } from './core-stack';
 import { googleProvider } from './environment-stack';
-import { stackName } from './naming';
-import { SEARCH_ENGINE_ACCOUNT_SUFFIX, serviceAccountIds } from './service-accounts';
+import { stackName } from '../config/naming';
+import { SEARCH_ENGINE_ACCOUNT_SUFFIX, serviceAccountIds } from '../config/service-accounts';
 import { WORKLOADS, type WorkloadDefinition } from '../workloads';
 
 export const BOOTSTRAP_LAYER = 'bootstrap';
@@ -306,10 +306,10 @@ function dockerHubRemoteRepository(env: EnvironmentConfig, images: { location: s
   const path = env.nginxImage.repository;
   const m = ARTIFACT_REGISTRY_PATH.exec(path);
   if (!m || m[2] !== env.project.id) {
-    throw new Error(`config/${env.name}.ts › nginxImage.repository "${path}" is not in this project's Artifact Registry; pull it through the Docker Hub remote repository: dockerHubImageRepository(project, location, "nginxinc/nginx-unprivileged") (config/common.ts)`);
+    throw new Error(`config/${env.name}.ts › nginxImage.repository "${path}" is not in this project's Artifact Registry; pull it through the Docker Hub remote repository: dockerHubImageRepository(project, location, "nginxinc/nginx-unprivileged") (config/registry.ts)`);
   }
   if (m[3] === images.repositoryId && m[1] === images.location) {
-    throw new Error(`config/${env.name}.ts › nginxImage.repository "${path}" is in the workloads' repository ${images.repositoryId}; Docker Hub images come through their own remote repository (config/common.ts: dockerHubImageRepository)`);
+    throw new Error(`config/${env.name}.ts › nginxImage.repository "${path}" is in the workloads' repository ${images.repositoryId}; Docker Hub images come through their own remote repository (config/registry.ts: dockerHubImageRepository)`);
   }
   requireMultiRegion(env, 'nginxImage.repository', m[1]);
   return { location: m[1], repositoryId: m[3] };
@@ -318,7 +318,7 @@ function dockerHubRemoteRepository(env: EnvironmentConfig, images: { location: s
 /** A regional repository is a single point of failure for every pull of every region: refuse it. */
 function requireMultiRegion(env: EnvironmentConfig, field: string, location: string): void {
   if (!(REGISTRY_MULTI_REGIONS as readonly string[]).includes(location)) {
-    throw new Error(`config/${env.name}.ts › ${field}: the registry location "${location}" is one region, and its outage stops every image pull; use a multi-region (${REGISTRY_MULTI_REGIONS.join(', ')}): registryLocation(region) in config/common.ts`);
+    throw new Error(`config/${env.name}.ts › ${field}: the registry location "${location}" is one region, and its outage stops every image pull; use a multi-region (${REGISTRY_MULTI_REGIONS.join(', ')}): registryLocation(region) in config/registry.ts`);
   }
 }
 
@@ -400,7 +400,7 @@ export class BootstrapStack extends TerraformStack {
       project, repository, repositoryId: delivery.github.repositoryId, repositoryOwnerId: delivery.github.repositoryOwnerId, mainBranch, poolId: `${prefix}-github`, deployWorkflow: DEPLOY_WORKFLOW,
     });
 
-    // The accounts the topology's workloads run as (stacks/service-accounts.ts says why they live here).
+    // The accounts the topology's workloads run as (config/service-accounts.ts says why they live here).
     const ids = serviceAccountIds(env, workloads);
     this.nodeAccount = new ServiceAccount(this, 'node', {
       project,
@@ -483,7 +483,7 @@ export class BootstrapStack extends TerraformStack {
       this.attestationNote = new ContainerAnalysisNote(this, 'attestation-note', {
         project,
         name: names.note,
-        attestationAuthority: { hint: { humanReadableName: `isoscribe-${env.name}: built and pushed by CI` } },
+        attestationAuthority: { hint: { humanReadableName: `${env.prefix}: built and pushed by CI` } },
       });
       this.attestor = new BinaryAuthorizationAttestor(this, 'attestor', {
         project,

@@ -4,7 +4,7 @@ import { GkeCluster } from '../constructs/gcp/gke-cluster';
 import { SEARCH_NODE_POOL, SEARCH_NODE_SYSCTLS } from '../constructs/search/opensearch-cluster';
 import type { CoreStack } from './core-stack';
 import { EnvironmentStack, environmentLabels, googleProvider } from './environment-stack';
-import { nodeNetworkTag } from './naming';
+import { nodeNetworkTag } from '../config/naming';
 
 /** One region's private GKE cluster, on the region's subnet from `core`. */
 export class ClusterStack extends EnvironmentStack {

@@ -14,8 +14,8 @@ import { ExistingServiceAccount } from '../constructs/gcp/service-account';
 import { kubernetesServiceAccountPrincipal } from '../constructs/kubernetes/workload-identity';
 import { needsGoogleServiceAccount, type WorkloadDefinition } from '../workloads/workload';
 import { EnvironmentStack, googleProvider } from './environment-stack';
-import { WORKLOADS_NAMESPACE } from './naming';
-import { serviceAccountIds } from './service-accounts';
+import { WORKLOADS_NAMESPACE } from '../config/naming';
+import { serviceAccountIds } from '../config/service-accounts';
 import { SEARCH_SECRETS } from '../constructs/search/opensearch-cluster';
 
 /** APIs the topology uses; enabled once per project and never disabled by Terraform. */
@@ -109,7 +109,7 @@ export class CoreStack extends EnvironmentStack {
       });
     }
 
-    // The service accounts and the image repository come from the bootstrap stack (stacks/service-accounts.ts says why).
+    // The service accounts and the image repository come from the bootstrap stack (config/service-accounts.ts says why).
     const accounts = serviceAccountIds(env, workloads);
     this.nodeServiceAccount = new ExistingServiceAccount(this, 'node-sa', { project, accountId: accounts.node });
     for (const role of NODE_PROJECT_ROLES) {

@@ -2,7 +2,7 @@ import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { GcsBackend, LocalBackend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { stackName } from './naming';
+import { stackName } from '../config/naming';
 
 /** Labels on every labelable resource of an environment. */
 export function environmentLabels(env: EnvironmentConfig): Record<string, string> {

@@ -20,7 +20,7 @@ import type { CoreStack } from './core-stack';
 import { CloudflareZone } from '../constructs/cloudflare/zone';
 import { EnvironmentStack, environmentLabels, googleProvider } from './environment-stack';
 import type { Route, WorkloadDefinition } from '../workloads';
-import { backendServiceName, negName, nodeNetworkTag, securityPolicyNames } from './naming';
+import { backendServiceName, negName, nodeNetworkTag, securityPolicyNames } from '../config/naming';
 
 /** The header in which Cloudflare passes the visitor's IP to the origin. */
 export const CLOUDFLARE_CLIENT_IP_HEADER = 'CF-Connecting-IP';

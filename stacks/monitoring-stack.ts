@@ -19,7 +19,7 @@ import { WORKLOAD_LABEL } from '../policy/rules/monitoring';
 import type { WorkloadDefinition } from '../workloads';
 import type { EdgeStack } from './edge-stack';
 import { EnvironmentStack, environmentLabels } from './environment-stack';
-import { backendServiceName, securityPolicyNames } from './naming';
+import { backendServiceName, securityPolicyNames } from '../config/naming';
 
 /**
  * Regions the uptime checks run from: three continents, so one checker region's network trouble
@@ -82,7 +82,7 @@ export class MonitoringStack extends EnvironmentStack {
     super(scope, env, 'monitoring');
     this.addDependency(edge);
     const project = env.project.id;
-    const prefix = `isoscribe-${env.name}`;
+    const prefix = env.prefix;
     new GoogleProvider(this, 'google', { project, region: env.primaryRegion, defaultLabels: environmentLabels(env) });
 
     // Email channels are created here; chat and paging channels hold a token, so they are made by hand

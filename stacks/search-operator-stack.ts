@@ -6,7 +6,7 @@ import { OpenSearchOperator } from '../constructs/search/opensearch-operator';
 import { SEARCH_HTTP_PORT } from '../constructs/search/opensearch-cluster';
 import type { ClusterStack } from './cluster-stack';
 import { EnvironmentStack, environmentLabels } from './environment-stack';
-import { SEARCH_NAMESPACE, SEARCH_OPERATOR_NAMESPACE } from './naming';
+import { SEARCH_NAMESPACE, SEARCH_OPERATOR_NAMESPACE } from '../config/naming';
 import { clusterKubernetesProvider } from './workloads-stack';
 
 /**

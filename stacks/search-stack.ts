@@ -6,7 +6,7 @@ import { OpenSearchCluster, SEARCH_SECRETS } from '../constructs/search/opensear
 import type { ClusterStack } from './cluster-stack';
 import type { CoreStack } from './core-stack';
 import { EnvironmentStack, environmentLabels } from './environment-stack';
-import { SEARCH_CLUSTER_NAME, SEARCH_NAMESPACE, SEARCH_OPERATOR_NAMESPACE, WORKLOADS_NAMESPACE } from './naming';
+import { SEARCH_CLUSTER_NAME, SEARCH_NAMESPACE, SEARCH_OPERATOR_NAMESPACE, WORKLOADS_NAMESPACE } from '../config/naming';
 import type { SearchOperatorStack } from './search-operator-stack';
 import { clusterKubernetesProvider, SECRET_PROVIDER_CLASS_API_VERSION } from './workloads-stack';
 

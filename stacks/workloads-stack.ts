@@ -6,7 +6,7 @@ import type { EnvironmentConfig, RegionConfig } from '../config';
 import { GOOGLE_FRONT_END_RANGES, GOOGLE_HEALTH_CHECK_RANGES } from '../facts/google-ranges';
 import { PolicySuppressions } from '../policy';
 import {
-  AppFiles,
+  AppFileVolume,
   imageReference,
   NginxFrontedApp,
   Peer,
@@ -16,11 +16,11 @@ import {
   type TrafficRule,
 } from '../constructs/kubernetes';
 import { NGINX_PORT } from '../constructs/nginx';
-import { BUNDLE_MANIFEST_OBJECT, drainSecondsFor, METRICS_PORT_NAME, nodeServiceArgs, POD_PATHS, podTrustedProxies, type PodContext, type WorkloadDefinition } from '../workloads';
+import { BUNDLE_MANIFEST_OBJECT, drainSecondsFor, METRICS_PORT_NAME, nodeServiceArgs, POD_APP_PATHS, podTrustedProxies, type PodContext, type WorkloadDefinition } from '../workloads';
 import type { ClusterStack } from './cluster-stack';
 import type { CoreStack } from './core-stack';
 import { EnvironmentStack, googleProvider } from './environment-stack';
-import { negName, WORKLOADS_NAMESPACE } from './naming';
+import { negName, WORKLOADS_NAMESPACE } from '../config/naming';
 
 /**
  * The SecretProviderClass of GKE's Secret Manager add-on (installed with `secret_manager_config`):
@@ -99,7 +99,7 @@ export class WorkloadsStack extends EnvironmentStack {
     const context: PodContext = {
       env,
       trustedProxies: podTrustedProxies(core.globalAddress.address),
-      paths: POD_PATHS,
+      paths: POD_APP_PATHS,
       bundleManifestUrl: `https://storage.googleapis.com/${core.bundleBucket.name}/${BUNDLE_MANIFEST_OBJECT}`,
       drainSeconds,
     };
@@ -125,7 +125,7 @@ export class WorkloadsStack extends EnvironmentStack {
             metadata: { name: source.kubernetesName, namespace, labels },
             data: { [file.key]: source.content },
           });
-          return AppFiles.fromConfigMap(map.metadata.name, file.dir);
+          return AppFileVolume.fromConfigMap(map.metadata.name, file.dir);
         }
         // Terraform names where the value lives, never the value: the GKE Secret Manager add-on's
         // CSI driver fetches it with the pod's Workload Identity when the pod starts (issue 13).
@@ -144,7 +144,7 @@ export class WorkloadsStack extends EnvironmentStack {
             },
           },
         });
-        return AppFiles.fromSecretProviderClass(source.providerClass, file.dir);
+        return AppFileVolume.fromSecretProviderClass(source.providerClass, file.dir);
       });
       const app = new NginxFrontedApp(this, name, {
         name,

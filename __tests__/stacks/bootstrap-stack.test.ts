@@ -15,8 +15,7 @@ import {
   type GrantTarget,
 } from '../../stacks/bootstrap-stack';
 import { NODE_PROJECT_ROLES } from '../../stacks/core-stack';
-import { GCR_REMOTE_REPOSITORY, gcrRemoteRepository, registryLocation } from '../../config/common';
-import { GCP_REGIONS } from '../../facts/gcp-regions';
+import { GCR_REMOTE_REPOSITORY, gcrRemoteRepository } from '../../config/registry';
 import { needsGoogleServiceAccount, WORKLOADS } from '../../workloads';
 import { environment, resources, onlyResource, type TfJson } from '../support/topology';
 
@@ -345,11 +344,6 @@ describe('bootstrap stack: a registry outage does not stop image pulls', () => {
     expect(synthWith((env) => { env.nginxImage.repository = env.nginxImage.repository.replace(/^us-docker/, 'us-central1-docker'); })).toThrow(
       /nginxImage\.repository: the registry location "us-central1" is one region/,
     );
-  });
-
-  it('maps every region the schema knows to a multi-region, and says what to do for one it cannot', () => {
-    for (const region of GCP_REGIONS) expect(['us', 'europe', 'asia']).toContain(registryLocation(region));
-    expect(() => registryLocation('mars-north1')).toThrow('no Artifact Registry multi-region for region "mars-north1"; extend registryLocation (config/common.ts)');
   });
 });
 

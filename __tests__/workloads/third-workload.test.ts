@@ -6,7 +6,7 @@
  */
 import { ConfigError } from '../../config';
 import { defineEnvironment } from '../../main';
-import { negName } from '../../stacks/naming';
+import { negName } from '../../config/naming';
 import { CoreAccess, EdgeCache, PathMatch, routeTable, WORKLOADS, type WorkloadDefinition } from '../../workloads';
 import { loadDelivery } from '../../config/delivery';
 import { BootstrapStack } from '../../stacks/bootstrap-stack';

@@ -1,6 +1,4 @@
-import type { EnvironmentInput } from './schema';
-
-/** Values every environment shares unless it says otherwise. */
+/** Where every environment's images come from: Artifact Registry's repositories and locations. */
 
 /** The Docker Hub remote repository of every project (bootstrap creates it next to `isoscribe`). */
 export const DOCKER_HUB_REMOTE_REPOSITORY = 'docker-hub';
@@ -41,22 +39,10 @@ export function registryLocation(region: string): (typeof REGISTRY_MULTI_REGIONS
   if (/^(us|northamerica|southamerica)-/.test(region)) return 'us';
   if (/^(europe|me|africa)-/.test(region)) return 'europe';
   if (/^(asia|australia)-/.test(region)) return 'asia';
-  throw new Error(`no Artifact Registry multi-region for region "${region}"; extend registryLocation (config/common.ts)`);
+  throw new Error(`no Artifact Registry multi-region for region "${region}"; extend registryLocation (config/registry.ts)`);
 }
 
 /** Artifact Registry path of one of our images (services/<service>), in the multi-region of `region`'s continent. */
 export function appImageRepository(projectId: string, region: string, service: string): string {
   return `${registryLocation(region)}-docker.pkg.dev/${projectId}/isoscribe/${service}`;
 }
-
-/** Every environment's weekly maintenance window: weekend nights, UTC. */
-export const WEEKEND_NIGHTS = {
-  startTime: '2026-01-03T02:00:00Z',
-  endTime: '2026-01-03T08:00:00Z',
-  recurrence: 'FREQ=WEEKLY;BYDAY=SA,SU',
-} as const;
-
-export const DEFAULT_RESOURCES: EnvironmentInput['workloads'][string]['resources'] = {
-  requests: { cpu: '250m', memory: '256Mi' },
-  limits: { memory: '512Mi' },
-};

@@ -1,4 +1,4 @@
-import type { EnvironmentConfig } from '../config';
+import type { EnvironmentConfig } from './schema';
 import { needsGoogleServiceAccount, type WorkloadDefinition } from '../workloads/workload';
 
 /**
