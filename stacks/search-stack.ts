@@ -8,7 +8,8 @@ import type { CoreStack } from './core-stack';
 import { EnvironmentStack, environmentLabels } from './environment-stack';
 import { SEARCH_CLUSTER_NAME, SEARCH_NAMESPACE, SEARCH_OPERATOR_NAMESPACE, WORKLOADS_NAMESPACE } from '../config/naming';
 import type { SearchOperatorStack } from './search-operator-stack';
-import { clusterKubernetesProvider, SECRET_PROVIDER_CLASS_API_VERSION } from './workloads-stack';
+import { SECRET_PROVIDER_CLASS_API_VERSION } from '../constructs/kubernetes';
+import { clusterKubernetesProvider } from './workloads-stack';
 
 /** The api's pods, the engine's only client (workloads/api.ts). */
 export const SEARCH_CLIENT_LABELS = { 'app.kubernetes.io/name': 'api' };

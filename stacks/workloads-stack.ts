@@ -13,8 +13,6 @@ import type { CoreStack } from './core-stack';
 import { EnvironmentStack, googleProvider } from './environment-stack';
 import { negName, WORKLOADS_NAMESPACE } from '../config/naming';
 
-export { POD_MONITORING_API_VERSION, SCRAPE_INTERVAL, SECRET_PROVIDER_CLASS_API_VERSION } from '../workloads/nginx-fronted-workload';
-
 /**
  * The kubernetes provider's exec credential plugin: GKE's own, which prints an ExecCredential
  * holding the caller's gcloud access token. CI installs it with setup-gcloud

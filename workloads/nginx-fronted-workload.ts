@@ -8,22 +8,13 @@ import {
   Peer,
   PodNetworkPolicy,
   WorkloadIdentity,
+  SecretProviderClass,
   type RestrictedNamespace,
   type TrafficRule,
 } from '../constructs/kubernetes';
 import { WORKLOADS_NAMESPACE } from '../config/naming';
 import { PolicySuppressions } from '../policy';
 import { METRICS_PORT_NAME, nodeServiceArgs, type AppFile, type PodContext, type WorkloadDefinition } from './workload';
-
-/**
- * The SecretProviderClass of GKE's Secret Manager add-on (installed with `secret_manager_config`):
- * the add-on is "derived from the open source Kubernetes Secrets Store CSI Driver and the Google
- * Secret Manager provider" (https://cloud.google.com/secret-manager/docs/secret-manager-managed-csi-component)
- * and serves that driver's CRD, group `secrets-store.csi.x-k8s.io`, version `v1`; the add-on's own
- * parts are the provider name `gke` and the CSI driver `secrets-store-gke.csi.k8s.io`. The
- * kube-apiserver tests apply it against the driver's CRD, vendored (testing/upstream/).
- */
-export const SECRET_PROVIDER_CLASS_API_VERSION = 'secrets-store.csi.x-k8s.io/v1';
 
 /**
  * Managed Prometheus's PodMonitoring (its CRD is vendored for the tests from prometheus-engine;
@@ -155,17 +146,12 @@ export class NginxFrontedWorkload extends Construct {
     if (!secretId) {
       throw new Error(`Workload ${workload}: its pod mounts the secret "${source.secret}"; add CoreAccess.secret('${source.secret}') to its access in workloads/${workload}.ts`);
     }
-    new Manifest(this, source.providerClass, {
-      manifest: {
-        apiVersion: SECRET_PROVIDER_CLASS_API_VERSION,
-        kind: 'SecretProviderClass',
-        metadata: { name: source.providerClass, namespace, labels },
-        spec: {
-          provider: 'gke',
-          parameters: { secrets: `- resourceName: "${secretId}/versions/latest"\n  path: "${file.key}"\n` },
-        },
-      },
+    const providerClass = new SecretProviderClass(this, source.providerClass, {
+      name: source.providerClass,
+      namespace,
+      labels,
+      files: [{ secretId, path: file.key }],
     });
-    return AppFileVolume.fromSecretProviderClass(source.providerClass, file.dir);
+    return AppFileVolume.fromSecretProviderClass(providerClass, file.dir);
   }
 }

@@ -1,3 +1,4 @@
+import type { SecretProviderClass } from './secret-provider-class';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import {
   DeploymentV1,
@@ -28,17 +29,11 @@ export interface ContainerResources {
   readonly limits: { readonly cpu?: string; readonly memory: string };
 }
 
-/** The CSI driver of GKE's Secret Manager add-on (container_cluster `secret_manager_config`). */
-export const SECRET_MANAGER_CSI_DRIVER = 'secrets-store-gke.csi.k8s.io';
-
 /** A volume of files mounted read-only into the app container at one directory: a ConfigMap's keys or a SecretProviderClass's files (the stack turns each AppFile into one). */
 export class AppFileVolume {
-  /**
-   * The files a GKE Secret Manager SecretProviderClass names, fetched by the add-on's CSI driver
-   * (`secrets-store-gke.csi.k8s.io`) with the pod's Workload Identity when the pod starts.
-   */
-  static fromSecretProviderClass(providerClassName: string, mountPath: string): AppFileVolume {
-    return new AppFileVolume(mountPath, { csi: { driver: SECRET_MANAGER_CSI_DRIVER, readOnly: true, volumeAttributes: { secretProviderClass: providerClassName } } });
+  /** The files a SecretProviderClass names, fetched with the pod's Workload Identity when the pod starts. */
+  static fromSecretProviderClass(providerClass: SecretProviderClass, mountPath: string): AppFileVolume {
+    return new AppFileVolume(mountPath, providerClass.volumeSource());
   }
 
   /** Each key of the ConfigMap becomes a file under `mountPath` (mode 0444). */
