@@ -17,7 +17,7 @@ import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucke
 import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { GCR_REMOTE_REPOSITORY, REGISTRY_MULTI_REGIONS } from '../config/registry';
+import { dockerHubRepository, GCR_REMOTE_REPOSITORY, workloadsRepository } from '../config/registry';
 import type { DeliveryConfig } from '../config/delivery';
 import { GitHubActor, GitHubWorkloadIdentity } from '../constructs/gcp/github-workload-identity';
 import { enableServices, orderAfterEnablement } from '../constructs/gcp/project-services';
@@ -272,56 +272,6 @@ export function attestationNames(env: EnvironmentConfig): AttestationNames {
   };
 }
 
-const ARTIFACT_REGISTRY_PATH = /^([a-z0-9-]+)-docker\.pkg\.dev\/([a-z0-9-]+)\/([a-z0-9-]+)\/[a-z0-9._/-]+$/;
-
-/**
- * The one Artifact Registry repository every workload's image lives in, read from the workloads'
- * `<location>-docker.pkg.dev/<project>/<repository>/<image>` paths; they must all name the same one.
- */
-function artifactRepository(env: EnvironmentConfig, workloads: readonly WorkloadDefinition[]): { location: string; repositoryId: string } {
-  const found = workloads.map((w) => {
-    const path = env.workloads[w.name].image.repository;
-    const m = ARTIFACT_REGISTRY_PATH.exec(path);
-    if (!m) {
-      throw new Error(`config/${env.name}.ts › workloads.${w.name}.image.repository "${path}" is not an Artifact Registry path (<region>-docker.pkg.dev/<project>/<repository>/<image>); CI pushes images there, so use one`);
-    }
-    return { workload: w.name, location: m[1], repositoryId: m[3] };
-  });
-  const [first] = found;
-  const other = found.find((f) => f.location !== first.location || f.repositoryId !== first.repositoryId);
-  if (other) {
-    throw new Error(`config/${env.name}.ts › workloads.${other.workload}.image.repository: in ${other.location}/${other.repositoryId}, but workloads.${first.workload} is in ${first.location}/${first.repositoryId}; bootstrap creates one repository, so put every workload's image in it`);
-  }
-  requireMultiRegion(env, `workloads.${first.workload}.image.repository`, first.location);
-  return first;
-}
-
-/**
- * The Docker Hub remote repository NGINX is pulled through, read from `nginxImage.repository`
- * (`<location>-docker.pkg.dev/<this project>/<remote repository>/<Docker Hub path>`): never Docker
- * Hub directly (mutable tags, anonymous rate limits on the NAT's addresses), never our own
- * repository (its tags are CI's).
- */
-function dockerHubRemoteRepository(env: EnvironmentConfig, images: { location: string; repositoryId: string }): { location: string; repositoryId: string } {
-  const path = env.nginxImage.repository;
-  const m = ARTIFACT_REGISTRY_PATH.exec(path);
-  if (!m || m[2] !== env.project.id) {
-    throw new Error(`config/${env.name}.ts › nginxImage.repository "${path}" is not in this project's Artifact Registry; pull it through the Docker Hub remote repository: dockerHubImageRepository(project, location, "nginxinc/nginx-unprivileged") (config/registry.ts)`);
-  }
-  if (m[3] === images.repositoryId && m[1] === images.location) {
-    throw new Error(`config/${env.name}.ts › nginxImage.repository "${path}" is in the workloads' repository ${images.repositoryId}; Docker Hub images come through their own remote repository (config/registry.ts: dockerHubImageRepository)`);
-  }
-  requireMultiRegion(env, 'nginxImage.repository', m[1]);
-  return { location: m[1], repositoryId: m[3] };
-}
-
-/** A regional repository is a single point of failure for every pull of every region: refuse it. */
-function requireMultiRegion(env: EnvironmentConfig, field: string, location: string): void {
-  if (!(REGISTRY_MULTI_REGIONS as readonly string[]).includes(location)) {
-    throw new Error(`config/${env.name}.ts › ${field}: the registry location "${location}" is one region, and its outage stops every image pull; use a multi-region (${REGISTRY_MULTI_REGIONS.join(', ')}): registryLocation(region) in config/registry.ts`);
-  }
-}
-
 /**
  * The images Binary Authorization admits without an attestation: an allowlist pattern matches the
  * name with any tag or digest, and `*` does not cross a `/`; digests are required by the policy pack
@@ -419,8 +369,9 @@ export class BootstrapStack extends TerraformStack {
       account: new ServiceAccount(this, w.name, { project, accountId: ids.workloads[w.name], displayName: `${w.service} workload (${env.name})` }),
     }));
 
-    // The registry exists before the first image push, which comes before the first deploy.
-    const { location, repositoryId } = artifactRepository(env, workloads);
+    // The registry exists before the first image push, which comes before the first deploy. Where
+    // the images may live is checked with the configuration (config/registry.ts registryProblems).
+    const { location, repositoryId } = workloadsRepository(env);
     this.imageRepository = new ArtifactRegistryRepository(this, 'images', {
       project,
       repositoryId,
@@ -435,7 +386,7 @@ export class BootstrapStack extends TerraformStack {
     });
     // Third-party images come through a pull-through cache in our registry, in the same location:
     // no Docker Hub rate limits on the NAT's shared addresses, and the digests CI pins stay pullable.
-    const remote = dockerHubRemoteRepository(env, { location, repositoryId });
+    const remote = dockerHubRepository(env);
     this.dockerHubRepository = new ArtifactRegistryRepository(this, 'docker-hub', {
       project,
       repositoryId: remote.repositoryId,
