@@ -24,7 +24,6 @@ import { enableServices, orderAfterEnablement } from '../constructs/gcp/project-
 import { ServiceAccount } from '../constructs/gcp/service-account';
 import { NODE_PROJECT_ROLES } from './core-stack';
 import { googleProvider } from './environment-stack';
-import { stackName } from '../config/naming';
 import { SEARCH_ENGINE_ACCOUNT_SUFFIX, serviceAccountIds } from '../config/service-accounts';
 import { WORKLOADS, type WorkloadDefinition } from '../workloads';
 
@@ -290,6 +289,17 @@ function googleRoles(grants: readonly RoleGrant[]): string[] {
   return grants.map((g) => g.role).filter((r) => r.startsWith('roles/'));
 }
 
+export interface BootstrapStackProps {
+  readonly env: EnvironmentConfig;
+  /** The GitHub repository whose workflows it trusts. */
+  readonly delivery: DeliveryConfig;
+  /**
+   * The workloads whose Google accounts it creates.
+   * @default WORKLOADS
+   */
+  readonly definitions?: readonly WorkloadDefinition[];
+}
+
 /**
  * Run once per GCP project, by a human with project-owner rights, before anything else
  * (docs/deploy.md): what the first deploy uses before it could create it (the state bucket, the
@@ -316,9 +326,11 @@ export class BootstrapStack extends TerraformStack {
   readonly attestationNote?: ContainerAnalysisNote;
   readonly attestationKey?: KmsCryptoKey;
 
-  constructor(scope: Construct, env: EnvironmentConfig, delivery: DeliveryConfig, workloads: readonly WorkloadDefinition[] = WORKLOADS) {
-    const name = stackName(env, BOOTSTRAP_LAYER);
-    super(scope, name);
+  /** `id` is the stack's name too: `stackName(env, BOOTSTRAP_LAYER)`. */
+  constructor(scope: Construct, id: string, props: BootstrapStackProps) {
+    super(scope, id);
+    const { env, delivery, definitions = WORKLOADS } = props;
+    const name = id;
     this.stackName = name;
     const project = env.project.id;
     const prefix = env.prefix;
@@ -351,7 +363,7 @@ export class BootstrapStack extends TerraformStack {
     });
 
     // The accounts the topology's workloads run as (config/service-accounts.ts says why they live here).
-    const ids = serviceAccountIds(env, workloads);
+    const ids = serviceAccountIds(env, definitions);
     this.nodeAccount = new ServiceAccount(this, 'node', {
       project,
       accountId: ids.node,
@@ -364,7 +376,7 @@ export class BootstrapStack extends TerraformStack {
       displayName: `Search engine (${env.name})`,
       description: 'OpenSearch pods and their secret sync job: snapshot bucket objectAdmin, search secrets accessor (core stack).',
     });
-    const workloadAccounts = workloads.filter((w) => ids.workloads[w.name]).map((w) => ({
+    const workloadAccounts = definitions.filter((w) => ids.workloads[w.name]).map((w) => ({
       name: w.name,
       account: new ServiceAccount(this, w.name, { project, accountId: ids.workloads[w.name], displayName: `${w.service} workload (${env.name})` }),
     }));
@@ -460,7 +472,7 @@ export class BootstrapStack extends TerraformStack {
         ? `NGINX by name, ${env.prefix}'s own images only with CI's attestation (stacks/bootstrap-stack.ts)`
         : `Only ${env.prefix}'s configured images (stacks/bootstrap-stack.ts admittedImagePatterns)`,
       globalPolicyEvaluationMode: 'ENABLE',
-      admissionWhitelistPatterns: admittedImagePatterns(env, workloads).map((namePattern) => ({ namePattern })),
+      admissionWhitelistPatterns: admittedImagePatterns(env, definitions).map((namePattern) => ({ namePattern })),
       defaultAdmissionRule: this.attestor
         ? { evaluationMode: 'REQUIRE_ATTESTATION', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG', requireAttestationsBy: [this.attestor.name] }
         : { evaluationMode: 'ALWAYS_DENY', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' },

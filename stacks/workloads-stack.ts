@@ -2,7 +2,7 @@ import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { TerraformElement } from 'cdktf';
 import { makeUniqueId } from 'cdktf/lib/private/unique';
 import { Construct, type Node } from 'constructs';
-import type { EnvironmentConfig, RegionConfig } from '../config';
+import type { RegionConfig } from '../config';
 import { GOOGLE_FRONT_END_RANGES, GOOGLE_HEALTH_CHECK_RANGES } from '../facts/google-ranges';
 import { imageReference, Peer, RestrictedNamespace, type NginxFrontedApp, type TrafficRule } from '../constructs/kubernetes';
 import { NGINX_PORT } from '../constructs/nginx';
@@ -10,7 +10,7 @@ import { BUNDLE_MANIFEST_OBJECT, drainSecondsFor, POD_APP_PATHS, podTrustedProxi
 import { NginxFrontedWorkload } from '../workloads/nginx-fronted-workload';
 import type { ClusterStack } from './cluster-stack';
 import type { CoreStack } from './core-stack';
-import { EnvironmentStack, googleProvider } from './environment-stack';
+import { EnvironmentStack, googleProvider, type EnvironmentStackProps } from './environment-stack';
 import { negName, WORKLOADS_NAMESPACE } from '../config/naming';
 
 /**
@@ -29,6 +29,18 @@ export function clusterKubernetesProvider(scope: Construct, cluster: ClusterStac
   return new KubernetesProvider(scope, 'kubernetes', { host: `https://${cluster.gke.dnsEndpoint}`, exec: [{ ...GKE_AUTH_PLUGIN }] });
 }
 
+/** What a WorkloadsStack is built from, besides its environment. */
+export interface WorkloadsStackProps extends EnvironmentStackProps {
+  /** The region of its cluster. */
+  readonly region: RegionConfig;
+  /** Accounts, secrets, the global address and the bundle bucket. */
+  readonly core: CoreStack;
+  /** The cluster it deploys to. */
+  readonly cluster: ClusterStack;
+  /** The workloads it deploys. */
+  readonly definitions: readonly WorkloadDefinition[];
+}
+
 /**
  * The workloads of one region (workloads/*.ts), each an NginxFrontedWorkload, in a namespace that
  * enforces the `restricted` Pod Security profile and denies all traffic but what is listed here;
@@ -44,15 +56,9 @@ export class WorkloadsStack extends EnvironmentStack {
   /** Each workload's pods, Service (with its NEG) and autoscaler, by workload name. */
   readonly apps: Record<string, NginxFrontedApp> = {};
 
-  constructor(
-    scope: Construct,
-    env: EnvironmentConfig,
-    region: RegionConfig,
-    core: CoreStack,
-    cluster: ClusterStack,
-    workloads: readonly WorkloadDefinition[],
-  ) {
-    super(scope, env, 'workloads', region.name);
+  constructor(scope: Construct, id: string, props: WorkloadsStackProps) {
+    super(scope, id, props.env);
+    const { env, region, core, cluster, definitions } = props;
     const labels = { 'app.kubernetes.io/part-of': 'isoscribe', 'app.kubernetes.io/managed-by': 'cdktf' };
 
     googleProvider(this, env, region.name);
@@ -72,7 +78,7 @@ export class WorkloadsStack extends EnvironmentStack {
     };
     const secretIds = Object.fromEntries(Object.entries(core.secrets).map(([name, secret]) => [name, secret.id]));
 
-    for (const definition of workloads) {
+    for (const definition of definitions) {
       const account = core.workloadServiceAccounts[definition.name];
       const workload = new NginxFrontedWorkload(this, definition.name, {
         definition,

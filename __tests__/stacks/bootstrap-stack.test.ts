@@ -2,7 +2,6 @@ import { Testing, TerraformStack } from 'cdktf';
 import { loadDelivery } from '../../config/delivery';
 import { ciRoleMapping, GitHubWorkloadIdentity } from '../../constructs/gcp/github-workload-identity';
 import {
-  BootstrapStack,
   CONTROL_PLANE_CONNECT_PERMISSIONS,
   DEPLOY_WORKFLOW,
   DEPLOYER_ROLES,
@@ -17,14 +16,14 @@ import {
 import { NODE_PROJECT_ROLES } from '../../stacks/core-stack';
 import { GCR_REMOTE_REPOSITORY, gcrRemoteRepository } from '../../config/registry';
 import { needsGoogleServiceAccount, WORKLOADS } from '../../workloads';
-import { environment, resources, onlyResource, type TfJson } from '../support/topology';
+import { bootstrapStack, environment, resources, onlyResource, type TfJson } from '../support/topology';
 
 const delivery = loadDelivery();
 const REPO = delivery.github.repository;
 
 function synthBootstrap(envName: string): TfJson {
   const app = Testing.app();
-  const stack = new BootstrapStack(app, environment(envName), delivery);
+  const stack = bootstrapStack(app, environment(envName), delivery);
   return JSON.parse(Testing.synth(stack));
 }
 
