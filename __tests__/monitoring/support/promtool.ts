@@ -11,7 +11,7 @@ import { loadDelivery } from '../../../config/delivery';
 import { ruleFile } from '../../../monitoring';
 import { uptimeCheckIdsFor } from '../../../e2e/prometheus';
 import { alertsOf, monitoredWorkloads, runbookBase } from '../../../stacks/monitoring-stack';
-import { securityPolicyNames } from '../../../stacks/naming';
+import { securityPolicyNames } from '../../../config/naming';
 import type { WorkloadDefinition } from '../../../workloads';
 import { ruleTests, type RuleTestContext } from './rule-tests';
 
