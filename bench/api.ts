@@ -33,7 +33,7 @@ import { httpRequest } from '../__tests__/support/http';
 import { requestLogCollection } from '../services/api/src/analytics/request-log';
 import { startMongoWireServer } from '../services/api/test/support/mongo-wire';
 import { RateRun, Target, ThroughputRun, vegeta, withCpu, wrk } from './support/load';
-import { SCRAPE_INTERVAL } from '../stacks/workloads-stack';
+import { SCRAPE_INTERVAL } from '../workloads/nginx-fronted-workload';
 import { BenchStack, buildApi, startOurs, startPeer } from './support/stacks';
 
 const seconds = Number(process.env.BENCH_API_SECONDS ?? 5);
