@@ -12,7 +12,8 @@
  * Cannot run here: Managed Prometheus and Cloud Monitoring's PromQL rule evaluation.
  */
 import type { EnvironmentConfig } from '../config';
-import { get, ms, sleep } from '../testing/util';
+import { APP } from '../monitoring';
+import { get, ms, sleep, waitUntil } from '../testing/util';
 import type { RunningPod } from '../testing/pods';
 import { prometheusBinDir, SHORT_RATE_WINDOW, shortRunAlerts, shortRunRuleFile, startPrometheus, type AlertState, type RunningPrometheus } from './prometheus';
 import type { ScenarioResult } from './scenarios';
@@ -51,6 +52,16 @@ export async function watchApiAlert(pod: RunningPod, options: AlertingOptions, p
     address: new URL(pod.metricsUrl).host,
     labels: { cluster: `isoscribe-${env.name}-${region}`, location: region, namespace: 'isoscribe', pod: `api-${pod.name}` },
   }], shortRunRuleFile(env, alerts));
+  // Two scrapes of the 503 counter before the outage starts: rate() needs two samples, and a first
+  // sample taken after the kill (Prometheus starts scraping up to an interval after it is ready,
+  // later on a busy machine) would leave the outage's first seconds unseen.
+  try {
+    await waitUntil('two scrapes of the api\'s 503 counter', 30_000, async () =>
+      ((await prometheus.query(`count_over_time(${APP.apiMongodbUnavailableAnswers}{job="api"}[1m])`).catch(() => []))[0]?.value ?? 0) >= 2, 200);
+  } catch (error) {
+    await prometheus.stop();
+    throw error;
+  }
   progress(`Prometheus scraping api pod ${pod.name}'s metrics port every 1 s with ${env.name}'s ${alerts.length} generated alert rules; ` +
     `the run's copy of ${WATCHED_ALERT}: for ${watched.for} (shipped: ${shipped.for}), rate window ${SHORT_RATE_WINDOW} (shipped: 5m)`);
 
