@@ -1,5 +1,4 @@
 import { Construct } from 'constructs';
-import type { RegionConfig } from '../config';
 import { imageReference, Peer } from '../constructs/kubernetes';
 import { OpenSearchCluster, SEARCH_SECRETS } from '../constructs/search/opensearch-cluster';
 import type { ClusterStack } from './cluster-stack';
@@ -15,11 +14,9 @@ export const SEARCH_CLIENT_LABELS = { 'app.kubernetes.io/name': 'api' };
 
 /** What a SearchStack is built from, besides its environment. */
 export interface SearchStackProps extends EnvironmentStackProps {
-  /** The region of its cluster. */
-  readonly region: RegionConfig;
   /** The search secrets and snapshot bucket. */
   readonly core: CoreStack;
-  /** The cluster it runs in. */
+  /** The cluster it runs in (and so its region). */
   readonly cluster: ClusterStack;
   /** Applied first: its CRDs. */
   readonly operator: SearchOperatorStack;
@@ -34,7 +31,8 @@ export class SearchStack extends EnvironmentStack {
 
   constructor(scope: Construct, id: string, props: SearchStackProps) {
     super(scope, id, props.env);
-    const { env, region, core, cluster, operator } = props;
+    const { env, core, cluster, operator } = props;
+    const { region } = cluster;
     const project = env.project.id;
     googleProvider(this, env, region.name);
     clusterKubernetesProvider(this, cluster);
