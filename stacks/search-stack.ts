@@ -6,7 +6,6 @@ import type { CoreStack } from './core-stack';
 import { EnvironmentStack, googleProvider, type EnvironmentStackProps } from './environment-stack';
 import { SEARCH_CLUSTER_NAME, SEARCH_NAMESPACE, SEARCH_OPERATOR_NAMESPACE, WORKLOADS_NAMESPACE } from '../config/naming';
 import type { SearchOperatorStack } from './search-operator-stack';
-import { SECRET_PROVIDER_CLASS_API_VERSION } from '../constructs/kubernetes';
 import { clusterKubernetesProvider } from './workloads-stack';
 
 /** The api's pods, the engine's only client (workloads/api.ts). */
@@ -54,7 +53,6 @@ export class SearchStack extends EnvironmentStack {
       clients: [Peer.pods(WORKLOADS_NAMESPACE, SEARCH_CLIENT_LABELS)],
       operator: { namespace: SEARCH_OPERATOR_NAMESPACE, podLabels: operator.operator.podLabels },
       apiServerCidr: region.masterCidr,
-      secretProviderClassApiVersion: SECRET_PROVIDER_CLASS_API_VERSION,
       labels: { 'app.kubernetes.io/part-of': 'isoscribe', 'app.kubernetes.io/managed-by': 'cdktf' },
     });
   }
