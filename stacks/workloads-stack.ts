@@ -98,6 +98,7 @@ export class WorkloadsStack extends EnvironmentStack {
 
     const context: PodContext = {
       env,
+      region: region.name,
       trustedProxies: podTrustedProxies(core.globalAddress.address),
       paths: POD_PATHS,
       bundleManifestUrl: `https://storage.googleapis.com/${core.bundleBucket.name}/${BUNDLE_MANIFEST_OBJECT}`,

@@ -68,6 +68,8 @@ export function buildApp(config: Config): FastifyInstance {
     ? new SearchIndexer(() => mongo.db, searchEngine, {
         pollMs: config.search!.indexerPollMs,
         batchSize: config.search!.indexerBatchSize,
+        region: config.search!.region,
+        regions: config.search!.regions,
         log: app.log,
         mongoReady: () => mongo.isReady(),
       })
@@ -173,7 +175,7 @@ export function buildApp(config: Config): FastifyInstance {
     () => mongo.db,
     (operation) => mongo.run(operation),
     undefined,
-    searchIndexer !== undefined,
+    searchIndexer ? config.search!.regions : [],
     () => searchIndexer?.wake(),
   );
   app.register(

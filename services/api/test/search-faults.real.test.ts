@@ -140,7 +140,7 @@ it('an oversized document (over the engine request limit) is refused alone: the 
   // The big one is not retried forever: the backlog is empty.
   const client = await new MongoClient(mongo.uri).connect();
   try {
-    await waitFor('an empty backlog', async () => (await client.db(dbName).collection('documents').countDocuments({ searchPending: true })) === 0);
+    await waitFor('an empty backlog', async () => (await client.db(dbName).collection('documents').countDocuments({ searchPending: { $exists: true } })) === 0);
     await client.db(dbName).collection('documents').deleteOne({ _id: new ObjectId(big.id) });
   } finally {
     await client.close();
