@@ -12,7 +12,7 @@
 import type { Db, ObjectId } from 'mongodb';
 import type { FastifyBaseLogger } from 'fastify';
 import { DocumentRecord, documentsCollection, SearchDeletion, searchDeletionsCollection } from '../documents/store';
-import { describeEngineError, SearchEngine } from './engine';
+import { describeEngineError, SearchEngine, SearchMisconfiguredError } from './engine';
 import type { IndexedDocument } from './index-definition';
 
 /**
@@ -113,7 +113,8 @@ export class SearchIndexer {
       this.counters.failedRounds++;
       // Engine or MongoDB away: the backlog stays marked in MongoDB; try again, backing off to 5 s.
       this.backoffMs = Math.min(Math.max(this.backoffMs * 2, this.options.pollMs), 5000);
-      this.options.log.warn({ err: describeEngineError(err), retryInMs: this.backoffMs }, 'search indexing round failed; backlog kept');
+      if (err instanceof SearchMisconfiguredError) this.options.log.error({ reason: err.message, retryInMs: this.backoffMs }, 'search engine refused the indexer; backlog kept');
+      else this.options.log.warn({ err: describeEngineError(err), retryInMs: this.backoffMs }, 'search indexing round failed; backlog kept');
     }
     if (this.stopped) return;
     const busy = more || this.wakeRequested;
