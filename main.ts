@@ -1,9 +1,10 @@
 import { App } from 'cdktf';
-import { ConfigError, ENVIRONMENTS, loadEnvironments, selectEnvironments, type EnvironmentConfig } from './config';
+import { ConfigError, ENVIRONMENTS, loadEnvironments, selectEnvironments, type EnvironmentConfig, type RegionConfig } from './config';
+import { stackName } from './config/naming';
 import { HardeningPolicy } from './policy';
 import { loadDelivery, type DeliveryConfig } from './config/delivery';
 import { applyImageOverrides } from './config/overrides';
-import { BootstrapStack } from './stacks/bootstrap-stack';
+import { BOOTSTRAP_LAYER, BootstrapStack } from './stacks/bootstrap-stack';
 import { ClusterStack } from './stacks/cluster-stack';
 import { DnsAuthorizationStack } from './stacks/dns-authorization-stack';
 import { CoreStack } from './stacks/core-stack';
@@ -25,26 +26,28 @@ export function defineEnvironment(app: App, env: EnvironmentConfig, definitions:
   checkWorkloadsConfigured([env], definitions);
   // The paths each workload (and the bundle bucket) serves: URL map, cache rules and rate limit follow it
   const routes = routeTable(definitions);
+  // Each stack's id is its name: isoscribe-<env>-<layer>[-<region>]
+  const id = (layer: string, region?: RegionConfig) => stackName(env, layer, region?.name);
   // VPC + per-region subnet/router/NAT, Artifact Registry, service accounts, bundle bucket, workload secrets, global IP
-  const core = new CoreStack(app, env, definitions);
+  const core = new CoreStack(app, id('core'), { env, definitions });
   // Private, hardened regional GKE cluster + node pool per region
-  const clusters = env.regions.map((region) => new ClusterStack(app, env, region, core));
+  const clusters = env.regions.map((region) => new ClusterStack(app, id('cluster', region), { env, region, core }));
   // Per region: the OpenSearch operator and its CRDs, which must be applied before any custom resource can plan
-  const searchOperators = clusters.map((cluster) => new SearchOperatorStack(app, env, cluster.region, cluster));
+  const searchOperators = clusters.map((cluster) => new SearchOperatorStack(app, id('search-operator', cluster.region), { env, region: cluster.region, cluster }));
   // Per region: the search engine (OpenSearchCluster on the tainted search pool), queried by that region's api
-  const search = clusters.map((cluster, i) => new SearchStack(app, env, cluster.region, core, cluster, searchOperators[i]));
+  const search = clusters.map((cluster, i) => new SearchStack(app, id('search', cluster.region), { env, region: cluster.region, core, cluster, operator: searchOperators[i] }));
   // Per region: namespace, every workload as an NGINX-fronted pod with its NEG service and network policy
-  const workloadsStacks = clusters.map((cluster) => new WorkloadsStack(app, env, cluster.region, core, cluster, definitions));
+  const workloadsStacks = clusters.map((cluster) => new WorkloadsStack(app, id('workloads', cluster.region), { env, region: cluster.region, core, cluster, definitions }));
   // Global LB: certificate, URL map, NEG backend services in every zone, Cloud Armor (Cloudflare only)
-  const ingress = new IngressStack(app, env, core, workloadsStacks, definitions, routes);
+  const ingress = new IngressStack(app, id('ingress'), { env, core, after: workloadsStacks, definitions, routes });
   // The certificate's DNS-authorization records in the Cloudflare zone: issuance starts here
-  const dnsAuthorization = new DnsAuthorizationStack(app, env, ingress);
+  const dnsAuthorization = new DnsAuthorizationStack(app, id('dns-authorization'), { env, ingress });
   // Cloudflare zone: TLS settings, proxied DNS to the LB, cache rules, rate limit, managed WAF; plans
   // only once the certificate is ACTIVE, so no visitor meets Full (strict) without it (no 526)
-  const edge = new EdgeStack(app, env, ingress, routes, dnsAuthorization);
+  const edge = new EdgeStack(app, id('edge'), { env, ingress, routes, dnsAuthorization });
   // SLO burn-rate and other PromQL alerts, uptime checks through Cloudflare, notification channels and
   // the dashboard, all derived from the workload definitions and regions (docs/operations.md)
-  const monitoring = new MonitoringStack(app, env, edge, definitions, delivery);
+  const monitoring = new MonitoringStack(app, id('monitoring'), { env, edge, definitions, delivery });
   // Every resource of every stack against the hardening rules (docs/policy.md); a violation fails synth
   HardeningPolicy.applyTo(app);
   return { core, clusters, searchOperators, search, workloadsStacks, ingress, dnsAuthorization, edge, monitoring };
@@ -55,7 +58,7 @@ export function defineApp(app: App, envs: readonly EnvironmentConfig[], delivery
   for (const env of envs) {
     // Run by hand once per GCP project, before the rest (docs/deploy.md): the state bucket the other
     // stacks' GCS backend uses and GitHub's keyless access. Local state; nothing depends on it.
-    new BootstrapStack(app, env, delivery);
+    new BootstrapStack(app, stackName(env, BOOTSTRAP_LAYER), { env, delivery });
     defineEnvironment(app, env, WORKLOADS, delivery);
   }
 }

@@ -7,7 +7,7 @@
 // where the workloads stack will pull from (config/<env>.ts is the one source of that fact).
 import { parseArgs } from 'node:util';
 import { ENVIRONMENTS, loadEnvironments, selectEnvironments } from '../config';
-import { gcrRemoteRepository } from '../config/common';
+import { gcrRemoteRepository } from '../config/registry';
 import { imageOverrideVariables, NGINX_DIGEST_VARIABLE, SEARCH_ENGINE_DIGEST_VARIABLE, SEARCH_OPERATOR_DIGEST_VARIABLE } from '../config/overrides';
 import { WORKLOADS } from '../workloads';
 
@@ -52,7 +52,7 @@ export function thirdPartyImages(environment: string): string {
 export function dockerHubRemote(environment: string): string {
   const [env] = selectEnvironments(loadEnvironments(ENVIRONMENTS), environment);
   const m = /^([a-z0-9-]+-docker\.pkg\.dev\/[^/]+\/[^/]+)\/./.exec(env.nginxImage.repository);
-  if (!m) throw new Error(`config/${environment}.ts › nginxImage.repository "${env.nginxImage.repository}" is not in a Docker Hub remote repository of Artifact Registry (config/common.ts: dockerHubImageRepository)`);
+  if (!m) throw new Error(`config/${environment}.ts › nginxImage.repository "${env.nginxImage.repository}" is not in a Docker Hub remote repository of Artifact Registry (config/registry.ts: dockerHubImageRepository)`);
   return m[1];
 }
 

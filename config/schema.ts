@@ -4,6 +4,7 @@ import { isNonPublicIpv4, overlaps, parseIpv4Cidr, prefixLength, type Ipv4Range 
 import { GCP_REGIONS } from '../facts/gcp-regions';
 import { checkEdge, edgeSchema, ingressSchema } from './schema-edge';
 import { formatPath } from './path';
+import { registryProblems } from './registry';
 import { searchProblems, searchSchema } from './schema-search';
 
 /*
@@ -242,6 +243,7 @@ export const environmentSchema = environmentFields
     checkMongodbReach(env, ctx);
     const zones = env.regions.map((r, index) => ({ region: r.name, count: r.zones.length, index }));
     for (const p of searchProblems(env.search, zones, env.tier)) issue(ctx, p.path, p.message);
+    for (const p of registryProblems(env)) issue(ctx, p.path, p.message);
     if (env.tier !== 'disposable' && !env.ingress.originPull) {
       issue(ctx, ['ingress', 'originPull'], `is required in the "${env.tier}" tier: without it any Cloudflare zone can reach the origin; run docs/deploy/origin-pull-cert.ts issue --env ${env.name} (docs/deploy.md)`);
     }

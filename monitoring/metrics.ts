@@ -1,3 +1,5 @@
+import { WORKLOADS_NAMESPACE } from '../config/naming';
+
 /*
  * Every metric and label the alerts and the dashboard read, named once, with where Google documents it.
  *
@@ -7,8 +9,8 @@
  * (https://cloud.google.com/monitoring/promql/promql-mapping).
  */
 
-/** The namespace every workload runs in (stacks/naming.ts WORKLOADS_NAMESPACE; repeated to keep this module free of stacks). */
-export const NAMESPACE = 'isoscribe';
+/** The namespace every workload runs in. */
+export const NAMESPACE = WORKLOADS_NAMESPACE;
 
 /**
  * The external Application Load Balancer's backend metrics, on resource `https_lb_rule`

@@ -17,15 +17,14 @@ import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucke
 import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { GCR_REMOTE_REPOSITORY, REGISTRY_MULTI_REGIONS } from '../config/common';
+import { dockerHubRepository, GCR_REMOTE_REPOSITORY, workloadsRepository } from '../config/registry';
 import type { DeliveryConfig } from '../config/delivery';
 import { GitHubActor, GitHubWorkloadIdentity } from '../constructs/gcp/github-workload-identity';
 import { enableServices, orderAfterEnablement } from '../constructs/gcp/project-services';
 import { ServiceAccount } from '../constructs/gcp/service-account';
 import { NODE_PROJECT_ROLES } from './core-stack';
 import { googleProvider } from './environment-stack';
-import { stackName } from './naming';
-import { SEARCH_ENGINE_ACCOUNT_SUFFIX, serviceAccountIds } from './service-accounts';
+import { SEARCH_ENGINE_ACCOUNT_SUFFIX, serviceAccountIds } from '../config/service-accounts';
 import { WORKLOADS, type WorkloadDefinition } from '../workloads';
 
 export const BOOTSTRAP_LAYER = 'bootstrap';
@@ -272,56 +271,6 @@ export function attestationNames(env: EnvironmentConfig): AttestationNames {
   };
 }
 
-const ARTIFACT_REGISTRY_PATH = /^([a-z0-9-]+)-docker\.pkg\.dev\/([a-z0-9-]+)\/([a-z0-9-]+)\/[a-z0-9._/-]+$/;
-
-/**
- * The one Artifact Registry repository every workload's image lives in, read from the workloads'
- * `<location>-docker.pkg.dev/<project>/<repository>/<image>` paths; they must all name the same one.
- */
-function artifactRepository(env: EnvironmentConfig, workloads: readonly WorkloadDefinition[]): { location: string; repositoryId: string } {
-  const found = workloads.map((w) => {
-    const path = env.workloads[w.name].image.repository;
-    const m = ARTIFACT_REGISTRY_PATH.exec(path);
-    if (!m) {
-      throw new Error(`config/${env.name}.ts › workloads.${w.name}.image.repository "${path}" is not an Artifact Registry path (<region>-docker.pkg.dev/<project>/<repository>/<image>); CI pushes images there, so use one`);
-    }
-    return { workload: w.name, location: m[1], repositoryId: m[3] };
-  });
-  const [first] = found;
-  const other = found.find((f) => f.location !== first.location || f.repositoryId !== first.repositoryId);
-  if (other) {
-    throw new Error(`config/${env.name}.ts › workloads.${other.workload}.image.repository: in ${other.location}/${other.repositoryId}, but workloads.${first.workload} is in ${first.location}/${first.repositoryId}; bootstrap creates one repository, so put every workload's image in it`);
-  }
-  requireMultiRegion(env, `workloads.${first.workload}.image.repository`, first.location);
-  return first;
-}
-
-/**
- * The Docker Hub remote repository NGINX is pulled through, read from `nginxImage.repository`
- * (`<location>-docker.pkg.dev/<this project>/<remote repository>/<Docker Hub path>`): never Docker
- * Hub directly (mutable tags, anonymous rate limits on the NAT's addresses), never our own
- * repository (its tags are CI's).
- */
-function dockerHubRemoteRepository(env: EnvironmentConfig, images: { location: string; repositoryId: string }): { location: string; repositoryId: string } {
-  const path = env.nginxImage.repository;
-  const m = ARTIFACT_REGISTRY_PATH.exec(path);
-  if (!m || m[2] !== env.project.id) {
-    throw new Error(`config/${env.name}.ts › nginxImage.repository "${path}" is not in this project's Artifact Registry; pull it through the Docker Hub remote repository: dockerHubImageRepository(project, location, "nginxinc/nginx-unprivileged") (config/common.ts)`);
-  }
-  if (m[3] === images.repositoryId && m[1] === images.location) {
-    throw new Error(`config/${env.name}.ts › nginxImage.repository "${path}" is in the workloads' repository ${images.repositoryId}; Docker Hub images come through their own remote repository (config/common.ts: dockerHubImageRepository)`);
-  }
-  requireMultiRegion(env, 'nginxImage.repository', m[1]);
-  return { location: m[1], repositoryId: m[3] };
-}
-
-/** A regional repository is a single point of failure for every pull of every region: refuse it. */
-function requireMultiRegion(env: EnvironmentConfig, field: string, location: string): void {
-  if (!(REGISTRY_MULTI_REGIONS as readonly string[]).includes(location)) {
-    throw new Error(`config/${env.name}.ts › ${field}: the registry location "${location}" is one region, and its outage stops every image pull; use a multi-region (${REGISTRY_MULTI_REGIONS.join(', ')}): registryLocation(region) in config/common.ts`);
-  }
-}
-
 /**
  * The images Binary Authorization admits without an attestation: an allowlist pattern matches the
  * name with any tag or digest, and `*` does not cross a `/`; digests are required by the policy pack
@@ -338,6 +287,17 @@ export function admittedImagePatterns(env: EnvironmentConfig, workloads: readonl
 
 function googleRoles(grants: readonly RoleGrant[]): string[] {
   return grants.map((g) => g.role).filter((r) => r.startsWith('roles/'));
+}
+
+export interface BootstrapStackProps {
+  readonly env: EnvironmentConfig;
+  /** The GitHub repository whose workflows it trusts. */
+  readonly delivery: DeliveryConfig;
+  /**
+   * The workloads whose Google accounts it creates.
+   * @default WORKLOADS
+   */
+  readonly definitions?: readonly WorkloadDefinition[];
 }
 
 /**
@@ -366,9 +326,11 @@ export class BootstrapStack extends TerraformStack {
   readonly attestationNote?: ContainerAnalysisNote;
   readonly attestationKey?: KmsCryptoKey;
 
-  constructor(scope: Construct, env: EnvironmentConfig, delivery: DeliveryConfig, workloads: readonly WorkloadDefinition[] = WORKLOADS) {
-    const name = stackName(env, BOOTSTRAP_LAYER);
-    super(scope, name);
+  /** `id` is the stack's name too: `stackName(env, BOOTSTRAP_LAYER)`. */
+  constructor(scope: Construct, id: string, props: BootstrapStackProps) {
+    super(scope, id);
+    const { env, delivery, definitions = WORKLOADS } = props;
+    const name = id;
     this.stackName = name;
     const project = env.project.id;
     const prefix = env.prefix;
@@ -400,8 +362,8 @@ export class BootstrapStack extends TerraformStack {
       project, repository, repositoryId: delivery.github.repositoryId, repositoryOwnerId: delivery.github.repositoryOwnerId, mainBranch, poolId: `${prefix}-github`, deployWorkflow: DEPLOY_WORKFLOW,
     });
 
-    // The accounts the topology's workloads run as (stacks/service-accounts.ts says why they live here).
-    const ids = serviceAccountIds(env, workloads);
+    // The accounts the topology's workloads run as (config/service-accounts.ts says why they live here).
+    const ids = serviceAccountIds(env, definitions);
     this.nodeAccount = new ServiceAccount(this, 'node', {
       project,
       accountId: ids.node,
@@ -414,13 +376,14 @@ export class BootstrapStack extends TerraformStack {
       displayName: `Search engine (${env.name})`,
       description: 'OpenSearch pods and their secret sync job: snapshot bucket objectAdmin, search secrets accessor (core stack).',
     });
-    const workloadAccounts = workloads.filter((w) => ids.workloads[w.name]).map((w) => ({
+    const workloadAccounts = definitions.filter((w) => ids.workloads[w.name]).map((w) => ({
       name: w.name,
       account: new ServiceAccount(this, w.name, { project, accountId: ids.workloads[w.name], displayName: `${w.service} workload (${env.name})` }),
     }));
 
-    // The registry exists before the first image push, which comes before the first deploy.
-    const { location, repositoryId } = artifactRepository(env, workloads);
+    // The registry exists before the first image push, which comes before the first deploy. Where
+    // the images may live is checked with the configuration (config/registry.ts registryProblems).
+    const { location, repositoryId } = workloadsRepository(env);
     this.imageRepository = new ArtifactRegistryRepository(this, 'images', {
       project,
       repositoryId,
@@ -435,7 +398,7 @@ export class BootstrapStack extends TerraformStack {
     });
     // Third-party images come through a pull-through cache in our registry, in the same location:
     // no Docker Hub rate limits on the NAT's shared addresses, and the digests CI pins stay pullable.
-    const remote = dockerHubRemoteRepository(env, { location, repositoryId });
+    const remote = dockerHubRepository(env);
     this.dockerHubRepository = new ArtifactRegistryRepository(this, 'docker-hub', {
       project,
       repositoryId: remote.repositoryId,
@@ -483,7 +446,7 @@ export class BootstrapStack extends TerraformStack {
       this.attestationNote = new ContainerAnalysisNote(this, 'attestation-note', {
         project,
         name: names.note,
-        attestationAuthority: { hint: { humanReadableName: `isoscribe-${env.name}: built and pushed by CI` } },
+        attestationAuthority: { hint: { humanReadableName: `${env.prefix}: built and pushed by CI` } },
       });
       this.attestor = new BinaryAuthorizationAttestor(this, 'attestor', {
         project,
@@ -509,7 +472,7 @@ export class BootstrapStack extends TerraformStack {
         ? `NGINX by name, ${env.prefix}'s own images only with CI's attestation (stacks/bootstrap-stack.ts)`
         : `Only ${env.prefix}'s configured images (stacks/bootstrap-stack.ts admittedImagePatterns)`,
       globalPolicyEvaluationMode: 'ENABLE',
-      admissionWhitelistPatterns: admittedImagePatterns(env, workloads).map((namePattern) => ({ namePattern })),
+      admissionWhitelistPatterns: admittedImagePatterns(env, definitions).map((namePattern) => ({ namePattern })),
       defaultAdmissionRule: this.attestor
         ? { evaluationMode: 'REQUIRE_ATTESTATION', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG', requireAttestationsBy: [this.attestor.name] }
         : { evaluationMode: 'ALWAYS_DENY', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' },

@@ -1,18 +1,27 @@
 import { Construct } from 'constructs';
-import type { EnvironmentConfig, RegionConfig } from '../config';
+import type { RegionConfig } from '../config';
 import { GkeCluster } from '../constructs/gcp/gke-cluster';
 import { SEARCH_NODE_POOL, SEARCH_NODE_SYSCTLS } from '../constructs/search/opensearch-cluster';
 import type { CoreStack } from './core-stack';
-import { EnvironmentStack, environmentLabels, googleProvider } from './environment-stack';
-import { nodeNetworkTag } from './naming';
+import { EnvironmentStack, environmentLabels, googleProvider, type EnvironmentStackProps } from './environment-stack';
+import { nodeNetworkTag } from '../config/naming';
+
+/** What a ClusterStack is built from, besides its environment. */
+export interface ClusterStackProps extends EnvironmentStackProps {
+  /** The region this cluster runs in (one of `env.regions`). */
+  readonly region: RegionConfig;
+  /** Its network, subnet and node account. */
+  readonly core: CoreStack;
+}
 
 /** One region's private GKE cluster, on the region's subnet from `core`. */
 export class ClusterStack extends EnvironmentStack {
   readonly region: RegionConfig;
   readonly gke: GkeCluster;
 
-  constructor(scope: Construct, env: EnvironmentConfig, region: RegionConfig, core: CoreStack) {
-    super(scope, env, 'cluster', region.name);
+  constructor(scope: Construct, id: string, props: ClusterStackProps) {
+    super(scope, id, props.env);
+    const { env, region, core } = props;
     this.region = region;
     const labels = environmentLabels(env);
     googleProvider(this, env, region.name);

@@ -7,15 +7,14 @@ import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../config';
 import { enableServices, orderAfterEnablement } from '../constructs/gcp/project-services';
 import { RegionalNetwork } from '../constructs/gcp/regional-network';
 import { ExistingServiceAccount } from '../constructs/gcp/service-account';
 import { kubernetesServiceAccountPrincipal } from '../constructs/kubernetes/workload-identity';
 import { needsGoogleServiceAccount, type WorkloadDefinition } from '../workloads/workload';
-import { EnvironmentStack, googleProvider } from './environment-stack';
-import { WORKLOADS_NAMESPACE } from './naming';
-import { serviceAccountIds } from './service-accounts';
+import { EnvironmentStack, googleProvider, type EnvironmentStackProps } from './environment-stack';
+import { WORKLOADS_NAMESPACE } from '../config/naming';
+import { serviceAccountIds } from '../config/service-accounts';
 import { SEARCH_SECRETS } from '../constructs/search/opensearch-cluster';
 
 /** APIs the topology uses; enabled once per project and never disabled by Terraform. */
@@ -46,6 +45,12 @@ export const NODE_PROJECT_ROLES = [
   'roles/autoscaling.metricsWriter',
 ];
 
+/** What a CoreStack is built from, besides its environment. */
+export interface CoreStackProps extends EnvironmentStackProps {
+  /** The workloads whose accounts, secrets and grants core holds. */
+  readonly definitions: readonly WorkloadDefinition[];
+}
+
 /**
  * Project-wide foundations every other stack builds on: APIs, the VPC with one subnet, router and NAT
  * per region, the node account's project roles, the static-bundle bucket, the workloads' secrets
@@ -73,8 +78,9 @@ export class CoreStack extends EnvironmentStack {
   /** Each region's search snapshots bucket, by region name. */
   readonly searchSnapshotBuckets: Record<string, StorageBucket> = {};
 
-  constructor(scope: Construct, env: EnvironmentConfig, workloads: readonly WorkloadDefinition[]) {
-    super(scope, env, 'core');
+  constructor(scope: Construct, id: string, props: CoreStackProps) {
+    super(scope, id, props.env);
+    const { env, definitions } = props;
     const project = env.project.id;
     const prefix = env.prefix;
     const { primaryRegion } = env;
@@ -109,8 +115,8 @@ export class CoreStack extends EnvironmentStack {
       });
     }
 
-    // The service accounts and the image repository come from the bootstrap stack (stacks/service-accounts.ts says why).
-    const accounts = serviceAccountIds(env, workloads);
+    // The service accounts and the image repository come from the bootstrap stack (config/service-accounts.ts says why).
+    const accounts = serviceAccountIds(env, definitions);
     this.nodeServiceAccount = new ExistingServiceAccount(this, 'node-sa', { project, accountId: accounts.node });
     for (const role of NODE_PROJECT_ROLES) {
       new ProjectIamMember(this, `node-sa-${role.replace(/^roles\//, '')}`, { project, role, member: this.nodeServiceAccount.member });
@@ -132,7 +138,7 @@ export class CoreStack extends EnvironmentStack {
     });
 
     // What each workload's identity may use here (CoreAccess in its definition).
-    for (const w of workloads) {
+    for (const w of definitions) {
       const usesGoogleAccount = needsGoogleServiceAccount(w);
       for (const { name, kind } of w.access ?? []) {
         if (kind === 'bundle-bucket') {

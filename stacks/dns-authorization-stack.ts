@@ -2,11 +2,16 @@ import { DnsRecord } from '@cdktf/provider-cloudflare/lib/dns-record';
 import { CloudflareProvider } from '@cdktf/provider-cloudflare/lib/provider';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../config';
 import { AUTOMATIC_TTL } from '../constructs/cloudflare/proxied-hostnames';
 import { CloudflareZone } from '../constructs/cloudflare/zone';
-import { EnvironmentStack } from './environment-stack';
+import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack';
 import type { IngressStack } from './ingress-stack';
+
+/** What a DnsAuthorizationStack is built from, besides its environment. */
+export interface DnsAuthorizationStackProps extends EnvironmentStackProps {
+  /** Its certificate's DNS authorizations. */
+  readonly ingress: IngressStack;
+}
 
 /**
  * The certificate's DNS-authorization records in the Cloudflare zone, and nothing that takes
@@ -14,8 +19,9 @@ import type { IngressStack } from './ingress-stack';
  * visitors at the load balancer: `edge` checks the certificate is ACTIVE first (docs/deploy.md).
  */
 export class DnsAuthorizationStack extends EnvironmentStack {
-  constructor(scope: Construct, env: EnvironmentConfig, ingress: IngressStack) {
-    super(scope, env, 'dns-authorization');
+  constructor(scope: Construct, id: string, props: DnsAuthorizationStackProps) {
+    super(scope, id, props.env);
+    const { env, ingress } = props;
     // The token comes from CLOUDFLARE_API_TOKEN (DNS: Edit).
     new CloudflareProvider(this, 'cloudflare', {});
     const zoneId = new CloudflareZone(this, 'zone', { name: env.edge.zoneName, plan: env.edge.plan }).id;

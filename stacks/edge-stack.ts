@@ -3,7 +3,6 @@ import { DataGoogleCertificateManagerCertificates } from '@cdktf/provider-google
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { SEARCH_PATH } from '../workloads/api';
-import type { EnvironmentConfig } from '../config';
 import { managedWafEnabled } from '../config/schema-edge';
 import { CacheRules } from '../constructs/cloudflare/cache-rules';
 import { EntryPointRulesets } from '../constructs/cloudflare/entry-points';
@@ -15,8 +14,18 @@ import { SecureZoneSettings } from '../constructs/cloudflare/zone-settings';
 import { PolicySuppressions } from '../policy';
 import type { Route } from '../workloads';
 import type { DnsAuthorizationStack } from './dns-authorization-stack';
-import { EnvironmentStack, googleProvider } from './environment-stack';
+import { EnvironmentStack, googleProvider, type EnvironmentStackProps } from './environment-stack';
 import { servedHostnames, type IngressStack } from './ingress-stack';
+
+/** What a EdgeStack is built from, besides its environment. */
+export interface EdgeStackProps extends EnvironmentStackProps {
+  /** The load balancer the zone proxies to, and its certificate. */
+  readonly ingress: IngressStack;
+  /** The route table: cache rules and rate limits follow it. */
+  readonly routes: readonly Route[];
+  /** Planned after it: issuance starts there. */
+  readonly dnsAuthorization: DnsAuthorizationStack;
+}
 
 /**
  * The environment's Cloudflare zone in front of the load balancer: TLS posture, proxied DNS to the
@@ -30,8 +39,9 @@ export class EdgeStack extends EnvironmentStack {
    * @param routes the route table (workloads/routes.ts): cache rules and the rate limit follow it
    * @param dnsAuthorization publishes the certificate's DNS-authorization records; applied first
    */
-  constructor(scope: Construct, env: EnvironmentConfig, ingress: IngressStack, routes: readonly Route[], dnsAuthorization: DnsAuthorizationStack) {
-    super(scope, env, 'edge');
+  constructor(scope: Construct, id: string, props: EdgeStackProps) {
+    super(scope, id, props.env);
+    const { env, ingress, routes, dnsAuthorization } = props;
     this.addDependency(dnsAuthorization);
     const { edge } = env;
     // The token comes from CLOUDFLARE_API_TOKEN (Zone Settings, DNS, Zone WAF and Cache Rules: Edit).

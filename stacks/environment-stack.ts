@@ -2,7 +2,6 @@ import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { GcsBackend, LocalBackend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
-import { stackName } from './naming';
 
 /** Labels on every labelable resource of an environment. */
 export function environmentLabels(env: EnvironmentConfig): Record<string, string> {
@@ -18,6 +17,11 @@ export function googleProvider(stack: Construct, env: EnvironmentConfig, region:
   return new GoogleProvider(stack, 'google', { project: env.project.id, region, defaultLabels: environmentLabels(env) });
 }
 
+/** Every stack of an environment is built from it, beside what it composes. */
+export interface EnvironmentStackProps {
+  readonly env: EnvironmentConfig;
+}
+
 /**
  * A stack of one environment. It names itself and picks the state backend: dev keeps local state
  * beside the project (outside cdktf.out, which synth rewrites); every other environment keeps it in
@@ -31,9 +35,10 @@ export abstract class EnvironmentStack extends TerraformStack {
   /** Policy scope: the environment is of the `disposable` tier. */
   readonly disposable: boolean;
 
-  protected constructor(scope: Construct, env: EnvironmentConfig, layer: string, region?: string) {
-    const name = stackName(env, layer, region);
-    super(scope, name);
+  /** `id` is the stack's name too: `stackName(env, layer, region)`, which tools and other stacks rely on. */
+  protected constructor(scope: Construct, id: string, env: EnvironmentConfig) {
+    super(scope, id);
+    const name = id;
     this.env = env;
     this.stackName = name;
     this.disposable = env.tier === 'disposable';

@@ -18,9 +18,9 @@ import { NegBackendService } from '../constructs/gcp/neg-backend-service';
 import { NGINX_PORT, READINESS_PATH } from '../constructs/nginx';
 import type { CoreStack } from './core-stack';
 import { CloudflareZone } from '../constructs/cloudflare/zone';
-import { EnvironmentStack, environmentLabels, googleProvider } from './environment-stack';
+import { EnvironmentStack, environmentLabels, googleProvider, type EnvironmentStackProps } from './environment-stack';
 import type { Route, WorkloadDefinition } from '../workloads';
-import { backendServiceName, negName, nodeNetworkTag, securityPolicyNames } from './naming';
+import { backendServiceName, negName, nodeNetworkTag, securityPolicyNames } from '../config/naming';
 
 /** The header in which Cloudflare passes the visitor's IP to the origin. */
 export const CLOUDFLARE_CLIENT_IP_HEADER = 'CF-Connecting-IP';
@@ -57,6 +57,18 @@ export function servedHostnames(env: EnvironmentConfig): string[] {
   return [env.domain, `www.${env.domain}`];
 }
 
+/** What a IngressStack is built from, besides its environment. */
+export interface IngressStackProps extends EnvironmentStackProps {
+  /** The global address, network and bundle bucket. */
+  readonly core: CoreStack;
+  /** Stacks applied first: the workloads stacks, whose Services create the NEGs. */
+  readonly after: TerraformStack[];
+  /** Each gets a backend service on its NEGs. */
+  readonly definitions: readonly WorkloadDefinition[];
+  /** The URL map's path rules. */
+  readonly routes: readonly Route[];
+}
+
 /**
  * The environment's global external Application Load Balancer: one anycast IP (reserved in `core`),
  * Certificate Manager TLS, path routing (the route table) to each workload's NEGs in every zone of
@@ -80,15 +92,9 @@ export class IngressStack extends EnvironmentStack {
    * @param definitions the workloads whose backend services it creates
    * @param routes the route table (workloads/routes.ts) the URL map serves
    */
-  constructor(
-    scope: Construct,
-    env: EnvironmentConfig,
-    core: CoreStack,
-    after: TerraformStack[],
-    definitions: readonly WorkloadDefinition[],
-    routes: readonly Route[],
-  ) {
-    super(scope, env, 'ingress');
+  constructor(scope: Construct, id: string, props: IngressStackProps) {
+    super(scope, id, props.env);
+    const { env, core, after, definitions, routes } = props;
     for (const stack of after) this.addDependency(stack);
     const project = env.project.id;
     const prefix = env.prefix;

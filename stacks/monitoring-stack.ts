@@ -2,7 +2,6 @@ import { MonitoringAlertPolicy } from '@cdktf/provider-google/lib/monitoring-ale
 import { MonitoringDashboard } from '@cdktf/provider-google/lib/monitoring-dashboard';
 import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monitoring-notification-channel';
 import { MonitoringUptimeCheckConfig } from '@cdktf/provider-google/lib/monitoring-uptime-check-config';
-import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
 import type { DeliveryConfig } from '../config/delivery';
@@ -18,8 +17,8 @@ import {
 import { WORKLOAD_LABEL } from '../policy/rules/monitoring';
 import type { WorkloadDefinition } from '../workloads';
 import type { EdgeStack } from './edge-stack';
-import { EnvironmentStack, environmentLabels } from './environment-stack';
-import { backendServiceName, securityPolicyNames } from './naming';
+import { EnvironmentStack, googleProvider, type EnvironmentStackProps } from './environment-stack';
+import { backendServiceName, securityPolicyNames } from '../config/naming';
 
 /**
  * Regions the uptime checks run from: three continents, so one checker region's network trouble
@@ -67,6 +66,16 @@ export function durationSeconds(duration: string): string {
   return `${Number(match[1]) * unit}s`;
 }
 
+/** What a MonitoringStack is built from, besides its environment. */
+export interface MonitoringStackProps extends EnvironmentStackProps {
+  /** Uptime checks go through the zone it configures. */
+  readonly edge: EdgeStack;
+  /** Each gets its SLOs, alerts and dashboard row. */
+  readonly definitions: readonly WorkloadDefinition[];
+  /** The repository runbook links point to. */
+  readonly delivery: DeliveryConfig;
+}
+
 /**
  * What watches the environment from outside: notification channels by severity, an uptime check per
  * workload through Cloudflare, every alert (SLO burn rates, uptime, endpoints, restarts, autoscaling,
@@ -78,12 +87,13 @@ export class MonitoringStack extends EnvironmentStack {
   readonly policies: Record<string, MonitoringAlertPolicy> = {};
   readonly uptimeChecks: Record<string, MonitoringUptimeCheckConfig> = {};
 
-  constructor(scope: Construct, env: EnvironmentConfig, edge: EdgeStack, definitions: readonly WorkloadDefinition[], delivery: DeliveryConfig) {
-    super(scope, env, 'monitoring');
+  constructor(scope: Construct, id: string, props: MonitoringStackProps) {
+    super(scope, id, props.env);
+    const { env, edge, definitions, delivery } = props;
     this.addDependency(edge);
     const project = env.project.id;
-    const prefix = `isoscribe-${env.name}`;
-    new GoogleProvider(this, 'google', { project, region: env.primaryRegion, defaultLabels: environmentLabels(env) });
+    const prefix = env.prefix;
+    googleProvider(this, env);
 
     // Email channels are created here; chat and paging channels hold a token, so they are made by hand
     // and only referenced by name (config monitoring.notifications.<severity>.channelIds).

@@ -1,13 +1,20 @@
-import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig, RegionConfig } from '../config';
+import type { RegionConfig } from '../config';
 import { imageReference } from '../constructs/kubernetes';
 import { OpenSearchOperator } from '../constructs/search/opensearch-operator';
 import { SEARCH_HTTP_PORT } from '../constructs/search/opensearch-cluster';
 import type { ClusterStack } from './cluster-stack';
-import { EnvironmentStack, environmentLabels } from './environment-stack';
-import { SEARCH_NAMESPACE, SEARCH_OPERATOR_NAMESPACE } from './naming';
+import { EnvironmentStack, googleProvider, type EnvironmentStackProps } from './environment-stack';
+import { SEARCH_NAMESPACE, SEARCH_OPERATOR_NAMESPACE } from '../config/naming';
 import { clusterKubernetesProvider } from './workloads-stack';
+
+/** What a SearchOperatorStack is built from, besides its environment. */
+export interface SearchOperatorStackProps extends EnvironmentStackProps {
+  /** The region of its cluster. */
+  readonly region: RegionConfig;
+  /** The cluster it installs the operator in. */
+  readonly cluster: ClusterStack;
+}
 
 /**
  * One region's OpenSearch operator: its CRDs, RBAC and Deployment (constructs/search). A stack of its
@@ -17,9 +24,10 @@ import { clusterKubernetesProvider } from './workloads-stack';
 export class SearchOperatorStack extends EnvironmentStack {
   readonly operator: OpenSearchOperator;
 
-  constructor(scope: Construct, env: EnvironmentConfig, region: RegionConfig, cluster: ClusterStack) {
-    super(scope, env, 'search-operator', region.name);
-    new GoogleProvider(this, 'google', { project: env.project.id, region: region.name, defaultLabels: environmentLabels(env) });
+  constructor(scope: Construct, id: string, props: SearchOperatorStackProps) {
+    super(scope, id, props.env);
+    const { env, region, cluster } = props;
+    googleProvider(this, env, region.name);
     clusterKubernetesProvider(this, cluster);
     this.operator = new OpenSearchOperator(this, 'operator', {
       namespace: SEARCH_OPERATOR_NAMESPACE,

@@ -1,17 +1,29 @@
-import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig, RegionConfig } from '../config';
+import type { RegionConfig } from '../config';
 import { imageReference, Peer } from '../constructs/kubernetes';
 import { OpenSearchCluster, SEARCH_SECRETS } from '../constructs/search/opensearch-cluster';
 import type { ClusterStack } from './cluster-stack';
 import type { CoreStack } from './core-stack';
-import { EnvironmentStack, environmentLabels } from './environment-stack';
-import { SEARCH_CLUSTER_NAME, SEARCH_NAMESPACE, SEARCH_OPERATOR_NAMESPACE, WORKLOADS_NAMESPACE } from './naming';
+import { EnvironmentStack, googleProvider, type EnvironmentStackProps } from './environment-stack';
+import { SEARCH_CLUSTER_NAME, SEARCH_NAMESPACE, SEARCH_OPERATOR_NAMESPACE, WORKLOADS_NAMESPACE } from '../config/naming';
 import type { SearchOperatorStack } from './search-operator-stack';
-import { clusterKubernetesProvider, SECRET_PROVIDER_CLASS_API_VERSION } from './workloads-stack';
+import { SECRET_PROVIDER_CLASS_API_VERSION } from '../constructs/kubernetes';
+import { clusterKubernetesProvider } from './workloads-stack';
 
 /** The api's pods, the engine's only client (workloads/api.ts). */
 export const SEARCH_CLIENT_LABELS = { 'app.kubernetes.io/name': 'api' };
+
+/** What a SearchStack is built from, besides its environment. */
+export interface SearchStackProps extends EnvironmentStackProps {
+  /** The region of its cluster. */
+  readonly region: RegionConfig;
+  /** The search secrets and snapshot bucket. */
+  readonly core: CoreStack;
+  /** The cluster it runs in. */
+  readonly cluster: ClusterStack;
+  /** Applied first: its CRDs. */
+  readonly operator: SearchOperatorStack;
+}
 
 /**
  * One region's search engine: the OpenSearchCluster and everything around it (constructs/search).
@@ -20,10 +32,11 @@ export const SEARCH_CLIENT_LABELS = { 'app.kubernetes.io/name': 'api' };
 export class SearchStack extends EnvironmentStack {
   readonly engine: OpenSearchCluster;
 
-  constructor(scope: Construct, env: EnvironmentConfig, region: RegionConfig, core: CoreStack, cluster: ClusterStack, operator: SearchOperatorStack) {
-    super(scope, env, 'search', region.name);
+  constructor(scope: Construct, id: string, props: SearchStackProps) {
+    super(scope, id, props.env);
+    const { env, region, core, cluster, operator } = props;
     const project = env.project.id;
-    new GoogleProvider(this, 'google', { project, region: region.name, defaultLabels: environmentLabels(env) });
+    googleProvider(this, env, region.name);
     clusterKubernetesProvider(this, cluster);
     // No reference crosses to the operator stack (names are constants), so the order is stated: its CRDs first.
     this.addDependency(operator);

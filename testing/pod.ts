@@ -1,7 +1,7 @@
 /**
  * Any workload's pod on loopback, started from its definition (workloads/<name>.ts) exactly as the
  * workloads stack ships it: the same NGINX config, app environment, mounted files, probes and
- * preStop hooks. Only the paths are rebased (PodPaths): the pod gets a directory standing in for
+ * preStop hooks. Only the paths are rebased (AppPaths): the pod gets a directory standing in for
  * its filesystem, and NGINX listens on a free loopback port instead of 8080. What cannot run here
  * (Secret Manager, the bundle bucket) is stood in for by the values the caller passes.
  *
@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { LOCAL_ENVIRONMENT, loadEnvironments, type EnvironmentConfig } from '../config';
 import { nginxPreStop } from '../constructs/kubernetes/nginx-fronted-app';
 import { READINESS_PATH, renderNginxConfig } from '../constructs/nginx';
-import { drainSecondsFor, podTrustedProxies, type PodContext, type PodPaths, type WorkloadDefinition, type WorkloadPod } from '../workloads';
+import { drainSecondsFor, podTrustedProxies, type PodContext, type AppPaths, type WorkloadDefinition, type WorkloadPod } from '../workloads';
 import { findNginx, freePort, startNginx, type RunningNginx } from '../testing/nginx';
 import { startMetadataServer, type MetadataServer } from '../services/frontend-server/test/support/manifest-server';
 import { get, isAlive, waitUntil } from './util';
@@ -213,7 +213,7 @@ export async function startPod(definition: WorkloadDefinition, options: StartPod
 }
 
 /** Writes each file the pod mounts where the rebased app environment points, with the pod's modes. */
-function mountFiles(pod: WorkloadPod, paths: PodPaths, options: StartPodOptions): Record<string, string> {
+function mountFiles(pod: WorkloadPod, paths: AppPaths, options: StartPodOptions): Record<string, string> {
   const files: Record<string, string> = {};
   for (const file of pod.files ?? []) {
     const { source } = file;

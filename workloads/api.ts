@@ -6,9 +6,9 @@ import { RUNBOOKS } from '../monitoring/alert';
 import { APP, selector } from '../monitoring/metrics';
 import { EdgeCache, PathMatch } from './routes';
 import { WORKLOAD_SERVICES } from './services';
-import { CoreAccess, METRICS_PORT, nodeSleep, nodeSocketProbe, PodFile, type WorkloadDefinition } from './workload';
+import { CoreAccess, METRICS_PORT, nodeSleep, nodeSocketProbe, AppFile, type WorkloadDefinition } from './workload';
 import { ENGINE_CLUSTER_LABEL, SEARCH_API_USER, SEARCH_HTTP_PORT, SEARCH_SECRETS } from '../constructs/search/opensearch-cluster';
-import { SEARCH_CLUSTER_NAME, SEARCH_NAMESPACE } from '../stacks/naming';
+import { SEARCH_CLUSTER_NAME, SEARCH_NAMESPACE } from '../config/naming';
 
 /** Largest API request body. NGINX answers 413 above it; the app's own limit is the same number. */
 export const API_BODY_LIMIT_KIB = 256;
@@ -30,13 +30,13 @@ export function searchRegions(env: Pick<EnvironmentConfig, 'regions'>): string[]
 }
 
 /** The api user's password and the engine's HTTP CA, from Secret Manager through the add-on. */
-export const searchPassword = PodFile.fromSecretManager({
+export const searchPassword = AppFile.fromSecretManager({
   secret: SEARCH_SECRETS.apiPassword,
   providerClass: 'api-search-password',
   dir: '/etc/isoscribe/search',
   key: 'password',
 });
-export const searchCa = PodFile.fromSecretManager({
+export const searchCa = AppFile.fromSecretManager({
   secret: SEARCH_SECRETS.caCert,
   providerClass: 'api-search-ca',
   dir: '/etc/isoscribe/search-ca',
@@ -54,7 +54,7 @@ export const SEARCH_PATH = PathMatch.subtree('/api/v1/search');
 /** The api's own graceful-stop budget (SHUTDOWN_TIMEOUT_MS), inside the grace period. */
 const API_SHUTDOWN_SECONDS = 20;
 
-const mongodbUri = PodFile.fromSecretManager({
+const mongodbUri = AppFile.fromSecretManager({
   secret: 'mongodb-uri',
   providerClass: 'api-mongodb',
   dir: MONGODB_SECRET_DIR,

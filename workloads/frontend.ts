@@ -6,7 +6,7 @@ import { RUNBOOKS } from '../monitoring/alert';
 import { APP, selector } from '../monitoring/metrics';
 import { EdgeCache, STATIC_PATH_PREFIX } from './routes';
 import { WORKLOAD_SERVICES } from './services';
-import { CoreAccess, METRICS_PORT, PodFile, type WorkloadDefinition } from './workload';
+import { CoreAccess, METRICS_PORT, AppFile, type WorkloadDefinition } from './workload';
 
 /** Where frontend-server reads its page definitions (a ConfigMap mounted as a file). */
 export const PAGES_DIR = '/etc/isoscribe/pages';
@@ -59,7 +59,7 @@ export const frontend: WorkloadDefinition = {
   routes: [{ edgeCache: EdgeCache.atMost('HTML pages: briefly at the edge, browsers as the origin says', HTML_EDGE_TTL_SECONDS) }],
   access: [CoreAccess.bundleBucketRead()],
   pod: ({ env, trustedProxies, paths, bundleManifestUrl }) => {
-    const pages = PodFile.configMap({ kubernetesName: 'frontend-pages', dir: PAGES_DIR, key: PAGES_KEY, content: frontendPages(env) });
+    const pages = AppFile.configMap({ kubernetesName: 'frontend-pages', dir: PAGES_DIR, key: PAGES_KEY, content: frontendPages(env) });
     return {
       nginx: { backend: NginxBackend.staticFiles({ root: paths.htmlDir, spaFallback: FRONTEND_SPA_FALLBACK }), trustedProxies },
       sharedDir: POD_LAYOUT.htmlDir,

@@ -15,8 +15,11 @@ import type { RouteSpec } from './routes';
  * (workloads/index.ts); the per-environment sizing and image pin is `workloads.<name>` in config.
  */
 
-/** Where a pod's things live: the pod's own layout in the stack, a loopback directory in testing/. */
-export interface PodPaths {
+/**
+ * The paths a workload's app is told: in the pod they come from POD_LAYOUT (POD_APP_PATHS); the test
+ * harness (testing/) rebases them onto a loopback directory.
+ */
+export interface AppPaths {
   /** The app's unix socket, for socket-backed NGINX. */
   readonly socketPath: string;
   /** The directory of generated files, for file-serving NGINX. */
@@ -55,7 +58,8 @@ export function imageBuildArgs(definition: Pick<WorkloadDefinition, 'service'>):
   return { SERVICE: definition.service };
 }
 
-export const POD_PATHS: PodPaths = { socketPath: APP_SOCKET_PATH, htmlDir: POD_LAYOUT.htmlDir, mountRoot: '', nodeBin: '/nodejs/bin/node' };
+/** The app's paths in the pod: POD_LAYOUT's, and the node binary of the distroless image. */
+export const POD_APP_PATHS: AppPaths = { socketPath: APP_SOCKET_PATH, htmlDir: POD_LAYOUT.htmlDir, mountRoot: '', nodeBin: '/nodejs/bin/node' };
 
 /**
  * Real-IP trusts exactly the hops in front of the pods: Google front ends, the LB's own address
@@ -89,7 +93,7 @@ export interface PodContext {
   readonly region: string;
   /** Addresses NGINX's real-IP module trusts to report the client (podTrustedProxies). */
   readonly trustedProxies: string[];
-  readonly paths: PodPaths;
+  readonly paths: AppPaths;
   /** The bundle bucket's Vite manifest, over HTTPS (a loopback server in tests). */
   readonly bundleManifestUrl: string;
   /** Seconds NGINX and the app keep serving after termination starts. */
@@ -97,7 +101,7 @@ export interface PodContext {
 }
 
 /** A file mounted read-only into the app container. Build it with the static factories. */
-export class PodFile {
+export class AppFile {
   /**
    * One of core's Secret Manager secrets, mounted by the GKE Secret Manager add-on's CSI driver
    * from the pod's own Workload Identity when the pod starts: Terraform declares only where the
@@ -112,13 +116,13 @@ export class PodFile {
     readonly providerClass: string;
     readonly dir: string;
     readonly key: string;
-  }): PodFile {
-    return new PodFile(props.dir, props.key, { kind: 'secret', ...props });
+  }): AppFile {
+    return new AppFile(props.dir, props.key, { kind: 'secret', ...props });
   }
 
   /** A ConfigMap whose content the definition computes from the environment. */
-  static configMap(props: { readonly kubernetesName: string; readonly dir: string; readonly key: string; readonly content: string }): PodFile {
-    return new PodFile(props.dir, props.key, { kind: 'configMap', ...props });
+  static configMap(props: { readonly kubernetesName: string; readonly dir: string; readonly key: string; readonly content: string }): AppFile {
+    return new AppFile(props.dir, props.key, { kind: 'configMap', ...props });
   }
 
   private constructor(
@@ -132,7 +136,7 @@ export class PodFile {
   ) {}
 
   /** Where the app finds the file, under `paths.mountRoot`. */
-  pathIn(paths: PodPaths): string {
+  pathIn(paths: AppPaths): string {
     return `${paths.mountRoot}${this.dir}/${this.key}`;
   }
 }
@@ -152,7 +156,7 @@ export interface WorkloadPod {
    */
   readonly nodeFlags?: readonly string[];
   /** @default [] */
-  readonly files?: readonly PodFile[];
+  readonly files?: readonly AppFile[];
   /** @default - none */
   readonly livenessCommand?: readonly string[];
   /** @default - none */

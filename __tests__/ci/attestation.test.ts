@@ -7,9 +7,9 @@ import { Testing } from 'cdktf';
 import { parse } from 'yaml';
 import { loadDelivery } from '../../config/delivery';
 import { attestationCommands, PAYLOAD_TYPE, pushedImages, signaturePayload } from '../../ci/attest-images';
-import { attestationNames, BootstrapStack } from '../../stacks/bootstrap-stack';
+import { attestationNames } from '../../stacks/bootstrap-stack';
 import { WORKLOADS } from '../../workloads';
-import { environment, resources, onlyResource, type TfJson } from '../support/topology';
+import { bootstrapStack, environment, resources, onlyResource, type TfJson } from '../support/topology';
 
 /*
  * Only what CI built may run (issue 19): the attestor and its Cloud KMS key (bootstrap), the policy
@@ -21,7 +21,7 @@ import { environment, resources, onlyResource, type TfJson } from '../support/to
  */
 
 const root = path.resolve(__dirname, '../..');
-const synthBootstrap = (envName: string): TfJson => JSON.parse(Testing.synth(new BootstrapStack(Testing.app(), environment(envName), loadDelivery())));
+const synthBootstrap = (envName: string): TfJson => JSON.parse(Testing.synth(bootstrapStack(Testing.app(), environment(envName), loadDelivery())));
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
 describe('the signature payload', () => {

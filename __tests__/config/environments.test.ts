@@ -198,8 +198,10 @@ describe('config rules: each rejects a bad value and says how to fix it', () => 
     }
     expect(error).toBeInstanceOf(ConfigError);
     const { problems, message } = error as ConfigError;
-    expect(problems).toHaveLength(3);
-    expect(message).toMatch(/^Invalid Isoscribe configuration \(3 problems\):/);
+    // Another project id also leaves NGINX's configured path in the old project's registry.
+    expect(problems).toHaveLength(4);
+    expect(message).toMatch(/^Invalid Isoscribe configuration \(4 problems\):/);
+    expect(message).toContain('config/production.ts › nginxImage.repository');
     expect(message).toContain('config/dev.ts › workloads.api.image.tag');
     expect(message).toContain('config/production.ts › project.id');
     expect(message).toContain('config/production.ts › regions[0].zones[0]');

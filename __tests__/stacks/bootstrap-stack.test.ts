@@ -2,7 +2,6 @@ import { Testing, TerraformStack } from 'cdktf';
 import { loadDelivery } from '../../config/delivery';
 import { ciRoleMapping, GitHubWorkloadIdentity } from '../../constructs/gcp/github-workload-identity';
 import {
-  BootstrapStack,
   CONTROL_PLANE_CONNECT_PERMISSIONS,
   DEPLOY_WORKFLOW,
   DEPLOYER_ROLES,
@@ -15,17 +14,16 @@ import {
   type GrantTarget,
 } from '../../stacks/bootstrap-stack';
 import { NODE_PROJECT_ROLES } from '../../stacks/core-stack';
-import { GCR_REMOTE_REPOSITORY, gcrRemoteRepository, registryLocation } from '../../config/common';
-import { GCP_REGIONS } from '../../facts/gcp-regions';
+import { GCR_REMOTE_REPOSITORY, gcrRemoteRepository } from '../../config/registry';
 import { needsGoogleServiceAccount, WORKLOADS } from '../../workloads';
-import { environment, resources, onlyResource, type TfJson } from '../support/topology';
+import { bootstrapStack, environment, resources, onlyResource, type TfJson } from '../support/topology';
 
 const delivery = loadDelivery();
 const REPO = delivery.github.repository;
 
 function synthBootstrap(envName: string): TfJson {
   const app = Testing.app();
-  const stack = new BootstrapStack(app, environment(envName), delivery);
+  const stack = bootstrapStack(app, environment(envName), delivery);
   return JSON.parse(Testing.synth(stack));
 }
 
@@ -300,34 +298,7 @@ describe.each(['dev', 'staging', 'production'])('bootstrap stack of %s', (envNam
   });
 });
 
-describe('bootstrap stack: where NGINX comes from', () => {
-  const synthWith = (edit: (env: ReturnType<typeof environment>) => void) => () => {
-    const env = structuredClone(environment('staging'));
-    edit(env);
-    new BootstrapStack(Testing.app(), env, delivery);
-  };
-
-  it('refuses an NGINX image straight from Docker Hub, naming the field and the fix', () => {
-    expect(synthWith((env) => { env.nginxImage.repository = 'nginxinc/nginx-unprivileged'; })).toThrow(
-      /config\/staging\.ts › nginxImage\.repository "nginxinc\/nginx-unprivileged" is not in this project's Artifact Registry; pull it through the Docker Hub remote repository: dockerHubImageRepository/,
-    );
-  });
-
-  it('refuses an NGINX image in another project\'s registry or in the workloads\' own repository', () => {
-    expect(synthWith((env) => { env.nginxImage.repository = 'europe-docker.pkg.dev/someone-else/docker-hub/nginxinc/nginx-unprivileged'; })).toThrow(/is not in this project's Artifact Registry/);
-    expect(synthWith((env) => { env.nginxImage.repository = `europe-docker.pkg.dev/${env.project.id}/isoscribe/nginxinc/nginx-unprivileged`; })).toThrow(
-      /is in the workloads' repository isoscribe; Docker Hub images come through their own remote repository/,
-    );
-  });
-});
-
 describe('bootstrap stack: a registry outage does not stop image pulls', () => {
-  const synthWith = (edit: (env: ReturnType<typeof environment>) => void) => () => {
-    const env = structuredClone(environment('production'));
-    edit(env);
-    new BootstrapStack(Testing.app(), env, delivery);
-  };
-
   it.each(['dev', 'staging', 'production'])('%s keeps its images and its Docker Hub cache in a multi-region', (envName) => {
     const env = environment(envName);
     const stack = synthBootstrap(envName);
@@ -336,20 +307,6 @@ describe('bootstrap stack: a registry outage does not stop image pulls', () => {
     for (const location of locations) expect(['us', 'europe', 'asia']).toContain(location);
     // The continent of the primary region.
     expect(locations[0]).toBe({ us: 'us', europe: 'europe', asia: 'asia' }[env.primaryRegion.split('-')[0]]);
-  });
-
-  it('refuses a regional repository (one region\'s outage stops every pull), naming the field and the fix', () => {
-    expect(synthWith((env) => {
-      for (const w of WORKLOADS) env.workloads[w.name].image.repository = env.workloads[w.name].image.repository.replace(/^us-docker/, 'us-central1-docker');
-    })).toThrow(/config\/production\.ts › workloads\.api\.image\.repository: the registry location "us-central1" is one region, and its outage stops every image pull; use a multi-region \(us, europe, asia\): registryLocation\(region\)/);
-    expect(synthWith((env) => { env.nginxImage.repository = env.nginxImage.repository.replace(/^us-docker/, 'us-central1-docker'); })).toThrow(
-      /nginxImage\.repository: the registry location "us-central1" is one region/,
-    );
-  });
-
-  it('maps every region the schema knows to a multi-region, and says what to do for one it cannot', () => {
-    for (const region of GCP_REGIONS) expect(['us', 'europe', 'asia']).toContain(registryLocation(region));
-    expect(() => registryLocation('mars-north1')).toThrow('no Artifact Registry multi-region for region "mars-north1"; extend registryLocation (config/common.ts)');
   });
 });
 

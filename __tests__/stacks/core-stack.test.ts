@@ -1,6 +1,7 @@
 import { SEARCH_SECRETS } from '../../constructs/search/opensearch-cluster';
 import { Testing, TerraformStack } from 'cdktf';
 import { RegionalNetwork } from '../../constructs/gcp/regional-network';
+import { stackName } from '../../config/naming';
 import { CoreStack, NODE_PROJECT_ROLES, PROJECT_SERVICES } from '../../stacks/core-stack';
 import { CoreAccess } from '../../workloads';
 import { api } from '../../workloads/api';
@@ -145,7 +146,7 @@ describe('core stack (production)', () => {
   it('refuses a workload that would mount a secret while acting as a Google service account (the add-on would read as that account, not the granted principal)', () => {
     const env = environment('dev');
     const mixed = { ...api, name: 'mixed', access: [CoreAccess.secret('mongodb-uri'), CoreAccess.bundleBucketRead()] };
-    expect(() => new CoreStack(Testing.app(), env, [mixed])).toThrow(/Workload mixed: it mounts the secret "mongodb-uri" and also uses its Google service account/);
+    expect(() => new CoreStack(Testing.app(), stackName(env, 'core'), { env, definitions: [mixed] })).toThrow(/Workload mixed: it mounts the secret "mongodb-uri" and also uses its Google service account/);
   });
 
   it('reserves the global IPv4 address for the load balancer', () => {

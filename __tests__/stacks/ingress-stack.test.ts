@@ -1,7 +1,7 @@
 import { GOOGLE_FRONT_END_RANGES, GOOGLE_HEALTH_CHECK_RANGES } from '../../facts/google-ranges';
 import { CLOUD_ARMOR_PRIORITIES } from '../../constructs/gcp/cloud-armor-policy';
 import { NGINX_PORT, READINESS_PATH } from '../../constructs/nginx';
-import { negName, nodeNetworkTag } from '../../stacks/naming';
+import { negName, nodeNetworkTag } from '../../config/naming';
 import { dataSources, environment, onlyResource, resources, synthEnvironment, type TfJson } from '../support/topology';
 
 /** The resource a `${type.name.id}` reference points at, or undefined. */

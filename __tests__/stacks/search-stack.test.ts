@@ -3,9 +3,8 @@ import { operatorCrds, operatorRbac } from '../../constructs/search/upstream';
 import { ENGINE_CLUSTER_LABEL, SEARCH_K8S_SECRETS, SEARCH_NODE_POOL, SEARCH_SECRETS } from '../../constructs/search/opensearch-cluster';
 import { api, SEARCH_NODES, searchCa, searchPassword } from '../../workloads/api';
 import { apiPodSecrets } from '../../testing/pods';
-import type { PodFile } from '../../workloads';
-import { POD_PATHS, WORKLOADS } from '../../workloads';
-import { serviceAccountIds } from '../../stacks/service-accounts';
+import type { AppFile } from '../../workloads';
+import { POD_APP_PATHS } from '../../workloads';
 import { environment, resources, synthEnvironment, type TfJson } from '../support/topology';
 
 const env = environment('production');
@@ -118,8 +117,8 @@ describe('search-<region>', () => {
 describe('the api\'s side of the contract', () => {
   it('names the in-region engine Service the operator\'s certificate covers, and mounts the password and the CA from Secret Manager', () => {
     expect(SEARCH_NODES).toBe('https://search.search.svc:9200');
-    expect(searchPassword.pathIn(POD_PATHS)).toBe('/etc/isoscribe/search/password');
-    expect(searchCa.pathIn(POD_PATHS)).toBe('/etc/isoscribe/search-ca/ca.crt');
+    expect(searchPassword.pathIn(POD_APP_PATHS)).toBe('/etc/isoscribe/search/password');
+    expect(searchCa.pathIn(POD_APP_PATHS)).toBe('/etc/isoscribe/search-ca/ca.crt');
     expect(searchPassword.source).toMatchObject({ kind: 'secret', secret: SEARCH_SECRETS.apiPassword });
     expect(searchCa.source).toMatchObject({ kind: 'secret', secret: SEARCH_SECRETS.caCert });
   });
@@ -128,18 +127,9 @@ describe('the api\'s side of the contract', () => {
 describe('the test harness mounts every secret the api pod names (testing/pods.ts)', () => {
   it('apiPodSecrets covers each of the api\'s Secret Manager files, the search engine\'s included', () => {
     const secrets = apiPodSecrets('mongodb://127.0.0.1:1/x', { password: 'p', caPem: 'pem' });
-    const mounted = (api.pod as (c: never) => { files?: readonly PodFile[] })({ env, trustedProxies: [], paths: POD_PATHS, bundleManifestUrl: 'https://x', drainSeconds: 1 } as never).files ?? [];
+    const mounted = (api.pod as (c: never) => { files?: readonly AppFile[] })({ env, trustedProxies: [], paths: POD_APP_PATHS, bundleManifestUrl: 'https://x', drainSeconds: 1 } as never).files ?? [];
     const names = mounted.map((f) => (f.source.kind === 'secret' ? f.source.secret : undefined)).filter(Boolean).sort();
     expect(Object.keys(secrets).sort()).toEqual(names);
     expect(secrets[SEARCH_SECRETS.caCert]).toBe('pem');
-  });
-});
-
-describe('the search engine\'s Google account', () => {
-  it('fits the 30-character account id limit in every environment and refuses a workload that would take its id, naming the file to change', () => {
-    for (const name of ['dev', 'staging', 'production']) expect(serviceAccountIds(environment(name), WORKLOADS).search.length).toBeLessThanOrEqual(30);
-    expect(() => serviceAccountIds(env, [...WORKLOADS, { ...WORKLOADS[0], name: 'search-os' }])).toThrow(
-      'Workload "search-os": its service account would be the search engine\'s (isoscribe-production-search-os); name it otherwise in workloads/search-os.ts',
-    );
   });
 });

@@ -2,7 +2,7 @@ import { CLOUDFLARE_RANGES } from '../../facts/cloudflare-ips';
 import { GOOGLE_FRONT_END_RANGES, GOOGLE_HEALTH_CHECK_RANGES } from '../../facts/google-ranges';
 import { imageReference } from '../../constructs/kubernetes';
 import { NGINX_HEALTH_PATH, NGINX_PORT, NginxBackend, POD_LAYOUT, READINESS_PATH, nginxArgs, nginxQuitArgs, renderNginxConfig } from '../../constructs/nginx';
-import { negName, WORKLOADS_NAMESPACE } from '../../stacks/naming';
+import { negName, WORKLOADS_NAMESPACE } from '../../config/naming';
 import { API_BODY_LIMIT_KIB, MONGODB_SECRET_DIR, MONGODB_SECRET_KEY } from '../../workloads/api';
 import { METRICS_PORT, METRICS_PORT_NAME, NEG_DETACH_SECONDS, NODE_SERVICE_ENTRY } from '../../workloads';
 import { FRONTEND_SPA_FALLBACK, NON_PUBLIC_IPV4, PAGES_DIR, PAGES_KEY } from '../../workloads/frontend';

@@ -2,7 +2,11 @@ import { readFileSync, rmSync } from 'fs';
 import { join } from 'path';
 import { Testing } from 'cdktf';
 import { ENVIRONMENTS, loadEnvironments, type EnvironmentConfig, type EnvironmentInput } from '../../config';
+import type { Construct } from 'constructs';
+import type { DeliveryConfig } from '../../config/delivery';
+import { stackName } from '../../config/naming';
 import { defineEnvironment } from '../../main';
+import { BOOTSTRAP_LAYER, BootstrapStack } from '../../stacks/bootstrap-stack';
 import { WORKLOADS, type WorkloadDefinition } from '../../workloads';
 
 /** A synthesized stack, parsed: the Terraform JSON that `cdktf synth` writes to cdk.tf.json. */
@@ -89,4 +93,9 @@ export function onlyResource(stack: TfJson, type: string): TfJson {
   const all = resources(stack, type);
   if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
   return all[0];
+}
+
+/** An environment's bootstrap stack, under the name main.ts gives it. */
+export function bootstrapStack(scope: Construct, env: EnvironmentConfig, delivery: DeliveryConfig, workloads?: readonly WorkloadDefinition[]): BootstrapStack {
+  return new BootstrapStack(scope, stackName(env, BOOTSTRAP_LAYER), { env, delivery, definitions: workloads });
 }

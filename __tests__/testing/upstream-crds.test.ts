@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SECRET_PROVIDER_CLASS_API_VERSION } from '../../stacks/workloads-stack';
+import { SECRET_PROVIDER_CLASS_API_VERSION } from '../../constructs/kubernetes';
 import { readUpstreamCrd, SECRET_PROVIDER_CLASS_CRD_FILE, servedKinds, UPSTREAM_CRD_FILES } from '../support/kube/upstream-crds';
 import { synthesized } from '../support/topology';
 

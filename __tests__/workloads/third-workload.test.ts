@@ -6,11 +6,10 @@
  */
 import { ConfigError } from '../../config';
 import { defineEnvironment } from '../../main';
-import { negName } from '../../stacks/naming';
+import { negName } from '../../config/naming';
 import { CoreAccess, EdgeCache, PathMatch, routeTable, WORKLOADS, type WorkloadDefinition } from '../../workloads';
 import { loadDelivery } from '../../config/delivery';
-import { BootstrapStack } from '../../stacks/bootstrap-stack';
-import { dataSources, environment, resources, synthEnvironment, type TfJson } from '../support/topology';
+import { bootstrapStack, dataSources, environment, resources, synthEnvironment, type TfJson } from '../support/topology';
 import { search, withSearchEntry } from './fixtures/search';
 import { named, workload } from './support';
 import { Testing } from 'cdktf';
@@ -33,7 +32,7 @@ describe('a third workload: config entry + one definition file', () => {
 
   it('gets its own Google identity from bootstrap when it calls Google itself (only the deployer may bind it, no actAs), read by core; none when it only mounts a secret', () => {
     const withBucket = { ...search, access: [...(search.access ?? []).filter((a) => a.kind !== 'secret'), CoreAccess.bundleBucketRead()] };
-    const bootstrapOf = (definition: WorkloadDefinition) => JSON.parse(Testing.synth(new BootstrapStack(Testing.app(), env, loadDelivery(), [...WORKLOADS, definition])));
+    const bootstrapOf = (definition: WorkloadDefinition) => JSON.parse(Testing.synth(bootstrapStack(Testing.app(), env, loadDelivery(), [...WORKLOADS, definition])));
     const bootstrap = bootstrapOf(withBucket);
     const account = resources(bootstrap, 'google_service_account').find((a) => a.account_id === 'isoscribe-dev-search')!;
     expect(account).toBeDefined();

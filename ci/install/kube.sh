@@ -6,8 +6,8 @@
 # module download does not contain, so a small module of our own replaces each of them with its
 # published version (v0.MINOR.PATCH for Kubernetes v1.MINOR.PATCH).
 #
-# Binaries land in a cache outside the repository, keyed by version, so a warm machine does not
-# rebuild:  ${XDG_CACHE_HOME:-$HOME/.cache}/isoscribe/kube/<version>/{kube-apiserver,kube-controller-manager,etcd}
+# Binaries land in a cache outside the repository, keyed by version (go-build-cache.sh), so a warm
+# machine does not rebuild:  ${XDG_CACHE_HOME:-$HOME/.cache}/isoscribe/kube/<version>/{kube-apiserver,kube-controller-manager,etcd}
 # Idempotent: does nothing when all three are there. Needs Go >= 1.24 on PATH.
 #   usage: bash ci/install/kube.sh               prints the binary directory on its last line
 #          bash ci/install/kube.sh --print-dir   only prints that directory (the tests use it)
@@ -19,28 +19,9 @@ set -euo pipefail
 KUBE_VERSION="v1.34.4"
 kube_minor="${KUBE_VERSION#v1.}"; kube_minor="${kube_minor%%.*}"
 staging_version="v0.${KUBE_VERSION#v1.}"
-cache_dir="${XDG_CACHE_HOME:-$HOME/.cache}/isoscribe/kube/${KUBE_VERSION}"
-binaries=(kube-apiserver kube-controller-manager etcd)
-if [[ "${1:-}" == "--print-dir" ]]; then echo "$cache_dir"; exit 0; fi
-
-all_present() {
-  local b
-  for b in "${binaries[@]}"; do [[ -x "$cache_dir/$b" ]] || return 1; done
-}
-if all_present; then
-  echo "ci-install-kube: ${KUBE_VERSION} already built"
-  echo "$cache_dir"
-  exit 0
-fi
-if ! command -v go >/dev/null 2>&1; then
-  echo "ci-install-kube: Go is not on PATH; install Go 1.24+ and rerun" >&2
-  exit 1
-fi
-
-started=$SECONDS
-mkdir -p "$cache_dir"
-work="$(mktemp -d "$cache_dir/.build.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=ci/install/go-build-cache.sh
+source "$(dirname "${BASH_SOURCE[0]}")/go-build-cache.sh"
+go_build_cache_open kube "$KUBE_VERSION" 1.24 "${1:-}" kube-apiserver kube-controller-manager etcd
 cd "$work"
 
 # The staging modules k8s.io/kubernetes replaces with local directories, read from its own go.mod.
@@ -104,8 +85,5 @@ echo "ci-install-kube: building etcd ${etcd_version}"
 GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$work/etcd" ./cmd/etcd
 echo "ci-install-kube: etcd built in $((SECONDS - t)) s"
 
-# Move into place only once all three built, so an interrupted build never looks complete.
-for b in "${binaries[@]}"; do mv -f "$work/$b" "$cache_dir/$b"; done
-echo "ci-install-kube: ${KUBE_VERSION} built in $((SECONDS - started)) s"
-"$cache_dir/kube-apiserver" --version
-echo "$cache_dir"
+"$work/kube-apiserver" --version
+go_build_cache_commit

@@ -7,43 +7,21 @@
 # The server is built without the `builtinassets` tag: its web UI's compiled assets are not part of the
 # module (npm builds them), and the checks here only use the HTTP API, never the UI.
 #
-# Binaries land in a cache outside the repository, keyed by version, so a warm machine does not
-# rebuild:  ${XDG_CACHE_HOME:-$HOME/.cache}/isoscribe/prometheus/<version>/{prometheus,promtool}
+# Binaries land in a cache outside the repository, keyed by version (go-build-cache.sh), so a warm
+# machine does not rebuild:  ${XDG_CACHE_HOME:-$HOME/.cache}/isoscribe/prometheus/<version>/{prometheus,promtool}
 # Idempotent: does nothing when both are there. Needs Go >= 1.26.7 on PATH (the module's go.mod).
 #   usage: bash ci/install/prometheus.sh               prints the binary directory on its last line
 #          bash ci/install/prometheus.sh --print-dir   only prints that directory (the tests use it)
 set -euo pipefail
 
 PROMETHEUS_MODULE_VERSION="v0.316.0"
-cache_dir="${XDG_CACHE_HOME:-$HOME/.cache}/isoscribe/prometheus/${PROMETHEUS_MODULE_VERSION}"
-binaries=(promtool prometheus)
-if [[ "${1:-}" == "--print-dir" ]]; then echo "$cache_dir"; exit 0; fi
-
-all_present() {
-  local b
-  for b in "${binaries[@]}"; do [[ -x "$cache_dir/$b" ]] || return 1; done
-}
-if all_present; then
-  echo "ci-install-prometheus: ${PROMETHEUS_MODULE_VERSION} already built"
-  echo "$cache_dir"
-  exit 0
-fi
-if ! command -v go >/dev/null 2>&1; then
-  echo "ci-install-prometheus: Go is not on PATH; install Go 1.26.7+ and rerun" >&2
-  exit 1
-fi
-
-started=$SECONDS
-mkdir -p "$cache_dir"
-work="$(mktemp -d "$cache_dir/.build.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=ci/install/go-build-cache.sh
+source "$(dirname "${BASH_SOURCE[0]}")/go-build-cache.sh"
+go_build_cache_open prometheus "$PROMETHEUS_MODULE_VERSION" 1.26.7 "${1:-}" promtool prometheus
 # The module's go.mod has no replace directives, so `go install pkg@version` builds it as released.
-for b in "${binaries[@]}"; do
+for b in promtool prometheus; do
   echo "ci-install-prometheus: building $b"
   GOBIN="$work" GOFLAGS=-mod=mod go install "github.com/prometheus/prometheus/cmd/$b@${PROMETHEUS_MODULE_VERSION}"
 done
 "$work/promtool" --version >/dev/null
-# Move into place only once both built, so a failed build leaves no half-filled cache.
-for b in "${binaries[@]}"; do mv "$work/$b" "$cache_dir/$b"; done
-echo "ci-install-prometheus: built in $((SECONDS - started)) s"
-echo "$cache_dir"
+go_build_cache_commit

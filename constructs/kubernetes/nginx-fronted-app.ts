@@ -1,3 +1,4 @@
+import type { SecretProviderClass } from './secret-provider-class';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import {
   DeploymentV1,
@@ -28,22 +29,16 @@ export interface ContainerResources {
   readonly limits: { readonly cpu?: string; readonly memory: string };
 }
 
-/** The CSI driver of GKE's Secret Manager add-on (container_cluster `secret_manager_config`). */
-export const SECRET_MANAGER_CSI_DRIVER = 'secrets-store-gke.csi.k8s.io';
-
-/** Files mounted read-only into the app container: one directory per Secret, ConfigMap or SecretProviderClass. */
-export class AppFiles {
-  /**
-   * The files a GKE Secret Manager SecretProviderClass names, fetched by the add-on's CSI driver
-   * (`secrets-store-gke.csi.k8s.io`) with the pod's Workload Identity when the pod starts.
-   */
-  static fromSecretProviderClass(providerClassName: string, mountPath: string): AppFiles {
-    return new AppFiles(mountPath, { csi: { driver: SECRET_MANAGER_CSI_DRIVER, readOnly: true, volumeAttributes: { secretProviderClass: providerClassName } } });
+/** A volume of files mounted read-only into the app container at one directory: a ConfigMap's keys or a SecretProviderClass's files (the stack turns each AppFile into one). */
+export class AppFileVolume {
+  /** The files a SecretProviderClass names, fetched with the pod's Workload Identity when the pod starts. */
+  static fromSecretProviderClass(providerClass: SecretProviderClass, mountPath: string): AppFileVolume {
+    return new AppFileVolume(mountPath, providerClass.volumeSource());
   }
 
   /** Each key of the ConfigMap becomes a file under `mountPath` (mode 0444). */
-  static fromConfigMap(configMapName: string, mountPath: string): AppFiles {
-    return new AppFiles(mountPath, { configMap: { name: configMapName, defaultMode: '0444' } });
+  static fromConfigMap(configMapName: string, mountPath: string): AppFileVolume {
+    return new AppFileVolume(mountPath, { configMap: { name: configMapName, defaultMode: '0444' } });
   }
 
   private constructor(
@@ -84,7 +79,7 @@ export interface AppContainerProps {
   /** @default 65532 (the nonroot user of distroless images) */
   readonly runAsUser?: number;
   /** Secrets and config files. @default [] */
-  readonly files?: readonly AppFiles[];
+  readonly files?: readonly AppFileVolume[];
   /**
    * Exec liveness probe: restart the app when this command fails 3 times in a row. The app
    * listens on a unix socket, which kubelet HTTP probes cannot reach, so the command must talk

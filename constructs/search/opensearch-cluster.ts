@@ -69,7 +69,7 @@ export interface OpenSearchClusterProps {
   readonly clients: readonly Peer[];
   /** The operator's namespace and pod labels. */
   readonly operator: { readonly namespace: string; readonly podLabels: Record<string, string> };
-  /** The SecretProviderClass apiVersion GKE's Secret Manager add-on serves (stacks/workloads-stack.ts says which). */
+  /** The SecretProviderClass apiVersion GKE's Secret Manager add-on serves (constructs/kubernetes/secret-provider-class.ts says which). */
   readonly secretProviderClassApiVersion: string;
   /** The control plane's private range (the secret sync job writes Secrets through the API server). */
   readonly apiServerCidr: string;

@@ -186,7 +186,7 @@ export const POD_RULES: PolicyRule[] = [
     {
       id: 'POD-009',
       description: 'Workloads do not run in the `default` namespace.',
-      fix: 'set metadata.namespace to the workload namespace (stacks/naming.ts: WORKLOADS_NAMESPACE).',
+      fix: 'set metadata.namespace to the workload namespace (config/naming.ts: WORKLOADS_NAMESPACE).',
       check: (r, stack) => {
         const namespace = namespaceOf(r, stack);
         return namespace === undefined || namespace === 'default' ? [`metadata.namespace is ${show(namespace)}`] : [];

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# checkov over every synthesized stack: installs the pinned checkov into .venv/checkov (once), then
+# checkov over every synthesized stack: installs the pinned checkov into .venv/checkov (once, through
+# ci/install/checkov.sh), then
 # scans each cdk.tf.json under the synth output with the terraform_json framework. Fails on any
 # failed check; skips come only from tools/checkov/skips.yaml, each with its reason.
 #
@@ -19,11 +20,7 @@ if [[ ! -f "$outdir/manifest.json" ]]; then
 fi
 
 started=$SECONDS
-if [[ "$("$venv/bin/checkov" --version 2>/dev/null || true)" != "$pinned" ]]; then
-  echo "checkov: installing checkov $pinned into $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
-fi
+bash ci/install/checkov.sh
 installed=$SECONDS
 
 # The skip list, validated: a skip without a reason is refused, not silently applied.

@@ -12,7 +12,7 @@ import { SEARCH_SECRETS } from '../../constructs/search/opensearch-cluster';
 import { socketGet } from '../../services/api/test/support/api-process';
 import { startMongoWireServer } from '../../services/api/test/support/mongo-wire';
 import { startManifestServer, startMetadataServer, viteManifest } from '../../services/frontend-server/test/support/manifest-server';
-import { drainSecondsFor, imageBuildArgs, NODE_SERVICE_DOCKERFILE, POD_PATHS, type WorkloadDefinition, type WorkloadPod } from '../../workloads';
+import { drainSecondsFor, imageBuildArgs, NODE_SERVICE_DOCKERFILE, POD_APP_PATHS, type WorkloadDefinition, type WorkloadPod } from '../../workloads';
 import { api } from '../../workloads/api';
 import { frontend, FRONTEND_SPA_FALLBACK } from '../../workloads/frontend';
 import { ImageBuildError, ImageBuilder, type Image } from './build';
@@ -115,7 +115,7 @@ function podFor(definition: WorkloadDefinition, image: Image, podDir: string, op
     env: dev,
     region: dev.primaryRegion,
     trustedProxies: [],
-    paths: { socketPath: path.join(shared, 'app.sock'), htmlDir: shared, mountRoot: podDir, nodeBin: POD_PATHS.nodeBin },
+    paths: { socketPath: path.join(shared, 'app.sock'), htmlDir: shared, mountRoot: podDir, nodeBin: POD_APP_PATHS.nodeBin },
     bundleManifestUrl: options.bundleManifestUrl ?? 'http://127.0.0.1:9/.vite/manifest.json',
     drainSeconds: drainSecondsFor(dev),
   });

@@ -145,7 +145,7 @@ export function stateSecretViolations(stacks: Readonly<Record<string, Json>>, ac
         used.add(key);
         continue;
       }
-      lines.push(`${name} › ${finding.address}: ${finding.why}; nothing secret may enter Terraform state (mount it at run time: PodFile.fromSecretManager)`);
+      lines.push(`${name} › ${finding.address}: ${finding.why}; nothing secret may enter Terraform state (mount it at run time: AppFile.fromSecretManager)`);
     }
   }
   for (const key of Object.keys(accepted)) {

@@ -2,8 +2,8 @@ import { evaluate } from '@marcbachmann/cel-js';
 import { Testing } from 'cdktf';
 import { loadDelivery } from '../../../config/delivery';
 import { CI_ROLE, ciRoleMapping } from '../../../constructs/gcp/github-workload-identity';
-import { BootstrapStack, DEPLOY_WORKFLOW, planEnvironment } from '../../../stacks/bootstrap-stack';
-import { environment, onlyResource, type TfJson } from '../../support/topology';
+import { DEPLOY_WORKFLOW, planEnvironment } from '../../../stacks/bootstrap-stack';
+import { bootstrapStack, environment, onlyResource, type TfJson } from '../../support/topology';
 
 /*
  * The provider's attribute condition and `attribute.ci_role` mapping, as synthesized, evaluated by a
@@ -14,7 +14,7 @@ import { environment, onlyResource, type TfJson } from '../../support/topology';
 const delivery = loadDelivery();
 const REPO = delivery.github.repository;
 const provider = (() => {
-  const stack = new BootstrapStack(Testing.app(), environment('production'), delivery);
+  const stack = bootstrapStack(Testing.app(), environment('production'), delivery);
   return onlyResource(JSON.parse(Testing.synth(stack)) as TfJson, 'google_iam_workload_identity_pool_provider');
 })();
 

@@ -1,5 +1,5 @@
 import { Testing, TerraformStack } from 'cdktf';
-import { AppFiles, imageReference, NginxFrontedApp, Peer, PodNetworkPolicy, RestrictedNamespace, WorkloadIdentity, type NginxFrontedAppProps } from '../../../constructs/kubernetes';
+import { AppFileVolume, imageReference, NginxFrontedApp, Peer, PodNetworkPolicy, RestrictedNamespace, SecretProviderClass, WorkloadIdentity, type NginxFrontedAppProps } from '../../../constructs/kubernetes';
 import { APP_SOCKET_PATH, NginxBackend, POD_LAYOUT } from '../../../constructs/nginx';
 
 const valid = (): NginxFrontedAppProps => ({
@@ -12,6 +12,9 @@ const valid = (): NginxFrontedAppProps => ({
   replicas: 2,
   autoscaling: { minReplicas: 2, maxReplicas: 4, targetCpuUtilization: 70 },
 });
+
+const secretFiles = (name: string) =>
+  new SecretProviderClass(new TerraformStack(Testing.app(), 'secrets'), name, { name, namespace: 'apps', files: [{ secretId: `projects/p/secrets/${name}`, path: name }] });
 
 function build(change: (p: NginxFrontedAppProps) => NginxFrontedAppProps) {
   const stack = new TerraformStack(Testing.app(), 'test');
@@ -32,7 +35,7 @@ describe('NginxFrontedApp rejects props with a message naming the field and the 
     ['an invalid NEG name', (p) => ({ ...p, negName: 'Bad_Name' }), /`negName` must be a Compute Engine name/],
     ['a shared dir the config does not use', (p) => ({ ...p, sharedDir: POD_LAYOUT.htmlDir }), /`sharedDir` "\/srv\/www" does not appear in the NGINX config/],
     ['a grace period shorter than drain + graceful stop', (p) => ({ ...p, drainSeconds: 15, terminationGracePeriodSeconds: 30 }), /`terminationGracePeriodSeconds` \(30\) must exceed drainSeconds \(15\) \+ NGINX worker_shutdown_timeout \(20\)/],
-    ['two file mounts on one path', (p) => ({ ...p, app: { ...p.app, files: [AppFiles.fromSecretProviderClass('a', '/etc/a'), AppFiles.fromConfigMap('b', '/etc/a')] } }), /`app.files\[1\].mountPath` must be an absolute path used by no other mount/],
+    ['two file mounts on one path', (p) => ({ ...p, app: { ...p.app, files: [AppFileVolume.fromSecretProviderClass(secretFiles('a'), '/etc/a'), AppFileVolume.fromConfigMap('b', '/etc/a')] } }), /`app.files\[1\].mountPath` must be an absolute path used by no other mount/],
   ])('%s', (_what, change, message) => {
     expect(build(change)).toThrow(message);
   });

@@ -10,7 +10,7 @@ import type { EnvironmentConfig } from '../../../config';
 import { loadDelivery } from '../../../config/delivery';
 import { ruleFile } from '../../../monitoring';
 import { alertsOf, monitoredWorkloads, runbookBase } from '../../../stacks/monitoring-stack';
-import { securityPolicyNames } from '../../../stacks/naming';
+import { securityPolicyNames } from '../../../config/naming';
 import type { WorkloadDefinition } from '../../../workloads';
 import { ruleTests, type RuleTestContext } from './rule-tests';
 

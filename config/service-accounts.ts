@@ -1,4 +1,4 @@
-import type { EnvironmentConfig } from '../config';
+import type { EnvironmentConfig } from './schema';
 import { needsGoogleServiceAccount, type WorkloadDefinition } from '../workloads/workload';
 
 /**
@@ -9,15 +9,13 @@ import { needsGoogleServiceAccount, type WorkloadDefinition } from '../workloads
  */
 export function serviceAccountIds(env: EnvironmentConfig, workloads: readonly WorkloadDefinition[]) {
   const prefix = env.prefix;
-  const clash = workloads.find((w) => w.name === SEARCH_ENGINE_ACCOUNT_SUFFIX);
-  if (clash) throw new Error(`Workload "${clash.name}": its service account would be the search engine's (${prefix}-${SEARCH_ENGINE_ACCOUNT_SUFFIX}); name it otherwise in workloads/${clash.name}.ts`);
   return {
     /** GKE nodes: logs, metrics, image pulls. The deployer may act as it (node pools), and as nothing else. */
     node: `${prefix}-gke-node`,
     /**
      * The search engine's pods and its secret sync job (snapshots bucket, its Secret Manager secrets).
-     * `search-os`: 30 characters in production, the longest an account id may be, and not a workload's
-     * name (checked below), so a workload called `search` keeps its own account.
+     * `search-os`: 30 characters in production, the longest an account id may be, and no workload's
+     * name (checkWorkloadsConfigured), so a workload called `search` keeps its own account.
      */
     search: `${prefix}-${SEARCH_ENGINE_ACCOUNT_SUFFIX}`,
     /**

@@ -1,4 +1,4 @@
-import type { EnvironmentConfig } from '../config';
+import type { EnvironmentConfig } from './schema';
 
 /*
  * Names that cross stack boundaries, defined once. Anything another stack finds by name (rather than
@@ -34,10 +34,10 @@ export const SEARCH_CLUSTER_NAME = 'search';
 export const SEARCH_OPERATOR_NAMESPACE = 'opensearch-operator-system';
 /** A workload's backend service on the load balancer; its metrics carry it as `backend_target_name`. */
 export function backendServiceName(env: EnvironmentConfig, workload: string): string {
-  return `isoscribe-${env.name}-${workload}`;
+  return `${env.prefix}-${workload}`;
 }
 
 /** The Cloud Armor policies of the load balancer: the workloads' backend services' and the bundle bucket's (edge). */
 export function securityPolicyNames(env: EnvironmentConfig): { backends: string; bundles: string } {
-  return { backends: `isoscribe-${env.name}-cloudflare-only`, bundles: `isoscribe-${env.name}-cloudflare-only-edge` };
+  return { backends: `${env.prefix}-cloudflare-only`, bundles: `${env.prefix}-cloudflare-only-edge` };
 }
