@@ -186,11 +186,11 @@ describe('one engine per region: every region converges on every write, whicheve
       const id = new ObjectId();
       await documents.insertOne({ _id: id, version: 2, searchPending: ['region-a', 'region-b'] });
       // Region a indexed version 1; version 2 landed meanwhile: the mark stays for both.
-      await clearPending(db, 'region-a', [{ id, version: 1 }]);
+      await clearPending(db, 'region-a', [{ id, version: 1 }], false);
       expect((await documents.findOne({ _id: id }))!.searchPending).toEqual(['region-a', 'region-b']);
-      await clearPending(db, 'region-a', [{ id, version: 2 }]);
+      await clearPending(db, 'region-a', [{ id, version: 2 }], false);
       expect((await documents.findOne({ _id: id }))!.searchPending).toEqual(['region-b']);
-      await clearPending(db, 'region-b', [{ id, version: 2 }]);
+      await clearPending(db, 'region-b', [{ id, version: 2 }], false);
       expect(await documents.findOne({ _id: id })).not.toHaveProperty('searchPending');
 
       const deletions = db.collection<{ _id: ObjectId; at: Date; regions?: string[] }>('search_deletions');
@@ -208,7 +208,14 @@ describe('one engine per region: every region converges on every write, whicheve
       await adoptUnregionedMarks(db, ['region-a', 'region-b']);
       expect((await documents.findOne({ _id: legacy }))!.searchPending).toEqual(['region-a', 'region-b']);
       expect((await deletions.findOne({ _id: legacyDeletion }))!.regions).toEqual(['region-a', 'region-b']);
-      await documents.deleteMany({ _id: { $in: [id, legacy] } });
+      // The only region: the mark goes at once, still only at the indexed version.
+      const single = new ObjectId();
+      await documents.insertOne({ _id: single, version: 3, searchPending: ['region-a'] });
+      await clearPending(db, 'region-a', [{ id: single, version: 2 }], true);
+      expect((await documents.findOne({ _id: single }))!.searchPending).toEqual(['region-a']);
+      await clearPending(db, 'region-a', [{ id: single, version: 3 }], true);
+      expect(await documents.findOne({ _id: single })).not.toHaveProperty('searchPending');
+      await documents.deleteMany({ _id: { $in: [id, legacy, single] } });
       await deletions.deleteMany({});
     } finally {
       await client.close();

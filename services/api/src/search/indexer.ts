@@ -51,6 +51,8 @@ export class SearchIndexer {
   private stopped = true;
   private indexEnsured = false;
   private backoffMs = 0;
+  /** When marks from before regions were last adopted (adoptUnregionedMarks); 0: not yet. */
+  private adoptedAt = 0;
   private readonly counters: IndexerStats = { indexed: 0, deleted: 0, rejected: 0, rounds: 0, failedRounds: 0 };
 
   constructor(
@@ -128,7 +130,10 @@ export class SearchIndexer {
     const documents = db.collection<DocumentRecord>(documentsCollection);
     const deletions = db.collection<SearchDeletion>(searchDeletionsCollection);
     const { batchSize: batch, region } = this.options;
-    await adoptUnregionedMarks(db, this.options.regions);
+    if (Date.now() - this.adoptedAt > adoptEveryMs) {
+      await adoptUnregionedMarks(db, this.options.regions);
+      this.adoptedAt = Date.now();
+    }
     const [pending, deleted] = await Promise.all([
       documents.find({ searchPending: region }, { limit: batch }).toArray(),
       deletions.find({ regions: region }, { limit: batch }).toArray(),
@@ -152,7 +157,7 @@ export class SearchIndexer {
     const outcome = await this.send(operations, targets);
 
     const indexedNow = operations.filter((op): op is Extract<Operation, { kind: 'index' }> => op.kind === 'index' && outcome.done.has(op.id.toHexString()));
-    if (indexedNow.length > 0) await clearPending(db, region, indexedNow);
+    if (indexedNow.length > 0) await clearPending(db, region, indexedNow, this.options.regions.length === 1);
     const deletionsDone = [
       ...operations.filter((op) => op.kind === 'delete' && outcome.done.has(op.id.toHexString())).map((op) => op.id),
       ...staleDeletions,
@@ -224,15 +229,18 @@ export class SearchIndexer {
  * (for every region) and is indexed next round. A mark left empty is then removed, so the sparse
  * backlog index holds only documents some region still waits for.
  */
-export async function clearPending(db: Db, region: string, indexed: ReadonlyArray<{ id: ObjectId; version: number }>): Promise<void> {
+export async function clearPending(db: Db, region: string, indexed: ReadonlyArray<{ id: ObjectId; version: number }>, onlyRegion: boolean): Promise<void> {
   // Seen as their marks alone: after adoptUnregionedMarks a mark is a list of regions.
   const documents = db.collection<{ _id: ObjectId; version: number; searchPending?: string[] }>(documentsCollection);
   // By _id and version only: with the mark in the filter too, a planner may walk the backlog's
   // sparse index for every update (mongo-java-server does: a 10,000-document backlog crawled).
+  // The only region (dev, staging): the whole mark goes in the same conditional update, with no second pass.
+  const update = onlyRegion ? { $unset: { searchPending: '' as const } } : { $pull: { searchPending: region } };
   await documents.bulkWrite(
-    indexed.map((op) => ({ updateOne: { filter: { _id: op.id, version: op.version }, update: { $pull: { searchPending: region } } } })),
+    indexed.map((op) => ({ updateOne: { filter: { _id: op.id, version: op.version }, update } })),
     { ordered: false },
   );
+  if (onlyRegion) return;
   await documents.updateMany({ _id: { $in: indexed.map((op) => op.id) }, searchPending: { $size: 0 } }, { $unset: { searchPending: '' } });
 }
 
@@ -244,10 +252,16 @@ export async function clearDeletions(db: Db, region: string, ids: readonly Objec
 }
 
 /**
+ * How often an indexer rewrites marks from before regions: at its first round, then this often,
+ * since pods of the previous release may still write them while a rollout runs.
+ */
+const adoptEveryMs = 60_000;
+
+/**
  * Marks and deletion records written before marks named regions (`searchPending: true`, a record
  * without `regions`) meant "not indexed yet" for the one engine there was: they become pending in
  * every region. Each is rewritten at most once, and the filters use the backlog's indexes, so a
- * round with none costs two index look-ups.
+ * pass with none costs two index look-ups.
  */
 export async function adoptUnregionedMarks(db: Db, regions: readonly string[]): Promise<void> {
   await db.collection<DocumentRecord>(documentsCollection).updateMany({ searchPending: true }, { $set: { searchPending: [...regions] } });
