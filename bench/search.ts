@@ -142,18 +142,22 @@ async function main(): Promise<void> {
     const cpuBefore = Object.fromEntries(Object.entries(processes).map(([name, pids]) => [name, pids.reduce((sum, pid) => sum + cpuMs(pid), 0)]));
     const engineBefore = await engineSearchStats(engine.urls[0]);
 
+    /** Searches through NGINX at `searchRate` for `seconds`, paced over 32 connections. */
+    const pacedSearches = async (searchRate: number, label: string) => {
+      const load = new Load({
+        baseUrl: pod.baseUrl,
+        request: (i) => ({ method: 'GET', path: searchPath(i) }),
+        requestId: (i) => `bench-search-${label}${i}`,
+        concurrency: 32,
+        ratePerSecond: searchRate,
+        maxRequests: searchRate * seconds,
+        maxDurationMs: seconds * 1000 + 5000,
+      });
+      await sleep(seconds * 1000 + 500);
+      return load.stop();
+    };
     progress(`search through NGINX at ${rate} req/s for ${seconds} s`);
-    const load = new Load({
-      baseUrl: pod.baseUrl,
-      request: (i) => ({ method: 'GET', path: searchPath(i) }),
-      requestId: (i) => `bench-search-${i}`,
-      concurrency: 32,
-      ratePerSecond: rate,
-      maxRequests: rate * seconds,
-      maxDurationMs: seconds * 1000 + 5000,
-    });
-    await sleep(seconds * 1000 + 500);
-    const searched = await load.stop();
+    const searched = await pacedSearches(rate, '');
     const engineAfter = await engineSearchStats(engine.urls[0]);
     const cpuPerSearchMs = Object.fromEntries(
       Object.entries(processes).map(([name, pids]) => [name, (pids.reduce((sum, pid) => sum + cpuMs(pid), 0) - cpuBefore[name]) / searched.samples.length]),
@@ -169,17 +173,7 @@ async function main(): Promise<void> {
     const sweep: Array<{ rate: number; p99: number; sent: number; failed: number }> = [];
     for (const sweepRate of sweepRates) {
       progress(`sweep: search at ${sweepRate} req/s for ${seconds} s`);
-      const swept = await new Load({
-        baseUrl: pod.baseUrl,
-        request: (i) => ({ method: 'GET', path: searchPath(i) }),
-        requestId: (i) => `bench-search-sweep-${sweepRate}-${i}`,
-        concurrency: 32,
-        ratePerSecond: sweepRate,
-        maxRequests: sweepRate * seconds,
-        maxDurationMs: seconds * 1000 + 5000,
-      });
-      await sleep(seconds * 1000 + 500);
-      const result = await swept.stop();
+      const result = await pacedSearches(sweepRate, `sweep-${sweepRate}-`);
       const ok = result.samples.filter((s) => s.status === 200).map((s) => s.end - s.start);
       sweep.push({ rate: sweepRate, p99: quantile(ok, 0.99), sent: result.samples.length, failed: result.samples.length - ok.length });
       if (quantile(ok, 0.99) <= p99Target && ok.length === sweepRate * seconds) break;
