@@ -4,7 +4,9 @@
  * slow-header clients held open against both pods' NGINX and a light frontend load throughout.
  * Everything listens on loopback, every load is bounded, and everything started is stopped.
  */
+import { ENVIRONMENTS, loadEnvironments } from '../config';
 import { READINESS_PATH } from '../constructs/nginx';
+import { watchApiAlert, WATCHED_ALERT, type AlertingOptions } from './alerting';
 import { startMongoWireServer, startOpenSearch, type MongoWireServer, type OpenSearchCluster } from '../testing';
 import { searchCluster, type SearchScenarioOptions } from './search';
 import { Balancer } from './balancer';
@@ -29,6 +31,11 @@ export interface E2eOptions {
   slowClients: number;
   /** Scenario 4 (search on three OpenSearch nodes); omitted, the scenario is skipped. */
   search?: SearchScenarioOptions;
+  /**
+   * A real Prometheus watching the api's 503 alert through scenario 2 (e2e/alerting.ts), reported
+   * last; omitted, it is skipped. Needs ci/install/prometheus.sh's build.
+   */
+  alerting?: Omit<AlertingOptions, 'env'>;
 }
 
 export const DEFAULT_OPTIONS: E2eOptions = {
@@ -40,6 +47,8 @@ export const DEFAULT_OPTIONS: E2eOptions = {
   outageMs: 2000,
   slowClients: 20,
   search: { writes: 300, writesPerSecond: 50, killAt: 120 },
+  // The run's copy of the alert waits 1 s instead of 2 min before firing (printed in the report).
+  alerting: { alertFor: '1s', resolveTimeoutMs: 60_000 },
 };
 
 export interface E2eReport {
@@ -96,12 +105,17 @@ export async function runE2e(options: E2eOptions = DEFAULT_OPTIONS, progress: (l
     });
     const podB = rolling.podB;
 
+    const alertWatch = options.alerting ? await watchApiAlert(podB, { env: environmentOf('staging'), ...options.alerting }, progress) : undefined;
+    if (alertWatch) cleanup.push(() => alertWatch.stop());
+
     progress('scenario 2: MongoDB killed mid-load');
     const outage = await mongoOutage(podB, mongo, lb, {
       load: options.apiLoad,
       outageMs: options.outageMs,
       recoveryTimeoutMs: 20_000,
       healthIntervalMs: 50,
+      onKilled: () => alertWatch?.killed(),
+      onBack: () => alertWatch?.back(),
     });
 
     progress('scenario 3: bad input');
@@ -126,6 +140,11 @@ export async function runE2e(options: E2eOptions = DEFAULT_OPTIONS, progress: (l
       cleanup.push(() => searchEngine.stop());
       scenarios.push(await searchCluster(searchEngine, mongo.uri, options.search));
     }
+    // Last, so the scenarios keep their numbers; the alert resolved during scenario 3 or waits here.
+    if (alertWatch) {
+      progress(`the ${WATCHED_ALERT} alert: waiting for it to resolve, then /metrics from outside`);
+      scenarios.push(await alertWatch.finish(lb.url));
+    }
     const checks = scenarios.flatMap((s) => s.checks);
     const durationMs = Date.now() - started;
     const ok = checks.every((c) => c.ok);
@@ -146,6 +165,13 @@ function holdSlowClients(target: string, pod: RunningPod | FrontendPod, count: n
   const clients = openSlowClients(pod.baseUrl, count, CLIENT_ADDRESS, 25_000);
   void clients.done.then(() => (after = served()));
   return { target, clients, servedMeanwhile: () => (after ?? served()) - before };
+}
+
+/** A committed environment's config (its generated alert rules are what the alert watch loads). */
+function environmentOf(name: string) {
+  const env = loadEnvironments(ENVIRONMENTS).find((e) => e.name === name);
+  if (!env) throw new Error(`no environment named ${name}`);
+  return env;
 }
 
 function format(scenarios: ScenarioResult[], ok: boolean, durationMs: number): string {

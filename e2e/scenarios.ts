@@ -126,6 +126,9 @@ export interface OutageOptions {
   recoveryTimeoutMs: number;
   /** Interval of the /healthz poll. */
   healthIntervalMs: number;
+  /** Told the moment MongoDB is killed and the moment it is back (the alert watch times itself by them). */
+  onKilled?: () => void;
+  onBack?: () => void;
 }
 
 /**
@@ -180,6 +183,7 @@ export async function mongoOutage(pod: RunningPod, mongo: MongoWireServer, lb: B
   try {
     await sleep(1000);
     killedAt = Date.now();
+    options.onKilled?.();
     await mongo.kill();
     watching = true;
     watcher = watchOutage();
@@ -188,6 +192,7 @@ export async function mongoOutage(pod: RunningPod, mongo: MongoWireServer, lb: B
     await watcher;
     await mongo.restart();
     backAt = Date.now();
+    options.onBack?.();
     await waitUntil('a data request answered 200 after MongoDB returned', options.recoveryTimeoutMs, () =>
       load.samples.some((s) => s.start >= backAt && s.status === 200),
     );

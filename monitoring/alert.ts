@@ -23,6 +23,7 @@ export interface AlertRule {
 export const RUNBOOKS = {
   sloFastBurn: 'slo-fast-burn',
   sloSlowBurn: 'slo-slow-burn',
+  sloLatencyBucketMissing: 'slo-latency-bucket-missing',
   uptimeCheckFailing: 'uptime-check-failing',
   noReadyEndpoints: 'no-ready-endpoints',
   podsRestarting: 'pods-restarting',

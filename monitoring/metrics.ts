@@ -29,6 +29,56 @@ export const LB = {
 } as const;
 
 /**
+ * The buckets of the LB's latency distributions. Cloud Monitoring serves a distribution to PromQL as a
+ * classic histogram whose `le` values are the distribution's own bucket bounds
+ * (https://cloud.google.com/monitoring/promql/promql-mapping), and an Exponential layout's finite
+ * bucket i has the upper bound `scale × growthFactor^i`
+ * (https://cloud.google.com/monitoring/api/ref_v3/rest/v3/TypedValue#exponential). Google does not
+ * list the layout of `https/backend_latencies`: it travels with each point, not in the metric
+ * descriptor (Google's own slo-generator guide says so: https://github.com/google/slo-generator/blob/master/docs/pratices/latency_slo_distrib_metric_cloud_monitoring.md).
+ * The values here are the layout exported points show: scale 1 ms, growth factor 1.4, 66 finite buckets,
+ * the last bound 1.4^66 ms = 4.410119471141699e+09 (https://github.com/prometheus-community/stackdriver_exporter/issues/241).
+ * So no bound is a round number: 300 ms falls between 217.8 and 304.9, 200 ms between 155.6 and 217.8.
+ * A latency SLI reads the bound at or below its threshold (`latencyBoundAtOrBelow`), and the
+ * `<workload>-latency-sli-bucket-missing` alert opens a ticket if Google's layout ever differs.
+ */
+export const LB_LATENCY_BUCKETS = { scale: 1, growthFactor: 1.4, numFiniteBuckets: 66 } as const;
+
+/** Every finite bucket's upper bound of an Exponential layout, ascending: scale × growthFactor^i, i = 0…numFiniteBuckets. */
+export function exponentialBounds(layout: { scale: number; growthFactor: number; numFiniteBuckets: number } = LB_LATENCY_BUCKETS): number[] {
+  return Array.from({ length: layout.numFiniteBuckets + 1 }, (_, i) => layout.scale * layout.growthFactor ** i);
+}
+
+/** The largest bucket bound at or below `thresholdMs`: answers counted good are never slower than the threshold. */
+export function latencyBoundAtOrBelow(thresholdMs: number, bounds: readonly number[] = exponentialBounds()): number {
+  const below = bounds.filter((b) => b <= thresholdMs);
+  if (below.length === 0) throw new Error(`no latency bucket bound at or below ${thresholdMs} ms (the smallest is ${bounds[0]} ms)`);
+  return below[below.length - 1];
+}
+
+/**
+ * A regular expression (for `le=~`) that matches the bound however it is printed: rounded to 1–6
+ * decimals, or with 10 or more significant digits (its shortest round-trip form, what Prometheus and Go
+ * print, differs in the last digits depending on how the power was computed: 1.4^66 prints as
+ * 4410119471.141701 here and 4.410119471141699e+09 in the issue above). An exact `le="217.79…"` would
+ * hinge on one printing of a float, and a selector matching no series keeps an alert silent.
+ */
+export function boundPattern(bound: number): string {
+  const escape = (f: string) => f.replace(/\./g, '\\.');
+  const rounded = [...new Set([1, 2, 3, 4, 5, 6].map((d) => String(Number(bound.toFixed(d)))))];
+  const digits = String(bound);
+  // The first 10 significant digits, then anything: the float's tail is the part that varies.
+  const significant = digits.replace(/^0\.0*/, '').replace('.', '');
+  const prefix = significant.length > 10 ? digits.slice(0, digits.length - (significant.length - 10)) : undefined;
+  return [...rounded.map(escape), ...(prefix ? [`${escape(prefix)}[0-9]*`] : [])].join('|');
+}
+
+/** A bound as docs show it: 217.8 ms. */
+export function formatBound(bound: number): string {
+  return `${Number(bound.toFixed(1))} ms`;
+}
+
+/**
  * Cloud Armor's request counts on resource `network_security_policy`, label `blocked` ("true" for
  * denied requests) and `policy_name` (https://cloud.google.com/monitoring/api/metrics_gcp_i_o#gcp-networksecurity,
  * "https/request_count"; https://cloud.google.com/armor/docs/monitoring).

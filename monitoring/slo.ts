@@ -1,6 +1,6 @@
 import type { AlertRule } from './alert';
 import { RUNBOOKS } from './alert';
-import { LB, selector } from './metrics';
+import { boundPattern, formatBound, latencyBoundAtOrBelow, LB, selector } from './metrics';
 
 /*
  * Multi-window, multi-burn-rate alerts (Google SRE workbook, "Alerting on SLOs", the recommended
@@ -51,17 +51,39 @@ export function availabilitySli(backendService: string, objective: number): Serv
 }
 
 /**
- * Share of the backend service's answers slower than `thresholdMs` at the load balancer (its latency
- * distribution's bucket with `le` = the threshold; the distribution is in milliseconds).
+ * Share of the backend service's answers slower than `thresholdMs` at the load balancer: 1 − the
+ * share in the distribution's bucket at or below the threshold (LB_LATENCY_BUCKETS: the bounds are
+ * powers of 1.4 ms, so 300 ms reads the 217.8 ms bucket, 200 ms the 155.6 ms one). Answers between that bound and the
+ * threshold count as slow: the SLO is never laxer than its threshold.
  */
-export function latencySli(backendService: string, objective: number, thresholdMs: number): ServiceLevelIndicator {
+export function latencySli(backendService: string, objective: number, thresholdMs: number): ServiceLevelIndicator & { boundMs: number } {
   const all = lbMatchers(backendService);
+  const boundMs = latencyBoundAtOrBelow(thresholdMs);
+  const within = { ...all, le: `~${boundPattern(boundMs)}` };
   return {
     kind: 'latency',
     objective,
-    description: `answers of backend service ${backendService} within ${thresholdMs} ms (LB https/backend_latencies)`,
+    boundMs,
+    description: `answers of backend service ${backendService} within ${formatBound(boundMs)}, the LB latency bucket at or below the ${thresholdMs} ms threshold (LB https/backend_latencies)`,
     errorRatio: (w) =>
-      `1 - sum(rate(${LB.latencyBucket}${selector({ ...all, le: String(thresholdMs) })}[${w}])) / sum(rate(${LB.latencyCount}${selector(all)}[${w}]))`,
+      `1 - sum(rate(${LB.latencyBucket}${selector(within)}[${w}])) / sum(rate(${LB.latencyCount}${selector(all)}[${w}]))`,
+  };
+}
+
+/**
+ * The latency SLI's bucket missing while the distribution has series: Google's bucket layout is not
+ * the one LB_LATENCY_BUCKETS states, and the latency SLO alerts cannot fire. A ticket, not silence.
+ */
+export function latencyBucketMissingAlert(workload: string, backendService: string, thresholdMs: number): AlertRule {
+  const all = lbMatchers(backendService);
+  const boundMs = latencyBoundAtOrBelow(thresholdMs);
+  return {
+    name: `${workload}-latency-sli-bucket-missing`,
+    severity: 'ticket',
+    expr: `count(${LB.latencyCount}${selector(all)}) unless on () count(${LB.latencyBucket}${selector({ ...all, le: `~${boundPattern(boundMs)}` })})`,
+    for: '30m',
+    summary: `${workload}: the load balancer's latency distribution has no ${formatBound(boundMs)} bucket; the latency SLO cannot see slow answers`,
+    runbook: RUNBOOKS.sloLatencyBucketMissing,
   };
 }
 

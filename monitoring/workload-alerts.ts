@@ -1,7 +1,7 @@
 import type { AlertRule, AppMetricScope } from './alert';
 import { RUNBOOKS } from './alert';
 import { CLOUD_ARMOR, GKE_CONTAINER, KUBE_STATE, NAMESPACE, selector, UPTIME } from './metrics';
-import { availabilitySli, burnRateAlerts, latencySli, type ServiceLevelIndicator } from './slo';
+import { availabilitySli, burnRateAlerts, latencyBucketMissingAlert, latencySli, type ServiceLevelIndicator } from './slo';
 
 /*
  * The alerts of one environment, derived from the workload definitions, the regions and the SLO
@@ -12,7 +12,7 @@ import { availabilitySli, burnRateAlerts, latencySli, type ServiceLevelIndicator
 export interface WorkloadMonitoring {
   /**
    * The latency SLO's threshold at the load balancer, in milliseconds. The SLI reads the LB latency
-   * distribution's bucket whose `le` is this value.
+   * distribution's bucket bound at or below it (monitoring/metrics.ts LB_LATENCY_BUCKETS: 300 → 217.8 ms).
    */
   readonly latencyThresholdMs: number;
   /** A path the uptime checks GET through Cloudflare from three continents; it must answer 2xx. */
@@ -60,6 +60,7 @@ export function appScope(workload: string, rateWindow = '5m'): AppMetricScope {
 export function environmentAlerts(props: EnvironmentAlertsProps): AlertRule[] {
   const perWorkload = props.workloads.flatMap((workload) => [
     ...workloadSlis(workload, props.slo).flatMap((sli) => burnRateAlerts(workload.name, sli)),
+    latencyBucketMissingAlert(workload.name, workload.backendService, workload.monitoring.latencyThresholdMs),
     uptimeAlert(workload.name, props.uptimeCheckIds[workload.name]),
     ...props.regions.map((region) => noReadyEndpointsAlert(workload.name, region)),
     podsRestartingAlert(workload.name),

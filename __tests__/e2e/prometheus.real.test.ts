@@ -11,20 +11,16 @@
  * Monitoring's PromQL rule evaluation.
  */
 import { environment } from '../support/topology';
-import { startPrometheus, type RunningPrometheus } from '../../e2e/prometheus';
-import { APP, ruleFile } from '../../monitoring';
-import { loadDelivery } from '../../config/delivery';
-import { alertsOf, runbookBase } from '../../stacks/monitoring-stack';
+import { prometheusBinDir, shortRunAlerts, shortRunRuleFile, startPrometheus, type RunningPrometheus } from '../../e2e/prometheus';
+import { APP } from '../../monitoring';
 import { startApiWithDatabase, startFrontendPod, type ApiWithDatabase, type FrontendPod } from '../../testing';
 import { get, sleep, waitUntil } from '../../testing/util';
-import { WORKLOADS } from '../../workloads';
-import { prometheusBinDir, uptimeCheckIdsFor } from '../monitoring/support/promtool';
 
 jest.setTimeout(240_000);
 
 const env = environment('staging');
 const region = env.regions[0].name;
-const alerts = alertsOf(env, WORKLOADS, uptimeCheckIdsFor(WORKLOADS), '10s');
+const alerts = shortRunAlerts(env);
 const mongodbAlert = alerts.find((a) => a.name === 'api-mongodb-unavailable')!;
 const say = (line: string) => process.stderr.write(`prometheus: ${line}\n`);
 
@@ -41,7 +37,7 @@ beforeAll(async () => {
   prometheus = await startPrometheus(bin, [
     { job: 'api', address: new URL(api.pod.metricsUrl!).host, labels: labels('api-a') },
     { job: 'frontend', address: new URL(frontend.metricsUrl!).host, labels: labels('frontend-a') },
-  ], ruleFile(`isoscribe-${env.name}`, alerts, runbookBase(loadDelivery()), '1s'));
+  ], shortRunRuleFile(env, alerts));
   // Visitors' data requests through NGINX, as the load balancer sends them: 20 a second.
   trafficDone = (async () => {
     while (traffic) {

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RUNBOOKS } from '../../monitoring';
+import { boundPattern, latencyBoundAtOrBelow, RUNBOOKS } from '../../monitoring';
 import { durationSeconds, UPTIME_CHECK_REGIONS } from '../../stacks/monitoring-stack';
 import { WORKLOADS } from '../../workloads';
 import { search, withSearchEntry } from '../workloads/fixtures/search';
@@ -50,7 +50,13 @@ describe.each(['dev', 'staging', 'production'])('%s monitoring stack', (name) =>
         expect(query(fast)).toMatch(/\[30m\]/);
         expect(query(slow)).toContain(`[3d]))) > ${budget} and`);
         expect(query(fast)).toContain(`backend_target_name="isoscribe-${name}-${w.name}"`);
-        if (sli === 'latency') expect(query(fast)).toContain(`le="${w.monitoring.latencyThresholdMs}"`);
+        // The LB's bucket bound at or below the threshold (1.4^16 ms for 300 ms), never the threshold itself: no bucket has it.
+        if (sli === 'latency') {
+          const bound = latencyBoundAtOrBelow(w.monitoring.latencyThresholdMs);
+          expect(bound).toBeLessThanOrEqual(w.monitoring.latencyThresholdMs);
+          expect(query(fast)).toContain(`le=~"${boundPattern(bound).replace(/\\/g, '\\\\')}"`);
+          expect(query(fast)).not.toContain(`le="${w.monitoring.latencyThresholdMs}"`);
+        }
       }
     }
   });
@@ -103,6 +109,7 @@ describe('a third workload gets its monitoring from its definition alone', () =>
   it('gets both SLOs\' burn alerts, its uptime check, endpoint alerts per region, restarts and HPA alerts', () => {
     expect(rules.filter((r) => r.startsWith('search-')).sort()).toEqual([
       'search-availability-fast-burn', 'search-availability-slow-burn', 'search-hpa-at-maximum', 'search-latency-fast-burn', 'search-latency-slow-burn',
+      'search-latency-sli-bucket-missing',
       ...env.regions.map((r) => `search-no-ready-endpoints-${r.name}`), 'search-pods-restarting', 'search-uptime-check-failing',
     ].sort());
     const check = resources(stack, 'google_monitoring_uptime_check_config').find((c) => c.user_labels.workload === 'search')!;

@@ -49,6 +49,19 @@ describe('vendored upstream CRDs', () => {
     expect(readme).toContain(sha);
   });
 
+  it.each(vendoredFiles())('%s (every vendored file) has its source, version, license and checksum beside it', (file) => {
+    const dir = path.dirname(path.join(REPO, file));
+    const readme = fs.readFileSync(path.join(dir, 'README.md'), 'utf8');
+    const version = path.basename(dir);
+    expect(readme).toContain(`/blob/${version}/`);
+    // Pinned by its commit, or by the registry release it came from (whose checksum is noted).
+    expect(readme).toMatch(new RegExp(`commit \`[0-9a-f]{40}\`|https://pypi\\.org/project/[\\w-]+/${version.replace(/^v/, '').replace(/\./g, '\\.')}/`));
+    expect(readme).toContain('Apache-2.0');
+    expect(fs.existsSync(path.join(dir, 'LICENSE'))).toBe(true);
+    const sha = createHash('sha256').update(fs.readFileSync(path.join(REPO, file))).digest('hex');
+    expect(readme).toContain(sha);
+  });
+
   it('no TypeScript file defines a CRD in code (stand-ins come from upstream)', () => {
     const offenders = typeScriptFiles().filter((f) => /kind['"]?\s*:\s*['"`]CustomResourceDefinition['"`]/.test(fs.readFileSync(path.join(REPO, f), 'utf8')));
     expect(offenders).toEqual([]);
@@ -78,6 +91,16 @@ const USES_STAND_INS_ONLY: Record<string, string> = {
   'testing/pod.ts': 'uses the metadata and manifest servers',
   'testing/pods.ts': 'uses the manifest server',
 };
+
+/** Every file vendored under testing/upstream/<project>/<version>/, but the READMEs and licenses beside them. */
+function vendoredFiles(): string[] {
+  const root = path.join(REPO, 'testing', 'upstream');
+  return fs.readdirSync(root).flatMap((project) =>
+    fs.readdirSync(path.join(root, project)).flatMap((version) =>
+      fs.readdirSync(path.join(root, project, version))
+        .filter((name) => name !== 'README.md' && name !== 'LICENSE')
+        .map((name) => path.join('testing', 'upstream', project, version, name))));
+}
 
 function typeScriptFiles(): string[] {
   const files: string[] = [];

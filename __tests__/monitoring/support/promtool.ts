@@ -2,33 +2,21 @@
  * The real promtool and Prometheus (ci/install/prometheus.sh builds them from the Go module
  * proxy into the cache), and an environment's alerts rendered as the rule file they read.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EnvironmentConfig } from '../../../config';
 import { loadDelivery } from '../../../config/delivery';
 import { ruleFile } from '../../../monitoring';
+import { uptimeCheckIdsFor } from '../../../e2e/prometheus';
 import { alertsOf, monitoredWorkloads, runbookBase } from '../../../stacks/monitoring-stack';
 import { securityPolicyNames } from '../../../config/naming';
 import type { WorkloadDefinition } from '../../../workloads';
 import { ruleTests, type RuleTestContext } from './rule-tests';
 
-const REPO = join(__dirname, '../../..');
-
-/** The directory holding promtool and prometheus; fails with the command that builds them. */
-export function prometheusBinDir(): string {
-  const dir = execFileSync('bash', [join(REPO, 'ci/install/prometheus.sh'), '--print-dir'], { encoding: 'utf8' }).trim();
-  if (!existsSync(join(dir, 'promtool')) || !existsSync(join(dir, 'prometheus'))) {
-    throw new Error(`promtool and prometheus are not built in ${dir}: run bash ci/install/prometheus.sh (minutes cold)`);
-  }
-  return dir;
-}
-
-/** Literal uptime check ids where the stack has Terraform references. */
-export function uptimeCheckIdsFor(definitions: readonly WorkloadDefinition[]): Record<string, string> {
-  return Object.fromEntries(definitions.map((d) => [d.name, `uptime-${d.name}`]));
-}
+// Where the binaries are and the literal uptime check ids are the e2e run's too.
+export { prometheusBinDir, uptimeCheckIdsFor } from '../../../e2e/prometheus';
 
 /** The alerts of `env`, their rule file and their unit tests, written into a fresh directory. */
 export function writeRuleFiles(env: EnvironmentConfig, definitions: readonly WorkloadDefinition[]): { dir: string; ctx: RuleTestContext; tests: ReturnType<typeof ruleTests> } {

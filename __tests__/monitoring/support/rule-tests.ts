@@ -8,6 +8,8 @@
 import {
   APP,
   CLOUD_ARMOR,
+  exponentialBounds,
+  latencyBoundAtOrBelow,
   GKE_CONTAINER,
   KUBE_STATE,
   LB,
@@ -72,30 +74,57 @@ export function ruleTests(ctx: RuleTestContext, ruleFileName: string): { rule_fi
   for (const w of ctx.workloads) {
     const lb = { monitored_resource: LB.resource, backend_target_name: w.backendService };
     // 1000 answers a minute for 2 h; `errorsPerMinute` of them 5xx, or slower than the threshold.
-    const traffic = (errorsPerMinute: number) => [
-      s(LB.requestCount, { ...lb, response_code_class: '200' }, `0+${1000 - errorsPerMinute}x120`),
-      s(LB.requestCount, { ...lb, response_code_class: '500' }, `0+${errorsPerMinute}x120`),
-      s(LB.latencyBucket, { ...lb, le: String(w.monitoring.latencyThresholdMs) }, `0+${1000 - errorsPerMinute}x120`),
-      s(LB.latencyCount, lb, '0+1000x120'),
+    // The latency distribution in the load balancer's own bucket layout (LB_LATENCY_BUCKETS: every
+    // bound 1.4^i ms, none of them the threshold): good answers take half the bound the SLI reads,
+    // slow ones 1.5 times the threshold.
+    const threshold = w.monitoring.latencyThresholdMs;
+    // The real bounds up to 10 s (1.4^27 ms): above them every bucket counts what +Inf does; fewer
+    // series keep promtool's run short.
+    const realBounds = exponentialBounds().filter((b) => b <= 10_000);
+    const distribution = (answers: Array<{ ms: number; perMinute: number }>, bounds = realBounds) => [
+      ...[...bounds.map(String), '+Inf'].map((le) =>
+        s(LB.latencyBucket, { ...lb, le }, `0+${answers.filter((a) => a.ms <= Number(le)).reduce((n, a) => n + a.perMinute, 0)}x120`)),
+      s(LB.latencyCount, lb, `0+${answers.reduce((n, a) => n + a.perMinute, 0)}x120`),
     ];
+    const answers = (slowPerMinute: number) => [
+      { ms: latencyBoundAtOrBelow(threshold) / 2, perMinute: 1000 - slowPerMinute },
+      { ms: threshold * 1.5, perMinute: slowPerMinute },
+    ];
+    const traffic = (kind: 'availability' | 'latency', errorsPerMinute: number) => kind === 'availability'
+      ? [
+        s(LB.requestCount, { ...lb, response_code_class: '200' }, `0+${1000 - errorsPerMinute}x120`),
+        s(LB.requestCount, { ...lb, response_code_class: '500' }, `0+${errorsPerMinute}x120`),
+      ]
+      : [s(LB.requestCount, { ...lb, response_code_class: '200' }, '0+1000x120'), ...distribution(answers(errorsPerMinute))];
     for (const kind of ['availability', 'latency'] as const) {
       const budget = 1 - ctx.slo[kind];
       // Bad answers at 20x the error budget burn it fast; at 3x only slowly (under the page's 6x).
       const burning = Math.round(1000 * budget * 20);
       const simmering = Math.round(1000 * budget * 3);
-      tests.push(group(`${w.name} ${kind}: errors at 20x the budget page and open a ticket`, traffic(burning), [
+      tests.push(group(`${w.name} ${kind}: errors at 20x the budget page and open a ticket`, traffic(kind, burning), [
         fires(`${w.name}-${kind}-fast-burn`, '70m'),
         fires(`${w.name}-${kind}-slow-burn`, '70m'),
       ]));
-      tests.push(group(`${w.name} ${kind}: errors at 3x the budget open a ticket, no page`, traffic(simmering), [
+      tests.push(group(`${w.name} ${kind}: errors at 3x the budget open a ticket, no page`, traffic(kind, simmering), [
         silent(`${w.name}-${kind}-fast-burn`, '70m'),
         fires(`${w.name}-${kind}-slow-burn`, '70m'),
       ]));
-      tests.push(group(`${w.name} ${kind}: no errors, silence`, traffic(0), [
+      tests.push(group(`${w.name} ${kind}: no errors, silence`, traffic(kind, 0), [
         silent(`${w.name}-${kind}-fast-burn`, '70m'),
         silent(`${w.name}-${kind}-slow-burn`, '70m'),
       ]));
     }
+
+    // Buckets at round bounds (a layout other than the one the SLI was built for): the SLI would see
+    // no slow answer, so the guard opens a ticket; on the real layout it stays silent.
+    const roundBounds = [50, 100, 200, 300, 500, 1000, 5000];
+    tests.push(group(`${w.name} latency: a bucket layout without the SLI's bound opens a ticket`, distribution(answers(0), roundBounds), [
+      fires(`${w.name}-latency-sli-bucket-missing`, '60m'),
+      silent(`${w.name}-latency-fast-burn`, '60m'),
+    ]));
+    tests.push(group(`${w.name} latency: the load balancer's layout has the SLI's bound`, distribution(answers(0)), [
+      silent(`${w.name}-latency-sli-bucket-missing`, '60m'),
+    ]));
 
     const checkId = ctx.uptimeCheckIds[w.name];
     const uptime = (failing: number) => ['usa-virginia', 'eur-belgium', 'apac-singapore'].map((location, i) =>
