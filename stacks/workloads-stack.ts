@@ -69,6 +69,7 @@ export class WorkloadsStack extends EnvironmentStack {
     const fromLoadBalancer: TrafficRule = { peer: Peer.cidrs(loadBalancerSources), ports: [{ port: NGINX_PORT }] };
     const context: PodContext = {
       env,
+      region: region.name,
       trustedProxies: podTrustedProxies(core.globalAddress.address),
       paths: POD_APP_PATHS,
       bundleManifestUrl: `https://storage.googleapis.com/${core.bundleBucket.name}/${BUNDLE_MANIFEST_OBJECT}`,
