@@ -33,11 +33,11 @@ export function defineEnvironment(app: App, env: EnvironmentConfig, definitions:
   // Private, hardened regional GKE cluster + node pool per region
   const clusters = env.regions.map((region) => new ClusterStack(app, id('cluster', region), { env, region, core }));
   // Per region: the OpenSearch operator and its CRDs, which must be applied before any custom resource can plan
-  const searchOperators = clusters.map((cluster) => new SearchOperatorStack(app, id('search-operator', cluster.region), { env, region: cluster.region, cluster }));
+  const searchOperators = clusters.map((cluster) => new SearchOperatorStack(app, id('search-operator', cluster.region), { env, cluster }));
   // Per region: the search engine (OpenSearchCluster on the tainted search pool), queried by that region's api
-  const search = clusters.map((cluster, i) => new SearchStack(app, id('search', cluster.region), { env, region: cluster.region, core, cluster, operator: searchOperators[i] }));
+  const search = clusters.map((cluster, i) => new SearchStack(app, id('search', cluster.region), { env, core, cluster, operator: searchOperators[i] }));
   // Per region: namespace, every workload as an NGINX-fronted pod with its NEG service and network policy
-  const workloadsStacks = clusters.map((cluster) => new WorkloadsStack(app, id('workloads', cluster.region), { env, region: cluster.region, core, cluster, definitions }));
+  const workloadsStacks = clusters.map((cluster) => new WorkloadsStack(app, id('workloads', cluster.region), { env, core, cluster, definitions }));
   // Global LB: certificate, URL map, NEG backend services in every zone, Cloud Armor (Cloudflare only)
   const ingress = new IngressStack(app, id('ingress'), { env, core, after: workloadsStacks, definitions, routes });
   // The certificate's DNS-authorization records in the Cloudflare zone: issuance starts here

@@ -1,5 +1,4 @@
 import { Construct } from 'constructs';
-import type { RegionConfig } from '../config';
 import { imageReference } from '../constructs/kubernetes';
 import { OpenSearchOperator } from '../constructs/search/opensearch-operator';
 import { SEARCH_HTTP_PORT } from '../constructs/search/opensearch-cluster';
@@ -10,9 +9,7 @@ import { clusterKubernetesProvider } from './workloads-stack';
 
 /** What a SearchOperatorStack is built from, besides its environment. */
 export interface SearchOperatorStackProps extends EnvironmentStackProps {
-  /** The region of its cluster. */
-  readonly region: RegionConfig;
-  /** The cluster it installs the operator in. */
+  /** The cluster it installs the operator in (and so its region). */
   readonly cluster: ClusterStack;
 }
 
@@ -26,7 +23,8 @@ export class SearchOperatorStack extends EnvironmentStack {
 
   constructor(scope: Construct, id: string, props: SearchOperatorStackProps) {
     super(scope, id, props.env);
-    const { env, region, cluster } = props;
+    const { env, cluster } = props;
+    const { region } = cluster;
     googleProvider(this, env, region.name);
     clusterKubernetesProvider(this, cluster);
     this.operator = new OpenSearchOperator(this, 'operator', {

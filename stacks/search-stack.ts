@@ -1,5 +1,4 @@
 import { Construct } from 'constructs';
-import type { RegionConfig } from '../config';
 import { imageReference, Peer } from '../constructs/kubernetes';
 import { OpenSearchCluster, SEARCH_SECRETS } from '../constructs/search/opensearch-cluster';
 import type { ClusterStack } from './cluster-stack';
@@ -7,7 +6,6 @@ import type { CoreStack } from './core-stack';
 import { EnvironmentStack, googleProvider, type EnvironmentStackProps } from './environment-stack';
 import { SEARCH_CLUSTER_NAME, SEARCH_NAMESPACE, SEARCH_OPERATOR_NAMESPACE, WORKLOADS_NAMESPACE } from '../config/naming';
 import type { SearchOperatorStack } from './search-operator-stack';
-import { SECRET_PROVIDER_CLASS_API_VERSION } from '../constructs/kubernetes';
 import { clusterKubernetesProvider } from './workloads-stack';
 
 /** The api's pods, the engine's only client (workloads/api.ts). */
@@ -15,11 +13,9 @@ export const SEARCH_CLIENT_LABELS = { 'app.kubernetes.io/name': 'api' };
 
 /** What a SearchStack is built from, besides its environment. */
 export interface SearchStackProps extends EnvironmentStackProps {
-  /** The region of its cluster. */
-  readonly region: RegionConfig;
   /** The search secrets and snapshot bucket. */
   readonly core: CoreStack;
-  /** The cluster it runs in. */
+  /** The cluster it runs in (and so its region). */
   readonly cluster: ClusterStack;
   /** Applied first: its CRDs. */
   readonly operator: SearchOperatorStack;
@@ -34,7 +30,8 @@ export class SearchStack extends EnvironmentStack {
 
   constructor(scope: Construct, id: string, props: SearchStackProps) {
     super(scope, id, props.env);
-    const { env, region, core, cluster, operator } = props;
+    const { env, core, cluster, operator } = props;
+    const { region } = cluster;
     const project = env.project.id;
     googleProvider(this, env, region.name);
     clusterKubernetesProvider(this, cluster);
@@ -56,7 +53,6 @@ export class SearchStack extends EnvironmentStack {
       clients: [Peer.pods(WORKLOADS_NAMESPACE, SEARCH_CLIENT_LABELS)],
       operator: { namespace: SEARCH_OPERATOR_NAMESPACE, podLabels: operator.operator.podLabels },
       apiServerCidr: region.masterCidr,
-      secretProviderClassApiVersion: SECRET_PROVIDER_CLASS_API_VERSION,
       labels: { 'app.kubernetes.io/part-of': 'isoscribe', 'app.kubernetes.io/managed-by': 'cdktf' },
     });
   }

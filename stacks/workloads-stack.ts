@@ -2,7 +2,6 @@ import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { TerraformElement } from 'cdktf';
 import { makeUniqueId } from 'cdktf/lib/private/unique';
 import { Construct, type Node } from 'constructs';
-import type { RegionConfig } from '../config';
 import { GOOGLE_FRONT_END_RANGES, GOOGLE_HEALTH_CHECK_RANGES } from '../facts/google-ranges';
 import { imageReference, Peer, RestrictedNamespace, type NginxFrontedApp, type TrafficRule } from '../constructs/kubernetes';
 import { NGINX_PORT } from '../constructs/nginx';
@@ -31,11 +30,9 @@ export function clusterKubernetesProvider(scope: Construct, cluster: ClusterStac
 
 /** What a WorkloadsStack is built from, besides its environment. */
 export interface WorkloadsStackProps extends EnvironmentStackProps {
-  /** The region of its cluster. */
-  readonly region: RegionConfig;
   /** Accounts, secrets, the global address and the bundle bucket. */
   readonly core: CoreStack;
-  /** The cluster it deploys to. */
+  /** The cluster it deploys to (and so its region). */
   readonly cluster: ClusterStack;
   /** The workloads it deploys. */
   readonly definitions: readonly WorkloadDefinition[];
@@ -58,7 +55,8 @@ export class WorkloadsStack extends EnvironmentStack {
 
   constructor(scope: Construct, id: string, props: WorkloadsStackProps) {
     super(scope, id, props.env);
-    const { env, region, core, cluster, definitions } = props;
+    const { env, core, cluster, definitions } = props;
+    const { region } = cluster;
     const labels = { 'app.kubernetes.io/part-of': 'isoscribe', 'app.kubernetes.io/managed-by': 'cdktf' };
 
     googleProvider(this, env, region.name);
@@ -71,6 +69,7 @@ export class WorkloadsStack extends EnvironmentStack {
     const fromLoadBalancer: TrafficRule = { peer: Peer.cidrs(loadBalancerSources), ports: [{ port: NGINX_PORT }] };
     const context: PodContext = {
       env,
+      region: region.name,
       trustedProxies: podTrustedProxies(core.globalAddress.address),
       paths: POD_APP_PATHS,
       bundleManifestUrl: `https://storage.googleapis.com/${core.bundleBucket.name}/${BUNDLE_MANIFEST_OBJECT}`,

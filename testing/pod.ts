@@ -43,6 +43,8 @@ export interface StartPodOptions {
   readonly name?: string;
   /** The environment the definition renders (pages, MongoDB egress). @default dev */
   readonly env?: EnvironmentConfig;
+  /** The region the pod runs in. @default the environment's primary region */
+  readonly region?: string;
   /** @default podTrustedProxies(LB_ADDRESS): the pod's real list, with loopback as the LB */
   readonly trustedProxies?: string[];
   /** Stand-ins for core's Secret Manager secrets the pod mounts, by secret name. */
@@ -121,6 +123,7 @@ export async function startPod(definition: WorkloadDefinition, options: StartPod
     config: (layout) => {
       context = {
         env,
+        region: options.region ?? env.primaryRegion,
         trustedProxies: options.trustedProxies ?? podTrustedProxies(LB_ADDRESS),
         paths: { socketPath: layout.socketPath, htmlDir: layout.htmlDir, mountRoot: layout.dir, nodeBin: process.execPath },
         bundleManifestUrl: options.bundleManifestUrl ?? 'http://127.0.0.1:9/.vite/manifest.json',

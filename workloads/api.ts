@@ -21,6 +21,14 @@ export const MONGODB_SECRET_KEY = 'uri';
  */
 export const SEARCH_NODES = `https://${SEARCH_CLUSTER_NAME}.${SEARCH_NAMESPACE}.svc:${SEARCH_HTTP_PORT}`;
 export const SEARCH_USERNAME = SEARCH_API_USER;
+/**
+ * The regions hosting a search engine: every region of the environment (main.ts makes a
+ * `search-<region>` stack per cluster), each fed from MongoDB by its own region's indexer.
+ */
+export function searchRegions(env: Pick<EnvironmentConfig, 'regions'>): string[] {
+  return env.regions.map((r) => r.name);
+}
+
 /** The api user's password and the engine's HTTP CA, from Secret Manager through the add-on. */
 export const searchPassword = AppFile.fromSecretManager({
   secret: SEARCH_SECRETS.apiPassword,
@@ -59,7 +67,7 @@ export const api: WorkloadDefinition = {
   service: WORKLOAD_SERVICES.api,
   routes: [{ match: PathMatch.subtree('/api'), edgeCache: EdgeCache.bypass('API responses are per request: never cached'), rateLimited: true }],
   access: [CoreAccess.secret('mongodb-uri'), CoreAccess.secret(SEARCH_SECRETS.apiPassword), CoreAccess.secret(SEARCH_SECRETS.caCert)],
-  pod: ({ env, trustedProxies, paths, drainSeconds }) => ({
+  pod: ({ env, region, trustedProxies, paths, drainSeconds }) => ({
     nginx: {
       backend: NginxBackend.unixSocket({ socketPath: paths.socketPath, readinessPath: '/readyz' }),
       trustedProxies,
@@ -89,6 +97,9 @@ export const api: WorkloadDefinition = {
       SEARCH_PASSWORD_FILE: searchPassword.pathIn(paths),
       SEARCH_CA_FILE: searchCa.pathIn(paths),
       SEARCH_INDEX: 'documents',
+      // Each write is marked pending for every region's engine; this pod's indexer feeds its own.
+      SEARCH_REGION: region,
+      SEARCH_REGIONS: searchRegions(env).join(','),
       // Search's deadline: a query slower than this answers 503 instead of holding the request.
       SEARCH_TIMEOUT_MS: '1000',
     },

@@ -89,6 +89,8 @@ export function drainSecondsFor(env: Pick<EnvironmentConfig, 'ingress'>): number
 
 export interface PodContext {
   readonly env: EnvironmentConfig;
+  /** The region whose cluster runs the pod (one of `env.regions`). */
+  readonly region: string;
   /** Addresses NGINX's real-IP module trusts to report the client (podTrustedProxies). */
   readonly trustedProxies: string[];
   readonly paths: AppPaths;

@@ -356,6 +356,13 @@ describe.each(ENV_REGIONS)('%s workloads in %s', (envName, regionName) => {
       expect(env_.MONGODB_URI).toBeUndefined();
     });
 
+    it("marks each write pending for every region's search engine and feeds its own region's (SEARCH_REGION, SEARCH_REGIONS from config)", () => {
+      expect(env_.SEARCH_REGION).toBe(regionName);
+      expect(env_.SEARCH_REGIONS!.split(',')).toEqual(env.regions.map((r) => r.name));
+      // One search stack per region: each name in SEARCH_REGIONS has an engine to feed.
+      for (const r of env.regions) expect(synth.json[`isoscribe-${envName}-search-${r.name}`]).toBeDefined();
+    });
+
     it('listens on the socket NGINX proxies to, with the body limit NGINX enforces', () => {
       const nginxConfig = nginxConfigOf(stack, 'api');
       expect(nginxConfig).toContain(`server unix:${env_.LISTEN_SOCKET};`);

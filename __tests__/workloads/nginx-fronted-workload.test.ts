@@ -9,7 +9,7 @@ import { NginxFrontedWorkload, type NginxFrontedWorkloadProps } from '../../work
 import { environment, resources, synthEnvironment, type TfJson } from '../support/topology';
 
 const env = environment('dev');
-const context: PodContext = { env, trustedProxies: ['10.0.0.1'], paths: POD_APP_PATHS, bundleManifestUrl: 'https://storage.googleapis.com/b/manifest.json', drainSeconds: 20 };
+const context: PodContext = { env, region: env.primaryRegion, trustedProxies: ['10.0.0.1'], paths: POD_APP_PATHS, bundleManifestUrl: 'https://storage.googleapis.com/b/manifest.json', drainSeconds: 20 };
 const fromLoadBalancer = { peer: Peer.cidrs(['130.211.0.0/22']), ports: [{ port: NGINX_PORT }] };
 const secretIds = { 'mongodb-uri': 'projects/p/secrets/mongodb-uri', [SEARCH_SECRETS.apiPassword]: 'projects/p/secrets/search-password', [SEARCH_SECRETS.caCert]: 'projects/p/secrets/search-ca' };
 

@@ -100,7 +100,16 @@ export function vegeta(target: Target, rate: number, seconds: number): RateRun {
 
 /** User + system CPU milliseconds a process (and its reaped children) has used so far. */
 export function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return statCpuMs(`/proc/${pid}/stat`);
+}
+
+/** One thread's CPU time (user + system) in ms. */
+export function threadCpuMs(pid: number, thread: string): number {
+  return statCpuMs(`/proc/${pid}/task/${thread}/stat`);
+}
+
+function statCpuMs(file: string): number {
+  const stat = readFileSync(file, 'utf8');
   // Fields after the ")" that closes the command name; utime and stime are fields 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);

@@ -5,7 +5,7 @@ import { RoleV1 } from '@cdktf/provider-kubernetes/lib/role-v1';
 import { Construct } from 'constructs';
 import type { SearchConfig } from '../../config/schema-search';
 import { DEDICATED_POOL_KEY } from '../gcp/gke-cluster';
-import { DNS_RULE, Peer, PodNetworkPolicy, RestrictedNamespace, restrictedContainer, SECRET_MANAGER_CSI_DRIVER, WorkloadIdentity, type TrafficRule } from '../kubernetes';
+import { DNS_RULE, Peer, PodNetworkPolicy, RestrictedNamespace, restrictedContainer, SecretProviderClass, WorkloadIdentity, type TrafficRule } from '../kubernetes';
 import { NON_PUBLIC_IPV4 } from '../../facts/cidr';
 
 /** The dedicated node pool's name (taint and label value `DEDICATED_POOL_KEY=search`). */
@@ -69,8 +69,6 @@ export interface OpenSearchClusterProps {
   readonly clients: readonly Peer[];
   /** The operator's namespace and pod labels. */
   readonly operator: { readonly namespace: string; readonly podLabels: Record<string, string> };
-  /** The SecretProviderClass apiVersion GKE's Secret Manager add-on serves (constructs/kubernetes/secret-provider-class.ts says which). */
-  readonly secretProviderClassApiVersion: string;
   /** The control plane's private range (the secret sync job writes Secrets through the API server). */
   readonly apiServerCidr: string;
   /** @default {} */
@@ -114,19 +112,11 @@ export class OpenSearchCluster extends Construct {
     const files: Record<keyof typeof SEARCH_SECRETS, string> = {
       adminPassword: 'admin-password', internalUsers: 'internal_users.yml', apiPassword: 'api-password', caCert: 'ca.crt', caKey: 'ca.key',
     };
-    new Manifest(this, 'secret-provider-class', {
-      manifest: {
-        apiVersion: props.secretProviderClassApiVersion,
-        kind: 'SecretProviderClass',
-        metadata: { name: providerClass, namespace: props.namespace, labels },
-        spec: {
-          provider: 'gke',
-          parameters: {
-            secrets: (Object.keys(files) as (keyof typeof SEARCH_SECRETS)[])
-              .map((k) => `- resourceName: "${props.secretIds[k]}/versions/latest"\n  path: "${files[k]}"\n`).join(''),
-          },
-        },
-      },
+    const secretFiles = new SecretProviderClass(this, 'secret-provider-class', {
+      name: providerClass,
+      namespace: props.namespace,
+      labels,
+      files: (Object.keys(files) as (keyof typeof SEARCH_SECRETS)[]).map((k) => ({ secretId: props.secretIds[k], path: files[k] })),
       dependsOn: [this.namespace.namespace],
     });
     const secretNames = Object.values(SEARCH_K8S_SECRETS);
@@ -191,7 +181,7 @@ export class OpenSearchCluster extends Construct {
                   securityContext: restricted,
                   volumeMount: [{ name: 'secrets', mountPath: mount, readOnly: true }],
                 }],
-                volume: [{ name: 'secrets', csi: { driver: SECRET_MANAGER_CSI_DRIVER, readOnly: true, volumeAttributes: { secretProviderClass: providerClass } } }],
+                volume: [{ name: 'secrets', ...secretFiles.volumeSource() }],
               },
             },
           },

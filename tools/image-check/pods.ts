@@ -113,6 +113,7 @@ function podFor(definition: WorkloadDefinition, image: Image, podDir: string, op
   const [dev] = loadEnvironments([LOCAL_ENVIRONMENT]);
   const pod = definition.pod({
     env: dev,
+    region: dev.primaryRegion,
     trustedProxies: [],
     paths: { socketPath: path.join(shared, 'app.sock'), htmlDir: shared, mountRoot: podDir, nodeBin: POD_APP_PATHS.nodeBin },
     bundleManifestUrl: options.bundleManifestUrl ?? 'http://127.0.0.1:9/.vite/manifest.json',

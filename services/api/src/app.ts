@@ -13,7 +13,7 @@ import { DocumentStore, ensureDocumentIndexes } from './documents/store';
 import { HttpError, errorCode } from './http-errors';
 import { ApiMetrics, startMetricsServer } from './metrics';
 import { MongoConnection, errorSummary, isUnavailableError } from './mongo';
-import { SearchEngine, SearchUnavailableError } from './search/engine';
+import { SearchEngine, SearchMisconfiguredError, SearchUnavailableError } from './search/engine';
 import { SearchIndexer } from './search/indexer';
 import { searchRoutes } from './search/routes';
 
@@ -68,6 +68,8 @@ export function buildApp(config: Config): FastifyInstance {
     ? new SearchIndexer(() => mongo.db, searchEngine, {
         pollMs: config.search!.indexerPollMs,
         batchSize: config.search!.indexerBatchSize,
+        region: config.search!.region,
+        regions: config.search!.regions,
         log: app.log,
         mongoReady: () => mongo.isReady(),
       })
@@ -173,7 +175,7 @@ export function buildApp(config: Config): FastifyInstance {
     () => mongo.db,
     (operation) => mongo.run(operation),
     undefined,
-    searchIndexer !== undefined,
+    searchIndexer ? config.search!.regions : [],
     () => searchIndexer?.wake(),
   );
   app.register(
@@ -197,6 +199,8 @@ export function buildApp(config: Config): FastifyInstance {
     const statusCode = statusOf(err);
     // Expected outcomes (4xx, MongoDB away) are in request_log already; only bugs get an error line.
     if (statusCode >= 500 && !(err instanceof HttpError) && !isUnavailableError(err) && !(err instanceof SearchUnavailableError)) request.log.error({ err }, 'request failed');
+    // The engine refuses this api (credentials, certificate): nothing to wait out, someone must fix it.
+    if (err instanceof SearchMisconfiguredError) request.log.error({ reason: err.message }, 'search engine refused the api; answering 503');
     // MongoDB away (fail-fast or mid-operation); search's 503s (engine away, not configured) are not MongoDB's.
     if (statusCode === 503 && !(err instanceof SearchUnavailableError) && request.routeOptions.url !== '/api/v1/search') metrics?.mongodbUnavailableAnswer();
     const message = isUnavailableError(err) ? unavailableMessage : err instanceof SearchUnavailableError ? searchUnavailableMessage : statusCode === 500 ? 'internal error' : err.message;

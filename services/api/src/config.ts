@@ -47,6 +47,17 @@ export interface SearchConfig {
   indexerPollMs: number;
   /** Most documents (and deletions) one indexing round takes. */
   indexerBatchSize: number;
+  /**
+   * The region whose engine SEARCH_NODES names: this process's indexer feeds only that engine, and
+   * clears only that region's pending marks (search/indexer.ts).
+   */
+  region: string;
+  /**
+   * Every region with an engine of its own (the environment's regions, from the workload
+   * definition): each write is marked pending for all of them, so every region's indexer sees it
+   * whichever region took the write. Includes `region`.
+   */
+  regions: string[];
 }
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -137,7 +148,30 @@ function searchFrom(env: NodeJS.ProcessEnv): SearchConfig | undefined {
     timeoutMs: int(env, 'SEARCH_TIMEOUT_MS', 1000, 50, 60_000),
     indexerPollMs: int(env, 'SEARCH_INDEXER_POLL_MS', 250, 10, 60_000),
     indexerBatchSize: int(env, 'SEARCH_INDEXER_BATCH_SIZE', 500, 1, 10_000),
+    ...searchRegionsFrom(env),
   };
+}
+
+const regionName = /^[a-z][a-z0-9-]{0,62}$/;
+
+/**
+ * SEARCH_REGION and SEARCH_REGIONS: the pod's region and all regions hosting an engine (the
+ * workload definition sets both from the environment's config). Unset, one region named "local":
+ * a single engine, as in dev runs and the tests.
+ */
+function searchRegionsFrom(env: NodeJS.ProcessEnv): { region: string; regions: string[] } {
+  const region = text(env, 'SEARCH_REGION', 'local', regionName, 'a region name such as "europe-west1" (lowercase letters, digits, "-")');
+  const raw = env.SEARCH_REGIONS;
+  if (raw === undefined || raw.trim() === '') return { region, regions: [region] };
+  const regions = raw.split(',').map((name) => name.trim());
+  for (const name of regions) {
+    if (!regionName.test(name)) throw new ConfigError(`SEARCH_REGIONS must be comma-separated region names such as "us-central1,europe-west1" (got "${name}" in "${raw}")`);
+  }
+  if (new Set(regions).size !== regions.length) throw new ConfigError(`SEARCH_REGIONS lists a region twice ("${raw}"); list each region once`);
+  if (!regions.includes(region)) {
+    throw new ConfigError(`SEARCH_REGION "${region}" is not in SEARCH_REGIONS ("${raw}"); this pod's own region must be one of the regions whose engines are fed`);
+  }
+  return { region, regions };
 }
 
 function readSecretFile(name: string, file: string, fix: string): string {

@@ -96,7 +96,15 @@ describe('search settings', () => {
       timeoutMs: 1000,
       indexerPollMs: 250,
       indexerBatchSize: 500,
+      region: 'local',
+      regions: ['local'],
     });
+  });
+
+  it('reads the pod\'s region and every region with an engine', () => {
+    const search = loadConfig({ ...minimal, SEARCH_NODES: 'https://s:9200', SEARCH_REGION: 'europe-west1', SEARCH_REGIONS: 'us-central1, europe-west1' }).search!;
+    expect(search).toMatchObject({ region: 'europe-west1', regions: ['us-central1', 'europe-west1'] });
+    expect(loadConfig({ ...minimal, SEARCH_NODES: 'https://s:9200', SEARCH_REGION: 'europe-west1' }).search).toMatchObject({ region: 'europe-west1', regions: ['europe-west1'] });
   });
 
   const cases: Array<[string, NodeJS.ProcessEnv, RegExp]> = [
@@ -106,6 +114,9 @@ describe('search settings', () => {
     ['an unreadable password file', { SEARCH_NODES: 'https://s:9200', SEARCH_USERNAME: 'api', SEARCH_PASSWORD_FILE: '/nonexistent/password' }, /SEARCH_PASSWORD_FILE: cannot read "\/nonexistent\/password" \(ENOENT\)/],
     ['a CA file without a certificate', { SEARCH_NODES: 'https://s:9200', SEARCH_CA_FILE: '/dev/null' }, /SEARCH_CA_FILE \(\/dev\/null\) must hold a PEM certificate/],
     ['an alias with capitals', { SEARCH_NODES: 'https://s:9200', SEARCH_INDEX: 'Docs' }, /SEARCH_INDEX must be a lowercase index alias/],
+    ['a region outside the region list', { SEARCH_NODES: 'https://s:9200', SEARCH_REGION: 'asia-northeast1', SEARCH_REGIONS: 'us-central1,europe-west1' }, /SEARCH_REGION "asia-northeast1" is not in SEARCH_REGIONS/],
+    ['a region listed twice', { SEARCH_NODES: 'https://s:9200', SEARCH_REGION: 'us-central1', SEARCH_REGIONS: 'us-central1,us-central1' }, /SEARCH_REGIONS lists a region twice/],
+    ['a malformed region name', { SEARCH_NODES: 'https://s:9200', SEARCH_REGIONS: 'us central1' }, /SEARCH_REGIONS must be comma-separated region names/],
     ['a deadline too short', { SEARCH_NODES: 'https://s:9200', SEARCH_TIMEOUT_MS: '10' }, /SEARCH_TIMEOUT_MS must be a whole number from 50 to 60000/],
   ];
   it.each(cases)('rejects %s, naming the variable', (_, env, message) => {

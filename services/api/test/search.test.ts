@@ -5,6 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { startApp, testDbName, testEnv, waitFor } from './support/app';
 import { MongoWireServer, startMongoWireServer } from './support/mongo-wire';
 import { OpenSearchCluster, startOpenSearch } from './support/opensearch';
+import { ObjectId } from 'mongodb';
+import { adoptUnregionedMarks, clearDeletions, clearPending } from '../src/search/indexer';
 import { createDocument, json, searchEnv, waitForAgreement } from './support/search';
 
 jest.setTimeout(60_000);
@@ -127,6 +129,97 @@ describe('search over documents written through the API', () => {
     await waitFor('the indexer to settle', () => app.searchIndexer!.stats().rounds > 0);
     await waitForAgreement(mongo.uri, dbName, engine.urls[0], alias);
     expect((await search('q=walrus')).json().hits.map((hit: { id: string }) => hit.id)).toEqual([doc.id]);
+  });
+});
+
+// Production runs an engine per region (docs/search.md), each fed by its own region's indexer from
+// the one MongoDB. Here two api processes' indexers stand for two regions, their "engines" two
+// aliases on the suite's node: separate indices, as separate as two clusters for what is tested.
+describe('one engine per region: every region converges on every write, whichever region took it', () => {
+  const regionsDb = testDbName('search-regions');
+  const regions = { SEARCH_REGIONS: 'region-a,region-b' };
+  const regionApp = (region: 'a' | 'b') =>
+    startApp(testEnv(mongo.uri, regionsDb, searchEnv(engine.urls, `region_${region}`, { ...regions, SEARCH_REGION: `region-${region}`, LOG_LEVEL: 'silent' })));
+  const agree = (region: 'a' | 'b') => waitForAgreement(mongo.uri, regionsDb, engine.urls[0], `region_${region}`, 15_000);
+
+  it('writes through region a while region b is away reach both engines; each clears only its own marks', async () => {
+    const [appA, firstB] = await Promise.all([regionApp('a'), regionApp('b')]);
+    let appB: FastifyInstance | undefined = firstB;
+    try {
+      const docs = [];
+      for (let i = 0; i < 12; i++) docs.push(await createDocument(appA, { title: `Regional ${i}`, body: 'fjord', author: 'ada' }));
+      await Promise.all([agree('a'), agree('b')]);
+
+      // Region b's api (and its indexer) is down while region a takes updates and deletes.
+      await appB.close();
+      appB = undefined;
+      for (const doc of docs.slice(0, 4)) {
+        const res = await appA.inject({ method: 'PATCH', url: `/api/v1/documents/${doc.id}`, headers: json, payload: { version: 1, title: 'Regional revised' } });
+        expect(res.statusCode).toBe(200);
+      }
+      for (const doc of docs.slice(4, 8)) expect((await appA.inject({ method: 'DELETE', url: `/api/v1/documents/${doc.id}` })).statusCode).toBe(204);
+      await agree('a');
+      // Region a is done, and region b's share of the backlog is still there, marked for b alone.
+      const db = appA.mongo.db;
+      await waitFor('region a to pull its marks', async () => (await db.collection('documents').countDocuments({ searchPending: 'region-a' })) === 0);
+      expect(await db.collection('documents').countDocuments({ searchPending: 'region-b' })).toBe(4);
+      expect(await db.collection('search_deletions').find({}, { projection: { regions: 1 } }).toArray()).toHaveLength(4);
+      expect(await db.collection('search_deletions').countDocuments({ regions: 'region-a' })).toBe(0);
+
+      appB = await regionApp('b');
+      const inB = await agree('b');
+      expect(inB.size).toBe(8);
+      // Both regions done: no marks and no deletion records left behind.
+      await waitFor('the backlog to empty', async () =>
+        (await db.collection('documents').countDocuments({ searchPending: { $exists: true } })) === 0 && (await db.collection('search_deletions').countDocuments({})) === 0);
+    } finally {
+      await Promise.all([appA.close(), appB?.close()]);
+    }
+  });
+
+  it('a region is pulled from a mark only at the version it indexed; old single marks become pending everywhere', async () => {
+    const client = (await regionApp('a'));
+    try {
+      const db = client.mongo.db;
+      await client.searchIndexer!.stop(); // only the functions under test touch these records
+      const documents = db.collection<{ _id: ObjectId; version: number; searchPending?: unknown }>('documents');
+      const id = new ObjectId();
+      await documents.insertOne({ _id: id, version: 2, searchPending: ['region-a', 'region-b'] });
+      // Region a indexed version 1; version 2 landed meanwhile: the mark stays for both.
+      await clearPending(db, 'region-a', [{ id, version: 1 }], false);
+      expect((await documents.findOne({ _id: id }))!.searchPending).toEqual(['region-a', 'region-b']);
+      await clearPending(db, 'region-a', [{ id, version: 2 }], false);
+      expect((await documents.findOne({ _id: id }))!.searchPending).toEqual(['region-b']);
+      await clearPending(db, 'region-b', [{ id, version: 2 }], false);
+      expect(await documents.findOne({ _id: id })).not.toHaveProperty('searchPending');
+
+      const deletions = db.collection<{ _id: ObjectId; at: Date; regions?: string[] }>('search_deletions');
+      const gone = new ObjectId();
+      await deletions.insertOne({ _id: gone, at: new Date(), regions: ['region-a', 'region-b'] });
+      await clearDeletions(db, 'region-b', [gone]);
+      expect((await deletions.findOne({ _id: gone }))!.regions).toEqual(['region-a']);
+      await clearDeletions(db, 'region-a', [gone]);
+      expect(await deletions.findOne({ _id: gone })).toBeNull();
+
+      const legacy = new ObjectId();
+      const legacyDeletion = new ObjectId();
+      await documents.insertOne({ _id: legacy, version: 1, searchPending: true });
+      await deletions.insertOne({ _id: legacyDeletion, at: new Date() });
+      await adoptUnregionedMarks(db, ['region-a', 'region-b']);
+      expect((await documents.findOne({ _id: legacy }))!.searchPending).toEqual(['region-a', 'region-b']);
+      expect((await deletions.findOne({ _id: legacyDeletion }))!.regions).toEqual(['region-a', 'region-b']);
+      // The only region: the mark goes at once, still only at the indexed version.
+      const single = new ObjectId();
+      await documents.insertOne({ _id: single, version: 3, searchPending: ['region-a'] });
+      await clearPending(db, 'region-a', [{ id: single, version: 2 }], true);
+      expect((await documents.findOne({ _id: single }))!.searchPending).toEqual(['region-a']);
+      await clearPending(db, 'region-a', [{ id: single, version: 3 }], true);
+      expect(await documents.findOne({ _id: single })).not.toHaveProperty('searchPending');
+      await documents.deleteMany({ _id: { $in: [id, legacy, single] } });
+      await deletions.deleteMany({});
+    } finally {
+      await client.close();
+    }
   });
 });
 

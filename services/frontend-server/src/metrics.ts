@@ -61,7 +61,11 @@ export class FrontendMetrics implements DaemonObserver {
   }
 }
 
-/** Serves GET /metrics from `registry` on host:port; everything else is 404. */
+/**
+ * Serves GET /metrics from `registry` on host:port; everything else is 404. The same listener is in
+ * services/api/src/metrics.ts: each service is its own package and image (services/node-service.Dockerfile copies
+ * one workspace), so they share no source.
+ */
 export function startMetricsServer(registry: Registry, host: string, port: number): Promise<Server> {
   const server = createServer((request, response) => {
     if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {

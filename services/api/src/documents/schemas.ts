@@ -48,19 +48,22 @@ export const deleteQuery = {
   properties: { version },
 } as const;
 
+/** A document's fields as responses serialize them; search hits carry some of them too. */
+export const documentFields = {
+  id: { type: 'string' },
+  title: { type: 'string' },
+  body: { type: 'string' },
+  author: { type: 'string' },
+  tags: { type: 'array', items: { type: 'string' } },
+  version: { type: 'integer' },
+  createdAt: { type: 'string', format: 'date-time' },
+  updatedAt: { type: 'string', format: 'date-time' },
+} as const;
+
 export const documentSchema = {
   type: 'object',
   required: ['id', 'title', 'body', 'author', 'tags', 'version', 'createdAt', 'updatedAt'],
-  properties: {
-    id: { type: 'string' },
-    title: { type: 'string' },
-    body: { type: 'string' },
-    author: { type: 'string' },
-    tags: { type: 'array', items: { type: 'string' } },
-    version: { type: 'integer' },
-    createdAt: { type: 'string', format: 'date-time' },
-    updatedAt: { type: 'string', format: 'date-time' },
-  },
+  properties: documentFields,
 } as const;
 
 export const listSchema = {

@@ -6,11 +6,19 @@ const { isRetryableReadError } = require('mongodb/lib/error') as { isRetryableRe
 
 export const documentsCollection = 'documents';
 /**
- * A deletion the search index has not seen yet, written before the document is deleted (so it
- * survives the engine being away): `{ _id: <document id>, at }`. The indexer removes it once the
- * engine has dropped the document (search/indexer.ts).
+ * A deletion some region's search index has not seen yet, written before the document is deleted
+ * (so it survives the engine being away): `{ _id: <document id>, at, regions }`. Each region's
+ * indexer pulls its own region from `regions` once its engine has dropped the document, and the
+ * record goes when no region is left (search/indexer.ts).
  */
 export const searchDeletionsCollection = 'search_deletions';
+
+export interface SearchDeletion {
+  _id: ObjectId;
+  at: Date;
+  /** Regions whose engine still holds the document. Absent on records written before regions existed: every region. */
+  regions?: string[];
+}
 
 export interface DocumentRecord {
   _id: ObjectId;
@@ -22,11 +30,13 @@ export interface DocumentRecord {
   createdAt: Date;
   updatedAt: Date;
   /**
-   * Set by every create and update, in the same single-document write, while search indexing is on:
-   * the indexer indexes the document at its `version` and clears the mark only if the version is
-   * unchanged. Absent once indexed (the sparse index then holds only the backlog).
+   * The regions whose search engine has not indexed this version yet: set to every region by each
+   * create and update, in the same single-document write, while search indexing is on. Each
+   * region's indexer indexes the document at its `version` and pulls only its own region, and only
+   * if the version is unchanged; the field goes once empty (the sparse index then holds only the
+   * backlog). `true` on documents written before regions existed: pending everywhere.
    */
-  searchPending?: true;
+  searchPending?: string[] | true;
 }
 
 export type NewDocument = Pick<DocumentRecord, 'title' | 'body' | 'author'> & { tags?: string[] };
@@ -70,9 +80,11 @@ export async function ensureDocumentIndexes(db: Db): Promise<void> {
   await db.collection(documentsCollection).createIndexes([
     { key: { author: 1, _id: -1 }, name: 'author_id' },
     { key: { tags: 1, _id: -1 }, name: 'tags_id' },
-    // Only documents waiting for the search index are in it: the indexer's backlog, usually empty.
+    // Only documents waiting for a region's search index are in it: the indexers' backlog, usually
+    // empty. Multikey: each region's indexer finds its own region's entries.
     { key: { searchPending: 1 }, name: 'search_pending', sparse: true },
   ]);
+  await db.collection(searchDeletionsCollection).createIndexes([{ key: { regions: 1 }, name: 'regions' }]);
 }
 
 /** Runs one MongoDB operation under the connection's deadline (MongoConnection.run). */
@@ -86,14 +98,14 @@ export class DocumentStore {
     private readonly run: RunWithDeadline,
     /** Documents the find command asks for in its first batch; the server's default (101, or 16 MiB) unless a test needs several batches. */
     private readonly firstBatchSize?: number,
-    /** Mark every write for the search indexer (true when the api has a search engine configured). */
-    private readonly searchIndexing = false,
+    /** Every region with a search engine: each write is marked pending for all of them. Empty: search is off, nothing is marked. */
+    private readonly searchRegions: readonly string[] = [],
     /** Called after a write this process made, so the indexer picks it up without waiting for its poll. */
     private readonly onSearchChange: () => void = () => {},
   ) {}
 
-  private get searchMark(): { searchPending: true } | Record<string, never> {
-    return this.searchIndexing ? { searchPending: true } : {};
+  private get searchMark(): { searchPending: string[] } | Record<string, never> {
+    return this.searchRegions.length > 0 ? { searchPending: [...this.searchRegions] } : {};
   }
 
   // Built once: db.collection() resolves options into a new object on every call.
@@ -168,8 +180,9 @@ export class DocumentStore {
     const filter: Filter<DocumentRecord> = expectedVersion === undefined ? { _id: id } : { _id: id, version: expectedVersion };
     // The deletion is recorded for the index first: if the delete then fails, the indexer finds the
     // document still there and leaves it indexed; the other order could lose the deletion.
-    if (this.searchIndexing) {
-      await this.run(() => this.db().collection<{ _id: ObjectId; at: Date }>(searchDeletionsCollection).replaceOne({ _id: id }, { at: new Date() }, { upsert: true }));
+    if (this.searchRegions.length > 0) {
+      const regions = [...this.searchRegions];
+      await this.run(() => this.db().collection<SearchDeletion>(searchDeletionsCollection).replaceOne({ _id: id }, { at: new Date(), regions }, { upsert: true }));
     }
     const { deletedCount } = await this.run(() => this.collection.deleteOne(filter));
     if (deletedCount === 1) {

@@ -15,6 +15,15 @@ export class SearchUnavailableError extends Error {
   override name = 'SearchUnavailableError';
 }
 
+/**
+ * The engine is up but refuses this api: its credentials (401/403) or its certificate does not
+ * verify against SEARCH_CA_FILE. Still a 503 to the visitor (it is not their request's fault), but
+ * a deployment mistake to fix, not an outage to wait out: logged at error with what to change.
+ */
+export class SearchMisconfiguredError extends SearchUnavailableError {
+  override name = 'SearchMisconfiguredError';
+}
+
 export class SearchEngine {
   readonly client: Client;
   readonly alias: string;
@@ -56,6 +65,8 @@ export class SearchEngine {
       return await Promise.race([pending, deadline]);
     } catch (err) {
       if (err instanceof SearchUnavailableError) throw err;
+      const mistake = misconfiguration(err);
+      if (mistake) throw new SearchMisconfiguredError(mistake);
       throw isEngineUnavailable(err) ? new SearchUnavailableError(`search engine unavailable: ${describeEngineError(err)}`) : err;
     } finally {
       clearTimeout(timer);
@@ -104,6 +115,20 @@ export function isEngineUnavailable(err: unknown): boolean {
     return status === 429 || status >= 500;
   }
   return false;
+}
+
+/** Node's messages for a certificate that does not verify (the client keeps only the message). */
+const certificateFailure = /certificate|altnames|self[- ]signed|unable to verify|unable to get (local )?issuer/i;
+
+/** What to fix when the engine refuses this api (credentials, certificate); undefined for anything else. */
+export function misconfiguration(err: unknown): string | undefined {
+  if (err instanceof errors.ResponseError && (err.meta.statusCode === 401 || err.meta.statusCode === 403)) {
+    return `the search engine refused the api's credentials (${describeEngineError(err)}): SEARCH_USERNAME and the password in SEARCH_PASSWORD_FILE must be the engine's api user (docs/search.md, "Operating it")`;
+  }
+  if (err instanceof errors.ConnectionError && certificateFailure.test(err.message)) {
+    return `TLS to the search engine failed: its certificate did not verify (${err.message}); SEARCH_CA_FILE must hold the CA that signed it, and the certificate must name the host in SEARCH_NODES`;
+  }
+  return undefined;
 }
 
 export function describeEngineError(err: unknown): string {

@@ -1,15 +1,18 @@
 // Keeps the search index in step with MongoDB. Runs in every api pod (see README "Search"): each
-// round reads the backlog — documents marked searchPending and recorded deletions — and sends it to
-// the engine in bulk. Nothing is lost while the engine is away: the marks are in MongoDB, written
-// with the document, and a round clears them only after the engine acknowledged. Nothing goes back
-// in time: documents are indexed with `version_type: external` at their own `version`, so a write
-// older than what the index holds is refused by the engine, and a mark is cleared only while the
-// document is still at the version that was indexed. Several pods may index the same backlog; the
-// versions make that harmless.
+// round reads its region's backlog — documents whose searchPending lists the pod's region, and
+// deletions whose regions list it — and sends it to the region's engine in bulk. Every region has
+// its own engine and its own marks: a write is marked for every region (SEARCH_REGIONS), and each
+// region's indexer pulls only its own (SEARCH_REGION), so the first region to index a write never
+// hides it from the others. Nothing is lost while an engine is away: the marks are in MongoDB,
+// written with the document, and a round pulls its region only after its engine acknowledged.
+// Nothing goes back in time: documents are indexed with `version_type: external` at their own
+// `version`, so a write older than what the index holds is refused by the engine, and a region is
+// pulled only while the document is still at the version that was indexed. Several pods of a region
+// may index the same backlog; the versions make that harmless.
 import type { Db, ObjectId } from 'mongodb';
 import type { FastifyBaseLogger } from 'fastify';
-import { DocumentRecord, documentsCollection, searchDeletionsCollection } from '../documents/store';
-import { describeEngineError, SearchEngine } from './engine';
+import { DocumentRecord, documentsCollection, SearchDeletion, searchDeletionsCollection } from '../documents/store';
+import { describeEngineError, SearchEngine, SearchMisconfiguredError } from './engine';
 import type { IndexedDocument } from './index-definition';
 
 /**
@@ -37,11 +40,6 @@ export interface IndexerStats {
   failedRounds: number;
 }
 
-interface Deletion {
-  _id: ObjectId;
-  at: Date;
-}
-
 type Operation =
   | { kind: 'index'; id: ObjectId; version: number; line: string }
   | { kind: 'delete'; id: ObjectId; line: '' };
@@ -53,12 +51,23 @@ export class SearchIndexer {
   private stopped = true;
   private indexEnsured = false;
   private backoffMs = 0;
+  /** When marks from before regions were last adopted (adoptUnregionedMarks); 0: not yet. */
+  private adoptedAt = 0;
   private readonly counters: IndexerStats = { indexed: 0, deleted: 0, rejected: 0, rounds: 0, failedRounds: 0 };
 
   constructor(
     private readonly db: () => Db,
     private readonly engine: SearchEngine,
-    private readonly options: { pollMs: number; batchSize: number; log: FastifyBaseLogger; mongoReady: () => boolean },
+    private readonly options: {
+      pollMs: number;
+      batchSize: number;
+      /** The region whose engine this indexer feeds (SEARCH_REGION). */
+      region: string;
+      /** Every region with an engine (SEARCH_REGIONS): what a mark written before regions existed stands for. */
+      regions: readonly string[];
+      log: FastifyBaseLogger;
+      mongoReady: () => boolean;
+    },
   ) {}
 
   start(): void {
@@ -106,7 +115,8 @@ export class SearchIndexer {
       this.counters.failedRounds++;
       // Engine or MongoDB away: the backlog stays marked in MongoDB; try again, backing off to 5 s.
       this.backoffMs = Math.min(Math.max(this.backoffMs * 2, this.options.pollMs), 5000);
-      this.options.log.warn({ err: describeEngineError(err), retryInMs: this.backoffMs }, 'search indexing round failed; backlog kept');
+      if (err instanceof SearchMisconfiguredError) this.options.log.error({ reason: err.message, retryInMs: this.backoffMs }, 'search engine refused the indexer; backlog kept');
+      else this.options.log.warn({ err: describeEngineError(err), retryInMs: this.backoffMs }, 'search indexing round failed; backlog kept');
     }
     if (this.stopped) return;
     const busy = more || this.wakeRequested;
@@ -118,11 +128,15 @@ export class SearchIndexer {
     this.counters.rounds++;
     const db = this.db();
     const documents = db.collection<DocumentRecord>(documentsCollection);
-    const deletions = db.collection<Deletion>(searchDeletionsCollection);
-    const batch = this.options.batchSize;
+    const deletions = db.collection<SearchDeletion>(searchDeletionsCollection);
+    const { batchSize: batch, region } = this.options;
+    if (Date.now() - this.adoptedAt > adoptEveryMs) {
+      await adoptUnregionedMarks(db, this.options.regions);
+      this.adoptedAt = Date.now();
+    }
     const [pending, deleted] = await Promise.all([
-      documents.find({ searchPending: true }, { limit: batch }).toArray(),
-      deletions.find({}, { limit: batch }).toArray(),
+      documents.find({ searchPending: region }, { limit: batch }).toArray(),
+      deletions.find({ regions: region }, { limit: batch }).toArray(),
     ]);
     if (pending.length === 0 && deleted.length === 0) return false;
 
@@ -143,20 +157,12 @@ export class SearchIndexer {
     const outcome = await this.send(operations, targets);
 
     const indexedNow = operations.filter((op): op is Extract<Operation, { kind: 'index' }> => op.kind === 'index' && outcome.done.has(op.id.toHexString()));
-    if (indexedNow.length > 0) {
-      // Cleared only where the document is still at the indexed version; a newer write keeps its mark.
-      // By _id and version only: with the mark in the filter too, a planner may walk the backlog's
-      // sparse index for every update (mongo-java-server does: a 10,000-document backlog crawled).
-      await documents.bulkWrite(
-        indexedNow.map((op) => ({ updateOne: { filter: { _id: op.id, version: op.version }, update: { $unset: { searchPending: '' } } } })),
-        { ordered: false },
-      );
-    }
+    if (indexedNow.length > 0) await clearPending(db, region, indexedNow, this.options.regions.length === 1);
     const deletionsDone = [
       ...operations.filter((op) => op.kind === 'delete' && outcome.done.has(op.id.toHexString())).map((op) => op.id),
       ...staleDeletions,
     ];
-    if (deletionsDone.length > 0) await deletions.deleteMany({ _id: { $in: deletionsDone } });
+    if (deletionsDone.length > 0) await clearDeletions(db, region, deletionsDone);
     this.counters.indexed += indexedNow.length;
     this.counters.deleted += deletionsDone.length - staleDeletions.length;
     return pending.length === batch || deleted.length === batch || outcome.retry > 0;
@@ -215,6 +221,51 @@ export class SearchIndexer {
     this.counters.rejected++;
     this.options.log.error({ documentId: op.id.toHexString(), reason }, 'search engine refused a document; it stays out of search until fixed and reindexed (npm run search:reindex)');
   }
+}
+
+/**
+ * Pulls `region` from the pending marks of documents its engine acknowledged, each only while the
+ * document is still at the version that was indexed: a write that landed meanwhile keeps the mark
+ * (for every region) and is indexed next round. A mark left empty is then removed, so the sparse
+ * backlog index holds only documents some region still waits for.
+ */
+export async function clearPending(db: Db, region: string, indexed: ReadonlyArray<{ id: ObjectId; version: number }>, onlyRegion: boolean): Promise<void> {
+  // Seen as their marks alone: after adoptUnregionedMarks a mark is a list of regions.
+  const documents = db.collection<{ _id: ObjectId; version: number; searchPending?: string[] }>(documentsCollection);
+  // By _id and version only: with the mark in the filter too, a planner may walk the backlog's
+  // sparse index for every update (mongo-java-server does: a 10,000-document backlog crawled).
+  // The only region (dev, staging): the whole mark goes in the same conditional update, with no second pass.
+  const update = onlyRegion ? { $unset: { searchPending: '' as const } } : { $pull: { searchPending: region } };
+  await documents.bulkWrite(
+    indexed.map((op) => ({ updateOne: { filter: { _id: op.id, version: op.version }, update } })),
+    { ordered: false },
+  );
+  if (onlyRegion) return;
+  await documents.updateMany({ _id: { $in: indexed.map((op) => op.id) }, searchPending: { $size: 0 } }, { $unset: { searchPending: '' } });
+}
+
+/** Pulls `region` from the recorded deletions its engine has done; a record no region waits for any more goes. */
+export async function clearDeletions(db: Db, region: string, ids: readonly ObjectId[]): Promise<void> {
+  const deletions = db.collection<SearchDeletion>(searchDeletionsCollection);
+  await deletions.updateMany({ _id: { $in: [...ids] } }, { $pull: { regions: region } });
+  await deletions.deleteMany({ _id: { $in: [...ids] }, regions: { $size: 0 } });
+}
+
+/**
+ * How often an indexer rewrites marks from before regions: at its first round, then this often,
+ * since pods of the previous release may still write them while a rollout runs.
+ */
+const adoptEveryMs = 60_000;
+
+/**
+ * Marks and deletion records written before marks named regions (`searchPending: true`, a record
+ * without `regions`) meant "not indexed yet" for the one engine there was: they become pending in
+ * every region. Each is rewritten at most once, and the filters use the backlog's indexes, so a
+ * pass with none costs two index look-ups.
+ */
+export async function adoptUnregionedMarks(db: Db, regions: readonly string[]): Promise<void> {
+  await db.collection<DocumentRecord>(documentsCollection).updateMany({ searchPending: true }, { $set: { searchPending: [...regions] } });
+  await db.collection<SearchDeletion>(searchDeletionsCollection).updateMany({ regions: { $exists: false } }, { $set: { regions: [...regions] } });
 }
 
 export function toIndexed(doc: DocumentRecord): IndexedDocument {

@@ -3,7 +3,7 @@
 // engine is unreachable or slower than SEARCH_TIMEOUT_MS; the rest of the API is unaffected.
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../http-errors';
-import { author, errorResponses, tag } from '../documents/schemas';
+import { author, documentFields, errorResponses, tag } from '../documents/schemas';
 import type { SearchEngine } from './engine';
 import { SearchParams, decodeCursor, encodeCursor, searchBody } from './query';
 
@@ -24,16 +24,16 @@ export const searchQuerySchema = {
   },
 } as const;
 
+function pick<T extends object, K extends keyof T>(from: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, from[k]])) as Pick<T, K>;
+}
+
 const hitSchema = {
   type: 'object',
   required: ['id', 'title', 'author', 'tags', 'version', 'updatedAt', 'score', 'highlights'],
   properties: {
-    id: { type: 'string' },
-    title: { type: 'string' },
-    author: { type: 'string' },
-    tags: { type: 'array', items: { type: 'string' } },
-    version: { type: 'integer' },
-    updatedAt: { type: 'string' },
+    // A document's own fields as the documents API serializes them (an ISO string passes unchanged).
+    ...pick(documentFields, ['id', 'title', 'author', 'tags', 'version', 'updatedAt']),
     score: { type: 'number' },
     highlights: {
       type: 'object',

@@ -1,8 +1,8 @@
 // Starts real OpenSearch 2.19 nodes for tests, e2e and the benchmark: the Maven Central server jar
 // and plugins (fetched by ci/install/opensearch.sh) run by OpenSearchTestNode.java, one JVM
 // per node, bound to 127.0.0.1, data in a temp dir. One node (single-node discovery) or a cluster
-// of three (seed hosts on loopback ports). Security is off here: TLS and users belong to the
-// production cluster's operator; these nodes test the api's search and indexing against the engine.
+// of three (seed hosts on loopback ports). Security is off on the nodes; production's TLS
+// and basic auth are put in front of one by support/secured-engine.ts where a test needs them.
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -48,6 +48,8 @@ export interface OpenSearchOptions {
   fullJit?: boolean;
   /** Extra node settings, e.g. `http.max_content_length`. */
   settings?: Record<string, string>;
+  /** Extra JVM options, after the defaults (a later option wins). */
+  jvmOptions?: string[];
 }
 
 export async function startOpenSearch(options: OpenSearchOptions = {}): Promise<OpenSearchCluster> {
@@ -61,7 +63,7 @@ export async function startOpenSearch(options: OpenSearchOptions = {}): Promise<
   const root = mkdtempSync(join(tmpdir(), 'isoscribe-opensearch-'));
   const names = Array.from({ length: count }, (_, i) => `node-${i}`);
   const transportHosts = names.map((_, i) => `127.0.0.1:${ports[count + i]}`);
-  const jvm = ['-Xms256m', '-Xmx512m', '-Xss1m', ...(options.fullJit ? [] : ['-XX:TieredStopAtLevel=1'])];
+  const jvm = ['-Xms256m', '-Xmx512m', '-Xss1m', ...(options.fullJit ? [] : ['-XX:TieredStopAtLevel=1']), ...(options.jvmOptions ?? [])];
   const nodes = names.map((name, i) => {
     const settings: Record<string, string> = {
       'cluster.name': 'isoscribe-test',
