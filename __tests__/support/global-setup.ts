@@ -19,4 +19,6 @@ export default function globalSetup(): void {
   }
   execFileSync(join(root, 'node_modules/.bin/cdktf'), ['synth', '--output', outdir], { cwd: root, env, stdio: 'pipe' });
   process.env.ISOSCRIBE_SYNTH_DIR = outdir;
+  // Only this directory is the run's to delete (global-teardown.ts); a caller's synth is left alone.
+  process.env.ISOSCRIBE_TEST_SYNTH_DIR = outdir;
 }
