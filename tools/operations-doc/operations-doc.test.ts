@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { DASHBOARD_DOC, OPERATIONS_DOC, operationsDocWithSloTable, renderDashboardDoc, renderSloTable, SLO_TABLE } from './operations-doc';
+import { DASHBOARD_DOC, OPERATIONS_DOC, README, renderDashboardDoc, renderSloTable, SLO_TABLE, withSloTable } from './operations-doc';
 
 describe('operations-doc', () => {
-  it('docs/dashboard.md and the SLO table of docs/operations.md are what `npm run operations-doc` generates', () => {
+  it('docs/dashboard.md and the SLO tables of docs/operations.md and the README are what `npm run operations-doc` generates', () => {
     expect(readFileSync(DASHBOARD_DOC, 'utf8')).toBe(renderDashboardDoc());
-    const operations = readFileSync(OPERATIONS_DOC, 'utf8');
-    expect(operations).toBe(operationsDocWithSloTable(operations));
+    for (const file of [OPERATIONS_DOC, README]) {
+      const doc = readFileSync(file, 'utf8');
+      expect(doc).toContain(SLO_TABLE.start);
+      expect(doc).toBe(withSloTable(doc));
+    }
   });
 
   it('the SLO table has a row per workload with its threshold, uptime path and every environment\'s objectives', () => {
@@ -16,6 +19,7 @@ describe('operations-doc', () => {
   });
 
   it('a document without the markers is refused, naming them', () => {
-    expect(() => operationsDocWithSloTable('# Operations\n')).toThrow(SLO_TABLE.start);
+    expect(() => withSloTable('# Operations\n')).toThrow(SLO_TABLE.start);
+    expect(() => withSloTable('# Isoscribe\n', 'README.md')).toThrow('README.md has no');
   });
 });

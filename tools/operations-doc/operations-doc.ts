@@ -1,5 +1,5 @@
-// npm run operations-doc            rewrites docs/dashboard.md and the SLO table of docs/operations.md
-// npm run operations-doc -- --check exits 1 when either differs from what the monitoring code builds
+// npm run operations-doc            rewrites docs/dashboard.md and the SLO table of docs/operations.md and the README
+// npm run operations-doc -- --check exits 1 when any differs from what the monitoring code builds
 //
 // Both come from the same functions and config the monitoring stack uses: docs/dashboard.md is each
 // environment's Cloud Monitoring dashboard, row by row with every chart's PromQL; the SLO table is
@@ -15,6 +15,7 @@ import { replaceBlock, type BlockMarkers } from '../generated-block';
 
 export const DASHBOARD_DOC = join(__dirname, '../../docs/dashboard.md');
 export const OPERATIONS_DOC = join(__dirname, '../../docs/operations.md');
+export const README = join(__dirname, '../../README.md');
 export const SLO_TABLE: BlockMarkers = { start: '<!-- slo:start -->', end: '<!-- slo:end -->' };
 
 export function renderDashboardDoc(): string {
@@ -45,19 +46,21 @@ export function renderSloTable(): string {
   ].join('\n');
 }
 
-/** docs/operations.md with its SLO table regenerated, everything else as written. */
-export function operationsDocWithSloTable(doc: string): string {
+/** A document (docs/operations.md, the README) with its SLO table regenerated, everything else as written. */
+export function withSloTable(doc: string, name = 'docs/operations.md'): string {
   const updated = replaceBlock(doc, SLO_TABLE, renderSloTable());
-  if (updated === undefined) throw new Error(`docs/operations.md has no "${SLO_TABLE.start}" … "${SLO_TABLE.end}" block; put both markers where the SLO table belongs`);
+  if (updated === undefined) throw new Error(`${name} has no "${SLO_TABLE.start}" … "${SLO_TABLE.end}" block; put both markers where the SLO table belongs`);
   return updated;
 }
 
 function main(argv: string[]): number {
   const { values } = parseArgs({ args: argv, options: { check: { type: 'boolean', default: false } } });
   const operations = readFileSync(OPERATIONS_DOC, 'utf8');
+  const readme = readFileSync(README, 'utf8');
   const outputs: [string, string, string][] = [
     [DASHBOARD_DOC, readFileSync(DASHBOARD_DOC, 'utf8'), renderDashboardDoc()],
-    [OPERATIONS_DOC, operations, operationsDocWithSloTable(operations)],
+    [OPERATIONS_DOC, operations, withSloTable(operations)],
+    [README, readme, withSloTable(readme, 'README.md')],
   ];
   const stale = outputs.filter(([, now, generated]) => now !== generated).map(([file]) => file);
   if (values.check) {
