@@ -11,7 +11,8 @@
  *
  * `api-metrics` is bench/api.ts with BENCH_API_METRICS_ONLY=1 (ours with and without Prometheus
  * metrics, paired rounds). Its figures have a block of their own in docs/benchmarks.md
- * (`<!-- bench:api-metrics:start -->`), so rerunning it alone leaves the other figures in place.
+ * (`<!-- bench:api-metrics:start -->`), as search has, so rerunning either alone leaves the other figures in
+ * place; `--update-docs` with a subset of the shared block's benchmarks is refused (it would drop the rest).
  *
  * Each benchmark reads its own BENCH_* variables (see the top of bench/<name>.ts). The api benchmark
  * also needs ci/install/bench-tools.sh (vegeta, the peer stack's venv).
@@ -34,6 +35,7 @@ const FIGURES_BLOCK: BlockMarkers = { start: '<!-- bench:start -->', end: '<!-- 
 /** Benchmarks whose figures have their own block in docs/benchmarks.md. */
 const OWN_BLOCKS: Partial<Record<Benchmark, BlockMarkers>> = {
   'api-metrics': { start: '<!-- bench:api-metrics:start -->', end: '<!-- bench:api-metrics:end -->' },
+  search: { start: '<!-- bench:search:start -->', end: '<!-- bench:search:end -->' },
 };
 
 interface Args {
@@ -122,6 +124,14 @@ function reportOf(names: readonly Benchmark[], header: string, sections: readonl
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  // The shared block is rewritten whole: a subset of its benchmarks would drop the others' figures.
+  const sharedMissing = BENCHMARKS.filter((name) => !OWN_BLOCKS[name] && !args.only.includes(name));
+  if (args.updateDocs && args.only.some((name) => !OWN_BLOCKS[name]) && sharedMissing.length > 0) {
+    throw new Error(
+      `--update-docs with --only ${args.only.join(',')} would drop the figures of ${sharedMissing.join(', ')} from docs/benchmarks.md's shared block; ` +
+        `add them to --only, run only benchmarks with a block of their own (${Object.keys(OWN_BLOCKS).join(', ')}), or leave out --update-docs`,
+    );
+  }
   const header = machine(); // before the runs: the load average is the one the first benchmark met
   const sections = new Map<Benchmark, string>();
   for (const name of args.only) {
