@@ -70,7 +70,7 @@ if [[ -f "$node_home/include/node/node_version.h" ]]; then
   export npm_config_nodedir="$node_home"
 fi
 npm_status=0
-npm ci --no-audit --no-fund || npm_status=$?
+bash ci/install/node-modules.sh || npm_status=$?   # npm ci, or its cached result for this lockfile
 
 failed=()
 for i in "${!pids[@]}"; do
