@@ -139,7 +139,7 @@ export async function watchApiAlert(pod: RunningPod, options: AlertingOptions, p
           figures,
           checks: [
             check('silent before the outage', before.every((t) => t.state === 'inactive'), before.map((t) => t.state).join(', ') || 'no state change'),
-            check(`${WATCHED_ALERT} fired after MongoDB was killed`, firstFiring !== undefined, firstFiring ? `${ms(firstFiring.at - killedAt)} after the kill` : 'never fired'),
+            check(`${WATCHED_ALERT} fired while MongoDB was down`, firstFiring !== undefined && firstFiring.at < backAt, firstFiring ? `${ms(firstFiring.at - killedAt)} after the kill, MongoDB back at +${ms(backAt - killedAt)}` : 'never fired'),
             check(`${WATCHED_ALERT} resolved after MongoDB came back`, resolved !== undefined && resolved.at > backAt, resolved ? `${ms(resolved.at - backAt)} after` : `not within ${ms(options.resolveTimeoutMs)}`),
             check('the metrics are not served through NGINX\'s port or the LB', viaNginx.status === 404 && !leaks(viaNginx.body) && !leaks(viaLb.body), `NGINX ${viaNginx.status}, LB ${viaLb.status}`),
             check('the metrics port itself answers (what the collector scrapes)', direct.status === 200 && leaks(direct.body), `${direct.status}`),

@@ -44,7 +44,8 @@ export const DEFAULT_OPTIONS: E2eOptions = {
   drainSeconds: 2,
   detachLagMs: 500,
   lbCheckIntervalMs: 200,
-  outageMs: 2000,
+  // Long enough for the alert watch (scrape and evaluation every 1 s, for 1 s) to fire while MongoDB is down.
+  outageMs: 6000,
   slowClients: 20,
   search: { writes: 300, writesPerSecond: 50, killAt: 120 },
   // The run's copy of the alert waits 1 s instead of 2 min before firing (printed in the report).

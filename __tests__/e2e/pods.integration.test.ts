@@ -10,7 +10,7 @@ let report: E2eReport;
 beforeAll(async () => {
   // Without the alert watch: `npm test` runs before CI's Prometheus build is awaited; the real tier's
   // __tests__/e2e/prometheus.real.test.ts proves the same alert against a real Prometheus.
-  report = await runE2e({ ...DEFAULT_OPTIONS, alerting: undefined });
+  report = await runE2e({ ...DEFAULT_OPTIONS, alerting: undefined, outageMs: 2000 });
   console.log(report.text);
 }, 240_000);
 
