@@ -51,15 +51,24 @@ export function availabilitySli(backendService: string, objective: number): Serv
 }
 
 /**
+ * The backend service's LB latency matchers, and the bucket its latency SLI counts as good: the bound
+ * at or below the threshold, matched however the bound is printed. The SLI and the alert that watches
+ * for that bucket going missing read this one selector.
+ */
+function latencyBucket(backendService: string, thresholdMs: number) {
+  const all = lbMatchers(backendService);
+  const boundMs = latencyBoundAtOrBelow(thresholdMs);
+  return { all, boundMs, within: { ...all, le: `~${boundPattern(boundMs)}` } };
+}
+
+/**
  * Share of the backend service's answers slower than `thresholdMs` at the load balancer: 1 − the
  * share in the distribution's bucket at or below the threshold (LB_LATENCY_BUCKETS: the bounds are
  * powers of 1.4 ms, so 300 ms reads the 217.8 ms bucket, 200 ms the 155.6 ms one). Answers between that bound and the
  * threshold count as slow: the SLO is never laxer than its threshold.
  */
 export function latencySli(backendService: string, objective: number, thresholdMs: number): ServiceLevelIndicator & { boundMs: number } {
-  const all = lbMatchers(backendService);
-  const boundMs = latencyBoundAtOrBelow(thresholdMs);
-  const within = { ...all, le: `~${boundPattern(boundMs)}` };
+  const { all, boundMs, within } = latencyBucket(backendService, thresholdMs);
   return {
     kind: 'latency',
     objective,
@@ -75,12 +84,11 @@ export function latencySli(backendService: string, objective: number, thresholdM
  * the one LB_LATENCY_BUCKETS states, and the latency SLO alerts cannot fire. A ticket, not silence.
  */
 export function latencyBucketMissingAlert(workload: string, backendService: string, thresholdMs: number): AlertRule {
-  const all = lbMatchers(backendService);
-  const boundMs = latencyBoundAtOrBelow(thresholdMs);
+  const { all, boundMs, within } = latencyBucket(backendService, thresholdMs);
   return {
     name: `${workload}-latency-sli-bucket-missing`,
     severity: 'ticket',
-    expr: `count(${LB.latencyCount}${selector(all)}) unless on () count(${LB.latencyBucket}${selector({ ...all, le: `~${boundPattern(boundMs)}` })})`,
+    expr: `count(${LB.latencyCount}${selector(all)}) unless on () count(${LB.latencyBucket}${selector(within)})`,
     for: '30m',
     summary: `${workload}: the load balancer's latency distribution has no ${formatBound(boundMs)} bucket; the latency SLO cannot see slow answers`,
     runbook: RUNBOOKS.sloLatencyBucketMissing,
