@@ -36,15 +36,7 @@ export PATH
 # The installers below need no node_modules and mostly wait on downloads and unpacking: they run beside
 # npm ci, in three independent chains (Maven, Python, Go and the rest), each logged to its own file.
 # Maven's local repository and pip's cache are each used by one chain at a time.
-logs="$(mktemp -d)"
-pids=()
-names=()
-in_background() {   # in_background NAME COMMAND...: run the chain, remember it for the wait below
-  local name="$1"; shift
-  ( "$@" ) >"$logs/$name.log" 2>&1 &
-  pids+=("$!")
-  names+=("$name")
-}
+source ci/side-by-side.sh
 maven_chain() {
   bash ci/install/mongo-wire.sh     # MongoDB-wire test server (mongo-java-server from Maven Central)
   bash ci/install/opensearch.sh     # OpenSearch 2.19 test nodes (server + plugins from Maven Central)
@@ -58,9 +50,9 @@ go_chain() {
   bash ci/install/actionlint.sh     # workflow linter, built with `go install`
   bash ci/install/terraform.sh      # `terraform console` evaluates the Cloud Armor chunking offline
 }
-in_background maven maven_chain
-in_background python python_chain
-in_background go go_chain
+side_by_side maven maven_chain
+side_by_side python python_chain
+side_by_side go go_chain
 
 # npm ci: exactly the lockfile. swc and esbuild ship per-platform packages; cdktf-cli's node-pty has no
 # prebuilt binary for Node 24, so its install script compiles it, against the running node's own
@@ -72,16 +64,7 @@ fi
 npm_status=0
 bash ci/install/node-modules.sh || npm_status=$?   # npm ci, or its cached result for this lockfile
 
-failed=()
-for i in "${!pids[@]}"; do
-  wait "${pids[$i]}" || failed+=("${names[$i]}")
-  cat "$logs/${names[$i]}.log"
-done
-rm -rf "$logs"
-if [[ ${#failed[@]} -gt 0 ]]; then
-  echo "setup: the ${failed[*]} installer chain(s) failed (their output is above)" >&2
-  exit 1
-fi
+side_by_side_wait "setup: installer chain" || exit 1
 [[ $npm_status -eq 0 ]] || { echo "setup: npm ci failed (exit $npm_status)" >&2; exit "$npm_status"; }
 
 # kube-apiserver, kube-controller-manager and etcd for the workloads-apply tests (~10 min cold, cached
