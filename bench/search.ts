@@ -11,6 +11,12 @@
  *   at most BENCH_SEARCH_WARMUP_MAX_SECONDS (150). A fixed 2000 left C2 compiling: on this shared
  *   machine the compiler threads took as much CPU as the searches for ~5,000 more, and that was
  *   counted as the cost of a search. A production engine runs for days, compiled.
+ * - Then the measured run's own shape, discarded: paced at BENCH_SEARCH_RATE over 32 connections
+ *   in 5 s slices until the JIT takes under 5% of the engine's CPU in a slice (at most
+ *   BENCH_SEARCH_SHAPE_WARMUP_MAX_SECONDS, 60). The 4-connection warm-up leaves the engine's HTTP
+ *   and thread-pool paths at 32 connections uncompiled: a JFR recording showed C2 compiling them and
+ *   deoptimizing (~100 deoptimizations in 10 s) in the first seconds of the measured run, when C2
+ *   took 18% of the machine (1.2 ms per search). The run reports the JIT's share of its own window.
  * - Search: GET /api/v1/search?q=<one or two words>&limit=10 through NGINX at BENCH_SEARCH_RATE
  *   (300) req/s for BENCH_SEARCH_SECONDS (10), paced, 32 connections; latency per request.
  * - Rate sweep: the same at each rate of BENCH_SEARCH_SWEEP (250,200,150,100,50), highest first,
@@ -32,7 +38,7 @@ import { reindex } from '../services/api/src/search/reindex';
 import { startMongoWireServer } from '../services/api/test/support/mongo-wire';
 import { startOpenSearch } from '../services/api/test/support/opensearch';
 import { Load } from '../e2e/load';
-import { cpuMs, threadCpuMs } from './support/load';
+import { clockTicksPerSecond, cpuMs, threadCpuMs } from './support/load';
 import { childPids } from './support/stacks';
 import { IndexLagWatcher } from '../testing/index-lag';
 import { startApiPod } from '../testing/pods';
@@ -43,6 +49,7 @@ const writeRate = Number(process.env.BENCH_SEARCH_WRITE_RATE ?? 200);
 const seconds = Number(process.env.BENCH_SEARCH_SECONDS ?? 10);
 const warmupRequests = Number(process.env.BENCH_SEARCH_WARMUP ?? 2000);
 const warmupMaxSeconds = Number(process.env.BENCH_SEARCH_WARMUP_MAX_SECONDS ?? 150);
+const shapeWarmupMaxSeconds = Number(process.env.BENCH_SEARCH_SHAPE_WARMUP_MAX_SECONDS ?? 60);
 const sweepRates = (process.env.BENCH_SEARCH_SWEEP ?? '250,200,150,100,50').split(',').filter(Boolean).map(Number);
 const p99Target = 25;
 const lagWarmupSeconds = Number(process.env.BENCH_SEARCH_WRITE_WARMUP_SECONDS ?? 3);
@@ -138,33 +145,57 @@ async function main(): Promise<void> {
     const warmupSearches = warmup.samples.length;
     progress(`warmed up with ${warmupSearches} searches in ${((Date.now() - warmupStarted) / 1000).toFixed(1)} s; JIT compiler share of the engine's CPU at the end ${(compileShare * 100).toFixed(0)}%`);
 
-    const loadBefore = loadavg();
-    const cpuBefore = Object.fromEntries(Object.entries(processes).map(([name, pids]) => [name, pids.reduce((sum, pid) => sum + cpuMs(pid), 0)]));
-    const engineBefore = await engineSearchStats(engine.urls[0]);
-
-    /** Searches through NGINX at `searchRate` for `seconds`, paced over 32 connections. */
-    const pacedSearches = async (searchRate: number, label: string) => {
+    /** Searches through NGINX at `searchRate` for `forSeconds`, paced over 32 connections. */
+    const pacedSearches = async (searchRate: number, label: string, forSeconds = seconds) => {
       const load = new Load({
         baseUrl: pod.baseUrl,
         request: (i) => ({ method: 'GET', path: searchPath(i) }),
         requestId: (i) => `bench-search-${label}${i}`,
         concurrency: 32,
         ratePerSecond: searchRate,
-        maxRequests: searchRate * seconds,
-        maxDurationMs: seconds * 1000 + 5000,
+        maxRequests: searchRate * forSeconds,
+        maxDurationMs: forSeconds * 1000 + 5000,
       });
-      await sleep(seconds * 1000 + 500);
+      await sleep(forSeconds * 1000 + 500);
       return load.stop();
     };
+
+    // The measured run's shape until the JIT is quiet in it too (see the header). Discarded.
+    const shapeStarted = Date.now();
+    let shapeSearches = 0;
+    let shapeCompileShare = 1;
+    await engineSearchStats(engine.urls[0]);
+    while (Date.now() - shapeStarted < shapeWarmupMaxSeconds * 1000) {
+      const before = jvmCpu(jvmPid);
+      shapeSearches += (await pacedSearches(rate, 'shape-warmup-', 5)).samples.length;
+      const after = jvmCpu(jvmPid);
+      shapeCompileShare = (after.compiler - before.compiler) / Math.max(1, after.total - before.total);
+      if (shapeCompileShare < 0.05) break;
+    }
+    progress(`warmed up at ${rate} req/s over 32 connections with ${shapeSearches} searches in ${((Date.now() - shapeStarted) / 1000).toFixed(1)} s; JIT share ${(shapeCompileShare * 100).toFixed(0)}%`);
+
+    const loadBefore = loadavg();
+    const engineBefore = await engineSearchStats(engine.urls[0]);
+    const jitBefore = jvmCpu(jvmPid);
+    const machineBefore = machineCpuMs();
+    const harnessBefore = process.cpuUsage();
+    const cpuBefore = Object.fromEntries(Object.entries(processes).map(([name, pids]) => [name, pids.reduce((sum, pid) => sum + cpuMs(pid), 0)]));
+
     progress(`search through NGINX at ${rate} req/s for ${seconds} s`);
     const searched = await pacedSearches(rate, '');
-    const engineAfter = await engineSearchStats(engine.urls[0]);
+    const jitAfter = jvmCpu(jvmPid);
+    const machineAfter = machineCpuMs();
+    const harness = process.cpuUsage(harnessBefore);
+    const jitShare = (jitAfter.compiler - jitBefore.compiler) / Math.max(1, jitAfter.total - jitBefore.total);
     const cpuPerSearchMs = Object.fromEntries(
       Object.entries(processes).map(([name, pids]) => [name, (pids.reduce((sum, pid) => sum + cpuMs(pid), 0) - cpuBefore[name]) / searched.samples.length]),
     );
     const cpuPerSearch = Object.entries(cpuPerSearchMs).map(([name, perSearch]) => `${name} ${(perSearch * 1000).toFixed(0)} µs`).join(', ');
     const cpuMsPerSearch = Object.values(cpuPerSearchMs).reduce((a, b) => a + b, 0);
+    const harnessMsPerSearch = (harness.user + harness.system) / 1000 / searched.samples.length;
+    const machineBusy = (machineAfter.busy - machineBefore.busy) / Math.max(1, machineAfter.total - machineBefore.total);
     const loadDuring = loadavg();
+    const engineAfter = await engineSearchStats(engine.urls[0]);
     const engineSearches = engineAfter.queries - engineBefore.queries;
     const searchMs = searched.samples.filter((s) => s.status === 200).map((s) => s.end - s.start);
     const searchFailed = searched.samples.length - searchMs.length;
@@ -197,7 +228,7 @@ async function main(): Promise<void> {
       [
         `### Search: OpenSearch 2.19 through the api and NGINX vs the test database's ${peer.kind}, ${corpusSize} documents`,
         '',
-        `One OpenSearch node (full JIT, 512 MiB heap, security off), the api pod on the rendered NGINX config, mongo-java-server (in memory) for MongoDB; everything on the same ${require('node:os').cpus().length} CPUs. Corpus: generated, 6-word titles, 200-word bodies, Zipf-like vocabulary of 2,000 words; indexed by search:reindex in ${indexSeconds.toFixed(1)} s. Indexing lag: creates and updates (3:1) through NGINX, paced, after ${lagWarmupSeconds} s of the same writes unmeasured, on a database and alias of their own (mongo-java-server scans a collection for the indexer's _id-and-version update; MongoDB looks the _id up). Queries: 200 one- or two-word queries, limit 10, paced at the rate over 32 connections. Warm-up: ${warmupSearches} searches over 4 connections until the engine's JIT was done, discarded. Peer: ${peer.description}.`,
+        `One OpenSearch node (full JIT, 512 MiB heap, security off), the api pod on the rendered NGINX config, mongo-java-server (in memory) for MongoDB; everything on the same ${require('node:os').cpus().length} CPUs. Corpus: generated, 6-word titles, 200-word bodies, Zipf-like vocabulary of 2,000 words; indexed by search:reindex in ${indexSeconds.toFixed(1)} s. Indexing lag: creates and updates (3:1) through NGINX, paced, after ${lagWarmupSeconds} s of the same writes unmeasured, on a database and alias of their own (mongo-java-server scans a collection for the indexer's _id-and-version update; MongoDB looks the _id up). Queries: 200 one- or two-word queries, limit 10, paced at the rate over 32 connections. Warm-up, discarded: ${warmupSearches} searches over 4 connections until the engine's JIT was done, then ${shapeSearches} at the measured rate over 32 connections. Peer: ${peer.description}.`,
         '',
         '| path | requests | failed | p50 | p99 | max | target |',
         '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
@@ -207,8 +238,8 @@ async function main(): Promise<void> {
         row(`indexing lag @${writeRate} writes/s (acknowledged → visible)`, lag.lags, lag.unseen, `p99 ≤ 2 s: ${quantile(lag.lags, 0.99) <= 2000 ? 'met' : 'not met'}`),
         '',
         `- search statuses: ${Object.entries(searched.counts).map(([k, v]) => `${k}: ${v}`).join(', ')}; requests sent ${searched.samples.length} of ${rate * seconds} (32 connections; a slow answer holds its connection)`,
-        `- warm-up: ${warmupSearches} searches until the engine's JIT compiler threads took ${(compileShare * 100).toFixed(0)}% of its CPU (at least ${warmupRequests}, at most ${warmupMaxSeconds} s); load average before / after the ${rate}/s run: ${loadBefore.map((l) => l.toFixed(1)).join(' ')} / ${loadDuring.map((l) => l.toFixed(1)).join(' ')}`,
-        `- CPU budget: ${cpuMsPerSearch.toFixed(2)} ms of CPU per search (api + NGINX + engine) × ${rate}/s = ${((cpuMsPerSearch * rate) / 1000).toFixed(2)} CPUs of the machine's ${cpus().length}, shared with the load generator, MongoDB and other jobs (load average above)`,
+        `- warm-up: ${warmupSearches} searches over 4 connections until the engine's JIT compiler threads took ${(compileShare * 100).toFixed(0)}% of its CPU (at least ${warmupRequests}, at most ${warmupMaxSeconds} s), then ${shapeSearches} at ${rate}/s over 32 connections until they took ${(shapeCompileShare * 100).toFixed(0)}% (under 5%, at most ${shapeWarmupMaxSeconds} s); during the measured run they took ${(jitShare * 100).toFixed(1)}% of the engine's CPU; load average before / after the ${rate}/s run: ${loadBefore.map((l) => l.toFixed(1)).join(' ')} / ${loadDuring.map((l) => l.toFixed(1)).join(' ')}`,
+        `- CPU budget: ${cpuMsPerSearch.toFixed(2)} ms of CPU per search (api + NGINX + engine) × ${rate}/s = ${((cpuMsPerSearch * rate) / 1000).toFixed(2)} CPUs of the machine's ${cpus().length}, shared with the load generator (this process: ${(harnessMsPerSearch * 1000).toFixed(0)} µs per search), MongoDB and other jobs; the machine was ${(machineBusy * 100).toFixed(0)}% busy during the run`,
         `- rate sweep (p99 of answered searches, sent of planned): ${sweep.map((r) => `${r.rate}/s: p99 ${ms(r.p99)}, ${r.sent}/${r.rate * seconds} sent, ${r.failed} failed`).join('; ')} → ${held ? `p99 ≤ ${p99Target} ms holds at ${held.rate}/s` : `p99 ≤ ${p99Target} ms held at none of ${sweepRates.join(', ')}/s`}`,
         `- CPU per search during the run (all processes' user+system time / requests sent): ${cpuPerSearch}; the engine ran ${engineSearches} searches for ${searched.samples.length} requests, spending on average ${((engineAfter.queryMs - engineBefore.queryMs) / Math.max(1, engineSearches)).toFixed(1)} ms in the query phase and ${((engineAfter.fetchMs - engineBefore.fetchMs) / Math.max(1, engineSearches)).toFixed(1)} ms in the fetch phase (highlighting) per search; search thread pool rejections ${engineAfter.rejected - engineBefore.rejected}, largest queue ${engineAfter.largest}`,
         `- writes acknowledged during the lag run: ${lag.acknowledged} of ${lag.sent}`,
@@ -280,6 +311,13 @@ function jvmCpu(pid: number | undefined): { total: number; compiler: number } {
     }
   }
   return { total: cpuMs(pid), compiler };
+}
+
+/** All CPUs' busy and total time so far (/proc/stat), in ms. */
+function machineCpuMs(): { busy: number; total: number } {
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const toMs = 1000 / clockTicksPerSecond();
+  return { busy: (user + nice + system + irq + softirq + steal) * toMs, total: (user + nice + system + idle + iowait + irq + softirq + steal) * toMs };
 }
 
 /** The engine's own search counters (_nodes/stats): searches run, time in the query and fetch phases, thread pool rejections. */

@@ -117,7 +117,7 @@ function statCpuMs(file: string): number {
 }
 
 let ticksPerSecond: number | undefined;
-function clockTicksPerSecond(): number {
+export function clockTicksPerSecond(): number {
   if (ticksPerSecond === undefined) {
     const run = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
     ticksPerSecond = Number(run.stdout.trim()) || 100;

@@ -7,6 +7,7 @@ import { MongoWireServer, startMongoWireServer } from './support/mongo-wire';
 import { OpenSearchCluster, startOpenSearch } from './support/opensearch';
 import { ObjectId } from 'mongodb';
 import { adoptUnregionedMarks, clearDeletions, clearPending } from '../src/search/indexer';
+import { pageOf, searchBody } from '../src/search/query';
 import { createDocument, json, searchEnv, waitForAgreement } from './support/search';
 
 jest.setTimeout(60_000);
@@ -86,6 +87,23 @@ describe('search over documents written through the API', () => {
     expect(pages).toBe(4);
     expect(seen).toHaveLength(25);
     expect(new Set(seen).size).toBe(25);
+  });
+
+  it('a first page fetches only its own hits and counts one more to know whether another page follows', async () => {
+    // The engine fetches and highlights `limit` hits on a first page, `limit + 1` after a cursor.
+    expect(searchBody({ q: 'paging', limit: 7 }, undefined)).toMatchObject({ size: 7, track_total_hits: 8 });
+    expect(searchBody({ q: 'paging', limit: 7 }, { score: 1, id: 'a'.repeat(24) })).toMatchObject({ size: 8, track_total_hits: false });
+    // Exactly `limit` matches: one page, no cursor; one fewer: a cursor to a page with the last hit.
+    const all = (await search('q=paging&limit=25')).json();
+    expect([all.hits.length, all.nextCursor]).toEqual([25, null]);
+    const first = (await search('q=paging&limit=24')).json();
+    expect(first.hits).toHaveLength(24);
+    const rest = (await search(`q=paging&limit=24&cursor=${first.nextCursor}`)).json();
+    expect([rest.hits.length, rest.nextCursor]).toEqual([1, null]);
+    expect(new Set([...first.hits, ...rest.hits].map((hit: { id: string }) => hit.id)).size).toBe(25);
+    // filter_path leaves no hits.hits when nothing matches.
+    expect((await search('q=zzyzx')).json()).toEqual({ hits: [], nextCursor: null });
+    expect(pageOf({ q: 'x', limit: 10 }, undefined, { hits: { total: { value: 0 } } })).toEqual({ hits: [], more: false });
   });
 
   it('answers 400 naming the parameter for bad input', async () => {

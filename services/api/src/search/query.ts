@@ -48,14 +48,20 @@ function badCursor(why: string): HttpError {
   return new HttpError(400, `querystring/cursor ${why}`);
 }
 
-/** The engine's search body: `limit + 1` hits so the answer knows whether another page follows. */
+/**
+ * The engine's search body. A first page (most searches) fetches exactly `limit` hits and counts
+ * matches up to `limit + 1` to learn whether another page follows: counting rides along with the
+ * query phase almost for free, while fetching, loading and highlighting an extra hit cost a tenth
+ * of the fetch phase, the engine's largest (docs/search.md, "Performance"). A page after a cursor
+ * cannot count (the engine counts the hits before the cursor too), so it fetches `limit + 1`.
+ */
 export function searchBody(params: SearchParams, after: SearchAfter | undefined): Record<string, unknown> {
   const filter: unknown[] = [];
   if (params.tag !== undefined) filter.push({ term: { tags: params.tag } });
   if (params.author !== undefined) filter.push({ term: { author: params.author } });
   return {
-    size: params.limit + 1,
-    track_total_hits: false,
+    size: after ? params.limit + 1 : params.limit,
+    track_total_hits: after ? false : params.limit + 1,
     query: {
       bool: {
         must: {
@@ -84,4 +90,22 @@ export function searchBody(params: SearchParams, after: SearchAfter | undefined)
       },
     },
   };
+}
+
+/**
+ * The parts of the engine's answer the route reads (filter_path): the rest (took, _shards, each
+ * hit's _index and _id) is neither written by the engine nor parsed by the api. Errors are not
+ * filtered. With no hits the answer has no `hits.hits`.
+ */
+export const searchResponseFields = ['hits.total', 'hits.hits._score', 'hits.hits._source', 'hits.hits.highlight', 'hits.hits.sort'];
+
+export interface SearchAnswer<Hit> {
+  hits: { total?: { value: number }; hits?: Hit[] };
+}
+
+/** The page's hits and whether another page follows, from an answer to searchBody(params, after). */
+export function pageOf<Hit>(params: SearchParams, after: SearchAfter | undefined, answer: SearchAnswer<Hit>): { hits: Hit[]; more: boolean } {
+  const found = answer.hits.hits ?? [];
+  if (after) return { hits: found.slice(0, params.limit), more: found.length > params.limit };
+  return { hits: found, more: (answer.hits.total?.value ?? 0) > params.limit };
 }

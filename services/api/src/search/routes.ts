@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../http-errors';
 import { author, documentFields, errorResponses, tag } from '../documents/schemas';
 import type { SearchEngine } from './engine';
-import { SearchParams, decodeCursor, encodeCursor, searchBody } from './query';
+import { SearchAnswer, SearchParams, decodeCursor, encodeCursor, pageOf, searchBody, searchResponseFields } from './query';
 
 export const maxQueryLength = 200;
 
@@ -49,7 +49,6 @@ const searchResponseSchema = {
 } as const;
 
 interface EngineHit {
-  _id: string;
   _score: number;
   _source: { id: string; title: string; author: string; tags: string[]; version: number; updatedAt: string };
   highlight?: { title?: string[]; body?: string[] };
@@ -66,10 +65,9 @@ export async function searchRoutes(app: FastifyInstance, { engine }: { engine: S
       const after = params.cursor === undefined ? undefined : decodeCursor(params, params.cursor);
       if (!engine) throw new HttpError(503, 'search is not configured on this deployment (SEARCH_NODES is unset)');
       const answer = await engine.run((options) =>
-        engine.client.search({ index: engine.alias, body: searchBody(params, after) as never }, options),
+        engine.client.search({ index: engine.alias, body: searchBody(params, after) as never, filter_path: searchResponseFields }, options),
       );
-      const found = (answer.body as unknown as { hits: { hits: EngineHit[] } }).hits.hits;
-      const page = found.slice(0, params.limit);
+      const { hits: page, more } = pageOf(params, after, answer.body as unknown as SearchAnswer<EngineHit>);
       const last = page[page.length - 1];
       return {
         hits: page.map((hit) => ({
@@ -77,7 +75,7 @@ export async function searchRoutes(app: FastifyInstance, { engine }: { engine: S
           score: hit._score,
           highlights: { ...(hit.highlight?.title ? { title: hit.highlight.title[0] } : {}), ...(hit.highlight?.body ? { body: hit.highlight.body } : {}) },
         })),
-        nextCursor: found.length > params.limit ? encodeCursor(params, { score: last.sort[0], id: last.sort[1] }) : null,
+        nextCursor: more ? encodeCursor(params, { score: last.sort[0], id: last.sort[1] }) : null,
       };
     },
   );
