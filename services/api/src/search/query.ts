@@ -52,7 +52,7 @@ function badCursor(why: string): HttpError {
  * The engine's search body. A first page (most searches) fetches exactly `limit` hits and counts
  * matches up to `limit + 1` to learn whether another page follows: counting rides along with the
  * query phase almost for free, while fetching, loading and highlighting an extra hit cost a tenth
- * of the fetch phase, the engine's largest (docs/search.md, "Performance"). A page after a cursor
+ * of the fetch phase, the engine's largest (docs/benchmarks.md, "Search"). A page after a cursor
  * cannot count (the engine counts the hits before the cursor too), so it fetches `limit + 1`.
  */
 export function searchBody(params: SearchParams, after: SearchAfter | undefined): Record<string, unknown> {
