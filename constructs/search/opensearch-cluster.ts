@@ -214,7 +214,11 @@ export class OpenSearchCluster extends Construct {
             // why a custom image with it baked in is the follow-up.
             pluginsList: ['repository-gcs'],
             // No credentials_file in the keystore: the plugin falls back to Google's application
-            // default credentials, i.e. the pod's Workload Identity.
+            // default credentials, i.e. the pod's Workload Identity (since OpenSearch 2.12,
+            // https://github.com/opensearch-project/OpenSearch/pull/8394). It takes the project only
+            // from a key file or this setting (https://github.com/opensearch-project/OpenSearch/issues/11224),
+            // so the client is told the project rather than left to find it.
+            additionalConfig: { 'gcs.client.default.project_id': props.project },
             snapshotRepositories: [{ name: 'gcs', type: 'gcs', settings: { bucket: props.snapshots.bucket, base_path: props.snapshots.basePath } }],
             podSecurityContext: {
               runAsNonRoot: true,
