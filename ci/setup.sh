@@ -18,6 +18,7 @@ command -v mvn >/dev/null 2>&1 || missing+=(maven)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
 command -v xz >/dev/null 2>&1 || missing+=(xz-utils)   # unpacks the mirrored Terraform providers
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)   # the image check runs images as their uid
+command -v unzip >/dev/null 2>&1 || missing+=(unzip)   # unpacks the OpenSearch security plugin's release zip
 if [[ ${#missing[@]} -gt 0 ]]; then
   echo "setup: installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

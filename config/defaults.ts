@@ -34,8 +34,8 @@ interface TierDefaults {
   readonly admission: EnvironmentInput['admission'];
 }
 
-/** The OpenSearch release the engine runs (the e2e tests start the same minor from Maven Central). */
-export const OPENSEARCH_VERSION = '2.19.2';
+/** The OpenSearch release the engine runs; the tests start the same release from Maven Central (services/api/test/opensearch/pom.xml). */
+export const OPENSEARCH_VERSION = '2.19.4';
 /** The operator release whose CRDs and RBAC are vendored in vendor/opensearch-k8s-operator. */
 export const OPENSEARCH_OPERATOR_VERSION = '2.8.0';
 

@@ -14,7 +14,7 @@ const image = z.object({
   repository: z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z]{2,}(:\d+)?)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, {
     message: 'must be an image repository without tag or digest, e.g. "us-docker.pkg.dev/<project>/docker-hub/opensearchproject/opensearch"',
   }),
-  tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { message: 'must be a Docker tag such as "2.19.2"' })
+  tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { message: 'must be a Docker tag such as "2.19.4"' })
     .refine((t) => t !== 'latest', { message: 'must be pinned: "latest" moves; use a version tag' }),
   digest: z.string().regex(/^sha256:[a-f0-9]{64}$/, { message: 'must be "sha256:" followed by 64 lowercase hex digits' }).optional(),
 });

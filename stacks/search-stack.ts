@@ -7,6 +7,7 @@ import { EnvironmentStack, googleProvider, type EnvironmentStackProps } from './
 import { SEARCH_CLUSTER_NAME, SEARCH_NAMESPACE, SEARCH_OPERATOR_NAMESPACE, WORKLOADS_NAMESPACE } from '../config/naming';
 import type { SearchOperatorStack } from './search-operator-stack';
 import { clusterKubernetesProvider } from './workloads-stack';
+import { SEARCH_INDEX } from '../workloads/api';
 
 /** The api's pods, the engine's only client (workloads/api.ts). */
 export const SEARCH_CLIENT_LABELS = { 'app.kubernetes.io/name': 'api' };
@@ -51,6 +52,8 @@ export class SearchStack extends EnvironmentStack {
       bindIamPolicy: region.name === env.primaryRegion,
       secretIds,
       clients: [Peer.pods(WORKLOADS_NAMESPACE, SEARCH_CLIENT_LABELS)],
+      // The api's alias and the versioned indices behind it (services/api/src/search/index-definition.ts, indexPattern).
+      apiIndexPattern: `${SEARCH_INDEX}*`,
       operator: { namespace: SEARCH_OPERATOR_NAMESPACE, podLabels: operator.operator.podLabels },
       apiServerCidr: region.masterCidr,
       labels: { 'app.kubernetes.io/part-of': 'isoscribe', 'app.kubernetes.io/managed-by': 'cdktf' },

@@ -21,6 +21,8 @@ export const MONGODB_SECRET_KEY = 'uri';
  */
 export const SEARCH_NODES = `https://${SEARCH_CLUSTER_NAME}.${SEARCH_NAMESPACE}.svc:${SEARCH_HTTP_PORT}`;
 export const SEARCH_USERNAME = SEARCH_API_USER;
+/** The alias the api searches and writes through; the engine role covers it and the indices named after it. */
+export const SEARCH_INDEX = 'documents';
 /**
  * The regions hosting a search engine: every region of the environment (main.ts makes a
  * `search-<region>` stack per cluster), each fed from MongoDB by its own region's indexer.
@@ -96,7 +98,7 @@ export const api: WorkloadDefinition = {
       SEARCH_USERNAME,
       SEARCH_PASSWORD_FILE: searchPassword.pathIn(paths),
       SEARCH_CA_FILE: searchCa.pathIn(paths),
-      SEARCH_INDEX: 'documents',
+      SEARCH_INDEX,
       // Each write is marked pending for every region's engine; this pod's indexer feeds its own.
       SEARCH_REGION: region,
       SEARCH_REGIONS: searchRegions(env).join(','),

@@ -1,6 +1,8 @@
 import { ConfigError, loadEnvironments } from '../../config';
 import { trustedOriginPullCas } from '../../config/origin-pull-ca';
-import { environment, REGION_RANGES, TIER_DEFAULTS, type EnvironmentSpecifics } from '../../config/defaults';
+import { environment, OPENSEARCH_VERSION, REGION_RANGES, TIER_DEFAULTS, type EnvironmentSpecifics } from '../../config/defaults';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const sandbox: EnvironmentSpecifics = {
   name: 'sandbox',
@@ -50,5 +52,12 @@ describe('environment(): the tier decides what an environment does not state', (
     const own = { nodeCidr: '10.0.48.0/20', podCidr: '10.20.0.0/14', serviceCidr: '10.8.48.0/20', masterCidr: '172.16.0.48/28' };
     const input = environment({ ...sandbox, regions: [...regions.slice(0, 3), { ...regions[3], ...own }] });
     expect(input.regions[3]).toMatchObject(own);
+  });
+});
+
+describe('OPENSEARCH_VERSION', () => {
+  it('is the release the tests run (services/api/test/opensearch/pom.xml), security plugin included', () => {
+    const pom = readFileSync(join(__dirname, '..', '..', 'services', 'api', 'test', 'opensearch', 'pom.xml'), 'utf8');
+    expect(/<opensearch.version>([^<]+)</.exec(pom)?.[1]).toBe(OPENSEARCH_VERSION);
   });
 });

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, ENVIRONMENTS, loadEnvironments } from '../../config';
 import { applyImageOverrides, imageOverrideVariables, NGINX_DIGEST_VARIABLE, RELEASE_VARIABLE, SEARCH_ENGINE_DIGEST_VARIABLE, SEARCH_OPERATOR_DIGEST_VARIABLE } from '../../config/overrides';
+import { OPENSEARCH_OPERATOR_VERSION, OPENSEARCH_VERSION } from '../../config/defaults';
 
 const DIGEST = `sha256:${'ab12'.repeat(16)}`;
 const SHA = '0123456789abcdef0123456789abcdef01234567';
@@ -106,8 +107,8 @@ describe('image overrides from environment variables', () => {
         const [stack] = Object.keys(manifest.stacks).filter((n) => n.startsWith(prefix));
         return fs.readFileSync(path.join(pinned.outdir, manifest.stacks[stack].synthesizedStackPath), 'utf8');
       };
-      expect(stackText('isoscribe-staging-search-operator-')).toContain(`/opensearchproject/opensearch-operator:2.8.0@${DIGEST}`);
-      expect(stackText('isoscribe-staging-search-europe')).toContain(`/opensearchproject/opensearch:2.19.2@${DIGEST}`);
+      expect(stackText('isoscribe-staging-search-operator-')).toContain(`/opensearchproject/opensearch-operator:${OPENSEARCH_OPERATOR_VERSION}@${DIGEST}`);
+      expect(stackText('isoscribe-staging-search-europe')).toContain(`/opensearchproject/opensearch:${OPENSEARCH_VERSION}@${DIGEST}`);
     } finally {
       fs.rmSync(path.dirname(pinned.outdir), { recursive: true, force: true });
     }

@@ -45,7 +45,6 @@ export const SEARCH_SECRETS = {
 
 /** The user the api authenticates as, and its role (index permissions on the api's indices). */
 export const SEARCH_API_USER = 'isoscribe-api';
-export const SEARCH_INDEX_PATTERN = 'documents*';
 
 export interface OpenSearchClusterProps {
   readonly namespace: string;
@@ -67,6 +66,8 @@ export interface OpenSearchClusterProps {
   readonly secretIds: Record<keyof typeof SEARCH_SECRETS, string>;
   /** Who may call the engine's HTTP port besides the operator (the api's pods). */
   readonly clients: readonly Peer[];
+  /** The indices and aliases the api user manages (its alias and everything named after it, e.g. `documents*`). */
+  readonly apiIndexPattern: string;
   /** The operator's namespace and pod labels. */
   readonly operator: { readonly namespace: string; readonly podLabels: Record<string, string> };
   /** The control plane's private range (the secret sync job writes Secrets through the API server). */
@@ -213,7 +214,11 @@ export class OpenSearchCluster extends Construct {
             // why a custom image with it baked in is the follow-up.
             pluginsList: ['repository-gcs'],
             // No credentials_file in the keystore: the plugin falls back to Google's application
-            // default credentials, i.e. the pod's Workload Identity.
+            // default credentials, i.e. the pod's Workload Identity (since OpenSearch 2.12,
+            // https://github.com/opensearch-project/OpenSearch/pull/8394). It takes the project only
+            // from a key file or this setting (https://github.com/opensearch-project/OpenSearch/issues/11224),
+            // so the client is told the project rather than left to find it.
+            additionalConfig: { 'gcs.client.default.project_id': props.project },
             snapshotRepositories: [{ name: 'gcs', type: 'gcs', settings: { bucket: props.snapshots.bucket, base_path: props.snapshots.basePath } }],
             podSecurityContext: {
               runAsNonRoot: true,
@@ -271,15 +276,25 @@ export class OpenSearchCluster extends Construct {
     });
 
     // The api's user and its role: index permissions on its indices and aliases, nothing cluster-wide
-    // beyond what a search client needs.
+    // beyond bulk (a _bulk request is authorized at cluster level, then per index). What the api and
+    // search:reindex do with it, tried on the real security plugin: __tests__/constructs/search/
+    // opensearch-cluster.security.real.test.ts. Action groups are the plugin's static ones
+    // (https://docs.opensearch.org/2.19/security/access-control/default-action-groups/); a name that is
+    // neither a group nor an action is stored by the plugin and grants nothing, which the test refuses.
     const ref = { name: props.name };
     new Manifest(this, 'api-role', {
       manifest: {
         apiVersion: 'opensearch.opster.io/v1', kind: 'OpensearchRole', metadata: { name: 'isoscribe-search', namespace: props.namespace, labels },
         spec: {
           opensearchCluster: ref,
-          clusterPermissions: ['cluster_composite_ops', 'cluster:monitor/health', 'indices:admin/aliases/get'],
-          indexPermissions: [{ indexPatterns: [SEARCH_INDEX_PATTERN], allowedActions: ['crud', 'create_index', 'manage_aliases', 'indices:admin/mapping/put', 'indices:admin/refresh*'] }],
+          clusterPermissions: ['cluster_composite_ops'],
+          indexPermissions: [{
+            indexPatterns: [props.apiIndexPattern],
+            // crud: search, get, index, delete, bulk; create_index: the first index and a reindex's;
+            // manage_aliases: lookups and the reindex's swap; indices:admin/delete: the reindex drops the
+            // index it replaced; refresh: the reindex makes the new index searchable before the swap.
+            allowedActions: ['crud', 'create_index', 'manage_aliases', 'indices:admin/delete', 'indices:admin/refresh*'],
+          }],
         },
       },
       dependsOn: [this.cluster],

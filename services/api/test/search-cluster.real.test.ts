@@ -39,11 +39,13 @@ it('losing the node with the primary shard mid-write loses neither writes nor se
   expect(shards.filter((shard) => shard.prirep === 'r')).toHaveLength(1); // a replica exists to take over
 
   let searching = true;
-  const searchStatuses: number[] = [];
+  let killedAt = Infinity;
+  const searches: Array<{ status: number; at: number }> = [];
   const searcher = (async () => {
     while (searching) {
+      const at = Date.now();
       const res = await app.inject({ url: '/api/v1/search?q=kestrel&limit=1' });
-      searchStatuses.push(res.statusCode);
+      searches.push({ status: res.statusCode, at });
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   })();
@@ -51,7 +53,10 @@ it('losing the node with the primary shard mid-write loses neither writes nor se
   let stored: Map<string, number>;
   try {
     for (let i = 0; i < 150; i++) {
-      if (i === 50) await victim.kill();
+      if (i === 50) {
+        killedAt = Date.now();
+        await victim.kill();
+      }
       const doc = await createDocument(app, { title: `mid-write ${i}`, body: 'kestrel' });
       if (i % 3 === 0) expect((await app.inject({ method: 'PATCH', url: `/api/v1/documents/${doc.id}`, headers: json, payload: { version: 1, body: 'kestrel again' } })).statusCode).toBe(200);
     }
@@ -63,10 +68,12 @@ it('losing the node with the primary shard mid-write loses neither writes nor se
 
   expect(stored.size).toBe(200);
   expect(victim.running()).toBe(false);
-  // Searches kept answering: the client skipped the dead node, the replica became primary.
-  // A search caught in the moment of the primary's failover may get one 503; almost all answer 200.
-  const ok = searchStatuses.filter((status) => status === 200).length;
-  expect(searchStatuses.length - ok).toBeLessThanOrEqual(Math.max(1, Math.floor(searchStatuses.length * 0.1)));
+  // Searches kept answering: the client skipped the dead node, the replica became primary. Only a
+  // search caught in the failover (sent after the kill, before the survivors agreed) may fail, and
+  // then as the JSON 503; how many that is depends on how long the failover takes on this machine.
+  expect(searches.filter((search) => search.status !== 200 && (search.at < killedAt || search.status !== 503))).toEqual([]);
+  expect(searches.filter((search) => search.at < killedAt).length).toBeGreaterThan(0);
+  for (let i = 0; i < 20; i++) expect((await app.inject({ url: '/api/v1/search?q=kestrel&limit=1' })).statusCode).toBe(200);
   const after = await app.inject({ url: '/api/v1/search?q=kestrel&limit=50' });
   expect(after.statusCode).toBe(200);
   expect(after.json().hits).toHaveLength(50);

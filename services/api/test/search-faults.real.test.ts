@@ -1,8 +1,8 @@
 // Search under faults, against a real OpenSearch 2.19 node and the MongoDB-wire server: the engine
 // down, paused past the deadline, a mapping conflict, an oversized document, racing writers, a full
-// reindex while searches run, and the engine secured as in production (TLS and a password, with the
-// api pod's own files), wrong password and wrong CA included. Real tier (npm run test:real): one
-// engine for the whole suite.
+// reindex while searches run. Real tier (npm run test:real): one engine for the whole suite. The
+// engine secured as in production (the security plugin, the api's role) is tried in
+// __tests__/constructs/search/opensearch-cluster.security.real.test.ts.
 import type { FastifyInstance } from 'fastify';
 import { MongoClient, ObjectId } from 'mongodb';
 import { SearchEngine, SearchUnavailableError } from '../src/search/engine';
@@ -13,13 +13,6 @@ import { startApp, testDbName, testEnv, waitFor } from './support/app';
 import { MongoWireServer, startMongoWireServer } from './support/mongo-wire';
 import { OpenSearchCluster, startOpenSearch } from './support/opensearch';
 import { createDocument, indexedVersions, json, searchEnv, storedVersions, waitForAgreement } from './support/search';
-import { readFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
-import { SecuredEngine, startSecuredEngine } from './support/secured-engine';
-import { SEARCH_USERNAME } from '../../../workloads/api';
-import { startApiPod } from '../../../testing/pods';
-import type { RunningPod } from '../../../testing/pod';
-import { request } from '../../../testing/util';
 
 jest.setTimeout(180_000);
 
@@ -236,76 +229,3 @@ it('search:reindex swaps in a rebuilt index with zero downtime: searches keep an
   await agree();
   expect((await storedVersions(mongo.uri, dbName)).size).toBe((await indexedVersions(engine.urls[0], alias)).size);
 });
-
-describe('the secured engine, reached with the files and environment the api pod mounts', () => {
-  // Production's engine serves HTTPS and checks the api user's password (security plugin); here NGINX
-  // does both in front of the suite's node (support/secured-engine.ts: the plugin is not fetched).
-  const password = 'pod-search-password';
-  let secured: SecuredEngine;
-  const pods: RunningPod[] = [];
-  const podWith = async (name: string, files: { password: string; caPem: string }) => {
-    const pod = await startApiPod(mongo.uri, {
-      name,
-      searchNodes: [secured.url],
-      search: files,
-      appEnv: { LOG_LEVEL: 'warn', MONGODB_DB: `${dbName}_${name}`, SEARCH_INDEX: `secured_${name}`, SEARCH_INDEXER_POLL_MS: '100' },
-    });
-    pods.push(pod);
-    return pod;
-  };
-  const searchThrough = (pod: RunningPod, q: string) => request(pod.baseUrl, `/api/v1/search?q=${q}`);
-
-  beforeAll(async () => {
-    secured = await startSecuredEngine(engine.urls[0], { username: SEARCH_USERNAME, password });
-  });
-  afterAll(async () => {
-    await Promise.all(pods.map((pod) => pod.stop()));
-    await secured?.stop();
-  });
-
-  it('over TLS verified against SEARCH_CA_FILE, as SEARCH_USERNAME with SEARCH_PASSWORD_FILE: writes are indexed and found', async () => {
-    const pod = await podWith('right', { password, caPem: secured.caPem });
-    // The pod's own environment names the mounted files (workloads/api.ts), not test settings.
-    expect(pod.env).toMatchObject({ SEARCH_USERNAME, SEARCH_PASSWORD_FILE: expect.stringMatching(/\/etc\/isoscribe\/search\/password$/), SEARCH_CA_FILE: expect.stringMatching(/\/etc\/isoscribe\/search-ca\/ca\.crt$/) });
-    expect(readFileSync(pod.env.SEARCH_PASSWORD_FILE, 'utf8')).toBe(password);
-    const created = await request(pod.baseUrl, '/api/v1/documents', { method: 'POST', headers: json, body: JSON.stringify({ title: 'Encrypted narwhal', body: 'x', author: 'ada' }) });
-    expect(created.status).toBe(201);
-    const id = JSON.parse(created.body).id as string;
-    await waitFor('the document to be found over TLS', async () => {
-      const res = await searchThrough(pod, 'narwhal');
-      return res.status === 200 && (JSON.parse(res.body) as { hits: Array<{ id: string }> }).hits.some((hit) => hit.id === id);
-    }, 30_000);
-    // Without credentials the engine refuses: the api's requests above were the authenticated ones.
-    const anonymous = await fetchWithCa(secured.url, secured.caPem);
-    expect(anonymous).toBe(401);
-  });
-
-  it('a wrong password or a CA that did not sign the engine certificate: search answers 503 and the api logs what to fix', async () => {
-    const [wrongPassword, wrongCa] = await Promise.all([
-      podWith('badpass', { password: 'not-the-password', caPem: secured.caPem }),
-      podWith('badca', { password, caPem: secured.otherCaPem }),
-    ]);
-    for (const pod of [wrongPassword, wrongCa]) {
-      const res = await searchThrough(pod, 'narwhal');
-      expect([pod.name, res.status, JSON.parse(res.body).error]).toEqual([pod.name, 503, 'unavailable']);
-      // The rest of the API still answers.
-      expect((await request(pod.baseUrl, '/api/v1/documents?limit=1')).status).toBe(200);
-    }
-    const reasons = (pod: RunningPod) => pod.appLogs().filter((line) => line.level === 50).map((line) => String(line.reason));
-    await waitFor('the refusals to be logged', () => reasons(wrongPassword).length > 0 && reasons(wrongCa).length > 0);
-    expect(reasons(wrongPassword)[0]).toMatch(/refused the api's credentials \(401.*SEARCH_USERNAME and the password in SEARCH_PASSWORD_FILE/);
-    expect(reasons(wrongCa)[0]).toMatch(/TLS to the search engine failed: its certificate did not verify \(.*\); SEARCH_CA_FILE must hold the CA that signed it/);
-  });
-});
-
-/** The status an unauthenticated HTTPS request gets, trusting `caPem`. */
-function fetchWithCa(url: string, caPem: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { ca: caPem, method: 'GET' }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}

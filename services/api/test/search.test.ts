@@ -9,6 +9,9 @@ import { ObjectId } from 'mongodb';
 import { adoptUnregionedMarks, clearDeletions, clearPending } from '../src/search/indexer';
 import { pageOf, searchBody } from '../src/search/query';
 import { createDocument, json, searchEnv, waitForAgreement } from './support/search';
+import { SearchEngine, SearchUnavailableError } from '../src/search/engine';
+import { searchBody } from '../src/search/query';
+import { loadConfig } from '../src/config';
 
 jest.setTimeout(60_000);
 
@@ -237,6 +240,19 @@ describe('one engine per region: every region converges on every write, whicheve
       await deletions.deleteMany({});
     } finally {
       await client.close();
+    }
+  });
+});
+
+describe('before the index exists', () => {
+  it('a search through an alias nobody created yet is a 503 naming the alias, not the engine\'s 404', async () => {
+    const early = new SearchEngine(loadConfig(testEnv(mongo.uri, dbName, searchEnv(engine.urls, 'never_created'))).search!);
+    try {
+      await expect(early.run((options) => early.client.search({ index: early.alias, body: searchBody({ q: 'kafka', limit: 10 }, undefined) as never }, options))).rejects.toThrow(
+        new SearchUnavailableError('search alias "never_created" does not exist yet; the api\'s indexer creates it at start (or run search:reindex)'),
+      );
+    } finally {
+      await early.close();
     }
   });
 });

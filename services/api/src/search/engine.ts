@@ -3,7 +3,7 @@
 // overloaded, which the API answers with 503 while everything else keeps serving.
 import { Client, errors } from '@opensearch-project/opensearch';
 import type { SearchConfig } from '../config';
-import { buildingAlias, firstIndexName, indexBody } from './index-definition';
+import { buildingAlias, firstIndexName, indexBody, indexPattern } from './index-definition';
 
 /** Deadline of index administration (create, alias swap): it waits for shards, unlike a search. */
 export const adminTimeoutMs = 30_000;
@@ -67,6 +67,8 @@ export class SearchEngine {
       if (err instanceof SearchUnavailableError) throw err;
       const mistake = misconfiguration(err);
       if (mistake) throw new SearchMisconfiguredError(mistake);
+      // Before the indexer's first round has created it: a wait, not the visitor's 404 (nor the engine's words).
+      if (isIndexMissing(err)) throw new SearchUnavailableError(`search alias "${this.alias}" does not exist yet; the api's indexer creates it at start (or run search:reindex)`);
       throw isEngineUnavailable(err) ? new SearchUnavailableError(`search engine unavailable: ${describeEngineError(err)}`) : err;
     } finally {
       clearTimeout(timer);
@@ -79,7 +81,7 @@ export class SearchEngine {
    * starts make exactly one.
    */
   async ensureIndex(): Promise<void> {
-    const exists = await this.run((options) => this.client.indices.existsAlias({ name: this.alias }, { ...options, ignore: [404] }));
+    const exists = await this.run((options) => this.client.indices.existsAlias({ index: indexPattern(this.alias), name: this.alias }, { ...options, ignore: [404] }));
     if (exists.body === true) return;
     const body = indexBody();
     // Creating an index waits for its shards to start: seconds on a busy cluster, once.
@@ -95,7 +97,7 @@ export class SearchEngine {
   /** The concrete indices every write goes to: the alias's, plus a reindex's new index while it fills. */
   async writeTargets(): Promise<string[]> {
     const names = `${this.alias},${buildingAlias(this.alias)}`;
-    const answer = await this.run((options) => this.client.indices.getAlias({ name: names }, { ...options, ignore: [404] }));
+    const answer = await this.run((options) => this.client.indices.getAlias({ index: indexPattern(this.alias), name: names }, { ...options, ignore: [404] }));
     const indices = Object.keys((answer.body ?? {}) as Record<string, unknown>).filter((key) => key !== 'error' && key !== 'status');
     if (indices.length === 0) throw new SearchUnavailableError(`search alias "${this.alias}" does not exist yet; it is created when the api starts or by search:reindex`);
     return indices.sort();
@@ -117,13 +119,20 @@ export function isEngineUnavailable(err: unknown): boolean {
   return false;
 }
 
+function isIndexMissing(err: unknown): boolean {
+  return err instanceof errors.ResponseError && err.meta.statusCode === 404 && (err.meta.body as { error?: { type?: string } } | undefined)?.error?.type === 'index_not_found_exception';
+}
+
 /** Node's messages for a certificate that does not verify (the client keeps only the message). */
 const certificateFailure = /certificate|altnames|self[- ]signed|unable to verify|unable to get (local )?issuer/i;
 
 /** What to fix when the engine refuses this api (credentials, certificate); undefined for anything else. */
 export function misconfiguration(err: unknown): string | undefined {
-  if (err instanceof errors.ResponseError && (err.meta.statusCode === 401 || err.meta.statusCode === 403)) {
+  if (err instanceof errors.ResponseError && err.meta.statusCode === 401) {
     return `the search engine refused the api's credentials (${describeEngineError(err)}): SEARCH_USERNAME and the password in SEARCH_PASSWORD_FILE must be the engine's api user (docs/search.md, "Operating it")`;
+  }
+  if (err instanceof errors.ResponseError && err.meta.statusCode === 403) {
+    return `the search engine's api user may not do this (${describeEngineError(err)}): its role (OpensearchRole isoscribe-search, constructs/search/opensearch-cluster.ts) must allow the action on SEARCH_INDEX and the indices behind it`;
   }
   if (err instanceof errors.ConnectionError && certificateFailure.test(err.message)) {
     return `TLS to the search engine failed: its certificate did not verify (${err.message}); SEARCH_CA_FILE must hold the CA that signed it, and the certificate must name the host in SEARCH_NODES`;

@@ -75,6 +75,16 @@ export function firstIndexName(alias: string): string {
   return `${alias}_v${MAPPING_VERSION}_initial`;
 }
 
+/**
+ * `<alias>*`: every index and alias the api names (the versioned indices, the building alias). The
+ * engine's role grants the api this pattern (the OpensearchRole in constructs/search/opensearch-cluster.ts), so alias
+ * lookups are scoped to it: an unscoped one covers every index, the security plugin's own included,
+ * and the plugin refuses it (403).
+ */
+export function indexPattern(alias: string): string {
+  return `${alias}*`;
+}
+
 /** While a reindex fills a new index, this alias names it so the indexer writes there too. */
 export function buildingAlias(alias: string): string {
   return `${alias}-building`;

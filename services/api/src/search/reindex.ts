@@ -7,7 +7,7 @@
 import type { Db, ObjectId } from 'mongodb';
 import { DocumentRecord, documentsCollection } from '../documents/store';
 import { adminTimeoutMs, SearchEngine } from './engine';
-import { buildingAlias, indexBody, newIndexName } from './index-definition';
+import { buildingAlias, indexBody, indexPattern, newIndexName } from './index-definition';
 import { toIndexed } from './indexer';
 
 export interface ReindexOptions {
@@ -35,7 +35,7 @@ export async function reindex(db: Db, engine: SearchEngine, options: ReindexOpti
   const building = buildingAlias(alias);
   const admin = <T>(call: (o: { requestTimeout: number }) => Promise<T>) => engine.run(call, adminTimeoutMs);
 
-  const stale = await admin((o) => client.indices.getAlias({ name: building }, { ...o, ignore: [404] }));
+  const stale = await admin((o) => client.indices.getAlias({ index: indexPattern(alias), name: building }, { ...o, ignore: [404] }));
   const staleIndices = Object.keys((stale.body ?? {}) as object).filter((key) => key !== 'error' && key !== 'status');
   if (staleIndices.length > 0) {
     throw new Error(`another reindex is running or was interrupted: ${staleIndices.join(', ')} carries the alias ${building}; if none is running, delete that index and run again`);
@@ -71,7 +71,7 @@ export async function reindex(db: Db, engine: SearchEngine, options: ReindexOpti
     }
     await admin((o) => client.indices.refresh({ index }, o));
 
-    const current = await admin((o) => client.indices.getAlias({ name: alias }, { ...o, ignore: [404] }));
+    const current = await admin((o) => client.indices.getAlias({ index: indexPattern(alias), name: alias }, { ...o, ignore: [404] }));
     const previous = Object.keys((current.body ?? {}) as object).filter((key) => key !== 'error' && key !== 'status' && key !== index);
     // One atomic change: searches see the old index or the new one, never neither.
     await admin((o) =>

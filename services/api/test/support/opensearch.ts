@@ -1,13 +1,16 @@
 // Starts real OpenSearch 2.19 nodes for tests, e2e and the benchmark: the Maven Central server jar
 // and plugins (fetched by ci/install/opensearch.sh) run by OpenSearchTestNode.java, one JVM
 // per node, bound to 127.0.0.1, data in a temp dir. One node (single-node discovery) or a cluster
-// of three (seed hosts on loopback ports). Security is off on the nodes; production's TLS
-// and basic auth are put in front of one by support/secured-engine.ts where a test needs them.
+// of three (seed hosts on loopback ports). Security is off, or on (one node: `security: true`) with
+// the released security plugin set up as production's operator sets it up (support/opensearch-security.ts).
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { prepareSecurity, SECURITY_PLUGIN_CLASS, securityPluginDir, type EngineSecurity } from './opensearch-security';
 
 const sourceDir = join(__dirname, '..', 'opensearch');
 export const openSearchVersion = /<opensearch.version>([^<]+)</.exec(readFileSync(join(sourceDir, 'pom.xml'), 'utf8'))![1];
@@ -35,6 +38,10 @@ export interface OpenSearchCluster {
   readonly nodes: OpenSearchNode[];
   /** Every node's URL: the api's SEARCH_NODES. */
   readonly urls: string[];
+  /** With `security: true`: the CA, another CA and the admin's login. */
+  readonly security?: EngineSecurity;
+  /** GET `path` on the first running node (as the admin when secured): [status, parsed body]. */
+  get(path: string): Promise<[number, unknown]>;
   /** Waits until the cluster reports `status` (or better) with `nodeCount` nodes. */
   waitForHealth(status: 'green' | 'yellow', nodeCount?: number, timeoutMs?: number): Promise<void>;
   /** Stops every node and removes the data dirs. */
@@ -50,6 +57,8 @@ export interface OpenSearchOptions {
   settings?: Record<string, string>;
   /** Extra JVM options, after the defaults (a later option wins). */
   jvmOptions?: string[];
+  /** The security plugin on (one node only): HTTPS with its own CA, users, roles. */
+  security?: boolean;
 }
 
 export async function startOpenSearch(options: OpenSearchOptions = {}): Promise<OpenSearchCluster> {
@@ -59,12 +68,17 @@ export async function startOpenSearch(options: OpenSearchOptions = {}): Promise<
     throw new Error(`OpenSearch ${openSearchVersion} not installed in ${home}; run ci/install/opensearch.sh first`);
   }
   const count = options.nodes ?? 1;
+  if (options.security && count !== 1) throw new Error('startOpenSearch: security runs on one node only (its transport certificates are per node)');
   const ports = await freePorts(count * 2);
   const root = mkdtempSync(join(tmpdir(), 'isoscribe-opensearch-'));
   const names = Array.from({ length: count }, (_, i) => `node-${i}`);
   const transportHosts = names.map((_, i) => `127.0.0.1:${ports[count + i]}`);
   const jvm = ['-Xms256m', '-Xmx512m', '-Xss1m', ...(options.fullJit ? [] : ['-XX:TieredStopAtLevel=1']), ...(options.jvmOptions ?? [])];
+  const classpath = `${classes}:${jars}/*${options.security ? `:${securityPluginDir(home)}/*` : ''}`;
+  let security: EngineSecurity | undefined;
   const nodes = names.map((name, i) => {
+    const secured = options.security ? prepareSecurity(classpath, securityPluginDir(home), join(root, name), name) : undefined;
+    security = secured?.security;
     const settings: Record<string, string> = {
       'cluster.name': 'isoscribe-test',
       'node.name': name,
@@ -77,15 +91,21 @@ export async function startOpenSearch(options: OpenSearchOptions = {}): Promise<
       ...(count === 1
         ? { 'discovery.type': 'single-node' }
         : { 'discovery.seed_hosts': transportHosts.join(','), 'cluster.initial_cluster_manager_nodes': names.join(',') }),
+      ...secured?.settings,
       ...options.settings,
     };
-    const args = [...jvm, '-cp', `${classes}:${jars}/*`, 'OpenSearchTestNode', ...Object.entries(settings).map(([k, v]) => `${k}=${v}`)];
-    return new TestNode(name, ports[i], args);
+    const plugins = secured ? [`--plugin=${SECURITY_PLUGIN_CLASS}`] : [];
+    const args = [...jvm, '-cp', classpath, 'OpenSearchTestNode', ...plugins, ...Object.entries(settings).map(([k, v]) => `${k}=${v}`)];
+    return new TestNode(name, `${secured ? 'https' : 'http'}://127.0.0.1:${ports[i]}`, args);
   });
+  const get = (path: string) => getFirst(nodes, path, security);
   const cluster: OpenSearchCluster = {
     nodes,
     urls: nodes.map((node) => node.url),
-    waitForHealth: (status, nodeCount = count, timeoutMs = 60_000) => waitForHealth(nodes, status, nodeCount, timeoutMs),
+    security,
+    get,
+    // Secured: the audit log index the operator's settings turn on has a replica, so one node stays yellow.
+    waitForHealth: (status, nodeCount = count, timeoutMs = 60_000) => waitForHealth(get, security && status === 'green' ? 'yellow' : status, nodeCount, timeoutMs),
     stop: async () => {
       await Promise.all(nodes.map((node) => node.stop()));
       rmSync(root, { recursive: true, force: true });
@@ -102,16 +122,13 @@ export async function startOpenSearch(options: OpenSearchOptions = {}): Promise<
 }
 
 class TestNode implements OpenSearchNode {
-  readonly url: string;
   private proc: ChildProcess | undefined;
 
   constructor(
     readonly name: string,
-    port: number,
+    readonly url: string,
     private readonly args: string[],
-  ) {
-    this.url = `http://127.0.0.1:${port}`;
-  }
+  ) {}
 
   running(): boolean {
     return this.proc !== undefined && this.proc.exitCode === null && this.proc.signalCode === null;
@@ -167,19 +184,50 @@ class TestNode implements OpenSearchNode {
   }
 }
 
-async function waitForHealth(nodes: TestNode[], status: 'green' | 'yellow', nodeCount: number, timeoutMs: number): Promise<void> {
+/** GET on each running node in turn until one answers; as the admin over TLS when secured. */
+async function getFirst(nodes: TestNode[], path: string, security: EngineSecurity | undefined): Promise<[number, unknown]> {
+  let last: unknown = new Error('no node is running');
+  for (const node of nodes.filter((n) => n.running())) {
+    try {
+      return await getJson(`${node.url}${path}`, security);
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last;
+}
+
+function getJson(url: string, security: EngineSecurity | undefined): Promise<[number, unknown]> {
+  return new Promise((resolve, reject) => {
+    const options = security ? { ca: security.caPem, auth: `${security.admin.username}:${security.admin.password}` } : {};
+    const req = (security ? httpsRequest : httpRequest)(url, { ...options, timeout: 5000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        try {
+          resolve([res.statusCode ?? 0, text ? JSON.parse(text) : undefined]);
+        } catch {
+          resolve([res.statusCode ?? 0, text]);
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer within 5 s`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function waitForHealth(get: (path: string) => Promise<[number, unknown]>, status: 'green' | 'yellow', nodeCount: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   for (;;) {
-    for (const node of nodes.filter((n) => n.running())) {
-      try {
-        const res = await fetch(`${node.url}/_cluster/health?wait_for_status=${status}&wait_for_nodes=${nodeCount}&timeout=2s`, { signal: AbortSignal.timeout(5000) });
-        const body = (await res.json()) as { status: string; number_of_nodes: number; timed_out: boolean };
-        last = JSON.stringify(body);
-        if (res.status === 200 && !body.timed_out) return;
-      } catch (err) {
-        last = String(err);
-      }
+    try {
+      const [code, body] = await get(`/_cluster/health?wait_for_status=${status}&wait_for_nodes=${nodeCount}&timeout=2s`);
+      last = `${code} ${JSON.stringify(body)}`;
+      if (code === 200 && !(body as { timed_out: boolean }).timed_out) return;
+    } catch (err) {
+      last = String(err);
     }
     if (Date.now() > deadline) throw new Error(`OpenSearch cluster not ${status} with ${nodeCount} nodes after ${timeoutMs} ms: ${last}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
