@@ -10,7 +10,6 @@ import { adoptUnregionedMarks, clearDeletions, clearPending } from '../src/searc
 import { pageOf, searchBody } from '../src/search/query';
 import { createDocument, json, searchEnv, waitForAgreement } from './support/search';
 import { SearchEngine, SearchUnavailableError } from '../src/search/engine';
-import { searchBody } from '../src/search/query';
 import { loadConfig } from '../src/config';
 
 jest.setTimeout(60_000);
