@@ -43,6 +43,7 @@ import { childPids } from './support/stacks';
 import { IndexLagWatcher } from '../testing/index-lag';
 import { startApiPod } from '../testing/pods';
 import { ms, quantile, request, sleep } from '../testing/util';
+import { corpusBody, corpusTitle, queries } from './support/search-corpus';
 
 const rate = Number(process.env.BENCH_SEARCH_RATE ?? 300);
 const writeRate = Number(process.env.BENCH_SEARCH_WRITE_RATE ?? 200);
@@ -57,32 +58,6 @@ const corpusSize = Number(process.env.BENCH_SEARCH_DOCUMENTS ?? 10_000);
 const alias = 'documents';
 const dbName = 'bench_search';
 
-/** A deterministic vocabulary and word picker (Zipf-like: word i has weight 1/(i+1)). */
-function words(count: number, seed: number): string[] {
-  const vocabulary = Array.from({ length: 2000 }, (_, i) => `w${i.toString(36)}x${((i * 7919) % 997).toString(36)}`);
-  const cumulative: number[] = [];
-  vocabulary.reduce((sum, _, i) => (cumulative[i] = sum + 1 / (i + 1)), 0);
-  const total = cumulative[cumulative.length - 1];
-  let state = seed;
-  const out: string[] = [];
-  for (let i = 0; i < count; i++) {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    const target = (state / 2 ** 31) * total;
-    let lo = 0;
-    let hi = cumulative.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cumulative[mid] < target) lo = mid + 1;
-      else hi = mid;
-    }
-    out.push(vocabulary[lo]);
-  }
-  return out;
-}
-
-/** Queries of one or two mid-frequency words (ranks 20–400), the same list for both engines. */
-const queries = Array.from({ length: 200 }, (_, i) => words(1 + (i % 2), 1000 + i).join(' ')).map((q, i) => (i % 3 === 0 ? words(1, 5000 + i)[0] : q));
-
 async function main(): Promise<void> {
   const progress = (line: string) => process.stderr.write(`bench search: ${line}\n`);
   const [mongo, engine] = await Promise.all([startMongoWireServer({ fullJit: true }), startOpenSearch({ fullJit: true })]);
@@ -96,8 +71,8 @@ async function main(): Promise<void> {
       await documents.insertMany(
         Array.from({ length: Math.min(1000, corpusSize - i) }, (_, j) => ({
           _id: new ObjectId(),
-          title: words(6, i + j + 1).join(' '),
-          body: words(200, 1_000_000 + i + j).join(' '),
+          title: corpusTitle(i + j),
+          body: corpusBody(i + j),
           author: `author${(i + j) % 50}`,
           tags: [`tag${(i + j) % 20}`],
           version: 1,
