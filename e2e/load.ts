@@ -64,7 +64,9 @@ export class Load {
         if (this.stopped || i >= options.maxRequests) return;
         // Pacing: request i starts no earlier than i / rate seconds after the start.
         const due = this.startedAt + (i * 1000) / options.ratePerSecond;
-        if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+        // One clock read: a second one can be past `due` and make the wait negative (Node warns, TimeoutNegativeWarning).
+        const wait = due - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         if (this.stopped || Date.now() - this.startedAt > options.maxDurationMs) return;
         this.samples.push(await this.send(i));
       }
