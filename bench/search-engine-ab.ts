@@ -47,7 +47,10 @@ const variants: Variant[] = [
   { name: 'limit + 1 hits, whole answer (before)', index: 'docs', body: (q) => ({ ...firstPage(q), size: 11, track_total_hits: false }) },
   { name: 'no highlighting (a floor)', index: 'docs', body: (q) => ({ ...firstPage(q), highlight: undefined }) },
   { name: 'fvh on term vectors', index: 'docs_vectors', body: (q) => ({ ...firstPage(q), highlight: { ...(firstPage(q).highlight as object), type: 'fvh' } }) },
+  { name: 'word boundaries (boundary_scanner: word)', index: 'docs', body: (q) => ({ ...firstPage(q), highlight: { ...(firstPage(q).highlight as object), boundary_scanner: 'word' } }) },
 ];
+const only = process.env.BENCH_AB_ONLY?.split(',').map(Number);
+if (only) variants.splice(0, variants.length, ...variants.filter((_, i) => only.includes(i)));
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
