@@ -15,7 +15,6 @@
  * certificate carries IP:127.0.0.1 beside the operator's names).
  */
 import { spawn } from 'node:child_process';
-import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { synthesized } from '../../support/topology';
 import { startApiPod } from '../../../testing/pods';
@@ -34,29 +33,16 @@ const OPERATOR = 'opensearch-k8s-operator v2.8.0';
 
 const { manifest, read } = synthesized();
 const searchStack = Object.keys(manifest.stacks).filter((s) => /^isoscribe-production-search-(?!operator)/.test(s)).sort()[0];
-const rendered = (kind: string): Json[] =>
-  Object.values<Json>(read(searchStack).resource.kubernetes_manifest ?? {}).map((m) => m.manifest).filter((m) => m.kind === kind);
+const manifests = Object.values<Json>(read(searchStack).resource.kubernetes_manifest ?? {}).map((m) => m.manifest);
+const rendered = (kind: string): Json[] => manifests.filter((m) => m.kind === kind);
 
 const apiPassword = `api-${Math.random().toString(36).slice(2)}-Z9!`;
 let mongo: MongoWireServer;
 let engine: OpenSearchCluster;
 const pods: RunningPod[] = [];
 
-/** A call to the engine's REST API over TLS: as the admin (the operator's login) unless `auth` says otherwise. */
-function call(method: string, path: string, body?: unknown, auth?: string | null): Promise<[number, Json]> {
-  const security = engine.security!;
-  const login = auth === undefined ? `${security.admin.username}:${security.admin.password}` : auth;
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = httpsRequest(`${engine.urls[0]}${path}`, { method, ca: security.caPem, ...(login ? { auth: login } : {}), headers: payload ? { 'content-type': 'application/json' } : {} }, (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => resolve([res.statusCode ?? 0, text.startsWith('{') ? JSON.parse(text) : { text }]));
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+/** A call to the engine's REST API over TLS: as the admin (the operator's login) unless `login` says otherwise. */
+const call = (method: string, path: string, body?: unknown, login?: string | null) => engine.request<Json>(method, path, { body, login });
 
 /** What the operator sends for each rendered resource, in its reconcilers' order (role, user, then binding). */
 function operatorRequests(): Array<{ what: string; method: string; path: string; body: Json }> {

@@ -68,7 +68,7 @@ export class SearchEngine {
       const mistake = misconfiguration(err);
       if (mistake) throw new SearchMisconfiguredError(mistake);
       // Before the indexer's first round has created it: a wait, not the visitor's 404 (nor the engine's words).
-      if (isIndexMissing(err)) throw new SearchUnavailableError(`search alias "${this.alias}" does not exist yet; the api's indexer creates it at start (or run search:reindex)`);
+      if (isIndexMissing(err)) throw this.aliasMissing();
       throw isEngineUnavailable(err) ? new SearchUnavailableError(`search engine unavailable: ${describeEngineError(err)}`) : err;
     } finally {
       clearTimeout(timer);
@@ -99,8 +99,12 @@ export class SearchEngine {
     const names = `${this.alias},${buildingAlias(this.alias)}`;
     const answer = await this.run((options) => this.client.indices.getAlias({ index: indexPattern(this.alias), name: names }, { ...options, ignore: [404] }));
     const indices = Object.keys((answer.body ?? {}) as Record<string, unknown>).filter((key) => key !== 'error' && key !== 'status');
-    if (indices.length === 0) throw new SearchUnavailableError(`search alias "${this.alias}" does not exist yet; it is created when the api starts or by search:reindex`);
+    if (indices.length === 0) throw this.aliasMissing();
     return indices.sort();
+  }
+
+  private aliasMissing(): SearchUnavailableError {
+    return new SearchUnavailableError(`search alias "${this.alias}" does not exist yet; the api's indexer creates it at start (or run search:reindex)`);
   }
 
   async close(): Promise<void> {

@@ -40,8 +40,12 @@ export interface OpenSearchCluster {
   readonly urls: string[];
   /** With `security: true`: the CA, another CA and the admin's login. */
   readonly security?: EngineSecurity;
-  /** GET `path` on the first running node (as the admin when secured): [status, parsed body]. */
-  get(path: string): Promise<[number, unknown]>;
+  /**
+   * A request to the first running node that answers: [status, body parsed as JSON, or its text].
+   * Secured, it goes over TLS trusting the node's CA, as the admin unless `login` is another
+   * "user:password" or null (anonymous).
+   */
+  request<T = unknown>(method: string, path: string, options?: { body?: unknown; login?: string | null }): Promise<[number, T]>;
   /** Waits until the cluster reports `status` (or better) with `nodeCount` nodes. */
   waitForHealth(status: 'green' | 'yellow', nodeCount?: number, timeoutMs?: number): Promise<void>;
   /** Stops every node and removes the data dirs. */
@@ -75,10 +79,10 @@ export async function startOpenSearch(options: OpenSearchOptions = {}): Promise<
   const transportHosts = names.map((_, i) => `127.0.0.1:${ports[count + i]}`);
   const jvm = ['-Xms256m', '-Xmx512m', '-Xss1m', ...(options.fullJit ? [] : ['-XX:TieredStopAtLevel=1']), ...(options.jvmOptions ?? [])];
   const classpath = `${classes}:${jars}/*${options.security ? `:${securityPluginDir(home)}/*` : ''}`;
-  let security: EngineSecurity | undefined;
+  // Security runs on one node (checked above): its certificates and settings are that node's.
+  const secured = options.security ? prepareSecurity(classpath, securityPluginDir(home), join(root, names[0]), names[0]) : undefined;
+  const security = secured?.security;
   const nodes = names.map((name, i) => {
-    const secured = options.security ? prepareSecurity(classpath, securityPluginDir(home), join(root, name), name) : undefined;
-    security = secured?.security;
     const settings: Record<string, string> = {
       'cluster.name': 'isoscribe-test',
       'node.name': name,
@@ -98,14 +102,14 @@ export async function startOpenSearch(options: OpenSearchOptions = {}): Promise<
     const args = [...jvm, '-cp', classpath, 'OpenSearchTestNode', ...plugins, ...Object.entries(settings).map(([k, v]) => `${k}=${v}`)];
     return new TestNode(name, `${secured ? 'https' : 'http'}://127.0.0.1:${ports[i]}`, args);
   });
-  const get = (path: string) => getFirst(nodes, path, security);
+  const request: OpenSearchCluster['request'] = (method, path, requestOptions) => requestFirst(nodes, method, path, security, requestOptions);
   const cluster: OpenSearchCluster = {
     nodes,
     urls: nodes.map((node) => node.url),
     security,
-    get,
+    request,
     // Secured: the audit log index the operator's settings turn on has a replica, so one node stays yellow.
-    waitForHealth: (status, nodeCount = count, timeoutMs = 60_000) => waitForHealth(get, security && status === 'green' ? 'yellow' : status, nodeCount, timeoutMs),
+    waitForHealth: (status, nodeCount = count, timeoutMs = 60_000) => waitForHealth(request, security && status === 'green' ? 'yellow' : status, nodeCount, timeoutMs),
     stop: async () => {
       await Promise.all(nodes.map((node) => node.stop()));
       rmSync(root, { recursive: true, force: true });
@@ -184,12 +188,18 @@ class TestNode implements OpenSearchNode {
   }
 }
 
-/** GET on each running node in turn until one answers; as the admin over TLS when secured. */
-async function getFirst(nodes: TestNode[], path: string, security: EngineSecurity | undefined): Promise<[number, unknown]> {
+/** The request on each running node in turn until one answers (OpenSearchCluster.request). */
+async function requestFirst<T>(
+  nodes: TestNode[],
+  method: string,
+  path: string,
+  security: EngineSecurity | undefined,
+  options: { body?: unknown; login?: string | null } = {},
+): Promise<[number, T]> {
   let last: unknown = new Error('no node is running');
   for (const node of nodes.filter((n) => n.running())) {
     try {
-      return await getJson(`${node.url}${path}`, security);
+      return await requestJson<T>(method, `${node.url}${path}`, security, options);
     } catch (err) {
       last = err;
     }
@@ -197,35 +207,37 @@ async function getFirst(nodes: TestNode[], path: string, security: EngineSecurit
   throw last;
 }
 
-function getJson(url: string, security: EngineSecurity | undefined): Promise<[number, unknown]> {
+function requestJson<T>(method: string, url: string, security: EngineSecurity | undefined, options: { body?: unknown; login?: string | null }): Promise<[number, T]> {
   return new Promise((resolve, reject) => {
-    const options = security ? { ca: security.caPem, auth: `${security.admin.username}:${security.admin.password}` } : {};
-    const req = (security ? httpsRequest : httpRequest)(url, { ...options, timeout: 5000 }, (res) => {
+    const login = options.login === undefined && security ? `${security.admin.username}:${security.admin.password}` : options.login;
+    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const headers = payload === undefined ? {} : { 'content-type': 'application/json' };
+    const req = (security ? httpsRequest : httpRequest)(url, { method, headers, timeout: 10_000, ...(security ? { ca: security.caPem } : {}), ...(login ? { auth: login } : {}) }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
       res.on('end', () => {
         try {
-          resolve([res.statusCode ?? 0, text ? JSON.parse(text) : undefined]);
+          resolve([res.statusCode ?? 0, (text ? JSON.parse(text) : undefined) as T]);
         } catch {
-          resolve([res.statusCode ?? 0, text]);
+          resolve([res.statusCode ?? 0, text as T]);
         }
       });
     });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer within 5 s`)));
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url}: no answer within 10 s`)));
     req.on('error', reject);
-    req.end();
+    req.end(payload);
   });
 }
 
-async function waitForHealth(get: (path: string) => Promise<[number, unknown]>, status: 'green' | 'yellow', nodeCount: number, timeoutMs: number): Promise<void> {
+async function waitForHealth(request: OpenSearchCluster['request'], status: 'green' | 'yellow', nodeCount: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   for (;;) {
     try {
-      const [code, body] = await get(`/_cluster/health?wait_for_status=${status}&wait_for_nodes=${nodeCount}&timeout=2s`);
+      const [code, body] = await request<{ timed_out: boolean }>('GET', `/_cluster/health?wait_for_status=${status}&wait_for_nodes=${nodeCount}&timeout=2s`);
       last = `${code} ${JSON.stringify(body)}`;
-      if (code === 200 && !(body as { timed_out: boolean }).timed_out) return;
+      if (code === 200 && !body.timed_out) return;
     } catch (err) {
       last = String(err);
     }
