@@ -1,12 +1,14 @@
 // The search benchmarks' corpus and queries (bench/search.ts, bench/search-engine-ab.ts): generated,
 // deterministic, the same for every run and both engines.
 
-/** A deterministic vocabulary and word picker (Zipf-like: word i has weight 1/(i+1)). */
+/** The vocabulary and its cumulative Zipf-like weights (word i has weight 1/(i+1)), built once. */
+const vocabulary = Array.from({ length: 2000 }, (_, i) => `w${i.toString(36)}x${((i * 7919) % 997).toString(36)}`);
+const cumulative: number[] = [];
+vocabulary.reduce((sum, _, i) => (cumulative[i] = sum + 1 / (i + 1)), 0);
+const total = cumulative[cumulative.length - 1];
+
+/** `count` words drawn from the vocabulary by a deterministic generator seeded with `seed`. */
 function words(count: number, seed: number): string[] {
-  const vocabulary = Array.from({ length: 2000 }, (_, i) => `w${i.toString(36)}x${((i * 7919) % 997).toString(36)}`);
-  const cumulative: number[] = [];
-  vocabulary.reduce((sum, _, i) => (cumulative[i] = sum + 1 / (i + 1)), 0);
-  const total = cumulative[cumulative.length - 1];
   let state = seed;
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
